@@ -123,6 +123,26 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Path of a replacement SCIM ⇄ Okta mapping file (default: the packaged mapping.json).",
     ),
+    Setting(
+        "RELAY_NAMESPACE",
+        None,
+        "Azure Relay namespace host (e.g. contoso.servicebus.windows.net); set to reach the "
+        "target through a Hybrid Connection.",
+    ),
+    Setting("RELAY_HYBRID_CONNECTION", None, "Name of the Hybrid Connection inside the namespace."),
+    Setting("RELAY_SEND_RULE_NAME", "defaultSender", "Send-only SAS rule to sign with."),
+    Setting(
+        "RELAY_SEND_KEY",
+        None,
+        "Key of the Send rule (local development; in Azure it comes from Key Vault).",
+        secret=True,
+    ),
+    Setting("RELAY_SEND_KEY_SECRET_NAME", "relay-send-key", "Vault secret holding the Send key."),
+    Setting(
+        "RELAY_ENDPOINT_URL",
+        None,
+        "Override of the relay's base URL (loopback test doubles only; default https://<namespace>).",
+    ),
     Setting("LOG_LEVEL", "INFO", "Python log level of the connector's own loggers."),
 )
 
