@@ -1,0 +1,50 @@
+"""What every secret store promises, independent of where the secrets live."""
+
+from __future__ import annotations
+
+import enum
+from typing import Protocol
+
+
+class SecretKey(enum.Enum):
+    """The connector's logical secrets.
+
+    The value is the setting that names each one: the environment variable in env mode, and
+    ``<value>_SECRET_NAME`` (the vault secret's name) in vault mode.
+    """
+
+    # Setting names, not secrets.
+    OKTA_API_TOKEN = "OKTA_API_TOKEN"  # noqa: S105
+    SCIM_BEARER_TOKEN = "SCIM_BEARER_TOKEN"  # noqa: S105
+    SCIM_BEARER_TOKEN_PREVIOUS = "SCIM_BEARER_TOKEN_PREVIOUS"  # noqa: S105
+    RELAY_SEND_KEY = "RELAY_SEND_KEY"
+
+    @property
+    def name_setting(self) -> str:
+        """The setting holding this secret's name in the vault."""
+        return f"{self.value}_SECRET_NAME"
+
+
+class SecretsUnavailableError(Exception):
+    """No usable secret value right now; the caller answers 503 with ``Retry-After``.
+
+    Raised when the vault cannot be read and no good value is recent enough, and when a secret
+    the connector cannot work without is missing or unusable (a fix on the admin's side, after
+    which the service recovers without a restart). The message never contains a secret value.
+    """
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SecretStore(Protocol):
+    async def get(self, key: SecretKey) -> str | None:
+        """The secret's value, or None when the secret does not exist."""
+        ...
+
+    async def refresh(self, key: SecretKey) -> str | None:
+        """Re-read the secret now (the target rejected the value we sent: it was rotated)."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,103 @@
+"""The Secret Token check, with secrets from environment variables."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from connector.auth import AuthenticationError, Authenticator, authenticator_from_env
+from connector.secrets import SecretsUnavailableError, secret_store_from_env
+
+CURRENT = "current-secret-token-0123"
+PREVIOUS = "previous-secret-token-4567"
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KEY_VAULT_URL", "ENTRA_TENANT_ID", "SCIM_BEARER_TOKEN_PREVIOUS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SCIM_BEARER_TOKEN", CURRENT)
+
+
+def _authenticator() -> Authenticator:
+    return authenticator_from_env(secret_store_from_env())
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    "header", [f"Bearer {CURRENT}", f"bearer {CURRENT}", f"BEARER  {CURRENT} "]
+)
+async def test_current_token_accepted(header: str) -> None:
+    await _authenticator().authenticate(header)
+
+
+@pytest.mark.usefixtures("env")
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        CURRENT,
+        f"Basic {CURRENT}",
+        f"SSWS {CURRENT}",
+        f"Bearer {CURRENT}x",
+        f"Bearer {CURRENT[:-1]}",
+        f"Bearer {PREVIOUS}",
+    ],
+)
+async def test_other_headers_rejected(header: str | None) -> None:
+    with pytest.raises(AuthenticationError) as caught:
+        await _authenticator().authenticate(header)
+    assert CURRENT not in str(caught.value)
+
+
+@pytest.mark.usefixtures("env")
+async def test_previous_token_accepted_while_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    authenticator = _authenticator()
+    monkeypatch.setenv("SCIM_BEARER_TOKEN_PREVIOUS", PREVIOUS)
+    await authenticator.authenticate(f"Bearer {PREVIOUS}")
+    await authenticator.authenticate(f"Bearer {CURRENT}")
+    monkeypatch.delenv("SCIM_BEARER_TOKEN_PREVIOUS")
+    with pytest.raises(AuthenticationError):
+        await authenticator.authenticate(f"Bearer {PREVIOUS}")
+
+
+@pytest.mark.usefixtures("env")
+async def test_short_previous_token_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCIM_BEARER_TOKEN_PREVIOUS", "short")
+    with pytest.raises(AuthenticationError):
+        await _authenticator().authenticate("Bearer short")
+
+
+@pytest.mark.usefixtures("env")
+async def test_missing_secret_is_unavailable_not_unauthorized(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("SCIM_BEARER_TOKEN")
+    with pytest.raises(SecretsUnavailableError) as caught:
+        await _authenticator().authenticate(f"Bearer {CURRENT}")
+    assert caught.value.retry_after > 0
+    assert "SCIM_BEARER_TOKEN" in caplog.text
+
+
+@pytest.mark.usefixtures("env")
+async def test_secret_shorter_than_twelve_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SCIM_BEARER_TOKEN", "elevenchars")
+    caplog.set_level(logging.ERROR)
+    with pytest.raises(SecretsUnavailableError):
+        await _authenticator().authenticate("Bearer elevenchars")
+    assert "elevenchars" not in caplog.text
+
+
+@pytest.mark.usefixtures("env")
+async def test_explicit_env_mapping_is_used() -> None:
+    store = secret_store_from_env({"SCIM_BEARER_TOKEN": PREVIOUS})
+    authenticator = authenticator_from_env(store, {})
+    await authenticator.authenticate(f"Bearer {PREVIOUS}")
+    with pytest.raises(AuthenticationError):
+        await authenticator.authenticate(f"Bearer {CURRENT}")
