@@ -1,0 +1,1 @@
+"""Offline checks of the Azure deployment: azure.yaml, infra/*.bicep, infra/main.parameters.json."""
