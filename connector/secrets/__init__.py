@@ -24,4 +24,6 @@ def secret_store_from_env(env: Mapping[str, str] | None = None) -> SecretStore:
     """The process's secret store, chosen by the settings in ``env`` (default: ``os.environ``)."""
     if not setting("KEY_VAULT_URL", env):
         return EnvSecretStore(env)
-    raise NotImplementedError("Key Vault mode lands in the next commit")
+    from connector.secrets.vault import vault_store_from_env
+
+    return vault_store_from_env(env)

@@ -1,0 +1,281 @@
+"""Vault mode end to end: the real async SecretClient against the loopback Key Vault stub."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from azure.core.credentials import AccessToken
+from kv_stub import TENANT, KeyVaultStub, TlsFiles, self_signed_cert
+
+from connector.auth import AuthenticationError, authenticator_from_env
+from connector.secrets import SecretKey, SecretsUnavailableError, secret_store_from_env
+from connector.secrets.cache import CachingSecretStore
+from connector.secrets.vault import SecretClientLike, vault_store_from_env
+
+OKTA = "okta-token-from-the-vault-1"
+BEARER = "bearer-token-from-the-vault-1"
+TTL = 300.0
+MAX_STALE = 3600.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    return self_signed_cert(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def vault(tls: TlsFiles) -> Iterator[KeyVaultStub]:
+    stub = KeyVaultStub(tls, {"okta-api-token": OKTA, "scim-bearer-token": BEARER})
+    with stub:
+        yield stub
+
+
+@pytest.fixture
+def env(vault: KeyVaultStub, tls: TlsFiles) -> dict[str, str]:
+    return {
+        "KEY_VAULT_URL": vault.url,
+        "KEY_VAULT_EMULATOR": "true",
+        "SSL_CERT_FILE": str(tls.cert),
+        "SECRETS_CACHE_TTL_SECONDS": str(TTL),
+        "SECRETS_MAX_STALE_SECONDS": str(MAX_STALE),
+    }
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def store(env: dict[str, str], clock: Clock) -> AsyncIterator[CachingSecretStore]:
+    store = vault_store_from_env(env, clock=clock)
+    yield store
+    await store.aclose()
+
+
+async def test_secrets_are_read_from_the_vault(env: dict[str, str], vault: KeyVaultStub) -> None:
+    store = secret_store_from_env(env)
+    try:
+        assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+        assert await store.get(SecretKey.SCIM_BEARER_TOKEN) == BEARER
+        assert await store.get(SecretKey.SCIM_BEARER_TOKEN_PREVIOUS) is None
+        assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+    finally:
+        await store.aclose()
+    assert vault.reads == {
+        "okta-api-token": 1,
+        "scim-bearer-token": 1,
+        "scim-bearer-token-previous": 1,
+    }
+    assert vault.tokens_seen
+    assert all(t == "Bearer emulator-token" for t in vault.tokens_seen)
+
+
+async def test_secret_names_are_settings(env: dict[str, str], vault: KeyVaultStub) -> None:
+    vault.set("custom-okta", "custom-okta-token-value")
+    store = secret_store_from_env({**env, "OKTA_API_TOKEN_SECRET_NAME": "custom-okta"})
+    try:
+        assert await store.get(SecretKey.OKTA_API_TOKEN) == "custom-okta-token-value"
+    finally:
+        await store.aclose()
+
+
+async def test_value_is_reread_after_the_ttl(
+    store: CachingSecretStore, vault: KeyVaultStub, clock: Clock
+) -> None:
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+    vault.set("okta-api-token", "okta-token-rotated-2")
+    clock.now += TTL - 1
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+    clock.now += 1
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == "okta-token-rotated-2"
+    assert vault.reads["okta-api-token"] == 2
+
+
+async def test_refresh_picks_up_a_rotated_value_at_once(
+    store: CachingSecretStore, vault: KeyVaultStub
+) -> None:
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+    vault.set("okta-api-token", "okta-token-rotated-2")
+    assert await store.refresh(SecretKey.OKTA_API_TOKEN) == "okta-token-rotated-2"
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == "okta-token-rotated-2"
+
+
+async def test_concurrent_misses_share_one_read(
+    store: CachingSecretStore, vault: KeyVaultStub
+) -> None:
+    values = await asyncio.gather(*(store.get(SecretKey.OKTA_API_TOKEN) for _ in range(20)))
+    assert set(values) == {OKTA}
+    assert vault.reads["okta-api-token"] == 1
+
+
+async def test_concurrent_refreshes_share_one_read(
+    store: CachingSecretStore, vault: KeyVaultStub
+) -> None:
+    await store.get(SecretKey.OKTA_API_TOKEN)
+    vault.set("okta-api-token", "okta-token-rotated-2")
+    values = await asyncio.gather(*(store.refresh(SecretKey.OKTA_API_TOKEN) for _ in range(10)))
+    assert set(values) == {"okta-token-rotated-2"}
+    assert vault.reads["okta-api-token"] == 2
+
+
+async def test_bearer_rotation_accepts_previous_while_it_is_set(
+    store: CachingSecretStore, vault: KeyVaultStub, clock: Clock
+) -> None:
+    authenticator = authenticator_from_env(store, {})
+    await authenticator.authenticate(f"Bearer {BEARER}")
+    # The admin rotates: the old value becomes "previous", Entra still sends it for a while.
+    vault.set("scim-bearer-token-previous", BEARER)
+    vault.set("scim-bearer-token", "bearer-token-from-the-vault-2")
+    clock.now += TTL
+    await authenticator.authenticate(f"Bearer {BEARER}")
+    await authenticator.authenticate("Bearer bearer-token-from-the-vault-2")
+    # Entra has the new one; the admin removes the previous secret.
+    vault.delete("scim-bearer-token-previous")
+    clock.now += TTL
+    await authenticator.authenticate("Bearer bearer-token-from-the-vault-2")
+    with pytest.raises(AuthenticationError):
+        await authenticator.authenticate(f"Bearer {BEARER}")
+
+
+async def test_vault_down_after_first_read_keeps_serving(
+    store: CachingSecretStore, vault: KeyVaultStub, clock: Clock
+) -> None:
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+    vault.stop()
+    clock.now += TTL
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+    assert await store.refresh(SecretKey.OKTA_API_TOKEN) == OKTA
+    clock.now = 1000.0 + MAX_STALE + 1
+    with pytest.raises(SecretsUnavailableError) as caught:
+        await store.get(SecretKey.OKTA_API_TOKEN)
+    assert caught.value.retry_after > 0
+    assert OKTA not in str(caught.value)
+
+
+async def test_vault_recovering_is_read_again(
+    store: CachingSecretStore, vault: KeyVaultStub, clock: Clock
+) -> None:
+    await store.get(SecretKey.OKTA_API_TOKEN)
+    vault.stop()
+    clock.now += TTL
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+    vault.set("okta-api-token", "okta-token-rotated-2")
+    vault.start()
+    clock.now += 60
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == "okta-token-rotated-2"
+
+
+async def test_vault_down_from_the_start_is_unavailable(
+    store: CachingSecretStore, vault: KeyVaultStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    vault.stop()
+    with pytest.raises(SecretsUnavailableError) as caught:
+        await store.get(SecretKey.OKTA_API_TOKEN)
+    assert caught.value.retry_after > 0
+    # The authenticator passes the outage on as 503 material, not as a 401.
+    with pytest.raises(SecretsUnavailableError):
+        await authenticator_from_env(store, {}).authenticate(f"Bearer {BEARER}")
+    assert "okta-api-token" in caplog.text
+
+
+class RecordingCredential:
+    """An injected credential: checks the SDK follows the vault's challenge."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[tuple[str, ...], str | None]] = []
+
+    async def get_token(
+        self, *scopes: str, tenant_id: str | None = None, **kwargs: Any
+    ) -> AccessToken:
+        self.requests.append((scopes, tenant_id))
+        return AccessToken("injected-token", 4102444800)
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> RecordingCredential:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+async def test_injected_client_and_credential(vault: KeyVaultStub, tls: TlsFiles) -> None:
+    from azure.keyvault.secrets.aio import SecretClient
+
+    credential = RecordingCredential()
+
+    def factory() -> SecretClientLike:
+        return SecretClient(
+            vault.url,
+            credential,
+            verify_challenge_resource=False,
+            connection_verify=str(tls.cert),
+        )
+
+    store = vault_store_from_env({"KEY_VAULT_URL": vault.url}, client_factory=factory)
+    try:
+        assert await store.get(SecretKey.SCIM_BEARER_TOKEN) == BEARER
+    finally:
+        await store.aclose()
+    assert credential.requests == [(("https://vault.azure.net/.default",), TENANT)]
+    assert vault.tokens_seen == ["Bearer injected-token"]
+
+
+async def test_values_read_are_masked_in_logs(
+    store: CachingSecretStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    from connector.redact import RedactingFilter
+
+    value = await store.get(SecretKey.OKTA_API_TOKEN)
+    caplog.handler.addFilter(RedactingFilter())
+    logging.getLogger("connector.test").warning("sent token %s to Okta", value)
+    assert OKTA not in caplog.text
+    assert "sent token *** to Okta" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://myvault.vault.azure.net", "https://10.0.0.5:8443", "https://localhost.evil.example"],
+)
+def test_emulator_mode_refused_unless_loopback(url: str) -> None:
+    with pytest.raises(ValueError, match="KEY_VAULT_EMULATOR"):
+        secret_store_from_env({"KEY_VAULT_URL": url, "KEY_VAULT_EMULATOR": "true"})
+
+
+@pytest.mark.parametrize(
+    "url", ["https://localhost:8443", "https://127.0.0.1:1", "https://[::1]:2"]
+)
+def test_emulator_mode_allowed_on_loopback(url: str) -> None:
+    secret_store_from_env({"KEY_VAULT_URL": url, "KEY_VAULT_EMULATOR": "true"})
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8443", "myvault.vault.azure.net"])
+def test_vault_url_must_be_https(url: str) -> None:
+    with pytest.raises(ValueError, match="https"):
+        secret_store_from_env({"KEY_VAULT_URL": url})
+
+
+def test_bad_durations_are_refused() -> None:
+    env = {"KEY_VAULT_URL": "https://v.vault.azure.net", "SECRETS_CACHE_TTL_SECONDS": "5m"}
+    with pytest.raises(ValueError, match="SECRETS_CACHE_TTL_SECONDS"):
+        secret_store_from_env(env)
+
+
+def test_env_mode_without_vault_url() -> None:
+    from connector.secrets import EnvSecretStore
+
+    assert isinstance(secret_store_from_env({}), EnvSecretStore)
