@@ -25,9 +25,10 @@ INFRA_DIR = REPO_ROOT / "infra"
 MAIN_BICEP = INFRA_DIR / "main.bicep"
 MAIN_PARAMETERS = INFRA_DIR / "main.parameters.json"
 
-# Output and parameter names that suggest a credential. "Key Vault" is a resource, not a key.
-_SECRET_WORDS = re.compile(r"key|secret|token|password|passwd|connectionstring|credential|sas")
-_KEY_VAULT = re.compile(r"key_?vault", re.IGNORECASE)
+# Output and parameter names that suggest a credential. "Key Vault" is a resource, not a key,
+# and a name ending in "name" (relaySendKeySecretName) names a secret without holding it.
+_SECRET_WORDS = re.compile(r"key|secret|token|password|passwd|connectionstring|credential")
+_KEY_VAULT = re.compile(r"keyvault")
 
 
 def bicep_files() -> list[Path]:
@@ -90,7 +91,10 @@ def unquote(key: str) -> str:
 
 
 def looks_secret(name: str) -> bool:
-    return bool(_SECRET_WORDS.search(_KEY_VAULT.sub("", name).lower()))
+    normalized = re.sub(r"[_\-]", "", name).lower()
+    if normalized.endswith("name"):
+        return False
+    return bool(_SECRET_WORDS.search(_KEY_VAULT.sub("", normalized)))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,79 @@
+"""infra/main.parameters.json maps azd environment values onto main.bicep's parameters."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+
+from ._bicep import MAIN_BICEP, MAIN_PARAMETERS, parse
+
+# azd substitutes ${NAME} (empty when unset) and ${NAME=default} in the parameters file.
+AZD_PLACEHOLDER = re.compile(r"^\$\{(?P<name>[A-Z][A-Z0-9_]*)(?:=(?P<default>[^}]*))?\}$")
+
+EXPECTED = {
+    "environmentName": "AZURE_ENV_NAME",
+    "location": "AZURE_LOCATION",
+    "principalId": "AZURE_PRINCIPAL_ID",
+    "oktaOrgUrl": "OKTA_ORG_URL",
+    "onPremEndpoint": "ON_PREM_ENDPOINT",
+}
+
+
+@pytest.fixture(scope="module")
+def mapped() -> dict[str, Any]:
+    document = json.loads(MAIN_PARAMETERS.read_text())
+    assert document["contentVersion"] == "1.0.0.0"
+    assert "deploymentParameters.json" in document["$schema"]
+    parameters: dict[str, Any] = document["parameters"]
+    return parameters
+
+
+def test_every_mapped_parameter_exists_in_main_bicep(mapped: dict[str, Any]) -> None:
+    declared = set(parse(MAIN_BICEP)["parameters"])
+    assert set(mapped) <= declared, set(mapped) - declared
+
+
+def test_every_required_parameter_is_mapped(mapped: dict[str, Any]) -> None:
+    required = {n for n, p in parse(MAIN_BICEP)["parameters"].items() if p["default"] is None}
+    assert required <= set(mapped), required - set(mapped)
+
+
+def test_azd_environment_values(mapped: dict[str, Any]) -> None:
+    names = {}
+    for parameter, entry in mapped.items():
+        assert set(entry) == {"value"}, f"{parameter}: only plain values (no key vault references)"
+        match = AZD_PLACEHOLDER.match(entry["value"])
+        assert match, f"{parameter}: {entry['value']!r} is not an azd ${{VAR}} placeholder"
+        names[parameter] = match.group("name")
+    for parameter, variable in EXPECTED.items():
+        assert names.get(parameter) == variable
+
+
+def test_optional_values_have_azd_defaults(mapped: dict[str, Any]) -> None:
+    params = parse(MAIN_BICEP)["parameters"]
+    for parameter, entry in mapped.items():
+        match = AZD_PLACEHOLDER.match(entry["value"])
+        assert match
+        optional = params[parameter]["default"] is not None
+        # Optional ones say so with ${VAR=default}; required ones must not hide behind a default.
+        assert (match.group("default") is not None) == optional, parameter
+        if optional and match.group("default"):
+            assert match.group("default") == params[parameter]["default"], parameter
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("${AZURE_ENV_NAME}", True),
+        ("${ON_PREM_ENDPOINT=}", True),
+        ("${AZURE_PRINCIPAL_TYPE=User}", True),
+        ("$AZURE_ENV_NAME", False),
+        ("${azure_env_name}", False),
+        ("literal", False),
+    ],
+)
+def test_placeholder_pattern(value: str, ok: bool) -> None:
+    assert bool(AZD_PLACEHOLDER.match(value)) == ok
