@@ -1,0 +1,155 @@
+"""`python -m oktasim`: serve the simulator until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+
+from oktasim.simulator import LOOPBACK_HOSTS, Simulator, SimulatorOptions
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m oktasim",
+        description="In-memory simulator of Okta's Users API (/api/v1/users). "
+        "Never expose it beyond your machine.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one")
+    parser.add_argument(
+        "--token", required=True, help="the accepted API token (Authorization: SSWS <token>)"
+    )
+    parser.add_argument(
+        "--allow-non-loopback",
+        action="store_true",
+        help="permit a --host that is not a loopback address",
+    )
+    parser.add_argument(
+        "--custom-attribute",
+        action="append",
+        dest="custom_attributes",
+        metavar="NAME",
+        help="custom profile attribute (repeatable); default: scimExternalId",
+    )
+    parser.add_argument(
+        "--rate-limit-per-minute",
+        type=int,
+        default=None,
+        metavar="N",
+        help="requests per minute for every rate-limit bucket; default Workforce limits "
+        "600 (GET/POST /users), 600 (POST/PUT/DELETE /users/{id}), "
+        "2000 (GET /users/{idOrLogin}), 1200 (other /api/v1, lifecycle included)",
+    )
+    parser.add_argument(
+        "--concurrency-limit",
+        type=int,
+        default=SimulatorOptions.concurrency_limit,
+        metavar="N",
+        help="requests in flight before 429 with X-Rate-Limit-Limit 0; 0 disables",
+    )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, metavar="N", help="delay added to every request"
+    )
+    parser.add_argument(
+        "--error-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="fraction of requests answered 500/502/503 without being applied",
+    )
+    parser.add_argument(
+        "--timeout-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="fraction of requests that hang (see --hang-seconds) without being applied",
+    )
+    parser.add_argument(
+        "--drop-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="fraction of requests applied whose connection then closes with no response",
+    )
+    parser.add_argument(
+        "--hang-seconds",
+        type=float,
+        default=SimulatorOptions.hang_s,
+        metavar="S",
+        help="how long a --timeout-rate request hangs",
+    )
+    parser.add_argument("--seed", type=int, default=None, metavar="N", help="reproducible faults")
+    parser.add_argument(
+        "--search-lag-ms",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="filter/search/q results see writes only after this delay (eventual consistency)",
+    )
+    parser.add_argument(
+        "--deactivate-204",
+        action="store_true",
+        help="lifecycle/deactivate answers 204 (2020 behaviour) instead of 200 {}",
+    )
+    parser.add_argument(
+        "--refuse-deprovisioned-updates",
+        action="store_true",
+        help="profile updates of DEPROVISIONED users get 404 E0000007",
+    )
+    return parser
+
+
+def _is_loopback(host: str) -> bool:
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.allow_non_loopback and not _is_loopback(args.host):
+        print(f"refusing non-loopback host {args.host!r}", file=sys.stderr)
+        return 2
+    options = SimulatorOptions(
+        token=args.token,
+        custom_attributes=tuple(args.custom_attributes or SimulatorOptions.custom_attributes),
+        rate_limit_per_minute=args.rate_limit_per_minute,
+        concurrency_limit=args.concurrency_limit,
+        latency_ms=args.latency_ms,
+        error_rate=args.error_rate,
+        timeout_rate=args.timeout_rate,
+        drop_rate=args.drop_rate,
+        hang_s=args.hang_seconds,
+        seed=args.seed,
+        search_lag_ms=args.search_lag_ms,
+        deactivate_returns_204=args.deactivate_204,
+        refuse_deprovisioned_updates=args.refuse_deprovisioned_updates,
+    )
+    try:
+        simulator = Simulator(options)
+    except ValueError as problem:
+        print(f"invalid option: {problem}", file=sys.stderr)
+        return 2
+    running = simulator.start(host=args.host, port=args.port)
+    print(f"oktasim serving {running.url} (API under {running.url}/api/v1)", flush=True)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

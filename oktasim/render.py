@@ -1,0 +1,108 @@
+"""User objects as Okta returns them: explicit nulls, credentials, type and `_links`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oktasim.profile import ALWAYS_PRESENT
+from oktasim.store import User
+from oktasim.timestamps import format_timestamp
+
+# Lifecycle links per status (observed for STAGED and ACTIVE; the rest follow the state machine).
+_LINKS: dict[str, tuple[str, ...]] = {
+    "STAGED": ("schema", "activate", "self", "resetFactors", "type"),
+    "PROVISIONED": ("schema", "reactivate", "self", "resetFactors", "type", "deactivate"),
+    "ACTIVE": (
+        "suspend",
+        "schema",
+        "resetPassword",
+        "forgotPassword",
+        "expirePassword",
+        "changeRecoveryQuestion",
+        "self",
+        "type",
+        "changePassword",
+        "deactivate",
+    ),
+    "RECOVERY": ("schema", "reactivate", "resetPassword", "self", "type", "deactivate"),
+    "LOCKED_OUT": (
+        "schema",
+        "unlock",
+        "resetPassword",
+        "expirePassword",
+        "self",
+        "type",
+        "deactivate",
+    ),
+    "PASSWORD_EXPIRED": ("schema", "resetPassword", "expirePassword", "self", "type", "deactivate"),
+    "SUSPENDED": ("schema", "unsuspend", "resetPassword", "self", "type", "deactivate"),
+    "DEPROVISIONED": ("schema", "activate", "self", "type"),
+}
+_LEADING = ("firstName", "lastName")
+_LIFECYCLE = {
+    "activate": "lifecycle/activate",
+    "reactivate": "lifecycle/reactivate",
+    "deactivate": "lifecycle/deactivate",
+    "suspend": "lifecycle/suspend",
+    "unsuspend": "lifecycle/unsuspend",
+    "unlock": "lifecycle/unlock",
+    "resetPassword": "lifecycle/reset_password",
+    "expirePassword": "lifecycle/expire_password",
+    "resetFactors": "lifecycle/reset_factors",
+    "changePassword": "credentials/change_password",
+    "changeRecoveryQuestion": "credentials/change_recovery_question",
+    "forgotPassword": "credentials/forgot_password",
+}
+
+
+def user_json(
+    user: User, org_url: str, type_suffix: str, *, full_links: bool = True
+) -> dict[str, Any]:
+    # Key order as recorded from real Okta; nulls for the always-present pair.
+    profile: dict[str, Any] = {
+        name: user.profile.get(name) for name in _LEADING if name in user.profile
+    }
+    profile.update({name: user.profile.get(name) for name in ALWAYS_PRESENT})
+    profile.update(user.profile)
+    credentials: dict[str, Any] = {}
+    if user.has_password:
+        credentials["password"] = {}
+    if user.recovery_question is not None:
+        credentials["recovery_question"] = {"question": user.recovery_question}
+    credentials["emails"] = [
+        {"value": user.profile.get("email"), "status": "VERIFIED", "type": "PRIMARY"}
+    ]
+    credentials["provider"] = {"type": user.provider[0], "name": user.provider[1]}
+    return {
+        "id": user.id,
+        "status": user.status,
+        "created": format_timestamp(user.created),
+        "activated": format_timestamp(user.activated),
+        "statusChanged": format_timestamp(user.status_changed),
+        "lastLogin": format_timestamp(user.last_login),
+        "lastUpdated": format_timestamp(user.last_updated),
+        "passwordChanged": format_timestamp(user.password_changed),
+        "type": {"id": "oty" + type_suffix},
+        "profile": profile,
+        "credentials": credentials,
+        "_links": _links(user, org_url, type_suffix, full_links),
+    }
+
+
+def _links(user: User, org_url: str, type_suffix: str, full: bool) -> dict[str, Any]:
+    self_href = f"{org_url}/api/v1/users/{user.id}"
+    if not full:
+        return {"self": {"href": self_href}}
+    links: dict[str, Any] = {}
+    for name in _LINKS[user.status]:
+        if name == "forgotPassword" and user.recovery_question is None:
+            continue
+        if name == "self":
+            links[name] = {"href": self_href}
+        elif name == "schema":
+            links[name] = {"href": f"{org_url}/api/v1/meta/schemas/user/osc{type_suffix}"}
+        elif name == "type":
+            links[name] = {"href": f"{org_url}/api/v1/meta/types/user/oty{type_suffix}"}
+        else:
+            links[name] = {"href": f"{self_href}/{_LIFECYCLE[name]}", "method": "POST"}
+    return links

@@ -1,0 +1,247 @@
+"""The in-process simulator: options, the request pipeline, test hooks and a running server."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from oktasim.api import Request, Response, UsersApi
+from oktasim.errors import OktaError
+from oktasim.faults import Fault, FaultPlan
+from oktasim.profile import ProfileSchema
+from oktasim.ratelimit import (
+    WORKFORCE_CONCURRENCY,
+    WORKFORCE_LIMITS,
+    ConcurrencyGate,
+    RateLimiter,
+    Verdict,
+    bucket_for,
+    concurrency_verdict,
+)
+from oktasim.render import user_json
+from oktasim.store import Store
+
+NO_FAULTS_HEADER = "X-Oktasim-No-Faults"
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+@dataclass(frozen=True)
+class SimulatorOptions:
+    """Everything configurable; the defaults behave like a Workforce org without faults."""
+
+    token: str = "t0ken"  # noqa: S105 (a well-known development default)
+    custom_attributes: tuple[str, ...] = ("scimExternalId",)
+    rate_limit_per_minute: int | None = None  # per bucket; None: Workforce 600/600/2000/1200
+    rate_limit_window_s: float = 60.0
+    concurrency_limit: int = WORKFORCE_CONCURRENCY  # 0 disables the limit
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    timeout_rate: float = 0.0
+    drop_rate: float = 0.0
+    hang_s: float = 300.0  # how long a "timeout" request hangs unless the server stops first
+    seed: int | None = None
+    search_lag_ms: float = 0.0
+    deactivate_returns_204: bool = False
+    refuse_deprovisioned_updates: bool = False
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the HTTP layer must do: answer, answer nothing and hang, or drop the connection."""
+
+    response: Response | None
+    fault: Fault = Fault.NONE
+    hang_s: float = 0.0
+    log_index: int = -1
+
+
+@dataclass
+class _Counters:
+    rate: RateLimiter
+    gate: ConcurrencyGate
+    faults: FaultPlan
+
+
+class Simulator:
+    def __init__(self, options: SimulatorOptions | None = None) -> None:
+        self.options = options or SimulatorOptions()
+        self._token = self.options.token
+        self._lock = threading.Lock()
+        self.request_log: list[tuple[str, str, int]] = []
+        self._running: RunningSimulator | None = None
+        seed = self.options.seed
+        self._store = Store(
+            schema=ProfileSchema(self.options.custom_attributes),
+            rng=random.Random(seed) if seed is not None else random.Random(),
+            search_lag_s=self.options.search_lag_ms / 1000,
+            refuse_deprovisioned_updates=self.options.refuse_deprovisioned_updates,
+        )
+        self._api = UsersApi(self._store, self.options.deactivate_returns_204)
+        self._counters = self._fresh_counters()
+        self.org_url = "http://127.0.0.1"
+
+    def _fresh_counters(self) -> _Counters:
+        per_minute = self.options.rate_limit_per_minute
+        limits = (
+            dict(WORKFORCE_LIMITS)
+            if per_minute is None
+            else dict.fromkeys(WORKFORCE_LIMITS, per_minute)
+        )
+        seed = self.options.seed
+        return _Counters(
+            rate=RateLimiter(limits, self.options.rate_limit_window_s),
+            gate=ConcurrencyGate(self.options.concurrency_limit),
+            faults=FaultPlan(
+                self.options.error_rate,
+                self.options.timeout_rate,
+                self.options.drop_rate,
+                random.Random(seed + 1) if seed is not None else random.Random(),
+            ),
+        )
+
+    # -- the public in-process API -----------------------------------------------------------
+
+    def start(self, host: str = "127.0.0.1", port: int = 0) -> RunningSimulator:
+        from oktasim.server import serve  # the server imports this module
+
+        running = serve(self, host, port)
+        self.org_url = running.url
+        self._running = running
+        return running
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every user in any status, as a single GET would return it."""
+        return [
+            user_json(user, self.org_url, self._store.type_suffix)
+            for user in sorted(self._store.live(), key=lambda user: user.created)
+        ]
+
+    @property
+    def emails_sent(self) -> list[tuple[str, str]]:
+        """(user id, kind) of each email Okta would have sent, e.g. ("00u…", "activation")."""
+        return [(email.user_id, email.kind) for email in self._store.emails]
+
+    def set_token(self, token: str) -> None:
+        with self._lock:
+            self._token = token
+
+    def reset(self) -> None:
+        with self._lock:
+            self._store.clear()
+            self.request_log.clear()
+            self._counters = self._fresh_counters()
+
+    def force_status(self, user_id: str, status: str) -> None:
+        """Puts a user into a status no admin call reaches, e.g. LOCKED_OUT or PASSWORD_EXPIRED."""
+        self._store.force_status(user_id, status)
+
+    def set_refuse_deprovisioned_updates(self, refuse: bool) -> None:
+        """Okta without "Edit Deactivated User Profile": updates of DEPROVISIONED users get 404."""
+        self._store.refuse_deprovisioned_updates = refuse
+
+    # -- the request pipeline ----------------------------------------------------------------
+
+    def handle(self, request: Request) -> Outcome:
+        """Runs one request: concurrency, faults, rate limit, length, auth, then the API."""
+        counters = self._counters
+        bucket = bucket_for(request.method, request.path)
+        if request.header(NO_FAULTS_HEADER) == "1":
+            verdict = counters.rate.take(bucket, count=False)
+            return self._answer(request, verdict)
+        if not counters.gate.enter():
+            response = Response.error(OktaError("E0000047"))
+            response.headers.extend(concurrency_verdict().headers())
+            return self._logged(request, Outcome(response))
+        try:
+            if self.options.latency_ms > 0:
+                time.sleep(self.options.latency_ms / 1000)
+            decision = counters.faults.decide()
+            if decision.fault is Fault.TIMEOUT:
+                return self._logged(request, Outcome(None, Fault.TIMEOUT, self.options.hang_s))
+            verdict = counters.rate.take(bucket)
+            if decision.fault is Fault.ERROR:
+                return self._logged(request, Outcome(_server_error(decision.status, verdict)))
+            if not verdict.allowed:
+                response = Response.error(OktaError("E0000047"))
+                response.headers.extend(verdict.headers())
+                return self._logged(request, Outcome(response))
+            outcome = self._answer(request, verdict)
+            if decision.fault is Fault.DROP:
+                return Outcome(outcome.response, Fault.DROP, log_index=outcome.log_index)
+            return outcome
+        finally:
+            counters.gate.leave()
+
+    def _answer(self, request: Request, verdict: Verdict) -> Outcome:
+        response = self._authorised_response(request)
+        response.headers.extend(verdict.headers())
+        return self._logged(request, Outcome(response))
+
+    def _authorised_response(self, request: Request) -> Response:
+        if request.method in ("POST", "PUT") and request.body is None:
+            return Response(411, _LENGTH_REQUIRED)
+        authorization = request.header("Authorization")
+        if authorization is None:
+            return Response.error(OktaError("E0000005"))
+        with self._lock:
+            expected = f"SSWS {self._token}"
+        if authorization != expected:
+            return Response.error(OktaError("E0000011"))
+        return self._api.handle(request, self.org_url)
+
+    def _logged(self, request: Request, outcome: Outcome) -> Outcome:
+        target = request.path + (f"?{request.query}" if request.query else "")
+        status = 0 if outcome.response is None else outcome.response.status
+        with self._lock:
+            self.request_log.append((request.method, target, status))
+            index = len(self.request_log) - 1
+        return Outcome(outcome.response, outcome.fault, outcome.hang_s, index)
+
+    def mark_unanswered(self, outcome: Outcome) -> None:
+        """A dropped request was applied but got no response; its log status becomes 0."""
+        with self._lock:
+            if 0 <= outcome.log_index < len(self.request_log):
+                method, target, _ = self.request_log[outcome.log_index]
+                self.request_log[outcome.log_index] = (method, target, 0)
+
+
+_LENGTH_REQUIRED = "411 Length Required"
+
+
+def _server_error(status: int, verdict: Verdict) -> Response:
+    response = (
+        Response.error(OktaError("E0000009"))
+        if status == 500
+        else Response(
+            status, f"{status} {'Bad Gateway' if status == 502 else 'Service Unavailable'}"
+        )
+    )
+    response.headers.extend(verdict.headers())
+    return response
+
+
+class RunningSimulator:
+    """A simulator serving HTTP on a background thread; stop() or use it as a context manager."""
+
+    def __init__(self, url: str, stop: Callable[[], None]) -> None:
+        self.url = url
+        self._stop = stop
+
+    def stop(self) -> None:
+        self._stop()
+
+    def __enter__(self) -> RunningSimulator:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
