@@ -1,0 +1,232 @@
+"""The attribute catalog: every SCIM attribute the connector stores, and where in Okta it lives.
+
+A *slot* is one scalar SCIM value with one home in the target: `userName`, `name.givenName`,
+`emails[type eq "work"].value`, an enterprise attribute, or an ECMA2Host attribute. Multi-valued
+SCIM attributes become a fixed set of slots keyed by `type`, which is what lets a PATCH be turned
+into a partial update without reading the user first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from scim2_models import Path as ScimPath
+from scim2_models.path import AttrPath, CompareOperator, Comparison, ValuePath
+
+from .definitions import (
+    CORE_USER,
+    ECMA2HOST_USER,
+    RFC_ATTRIBUTES,
+    Shape,
+    canonical_sub,
+)
+from .errors import SchemaError
+from .schema_xml import XmlSchema, read_schema_xml
+
+ACTIVE = "@active"
+EXTERNAL_ID = "@externalId"
+_OKTA_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+PACKAGED_DIR = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Slot:
+    schema: str
+    attr: str
+    type: str | None
+    sub: str | None
+    target: str
+
+    @property
+    def is_active(self) -> bool:
+        return self.target == ACTIVE
+
+    def matches(self, schema: str, attr: str, type_: str | None, sub: str | None) -> bool:
+        return (
+            self.schema.lower() == schema.lower()
+            and self.attr.lower() == attr.lower()
+            and _lower(self.type) == _lower(type_)
+            and _lower(self.sub) == _lower(sub)
+        )
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value is not None else None
+
+
+@dataclass(frozen=True)
+class StatusValues:
+    active: str
+    inactive: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    slots: tuple[Slot, ...]
+    xml: XmlSchema
+    status_values: StatusValues
+
+    def find(self, schema: str, attr: str, type_: str | None, sub: str | None) -> Slot | None:
+        return next((s for s in self.slots if s.matches(schema, attr, type_, sub)), None)
+
+    def slots_of(self, schema: str, attr: str) -> list[Slot]:
+        return [
+            s
+            for s in self.slots
+            if s.schema.lower() == schema.lower() and s.attr.lower() == attr.lower()
+        ]
+
+    def types_of(self, attr: str) -> list[str]:
+        """The `type` values a multi-valued core attribute has slots for, in mapping order."""
+        seen: list[str] = []
+        for slot in self.slots_of(CORE_USER, attr):
+            if slot.type is not None and slot.type not in seen:
+                seen.append(slot.type)
+        return seen
+
+    def ecma_attribute(self, name: str) -> str | None:
+        """The Schema.xml spelling of an ECMA2Host attribute name given in any case."""
+        for attribute in self.xml.attributes:
+            if attribute.name.lower() == name.lower():
+                return attribute.name
+        return None
+
+    @property
+    def anchor_slot(self) -> Slot:
+        return next(s for s in self.slots if s.schema == CORE_USER and s.attr == "userName")
+
+    def okta_attributes(self) -> list[str]:
+        """Every Okta profile attribute the connector reads or writes, in mapping order."""
+        names: list[str] = []
+        for slot in self.slots:
+            if not slot.is_active and slot.target not in names:
+                names.append(slot.target)
+        return names
+
+
+def _core_slot(path: str, target: str) -> Slot:
+    """Turn a mapping key such as `emails[type eq "work"].value` into a slot."""
+    try:
+        node = ScimPath(path).ast
+    except Exception as exc:
+        raise SchemaError(f"mapping path {path!r} is not a SCIM attribute path: {exc}") from exc
+    type_: str | None = None
+    if isinstance(node, ValuePath):
+        condition = node.val_filter
+        if not (
+            isinstance(condition, Comparison)
+            and condition.attr_path.attr.lower() == "type"
+            and condition.op == CompareOperator.eq
+            and isinstance(condition.value, str)
+            and node.sub_attr is not None
+        ):
+            raise SchemaError(
+                f'mapping path {path!r}: only `attr[type eq "x"].sub` selects an element'
+            )
+        type_ = condition.value
+        attr_path = AttrPath(node.attr_path.attr, node.sub_attr, node.attr_path.uri)
+    elif isinstance(node, AttrPath):
+        attr_path = node
+    else:
+        raise SchemaError(f"mapping path {path!r} is not an attribute path")
+    schema = attr_path.uri or CORE_USER
+    known = RFC_ATTRIBUTES.get(schema)
+    if known is None:
+        raise SchemaError(f"mapping path {path!r}: unknown schema {schema}")
+    shape = known.get(attr_path.attr.lower())
+    if shape is None or shape.shape is Shape.READ_ONLY:
+        raise SchemaError(f"mapping path {path!r}: {attr_path.attr} is not a writable attribute")
+    sub = attr_path.sub_attr
+    if shape.shape is Shape.SIMPLE and sub is not None:
+        raise SchemaError(f"mapping path {path!r}: {shape.name} has no sub-attributes")
+    if shape.shape is not Shape.SIMPLE:
+        canonical = canonical_sub(shape, sub) if sub else None
+        if canonical is None or canonical in {"type", "primary", "display", "$ref"}:
+            raise SchemaError(f"mapping path {path!r}: name a storable sub-attribute")
+        sub = canonical
+    if shape.shape is Shape.MULTI and type_ is None:
+        raise SchemaError(f'mapping path {path!r}: select the element with [type eq "..."]')
+    if shape.name == "active" and target != ACTIVE:
+        raise SchemaError("mapping: `active` must map to @active (the Okta user status)")
+    return Slot(schema, shape.name, type_, sub, target)
+
+
+def _check_target(key: str, target: str) -> None:
+    if target in {ACTIVE, EXTERNAL_ID}:
+        return
+    if not _OKTA_NAME.match(target):
+        raise SchemaError(f"mapping: {key!r} maps to {target!r}, which is not an attribute name")
+
+
+def build_catalog(xml: XmlSchema, mapping: dict[str, object], external_id_attr: str) -> Catalog:
+    scim = mapping.get("scim")
+    ecma = mapping.get("ecma2host")
+    status = mapping.get("statusValues", {"active": "Active", "inactive": "Inactive"})
+    if not isinstance(scim, dict) or not isinstance(ecma, dict) or not isinstance(status, dict):
+        raise SchemaError("mapping: `scim`, `ecma2host` and `statusValues` must be objects")
+    if mapping.get("objectType", xml.object_type) != xml.object_type:
+        raise SchemaError(
+            f"mapping is for object type {mapping.get('objectType')!r}, "
+            f"Schema.xml declares {xml.object_type!r}"
+        )
+    if not _OKTA_NAME.match(external_id_attr):
+        raise SchemaError(f"OKTA_EXTERNAL_ID_ATTRIBUTE {external_id_attr!r} is not a valid name")
+
+    slots: list[Slot] = []
+    for key, target in scim.items():
+        if not isinstance(target, str):
+            raise SchemaError(f"mapping: {key!r} must map to a string")
+        _check_target(key, target)
+        slot = _core_slot(key, external_id_attr if target == EXTERNAL_ID else target)
+        if any(s.matches(slot.schema, slot.attr, slot.type, slot.sub) for s in slots):
+            raise SchemaError(f"mapping: {key!r} is mapped twice")
+        slots.append(slot)
+    used = [s.target for s in slots if not s.is_active]
+    duplicates = {t for t in used if used.count(t) > 1}
+    if duplicates:
+        raise SchemaError(f"mapping: Okta attributes mapped from two SCIM paths: {duplicates}")
+    if not any(s.attr == "userName" and s.schema == CORE_USER for s in slots):
+        raise SchemaError("mapping: `userName` must be mapped (it is the matching attribute)")
+
+    declared = {a.name for a in xml.attributes}
+    for name in ecma:
+        if name not in declared:
+            raise SchemaError(f"mapping: ecma2host attribute {name!r} is not in Schema.xml")
+    for attribute in xml.attributes:
+        target = ecma.get(attribute.name)
+        if not isinstance(target, str):
+            raise SchemaError(f"mapping: Schema.xml attribute {attribute.name!r} is not mapped")
+        _check_target(attribute.name, target)
+        resolved = external_id_attr if target == EXTERNAL_ID else target
+        slots.append(Slot(ECMA2HOST_USER, attribute.name, None, None, resolved))
+
+    anchor_target = ecma.get(xml.anchor.name)
+    username = next(s for s in slots if s.attr == "userName" and s.schema == CORE_USER)
+    if anchor_target != username.target:
+        raise SchemaError(
+            f"mapping: the anchor {xml.anchor.name!r} maps to {anchor_target!r} but userName "
+            f"maps to {username.target!r}; they must be the same Okta attribute"
+        )
+    active, inactive = status.get("active"), status.get("inactive")
+    if not isinstance(active, str) or not isinstance(inactive, str) or active == inactive:
+        raise SchemaError("mapping: statusValues needs distinct `active` and `inactive` strings")
+    return Catalog(tuple(slots), xml, StatusValues(active, inactive))
+
+
+def load_catalog(
+    xml_path: Path | None = None,
+    mapping_path: Path | None = None,
+    external_id_attr: str = "scimExternalId",
+) -> Catalog:
+    xml = read_schema_xml(xml_path or PACKAGED_DIR / "Schema.xml")
+    path = mapping_path or PACKAGED_DIR / "mapping.json"
+    try:
+        mapping = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SchemaError(f"cannot read mapping {path}: {exc}") from exc
+    if not isinstance(mapping, dict):
+        raise SchemaError(f"mapping {path} must be a JSON object")
+    return build_catalog(xml, mapping, external_id_attr)

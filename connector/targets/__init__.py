@@ -1,0 +1,1 @@
+"""Targets: the applications users are provisioned into."""

@@ -1,0 +1,36 @@
+"""Target-neutral failures: what any target can report, in words the service can act on."""
+
+from __future__ import annotations
+
+
+class TargetError(Exception):
+    """Base of every failure a target reports."""
+
+
+class UserNotFoundError(TargetError):
+    """No such user in the target."""
+
+
+class LoginConflictError(TargetError):
+    """Another user already holds this login."""
+
+
+class RejectedError(TargetError):
+    """The target refused the values; `detail` says why, in the target's words."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(detail)
+
+
+class UnavailableError(TargetError):
+    """The target failed transiently and the request's time budget ran out."""
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(reason)
+
+
+class RateLimitedError(UnavailableError):
+    """The target's rate limit would not reset within the request's time budget."""

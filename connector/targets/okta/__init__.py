@@ -1,0 +1,1 @@
+"""The packaged target: Okta's Users API."""

@@ -1,0 +1,61 @@
+"""Renders a target-neutral query as an Okta `search` expression, every value escaped.
+
+Values only ever appear inside a quoted string literal with `\\` and `"` escaped, so nothing a
+SCIM client sends can add an operator, a parenthesis or an `or` to the expression.
+"""
+
+from __future__ import annotations
+
+from ..query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
+
+STATUSES = (
+    "STAGED",
+    "PROVISIONED",
+    "ACTIVE",
+    "RECOVERY",
+    "LOCKED_OUT",
+    "PASSWORD_EXPIRED",
+    "SUSPENDED",
+    "DEPROVISIONED",
+)
+# Okta's search supports `co` only on these four profile attributes.
+CONTAINS_ATTRIBUTES = {"firstName", "lastName", "email", "login"}
+OPERATORS = {"eq", "sw", "co", "gt", "ge", "lt", "le", "pr"}
+
+
+class UnsupportedQueryError(ValueError):
+    """Okta's search cannot express this query exactly."""
+
+
+def literal(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def _status_in(statuses: tuple[str, ...]) -> str:
+    return "(" + " or ".join(f"status eq {literal(s)}" for s in statuses) + ")"
+
+
+def render_search(query: Query, *, suspend: bool) -> str:
+    if isinstance(query, Everyone):
+        return _status_in(STATUSES)
+    if isinstance(query, IdIs):
+        return f"id eq {literal(query.value)}"
+    if isinstance(query, ActiveIs):
+        inactive = ("SUSPENDED", "DEPROVISIONED") if suspend else ("DEPROVISIONED",)
+        chosen = tuple(s for s in STATUSES if (s not in inactive) == query.value)
+        return _status_in(chosen)
+    if isinstance(query, Condition):
+        if query.op not in OPERATORS:
+            raise UnsupportedQueryError(f"Okta search has no operator {query.op!r}")
+        if query.op == "co" and query.attribute not in CONTAINS_ATTRIBUTES:
+            raise UnsupportedQueryError(
+                f"Okta searches `co` only on {sorted(CONTAINS_ATTRIBUTES)}, not {query.attribute}"
+            )
+        if query.op == "pr":
+            return f"profile.{query.attribute} pr"
+        return f"profile.{query.attribute} {query.op} {literal(query.value or '')}"
+    if isinstance(query, AllOf | AnyOf):
+        joiner = " and " if isinstance(query, AllOf) else " or "
+        return "(" + joiner.join(render_search(t, suspend=suspend) for t in query.terms) + ")"
+    raise UnsupportedQueryError(f"unsupported query {query!r}")

@@ -1,0 +1,1 @@
+"""Transport: the HTTP plumbing under a target (time budget, pacing, retries)."""
