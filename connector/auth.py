@@ -93,5 +93,8 @@ def authenticator_from_env(
 ) -> Authenticator:
     """The authenticator the settings in ``env`` (default: ``os.environ``) ask for."""
     if setting("ENTRA_TENANT_ID", env):
-        raise NotImplementedError("JWT mode lands in a later commit")
+        # Imported only in JWT mode: PyJWT and its crypto backend cost cold-start time.
+        from connector.entra_jwt import entra_authenticator_from_env
+
+        return entra_authenticator_from_env(env)
     return SharedSecretAuthenticator(store)

@@ -98,7 +98,7 @@ class KeyVaultStub:
         server.socket = context.wrap_socket(server.socket, server_side=True)
         self._port = server.server_address[1]
         self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:

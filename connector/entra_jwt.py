@@ -1,0 +1,202 @@
+"""Validation of the JWT Entra's provisioning service sends when the Secret Token is blank.
+
+The token is a v1 Entra access token (issuer ``https://sts.windows.net/<tenant>/``), so the
+default signing keys are the ones the tenant's v1 OpenID metadata points at:
+``https://login.microsoftonline.com/<tenant>/discovery/keys``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import jwt
+
+from connector.auth import AuthenticationError, bearer_token
+from connector.config import setting
+from connector.secrets import SecretsUnavailableError
+
+_log = logging.getLogger(__name__)
+
+# The audience every Entra provisioning token carries, whatever the enterprise app.
+PROVISIONING_AUDIENCE = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
+# The app id of the provisioning service (Microsoft.Azure.SyncFabric).
+PROVISIONING_APP_ID = "00000014-0000-0000-c000-000000000000"
+CLOCK_SKEW_SECONDS = 120
+# An unknown kid usually means Entra rolled its keys; refetching more often than this would
+# let anyone with a made-up kid make us hammer the keys endpoint.
+UNKNOWN_KID_REFETCH_SECONDS = 60
+# Refetch now and then even without an unknown kid, so revoked keys stop being trusted.
+JWKS_MAX_AGE_SECONDS = 24 * 3600
+_UNAVAILABLE_RETRY_AFTER_SECONDS = 30
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+JwksFetcher = Callable[[str], Awaitable[Any]]
+
+
+def default_jwks_url(tenant_id: str) -> str:
+    return f"https://login.microsoftonline.com/{tenant_id}/discovery/keys"
+
+
+def jwt_settings_problems(env: Mapping[str, str] | None = None) -> list[str]:
+    """What is wrong with the JWT-mode settings, each with its fix; empty when coherent."""
+    tenant = (setting("ENTRA_TENANT_ID", env) or "").strip()
+    jwks_url = (setting("ENTRA_JWKS_URL", env) or "").strip()
+    problems = []
+    if tenant and not _GUID.match(tenant):
+        problems.append(
+            "ENTRA_TENANT_ID must be the tenant's GUID (Entra admin center > Overview > Tenant "
+            f"ID), got {tenant!r}"
+        )
+    if jwks_url:
+        parts = urlsplit(jwks_url)
+        loopback = parts.scheme == "http" and _is_loopback(parts.hostname)
+        if not (parts.scheme == "https" and parts.hostname) and not loopback:
+            problems.append(
+                f"ENTRA_JWKS_URL must be an https:// URL (or http on loopback), got {jwks_url!r}; "
+                "unset it to use the tenant's published keys"
+            )
+        if not tenant:
+            problems.append("ENTRA_JWKS_URL is set but ENTRA_TENANT_ID is not: set both or neither")
+    return problems
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+async def _fetch_with_httpx(url: str) -> Any:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+        return response.json()
+
+
+class JwksCache:
+    """The tenant's signing keys by kid: fetched on first use, refetched on an unknown kid."""
+
+    def __init__(
+        self,
+        url: str,
+        fetch: JwksFetcher = _fetch_with_httpx,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._url = url
+        self._fetch = fetch
+        self._clock = clock
+        self._keys: dict[str, jwt.PyJWK] = {}
+        self._fetched_at: float | None = None
+
+    async def key(self, kid: str) -> jwt.PyJWK:
+        now = self._clock()
+        expired = self._fetched_at is None or now - self._fetched_at >= JWKS_MAX_AGE_SECONDS
+        may_refetch = (
+            self._fetched_at is None or now - self._fetched_at >= UNKNOWN_KID_REFETCH_SECONDS
+        )
+        if expired or (kid not in self._keys and may_refetch):
+            await self._refetch()
+        key = self._keys.get(kid)
+        if key is None:
+            raise AuthenticationError("the token is signed with an unknown key")
+        return key
+
+    async def _refetch(self) -> None:
+        try:
+            document = await self._fetch(self._url)
+            keys = _signing_keys(document)
+        except (httpx.HTTPError, ValueError) as error:
+            _log.warning("Fetching Entra signing keys from %s failed: %s", self._url, error)
+            if not self._keys:
+                raise SecretsUnavailableError(
+                    "Entra signing keys cannot be fetched now",
+                    retry_after=_UNAVAILABLE_RETRY_AFTER_SECONDS,
+                ) from error
+            # Keep the keys we have; the failure counts as a fetch for the rate limits above.
+            self._fetched_at = self._clock()
+            return
+        self._keys = keys
+        self._fetched_at = self._clock()
+
+
+def _signing_keys(document: Any) -> dict[str, jwt.PyJWK]:
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise ValueError("the JWKS document has no 'keys' list")
+    keys: dict[str, jwt.PyJWK] = {}
+    for entry in document["keys"]:
+        if not isinstance(entry, dict) or entry.get("kty") != "RSA" or entry.get("use") == "enc":
+            continue
+        kid = entry.get("kid")
+        if not isinstance(kid, str):
+            continue
+        try:
+            keys[kid] = jwt.PyJWK(entry, algorithm="RS256")
+        except jwt.PyJWTError as error:
+            _log.warning("Skipping unusable signing key %s: %s", kid, error)
+    if not keys:
+        raise ValueError("the JWKS document has no usable RSA signing key")
+    return keys
+
+
+class EntraJwtAuthenticator:
+    """Accepts only RS256 tokens Entra issued to the provisioning service for this tenant."""
+
+    def __init__(self, tenant_id: str, jwks: JwksCache) -> None:
+        self._tenant = tenant_id.lower()
+        self._issuer = f"https://sts.windows.net/{self._tenant}/"
+        self._jwks = jwks
+
+    async def authenticate(self, authorization: str | None) -> None:
+        token = bearer_token(authorization)
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise AuthenticationError("the bearer token is not a JWT") from None
+        # Checked before any key lookup: "none" and HMAC tokens never reach the JWKS endpoint.
+        if header.get("alg") != "RS256":
+            raise AuthenticationError("the token's algorithm is not RS256")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise AuthenticationError("the token names no signing key")
+        key = await self._jwks.key(kid)
+        try:
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=PROVISIONING_AUDIENCE,
+                issuer=self._issuer,
+                leeway=CLOCK_SKEW_SECONDS,
+                options={"require": ["exp", "nbf", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as error:
+            raise AuthenticationError(f"the token was rejected: {error}") from None
+        if str(claims.get("tid", "")).lower() != self._tenant:
+            raise AuthenticationError("the token was issued for another tenant")
+        if claims.get("appid") != PROVISIONING_APP_ID:
+            raise AuthenticationError("the token was not issued to Entra's provisioning service")
+
+
+def entra_authenticator_from_env(
+    env: Mapping[str, str] | None = None,
+    *,
+    fetch: JwksFetcher = _fetch_with_httpx,
+    clock: Callable[[], float] = time.monotonic,
+) -> EntraJwtAuthenticator:
+    problems = jwt_settings_problems(env)
+    if problems:
+        raise ValueError("; ".join(problems))
+    tenant = (setting("ENTRA_TENANT_ID", env) or "").strip()
+    jwks_url = (setting("ENTRA_JWKS_URL", env) or "").strip() or default_jwks_url(tenant)
+    return EntraJwtAuthenticator(tenant, JwksCache(jwks_url, fetch, clock))
