@@ -1,0 +1,3 @@
+from relay_agent.cli import main
+
+raise SystemExit(main())
