@@ -45,6 +45,10 @@ def test_azd_environment_values(mapped: dict[str, Any]) -> None:
     names = {}
     for parameter, entry in mapped.items():
         assert set(entry) == {"value"}, f"{parameter}: only plain values (no key vault references)"
+        if not isinstance(entry["value"], str):
+            # A literal number or switch (e.g. alwaysReadyInstanceCount) is allowed, never text.
+            assert isinstance(entry["value"], int | bool), parameter
+            continue
         match = AZD_PLACEHOLDER.match(entry["value"])
         assert match, f"{parameter}: {entry['value']!r} is not an azd ${{VAR}} placeholder"
         names[parameter] = match.group("name")
@@ -55,6 +59,8 @@ def test_azd_environment_values(mapped: dict[str, Any]) -> None:
 def test_optional_values_have_azd_defaults(mapped: dict[str, Any]) -> None:
     params = parse(MAIN_BICEP)["parameters"]
     for parameter, entry in mapped.items():
+        if not isinstance(entry["value"], str):
+            continue
         match = AZD_PLACEHOLDER.match(entry["value"])
         assert match
         optional = params[parameter]["default"] is not None
