@@ -10,15 +10,16 @@ modules, outputs). pycep keeps quotes around quoted object keys and leaves expre
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pycep import BicepParser
-from tree_sitter import Node
 from tree_sitter_language_pack import get_parser
+
+if TYPE_CHECKING:  # installed with tree-sitter-language-pack
+    from tree_sitter import Node
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 INFRA_DIR = REPO_ROOT / "infra"
@@ -236,14 +237,3 @@ def literal_object_entries(
     if isinstance(expr, dict) and not ({"operator", "function"} & set(expr)):
         return {unquote(k): v for k, v in expr.items()}
     raise AssertionError(f"cannot resolve object expression offline: {expr!r}")
-
-
-def walk_values(value: Any) -> Iterator[Any]:
-    """Every nested value of a parsed expression, depth first (dict keys are not yielded)."""
-    yield value
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from walk_values(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from walk_values(item)
