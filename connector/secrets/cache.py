@@ -67,6 +67,7 @@ class CachingSecretStore:
         self._locks: dict[SecretKey, asyncio.Lock] = {}
         self._attempts: dict[SecretKey, int] = {}
         self._quiet_until: dict[SecretKey, float] = {}
+        self._last_error: dict[SecretKey, str] = {}
 
     async def get(self, key: SecretKey) -> str | None:
         entry = self._entries.get(key)
@@ -100,7 +101,8 @@ class CachingSecretStore:
             except SecretSourceError as error:
                 self._attempts[key] = seen + 1
                 self._quiet_until[key] = self._clock() + self._policy.retry_after_seconds
-                _log.warning("Reading secret %s failed: %s", key.name, redact.redact(str(error)))
+                self._last_error[key] = redact.redact(str(error))
+                _log.warning("Reading secret %s failed: %s", key.name, self._last_error[key])
                 return self._stale_or_unavailable(key)
             self._attempts[key] = seen + 1
             if value is not None:
@@ -118,8 +120,9 @@ class CachingSecretStore:
         entry = self._entries.get(key)
         if entry is not None and self._within_stale(entry):
             return entry.value
+        cause = self._last_error.get(key, "no read has succeeded yet")
         raise SecretsUnavailableError(
-            f"secret {key.name} cannot be read now",
+            f"secret {key.name} cannot be read now ({cause})",
             retry_after=self._policy.retry_after_seconds,
         )
 

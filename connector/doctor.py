@@ -1,0 +1,208 @@
+"""``python -m connector doctor``: check the settings a user has made, one line per check.
+
+Each failed check says how to fix it. Nothing printed ever contains a secret: values are only
+compared and sent, and every line passes through the redactor as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from connector import redact
+from connector.auth import MIN_SECRET_TOKEN_LENGTH
+from connector.config import Settings, setting
+from connector.entra_jwt import jwt_settings_problems
+from connector.secrets import SecretKey, SecretStore, SecretsUnavailableError, secret_store_from_env
+from connector.secrets.vault import is_loopback_host
+
+_OKTA_TIMEOUT = httpx.Timeout(10.0)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+    fix: str | None = None
+
+    def line(self) -> str:
+        text = f"ok    {self.name}: {self.detail}"
+        if not self.ok:
+            text = f"FAIL  {self.name}: {self.detail}" + (
+                f" -> fix: {self.fix}" if self.fix else ""
+            )
+        return redact.redact(text)
+
+
+async def run_doctor(env: Mapping[str, str] | None = None) -> list[CheckResult]:
+    """Run every check against the settings in ``env`` (default: ``os.environ``)."""
+    source = os.environ if env is None else env
+    try:
+        store = secret_store_from_env(source)
+    except ValueError as error:
+        return [
+            CheckResult("secrets", False, str(error), "correct the setting named above"),
+            _check_jwt(source),
+            _check_schema(source),
+        ]
+    try:
+        okta_check, okta_token = await _check_secret(
+            store, source, SecretKey.OKTA_API_TOKEN, required=bool(setting("OKTA_ORG_URL", source))
+        )
+        results = [
+            okta_check,
+            await _check_bearer(store, source),
+            await _check_okta(source, okta_token),
+            _check_jwt(source),
+            _check_schema(source),
+        ]
+    finally:
+        await store.aclose()
+    return results
+
+
+def _where(key: SecretKey, env: Mapping[str, str]) -> str:
+    if setting("KEY_VAULT_URL", env):
+        name = setting(key.name_setting, env)
+        return f"vault secret {name!r} in {setting('KEY_VAULT_URL', env)}"
+    return f"environment variable {key.value}"
+
+
+async def _check_secret(
+    store: SecretStore, env: Mapping[str, str], key: SecretKey, *, required: bool
+) -> tuple[CheckResult, str | None]:
+    where = _where(key, env)
+    try:
+        value = await store.get(key)
+    except SecretsUnavailableError as error:
+        fix = (
+            "check KEY_VAULT_URL, the network path to the vault, and that the managed identity "
+            "(AZURE_CLIENT_ID) has the 'Key Vault Secrets User' role on it"
+        )
+        return CheckResult(key.value, False, f"{where} cannot be read: {error}", fix), None
+    if value is None:
+        if not required:
+            return CheckResult(key.value, True, f"{where} is not set (not needed)"), None
+        return CheckResult(key.value, False, f"{where} is not set", f"set {where}"), None
+    return CheckResult(key.value, True, f"{where} is set"), value
+
+
+async def _check_bearer(store: SecretStore, env: Mapping[str, str]) -> CheckResult:
+    if setting("ENTRA_TENANT_ID", env):
+        return CheckResult(
+            SecretKey.SCIM_BEARER_TOKEN.value, True, "not used: Entra-issued JWTs are validated"
+        )
+    check, value = await _check_secret(store, env, SecretKey.SCIM_BEARER_TOKEN, required=True)
+    if value is not None and len(value) < MIN_SECRET_TOKEN_LENGTH:
+        where = _where(SecretKey.SCIM_BEARER_TOKEN, env)
+        return CheckResult(
+            check.name,
+            False,
+            f"{where} is shorter than {MIN_SECRET_TOKEN_LENGTH} characters",
+            "generate a longer Secret Token, store it there and paste it into the Entra app",
+        )
+    return check
+
+
+async def _check_okta(env: Mapping[str, str], token: str | None) -> CheckResult:
+    org_url = (setting("OKTA_ORG_URL", env) or "").rstrip("/")
+    if not org_url:
+        return CheckResult("okta", True, "OKTA_ORG_URL not set: the embedded Okta sandbox is used")
+    parts = urlsplit(org_url)
+    if not (
+        parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname))
+    ):
+        return CheckResult(
+            "okta", False, f"OKTA_ORG_URL {org_url!r} is not https", "use https://<org>.okta.com"
+        )
+    if token is None:
+        return CheckResult(
+            "okta", False, "not tried: no Okta API token", "fix OKTA_API_TOKEN first"
+        )
+    try:
+        async with httpx.AsyncClient(timeout=_OKTA_TIMEOUT) as client:
+            response = await client.get(
+                f"{org_url}/api/v1/users",
+                params={"limit": "1"},
+                headers={"Authorization": f"SSWS {token}", "Accept": "application/json"},
+            )
+    except httpx.HTTPError as error:
+        return CheckResult(
+            "okta",
+            False,
+            f"{org_url} unreachable: {type(error).__name__}",
+            "check OKTA_ORG_URL and the network path (DNS, firewall, proxy) to it",
+        )
+    status = response.status_code
+    if status == 200:
+        return CheckResult("okta", True, f"{org_url} accepted the API token")
+    if status == 401:
+        return CheckResult(
+            "okta",
+            False,
+            f"{org_url} rejected the API token (401)",
+            "create a token in Okta Admin > Security > API > Tokens and store it as "
+            + _where(SecretKey.OKTA_API_TOKEN, env),
+        )
+    if status == 403:
+        return CheckResult(
+            "okta",
+            False,
+            f"{org_url} refused the token access to users (403)",
+            "create the token as an admin who can read and manage users",
+        )
+    return CheckResult(
+        "okta",
+        False,
+        f"{org_url} answered {status} to GET /api/v1/users?limit=1",
+        "check that OKTA_ORG_URL is the org's base URL, e.g. https://example.okta.com",
+    )
+
+
+def _check_jwt(env: Mapping[str, str]) -> CheckResult:
+    if not setting("ENTRA_TENANT_ID", env) and not setting("ENTRA_JWKS_URL", env):
+        return CheckResult("entra-jwt", True, "off: the shared Secret Token is checked")
+    problems = jwt_settings_problems(env)
+    if problems:
+        return CheckResult("entra-jwt", False, "; ".join(problems), "correct the settings above")
+    return CheckResult("entra-jwt", True, "ENTRA_TENANT_ID and ENTRA_JWKS_URL are coherent")
+
+
+def _check_schema(env: Mapping[str, str]) -> CheckResult:
+    from connector.schema import SchemaError, load_schema
+
+    try:
+        load_schema(Settings.from_env(env))
+    except (SchemaError, ValueError, OSError) as error:
+        return CheckResult(
+            "schema",
+            False,
+            str(error),
+            "correct Schema.xml / the mapping (SCHEMA_XML_PATH, SCHEMA_MAPPING_PATH) or unset "
+            "those settings to use the packaged files",
+        )
+    return CheckResult("schema", True, "Schema.xml and the attribute mapping agree")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m connector doctor",
+        description="Check the connector's settings; exit status 1 if any check fails.",
+    )
+    parser.parse_args(argv)
+    results = asyncio.run(run_doctor())
+    for result in results:
+        print(result.line())
+    return 0 if all(result.ok for result in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
