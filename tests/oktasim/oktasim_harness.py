@@ -1,0 +1,108 @@
+"""Shared helpers for the oktasim tests: a served simulator plus an authenticated client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from oktasim import Simulator, SimulatorOptions
+
+TOKEN = "t0ken"
+NO_FAULTS = {"X-Oktasim-No-Faults": "1"}
+USER_ID = re.compile(r"^00u[A-Za-z0-9]{17}$")
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+PASSWORD = "Sup3rSecret!"
+
+
+def profile(login: str, **extra: Any) -> dict[str, Any]:
+    first, _, _ = login.partition("@")
+    values: dict[str, Any] = {
+        "login": login,
+        "email": login,
+        "firstName": first.split(".")[0].title(),
+        "lastName": "Tester",
+    }
+    values.update(extra)
+    return values
+
+
+@dataclass
+class Okta:
+    sim: Simulator
+    client: httpx.Client
+    url: str
+    _counter: list[int] = field(default_factory=lambda: [0])
+
+    def fresh(self) -> Okta:
+        """Back to an empty org with the default token, for a server shared by many tests."""
+        self.sim.reset()
+        self.sim.set_token(TOKEN)
+        self.sim.set_refuse_deprovisioned_updates(False)
+        return self
+
+    def create(
+        self,
+        login: str | None = None,
+        *,
+        password: bool = False,
+        activate: bool | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Creates a user (through the no-faults path) and returns Okta's JSON for it."""
+        if login is None:
+            self._counter[0] += 1
+            login = f"user{self._counter[0]:04d}@example.com"
+        body: dict[str, Any] = {"profile": profile(login, **extra)}
+        if password:
+            body["credentials"] = {"password": {"value": PASSWORD}}
+        params = {} if activate is None else {"activate": str(activate).lower()}
+        response = self.client.post("/api/v1/users", json=body, params=params, headers=NO_FAULTS)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def lifecycle(self, user_id: str, operation: str, **params: str) -> httpx.Response:
+        return self.client.post(
+            f"/api/v1/users/{user_id}/lifecycle/{operation}", content=b"", params=params
+        )
+
+    def status_of(self, user_id: str) -> str:
+        response = self.client.get(f"/api/v1/users/{user_id}", headers=NO_FAULTS)
+        status: str = response.json()["status"]
+        return status
+
+
+def error_code(response: httpx.Response) -> str:
+    code: str = response.json()["errorCode"]
+    return code
+
+
+def raw_links(response: httpx.Response) -> list[str]:
+    """Every `Link` header line as sent, without httpx joining or splitting anything."""
+    return [value.decode() for name, value in response.headers.raw if name.lower() == b"link"]
+
+
+def next_url(response: httpx.Response) -> str | None:
+    for line in raw_links(response):
+        match = re.fullmatch(r'<([^>]*)>; rel="next"', line)
+        if match:
+            return match.group(1)
+    return None
+
+
+@contextmanager
+def serving(**options: Any) -> Iterator[Okta]:
+    options.setdefault("token", TOKEN)
+    sim = Simulator(SimulatorOptions(**options))
+    with (
+        sim.start(host="127.0.0.1", port=0) as running,
+        httpx.Client(
+            base_url=running.url, headers={"Authorization": f"SSWS {TOKEN}"}, timeout=10.0
+        ) as client,
+    ):
+        yield Okta(sim, client, running.url)

@@ -1,0 +1,233 @@
+"""Rate limits, the concurrency limit, fault injection, seeds and the no-faults header."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from oktasim_harness import NO_FAULTS, TOKEN, error_code, profile, serving
+
+from oktasim import Simulator, SimulatorOptions
+from oktasim.ratelimit import OTHER, USER_READ, USER_WRITE, USERS_COLLECTION, bucket_for
+
+
+def _limits(response: httpx.Response) -> tuple[int, int, int]:
+    headers = response.headers
+    return (
+        int(headers["X-Rate-Limit-Limit"]),
+        int(headers["X-Rate-Limit-Remaining"]),
+        int(headers["X-Rate-Limit-Reset"]),
+    )
+
+
+def _create_body(login: str) -> dict[str, Any]:
+    return {"profile": profile(login)}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "bucket"),
+    [
+        ("GET", "/api/v1/users", USERS_COLLECTION),
+        ("POST", "/api/v1/users", USERS_COLLECTION),
+        ("GET", "/api/v1/users/00u1", USER_READ),
+        ("POST", "/api/v1/users/00u1", USER_WRITE),
+        ("PUT", "/api/v1/users/00u1", USER_WRITE),
+        ("DELETE", "/api/v1/users/00u1", USER_WRITE),
+        ("POST", "/api/v1/users/00u1/lifecycle/activate", OTHER),
+        ("GET", "/api/v1/groups", OTHER),
+    ],
+)
+def test_bucket_matching(method: str, path: str, bucket: str) -> None:
+    assert bucket_for(method, path) == bucket
+
+
+def test_default_workforce_limits() -> None:
+    with serving() as okta:
+        user_id = okta.create()["id"]
+        assert _limits(okta.client.get("/api/v1/users"))[0] == 600
+        assert _limits(okta.client.get(f"/api/v1/users/{user_id}"))[0] == 2000
+        assert _limits(okta.client.post(f"/api/v1/users/{user_id}", json={}))[0] == 600
+        assert _limits(okta.lifecycle(user_id, "reset_factors"))[0] == 1200
+
+
+def test_rate_limit_429_and_headers() -> None:
+    with serving(rate_limit_per_minute=3) as okta:
+        before = time.time()
+        remaining = [_limits(okta.client.get("/api/v1/users"))[1] for _ in range(3)]
+        assert remaining == [2, 1, 0]
+        limited = okta.client.get("/api/v1/users")
+        assert (limited.status_code, error_code(limited)) == (429, "E0000047")
+        assert limited.json()["errorSummary"] == (
+            "API call exceeded rate limit due to too many requests."
+        )
+        limit, left, reset = _limits(limited)
+        assert (limit, left) == (3, 0)
+        assert before + 59 <= reset <= before + 62
+        assert "Date" in limited.headers
+        assert okta.client.get("/api/v1/users/nobody").status_code == 404  # another bucket
+        verified = okta.client.get("/api/v1/users", headers=NO_FAULTS)
+        assert verified.status_code == 200
+
+
+def test_rate_limit_window_resets() -> None:
+    with serving(rate_limit_per_minute=1, rate_limit_window_s=0.3) as okta:
+        assert okta.client.get("/api/v1/users").status_code == 200
+        assert okta.client.get("/api/v1/users").status_code == 429
+        time.sleep(0.35)
+        assert okta.client.get("/api/v1/users").status_code == 200
+
+
+def test_no_faults_requests_do_not_count() -> None:
+    with serving(rate_limit_per_minute=2) as okta:
+        for _ in range(5):
+            assert okta.client.get("/api/v1/users", headers=NO_FAULTS).status_code == 200
+        assert _limits(okta.client.get("/api/v1/users"))[1] == 1
+
+
+def test_concurrency_limit_429_with_zero_headers() -> None:
+    with serving(concurrency_limit=2, latency_ms=300) as okta:
+
+        def call(_: int) -> httpx.Response:
+            return httpx.get(f"{okta.url}/api/v1/users", headers={"Authorization": f"SSWS {TOKEN}"})
+
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            responses = list(pool.map(call, range(5)))
+        limited = [response for response in responses if response.status_code == 429]
+        assert len(limited) == 3
+        assert sum(response.status_code == 200 for response in responses) == 2
+        for response in limited:
+            limit, left, reset = _limits(response)
+            assert (limit, left) == (0, 0)
+            assert reset >= int(time.time())
+            assert error_code(response) == "E0000047"
+
+
+def test_latency() -> None:
+    with serving(latency_ms=150) as okta:
+        started = time.monotonic()
+        okta.client.get("/api/v1/users")
+        assert time.monotonic() - started >= 0.15
+        started = time.monotonic()
+        okta.client.get("/api/v1/users", headers=NO_FAULTS)
+        assert time.monotonic() - started < 0.15
+
+
+def test_error_rate_answers_5xx_without_applying() -> None:
+    with serving(error_rate=1.0) as okta:
+        statuses = {
+            okta.client.post("/api/v1/users", json=_create_body(f"u{i}@example.com")).status_code
+            for i in range(12)
+        }
+        assert statuses <= {500, 502, 503}
+        assert len(statuses) > 1
+        assert okta.sim.users() == []
+        failed = okta.client.get("/api/v1/users")
+        assert "X-Okta-Request-Id" in failed.headers
+        assert "X-Rate-Limit-Reset" in failed.headers
+
+
+def test_internal_error_body() -> None:
+    with serving(error_rate=1.0, seed=3) as okta:
+        for _ in range(20):
+            response = okta.client.get("/api/v1/users")
+            if response.status_code == 500:
+                assert error_code(response) == "E0000009"
+                return
+        pytest.fail("no 500 among 20 faulted requests")
+
+
+def _call_catching(errors: list[BaseException], url: str, timeout: float) -> None:
+    try:
+        httpx.post(
+            url,
+            json=_create_body("slow@example.com"),
+            headers={"Authorization": f"SSWS {TOKEN}"},
+            timeout=timeout,
+        )
+    except httpx.HTTPError as error:
+        errors.append(error)
+
+
+def test_timeout_rate_hangs_without_applying_or_blocking_others() -> None:
+    with serving(timeout_rate=1.0, hang_s=30) as okta:
+        errors: list[BaseException] = []
+        hung = threading.Thread(
+            target=_call_catching, args=(errors, f"{okta.url}/api/v1/users", 1.0)
+        )
+        hung.start()
+        time.sleep(0.1)
+        started = time.monotonic()
+        other = httpx.get(
+            f"{okta.url}/api/v1/users",
+            headers={"Authorization": f"SSWS {TOKEN}", **NO_FAULTS},
+        )
+        assert other.status_code == 200
+        assert time.monotonic() - started < 0.5
+        hung.join(timeout=5)
+        assert not hung.is_alive()
+        assert len(errors) == 1
+        assert isinstance(errors[0], httpx.ReadTimeout)
+        assert okta.sim.users() == []
+        with pytest.raises(httpx.ReadTimeout):
+            okta.client.get("/api/v1/users", timeout=0.2)
+        assert okta.sim.request_log[0] == ("POST", "/api/v1/users", 0)
+
+
+def test_stop_ends_hung_requests() -> None:
+    errors: list[BaseException] = []
+    with serving(timeout_rate=1.0, hang_s=60) as okta:
+        hung = threading.Thread(
+            target=_call_catching, args=(errors, f"{okta.url}/api/v1/users", 10.0)
+        )
+        hung.start()
+        time.sleep(0.2)
+        started = time.monotonic()
+    hung.join(timeout=5)
+    assert not hung.is_alive()
+    assert time.monotonic() - started < 3
+    assert len(errors) == 1
+    assert isinstance(errors[0], httpx.RemoteProtocolError)
+
+
+def test_drop_rate_applies_then_closes() -> None:
+    with serving(drop_rate=1.0) as okta:
+        with pytest.raises(httpx.RemoteProtocolError):
+            okta.client.post("/api/v1/users", json=_create_body("dropped@example.com"))
+        assert [user["profile"]["login"] for user in okta.sim.users()] == ["dropped@example.com"]
+        assert okta.sim.request_log == [("POST", "/api/v1/users", 0)]
+
+
+def _fault_pattern(seed: int) -> tuple[list[int], list[str]]:
+    with serving(seed=seed, error_rate=0.5) as okta:
+        statuses = [okta.client.get("/api/v1/users").status_code for _ in range(24)]
+        ids = [okta.create()["id"] for _ in range(3)]
+    return statuses, ids
+
+
+def test_seed_reproducibility() -> None:
+    first = _fault_pattern(11)
+    assert first == _fault_pattern(11)
+    assert first != _fault_pattern(12)
+    assert 200 in first[0]
+    assert set(first[0]) - {200}
+
+
+def test_no_faults_header_is_never_faulted() -> None:
+    with serving(error_rate=1.0, rate_limit_per_minute=1, concurrency_limit=1) as okta:
+        for i in range(5):
+            response = okta.client.post(
+                "/api/v1/users", json=_create_body(f"v{i}@example.com"), headers=NO_FAULTS
+            )
+            assert response.status_code == 200
+        assert len(okta.sim.users()) == 5
+
+
+def test_invalid_fault_rates() -> None:
+    with pytest.raises(ValueError, match="more than 1"):
+        Simulator(SimulatorOptions(error_rate=0.6, drop_rate=0.6))
+    with pytest.raises(ValueError, match="within"):
+        Simulator(SimulatorOptions(timeout_rate=1.5))
