@@ -11,7 +11,7 @@ import pytest
 
 from connector.relay import RelayUnavailableError
 
-from .conftest import AgentFactory
+from .conftest import AgentFactory, eventually
 from .double import RelayDouble
 from .localapp import LocalApp
 
@@ -199,10 +199,7 @@ async def test_listener_with_a_send_rule_is_refused(
     from .conftest import SEND_KEY
 
     agent = await start_agent(wait=False, rule_name="defaultSender", key=SEND_KEY)
-    for _ in range(50):
-        if agent.health.last_error:
-            break
-        await asyncio.sleep(0.05)
+    await eventually(lambda: agent.health.last_error is not None)
     assert agent.health.connected is False
     assert agent.health.last_error == "relay refused the connection with HTTP 403"
     assert double.listeners == []
