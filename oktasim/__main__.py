@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import signal
 import sys
 import threading
 from collections.abc import Sequence
 
-from oktasim.simulator import LOOPBACK_HOSTS, Simulator, SimulatorOptions
+from oktasim.simulator import Simulator, SimulatorOptions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -104,20 +103,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if not args.allow_non_loopback and not _is_loopback(args.host):
-        print(f"refusing non-loopback host {args.host!r}", file=sys.stderr)
-        return 2
     options = SimulatorOptions(
         token=args.token,
         custom_attributes=tuple(args.custom_attributes or SimulatorOptions.custom_attributes),
@@ -135,10 +122,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         simulator = Simulator(options)
+        running = simulator.start(
+            host=args.host, port=args.port, allow_non_loopback=args.allow_non_loopback
+        )
     except ValueError as problem:
         print(f"invalid option: {problem}", file=sys.stderr)
         return 2
-    running = simulator.start(host=args.host, port=args.port)
     print(f"oktasim serving {running.url} (API under {running.url}/api/v1)", flush=True)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -4,6 +4,7 @@ its outcomes, including hanging a request or closing a connection without a resp
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import socket
 import threading
@@ -126,6 +127,15 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _dispatch
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(simulator: Simulator, host: str, port: int) -> RunningSimulator:
     from oktasim.simulator import RunningSimulator
 
@@ -145,6 +155,7 @@ def serve(simulator: Simulator, host: str, port: int) -> RunningSimulator:
         server.close_all()
         server.shutdown()
         server.server_close()
+        server.close_all()  # connections accepted while the loop was winding down
         thread.join()
 
     return RunningSimulator(f"http://{shown_host}:{bound_port}", stop)

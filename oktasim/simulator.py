@@ -27,7 +27,6 @@ from oktasim.render import user_json
 from oktasim.store import Store
 
 NO_FAULTS_HEADER = "X-Oktasim-No-Faults"
-LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,15 @@ class SimulatorOptions:
     search_lag_ms: float = 0.0
     deactivate_returns_204: bool = False
     refuse_deprovisioned_updates: bool = False
+
+    def __post_init__(self) -> None:
+        if self.rate_limit_per_minute is not None and self.rate_limit_per_minute < 1:
+            raise ValueError("rate_limit_per_minute must be at least 1")
+        for name in ("concurrency_limit", "latency_ms", "hang_s", "search_lag_ms"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative")
+        if self.rate_limit_window_s <= 0:
+            raise ValueError("rate_limit_window_s must be positive")
 
 
 @dataclass(frozen=True)
@@ -106,9 +114,14 @@ class Simulator:
 
     # -- the public in-process API -----------------------------------------------------------
 
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> RunningSimulator:
-        from oktasim.server import serve  # the server imports this module
+    def start(
+        self, host: str = "127.0.0.1", port: int = 0, *, allow_non_loopback: bool = False
+    ) -> RunningSimulator:
+        """Serves on a background thread and returns at once; port 0 picks a free port."""
+        from oktasim.server import is_loopback, serve  # the server imports this module
 
+        if not allow_non_loopback and not is_loopback(host):
+            raise ValueError(f"refusing to serve on non-loopback host {host!r}")
         running = serve(self, host, port)
         self.org_url = running.url
         self._running = running
