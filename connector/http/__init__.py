@@ -1,0 +1,1 @@
+"""HTTP adapter: Azure Functions routes, the bearer check and SCIM responses."""

@@ -1,0 +1,60 @@
+"""Wraps every SCIM route: the bearer check, then the handler, then errors as SCIM errors.
+
+A client mistake is a 4xx SCIM error, a target outage a 429/503 with Retry-After, and only a bug
+is a 500, which says nothing about internals (the log has the details, without secrets).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+
+import azure.functions as func
+from scim2_models import SCIMException
+
+from ..auth import AuthenticationError
+from ..secrets import SecretsUnavailableError
+from ..service import ServiceBusyError
+from .responses import error_response
+from .runtime import runtime
+
+log = logging.getLogger("connector.http")
+
+Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
+
+
+def scim_endpoint(handler: Handler) -> Handler:
+    @wraps(handler)
+    async def endpoint(req: func.HttpRequest) -> func.HttpResponse:
+        try:
+            await runtime().authenticator.authenticate(req.headers.get("Authorization"))
+            response = await handler(req)
+        except AuthenticationError as exc:
+            response = error_response(
+                401, f"Unauthorized: {exc}", headers={"WWW-Authenticate": 'Bearer realm="scim"'}
+            )
+        except SCIMException as exc:
+            response = error_response(exc.status, exc.detail, exc.scim_type or None)
+        except ServiceBusyError as exc:
+            response = error_response(
+                exc.status, exc.detail, headers={"Retry-After": str(exc.retry_after)}
+            )
+        except SecretsUnavailableError as exc:
+            response = error_response(
+                503,
+                "The connector cannot read its secrets from Key Vault right now",
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+        except Exception:
+            log.exception("unexpected error serving %s %s", req.method, _path(req))
+            response = error_response(500, "Internal error; the connector's log has details")
+        log.info("%s %s -> %d", req.method, _path(req), response.status_code)
+        return response
+
+    return endpoint
+
+
+def _path(req: func.HttpRequest) -> str:
+    """The request path without its query, which may carry user data."""
+    return str(req.url).split("?", 1)[0]

@@ -1,0 +1,142 @@
+"""What each SCIM route does with a request, in terms of the protocol and the service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.functions as func
+from scim2_models import NotFoundException, SCIMException
+
+from ..scim import discovery
+from ..scim.errors import error_body
+from ..scim.filters import parse_filter
+from ..scim.listing import LIST_SCHEMA, list_response, project
+from ..scim.patch import parse_patch
+from ..scim.requests import query_param, read_json, read_paging, read_resource
+from .responses import scim_response
+from .runtime import runtime
+
+_MARKER = "/scim/v2"
+
+
+class GroupsNotImplementedError(SCIMException):
+    status = 501
+    _default_detail = (
+        "Groups are not provisioned by this connector yet; remove group provisioning from the "
+        "Entra attribute mappings (Provisioning > Mappings > Provision Microsoft Entra ID Groups "
+        "= No)"
+    )
+
+
+def base_url(req: func.HttpRequest) -> str:
+    """The Tenant URL this request came through, e.g. https://host/api/scim/v2."""
+    url = str(req.url).split("?", 1)[0]
+    index = url.lower().find(_MARKER)
+    return url[: index + len(_MARKER)] if index >= 0 else url.rstrip("/")
+
+
+def _params(req: func.HttpRequest) -> dict[str, str]:
+    return dict(req.params)
+
+
+def _located(req: func.HttpRequest, resource: dict[str, Any]) -> dict[str, Any]:
+    resource["meta"]["location"] = f"{base_url(req)}/Users/{resource['id']}"
+    return resource
+
+
+def _shaped(req: func.HttpRequest, resource: dict[str, Any]) -> dict[str, Any]:
+    params = _params(req)
+    return project(
+        _located(req, resource),
+        query_param(params, "attributes"),
+        query_param(params, "excludedAttributes"),
+    )
+
+
+def _user_id(req: func.HttpRequest) -> str:
+    user_id = str(req.route_params.get("id") or "")
+    if not user_id.strip():
+        raise NotFoundException(detail="User not found")
+    return user_id
+
+
+async def users(req: func.HttpRequest) -> func.HttpResponse:
+    service = runtime().service
+    if req.method.upper() == "POST":
+        created = await service.create(read_resource(req.get_body()))
+        location = f"{base_url(req)}/Users/{created['id']}"
+        return scim_response(201, _shaped(req, created), {"Location": location})
+    params = _params(req)
+    paging = read_paging(params)
+    text = query_param(params, "filter")
+    ast = parse_filter(text) if text is not None and text.strip() else None
+    found = await service.query(ast)
+    body = list_response(found, paging)
+    body["Resources"] = [_shaped(req, r) for r in body["Resources"]]
+    return scim_response(200, body)
+
+
+async def user(req: func.HttpRequest) -> func.HttpResponse:
+    service = runtime().service
+    user_id = _user_id(req)
+    method = req.method.upper()
+    if method == "GET":
+        return scim_response(200, _shaped(req, await service.get(user_id)))
+    if method == "PUT":
+        return scim_response(
+            200, _shaped(req, await service.replace(user_id, read_resource(req.get_body())))
+        )
+    if method == "PATCH":
+        operations = parse_patch(read_json(req.get_body()))
+        return scim_response(200, _shaped(req, await service.patch(user_id, operations)))
+    await service.delete(user_id)
+    return scim_response(204)
+
+
+async def groups(req: func.HttpRequest) -> func.HttpResponse:
+    if req.method.upper() != "GET":
+        raise GroupsNotImplementedError
+    params = _params(req)
+    paging = read_paging(params)
+    text = query_param(params, "filter")
+    if text is not None and text.strip():
+        parse_filter(text)  # a malformed filter is still a 400, as for users
+    # No group exists here; Entra's Test Connection needs this to be an empty list, not a 404.
+    return scim_response(200, list_response([], paging))
+
+
+async def group(req: func.HttpRequest) -> func.HttpResponse:
+    if req.method.upper() == "GET":
+        raise NotFoundException(detail="Group not found: groups are not provisioned yet")
+    raise GroupsNotImplementedError
+
+
+async def service_provider_config(req: func.HttpRequest) -> func.HttpResponse:
+    return scim_response(200, discovery.service_provider_config(base_url(req)))
+
+
+def _listed(items: list[dict[str, Any]], req: func.HttpRequest) -> func.HttpResponse:
+    item_id = req.route_params.get("id")
+    if item_id:
+        for item in items:
+            if str(item["id"]).lower() == item_id.lower():
+                return scim_response(200, item)
+        return scim_response(404, error_body(404, f"{item_id} not found"))
+    return scim_response(
+        200,
+        {
+            "schemas": [LIST_SCHEMA],
+            "totalResults": len(items),
+            "Resources": items,
+            "startIndex": 1,
+            "itemsPerPage": len(items),
+        },
+    )
+
+
+async def resource_types(req: func.HttpRequest) -> func.HttpResponse:
+    return _listed(discovery.resource_types(base_url(req)), req)
+
+
+async def schemas(req: func.HttpRequest) -> func.HttpResponse:
+    return _listed(discovery.schemas(runtime().catalog, base_url(req)), req)

@@ -1,0 +1,1 @@
+"""SCIM protocol: request parsing, filters, PATCH bodies, list responses, errors, discovery."""

@@ -1,0 +1,147 @@
+"""Discovery documents: ServiceProviderConfig, ResourceTypes and Schemas (RFC 7643 §5–7).
+
+`/Schemas` is generated from the catalog: the RFC definitions of only those attributes the
+mapping stores (so every advertised attribute round-trips), plus the ECMA2Host extension with
+one string attribute per Schema.xml attribute, in its original spelling.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scim2_models import Context, EnterpriseUser, User
+
+from ..schema import Catalog
+from ..schema.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
+
+SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
+SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
+_SELECTOR_SUBS = {"type"}
+
+
+def service_provider_config(base_url: str) -> dict[str, Any]:
+    return {
+        "schemas": [SPC_SCHEMA],
+        "patch": {"supported": True},
+        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": True, "maxResults": 200},
+        "changePassword": {"supported": False},
+        "sort": {"supported": False},
+        "etag": {"supported": False},
+        "authenticationSchemes": [
+            {
+                "type": "oauthbearertoken",
+                "name": "Bearer token",
+                "description": "The Secret Token configured in Entra, sent as a Bearer token.",
+                "primary": True,
+            }
+        ],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": f"{base_url}/ServiceProviderConfig",
+        },
+    }
+
+
+def resource_types(base_url: str) -> list[dict[str, Any]]:
+    # Only Users: groups are not provisioned yet, and saying otherwise would invite Entra to try.
+    return [
+        {
+            "schemas": [RESOURCE_TYPE_SCHEMA],
+            "id": "User",
+            "name": "User",
+            "endpoint": "/Users",
+            "description": "User accounts, stored in the target application",
+            "schema": CORE_USER,
+            "schemaExtensions": [
+                {"schema": ENTERPRISE_USER, "required": False},
+                {"schema": ECMA2HOST_USER, "required": False},
+            ],
+            "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/User"},
+        }
+    ]
+
+
+def _rfc_attributes(model: type[User[Any]] | type[EnterpriseUser]) -> list[dict[str, Any]]:
+    dumped = model.to_schema().model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    attributes: list[dict[str, Any]] = dumped["attributes"]
+    return attributes
+
+
+def _trimmed(
+    catalog: Catalog, schema: str, attributes: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    kept = []
+    for attribute in attributes:
+        slots = catalog.slots_of(schema, attribute["name"])
+        if not slots:
+            continue
+        attribute = dict(attribute)
+        attribute["required"] = attribute["name"] == "userName"
+        subs = attribute.get("subAttributes")
+        if subs:
+            stored = {s.sub for s in slots}
+            types = catalog.types_of(attribute["name"]) if schema == CORE_USER else []
+            trimmed = []
+            for sub in subs:
+                if sub["name"] in stored:
+                    trimmed.append(sub)
+                elif sub["name"] in _SELECTOR_SUBS and types:
+                    trimmed.append({**sub, "canonicalValues": types})
+            attribute["subAttributes"] = trimmed
+        kept.append(attribute)
+    return kept
+
+
+def _schema(
+    base_url: str, urn: str, name: str, description: str, attributes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "schemas": [SCHEMA_SCHEMA],
+        "id": urn,
+        "name": name,
+        "description": description,
+        "attributes": attributes,
+        "meta": {"resourceType": "Schema", "location": f"{base_url}/Schemas/{urn}"},
+    }
+
+
+def schemas(catalog: Catalog, base_url: str) -> list[dict[str, Any]]:
+    ecma = [
+        {
+            "name": attribute.name,
+            "type": "string",
+            "multiValued": False,
+            "description": f"{attribute.name} ({catalog.xml.object_type} in Schema.xml)",
+            "required": attribute.is_anchor,
+            "caseExact": False,
+            "mutability": "readWrite",
+            "returned": "default",
+            "uniqueness": "server" if attribute.is_anchor else "none",
+        }
+        for attribute in catalog.xml.attributes
+    ]
+    return [
+        _schema(
+            base_url,
+            CORE_USER,
+            "User",
+            "User account",
+            _trimmed(catalog, CORE_USER, _rfc_attributes(User)),
+        ),
+        _schema(
+            base_url,
+            ENTERPRISE_USER,
+            "EnterpriseUser",
+            "Enterprise user",
+            _trimmed(catalog, ENTERPRISE_USER, _rfc_attributes(EnterpriseUser)),
+        ),
+        _schema(
+            base_url,
+            ECMA2HOST_USER,
+            "ECMA2HostUser",
+            "Attributes of the ECMA2Host Schema.xml",
+            ecma,
+        ),
+    ]

@@ -1,0 +1,40 @@
+"""Parses the `filter` query parameter, including the unquoted values Entra's docs show."""
+
+from __future__ import annotations
+
+import re
+
+from scim2_models import InvalidFilterException, ScimFilter
+from scim2_models.path import FilterNode
+
+MAX_FILTER_LENGTH = 2048
+_OPERATORS = r"(?:eq|ne|co|sw|ew|gt|ge|lt|le)"
+# `externalId eq jyoung`: a bare word after a comparison operator, outside any quoted string.
+_BARE_VALUE = re.compile(rf"(\s{_OPERATORS}\s+)([^\s\"()\[\]]+)", re.IGNORECASE)
+_LITERALS = {"true", "false", "null"}
+
+
+def _quote_bare_values(text: str) -> str:
+    pieces = re.split(r'("(?:[^"\\]|\\.)*")', text)
+    for index in range(0, len(pieces), 2):
+        pieces[index] = _BARE_VALUE.sub(_quoted, pieces[index])
+    return "".join(pieces)
+
+
+def _quoted(match: re.Match[str]) -> str:
+    value = match.group(2)
+    if value.lower() in _LITERALS or re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return match.group(0)
+    return f'{match.group(1)}"{value}"'
+
+
+def parse_filter(text: str) -> FilterNode:
+    if len(text) > MAX_FILTER_LENGTH:
+        raise InvalidFilterException(detail=f"filter longer than {MAX_FILTER_LENGTH} characters")
+    try:
+        return ScimFilter(text).ast
+    except InvalidFilterException:
+        repaired = _quote_bare_values(text)
+        if repaired == text:
+            raise
+        return ScimFilter(repaired).ast

@@ -1,0 +1,128 @@
+"""ListResponse bodies and the `attributes` / `excludedAttributes` projection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from scim2_models import InvalidValueException
+from scim2_models import Path as ScimPath
+from scim2_models.path import AttrPath
+
+from ..schema.definitions import CORE_USER
+from .requests import MAX_PAGE_SIZE, Paging
+
+LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+_ALWAYS = {"id", "schemas"}
+
+
+def list_response(resources: Sequence[dict[str, Any]], paging: Paging) -> dict[str, Any]:
+    start = paging.start_index - 1
+    count = MAX_PAGE_SIZE if paging.count is None else paging.count
+    page = list(resources[start : start + count])
+    return {
+        "schemas": [LIST_SCHEMA],
+        "totalResults": len(resources),
+        "Resources": page,
+        "startIndex": paging.start_index,
+        "itemsPerPage": len(page),
+    }
+
+
+def _paths(text: str | None) -> list[AttrPath]:
+    if not text:
+        return []
+    paths = []
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            node = ScimPath(item).ast
+        except Exception as exc:
+            raise InvalidValueException(detail=f"{item!r} is not an attribute name") from exc
+        if isinstance(node, AttrPath):
+            paths.append(node)
+        elif node is None:
+            continue
+        else:
+            raise InvalidValueException(detail=f"{item!r} is not an attribute name")
+    return paths
+
+
+def _key(mapping: dict[str, Any], name: str) -> str | None:
+    return next((k for k in mapping if k.lower() == name.lower()), None)
+
+
+def _split(path: AttrPath) -> tuple[str | None, str, str | None]:
+    """(extension URN or None, attribute, sub-attribute); a bare extension URN names it all."""
+    if path.uri is not None and path.uri.lower() != CORE_USER.lower():
+        return path.uri, path.attr, path.sub_attr
+    return None, path.attr, path.sub_attr
+
+
+def _pick(resource: dict[str, Any], path: AttrPath, into: dict[str, Any]) -> None:
+    uri, attr, sub = _split(path)
+    source = resource
+    target = into
+    if uri is not None:
+        ext = _key(resource, uri)
+        if ext is None:
+            return
+        source = resource[ext]
+        target = into.setdefault(ext, {})
+    key = _key(source, attr)
+    if key is None:
+        return
+    value = source[key]
+    if sub is None:
+        target[key] = value
+    elif isinstance(value, dict):
+        sub_key = _key(value, sub)
+        if sub_key is not None:
+            target.setdefault(key, {})[sub_key] = value[sub_key]
+    elif isinstance(value, list):
+        target[key] = [
+            {k: v for k, v in e.items() if k.lower() in {sub.lower(), "type"}}
+            for e in value
+            if isinstance(e, dict)
+        ]
+
+
+def _drop(resource: dict[str, Any], path: AttrPath) -> None:
+    uri, attr, sub = _split(path)
+    scope = resource
+    if uri is not None:
+        ext = _key(resource, uri)
+        if ext is None:
+            return
+        scope = resource[ext]
+    key = _key(scope, attr)
+    if key is None or (uri is None and key.lower() in _ALWAYS):
+        return
+    if sub is None:
+        del scope[key]
+    elif isinstance(scope[key], dict) and (sub_key := _key(scope[key], sub)):
+        del scope[key][sub_key]
+
+
+def project(
+    resource: dict[str, Any], attributes: str | None, excluded: str | None
+) -> dict[str, Any]:
+    wanted = _paths(attributes)
+    if wanted:
+        picked: dict[str, Any] = {k: v for k, v in resource.items() if k in _ALWAYS}
+        for path in wanted:
+            if path.uri and not path.attr:
+                continue
+            _pick(resource, path, picked)
+        # A bare extension URN asks for the whole extension.
+        for item in (attributes or "").split(","):
+            ext = _key(resource, item.strip())
+            if ext is not None and ext.startswith("urn:"):
+                picked[ext] = resource[ext]
+        return picked
+    result = dict(resource)
+    for path in _paths(excluded):
+        _drop(result, path)
+    return result

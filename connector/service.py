@@ -1,0 +1,176 @@
+"""The use cases Entra drives: create, read, find, replace, patch and delete users.
+
+Each use case walks the mapping (SCIM ⇄ target attributes) and the target once, with the fewest
+target calls: a PATCH of any number of attributes is one partial update, plus one lifecycle call
+only when `active` changes. Target failures become SCIM errors here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+
+from scim2_models import (
+    InvalidValueException,
+    NotFoundException,
+    UniquenessException,
+)
+from scim2_models.path import FilterNode
+
+from .schema import Catalog
+from .schema.filters import plan
+from .schema.matching import matches
+from .schema.render import render_user
+from .schema.writes import (
+    Changes,
+    NeedsCurrentResource,
+    Operation,
+    compile_writes,
+    resource_writes,
+)
+from .targets.errors import (
+    LoginConflictError,
+    RateLimitedError,
+    RejectedError,
+    UnavailableError,
+    UserNotFoundError,
+)
+from .targets.model import TargetUser
+from .targets.okta.users import OktaUsers
+from .targets.query import Everyone
+from .transport.budget import request_budget
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class ServiceBusyError(Exception):
+    """The target is rate limited (429) or failing (503); try again after `retry_after` s."""
+
+    def __init__(self, status: int, detail: str, retry_after: int) -> None:
+        self.status = status
+        self.detail = detail
+        self.retry_after = retry_after
+        super().__init__(detail)
+
+
+def _use_case(
+    method: Callable[P, Awaitable[R]],
+) -> Callable[P, Awaitable[R]]:
+    """Run a use case inside the request's time budget and translate target failures."""
+
+    @wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        service = args[0]
+        assert isinstance(service, UserService)
+        with request_budget(service.budget_seconds):
+            try:
+                return await method(*args, **kwargs)
+            except UserNotFoundError as exc:
+                raise NotFoundException(detail="User not found") from exc
+            except LoginConflictError as exc:
+                raise UniquenessException(detail=f"userName already exists: {exc}") from exc
+            except RejectedError as exc:
+                raise InvalidValueException(detail=exc.detail) from exc
+            except RateLimitedError as exc:
+                raise ServiceBusyError(429, exc.reason, exc.retry_after) from exc
+            except UnavailableError as exc:
+                raise ServiceBusyError(503, exc.reason, exc.retry_after) from exc
+
+    return wrapper
+
+
+class UserService:
+    def __init__(self, catalog: Catalog, target: OktaUsers, budget_seconds: float = 20.0) -> None:
+        self.catalog = catalog
+        self.target = target
+        self.budget_seconds = budget_seconds
+
+    def render(self, user: TargetUser) -> dict[str, Any]:
+        return render_user(self.catalog, user)
+
+    @_use_case
+    async def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        changes = compile_writes(self.catalog, resource_writes(body), lenient=True)
+        anchor = self.catalog.anchor_slot.target
+        if not changes.profile.get(anchor):
+            raise InvalidValueException(detail="userName is required")
+        user = await self.target.create(changes.profile, active=changes.active is not False)
+        return self.render(user)
+
+    @_use_case
+    async def get(self, user_id: str) -> dict[str, Any]:
+        return self.render(await self._existing(user_id))
+
+    @_use_case
+    async def replace(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        changes = compile_writes(self.catalog, resource_writes(body), lenient=True)
+        if not changes.profile.get(self.catalog.anchor_slot.target):
+            raise InvalidValueException(detail="userName is required")
+        # A replace clears what the body leaves out, but only attributes the mapping owns:
+        # other Okta profile attributes are not the connector's to erase.
+        for attribute in self.catalog.okta_attributes():
+            changes.profile.setdefault(attribute, None)
+        if changes.active is None:
+            changes.active = True
+        return self.render(await self._apply(user_id, changes))
+
+    @_use_case
+    async def patch(self, user_id: str, operations: Sequence[Operation]) -> dict[str, Any]:
+        try:
+            changes = compile_writes(self.catalog, operations)
+        except NeedsCurrentResource:
+            current = self.render(await self._existing(user_id))
+            changes = compile_writes(self.catalog, operations, current)
+        return self.render(await self._apply(user_id, changes))
+
+    @_use_case
+    async def delete(self, user_id: str) -> None:
+        await self.target.delete(user_id)
+
+    @_use_case
+    async def query(self, ast: FilterNode | None) -> list[dict[str, Any]]:
+        """Every user the filter selects, rendered, in a stable order."""
+        if ast is None:
+            candidates = await self.target.search(Everyone())
+            return [self.render(u) for u in candidates]
+        chosen = plan(self.catalog, ast)
+        found: list[TargetUser]
+        if chosen.empty:
+            found = []
+        elif chosen.by_id is not None:
+            found = [u] if (u := await self.target.get(chosen.by_id)) else []
+        elif chosen.by_login is not None:
+            found = [u] if (u := await self.target.find_by_login(chosen.by_login)) else []
+        else:
+            assert chosen.query is not None
+            found = await self.target.search(chosen.query)
+        resources = [self.render(u) for u in found]
+        return [r for r in resources if matches(chosen.filter, r)]
+
+    async def _existing(self, user_id: str) -> TargetUser:
+        user = await self.target.get(user_id)
+        if user is None:
+            raise UserNotFoundError(user_id)
+        return user
+
+    async def _apply(self, user_id: str, changes: Changes) -> TargetUser:
+        """One partial update, then one lifecycle call only if the state really changes."""
+        if not changes.profile:
+            user = await self._existing(user_id)
+        elif changes.active is True:
+            try:
+                user = await self.target.update(user_id, changes.profile)
+            except (UserNotFoundError, RejectedError):
+                # Okta may refuse to edit a deactivated user; reactivate first, then edit.
+                user = await self._existing(user_id)
+                if user.active:
+                    raise
+                await self.target.set_active(user, True)
+                user = await self.target.update(user_id, changes.profile)
+        else:
+            user = await self.target.update(user_id, changes.profile)
+        if changes.active is not None:
+            user = await self.target.set_active(user, changes.active)
+        return user
