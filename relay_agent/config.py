@@ -60,7 +60,7 @@ _OPTIONS: tuple[tuple[str, str, str | None, str], ...] = (
     ),
     ("--relay-url", "RELAY_AGENT_RELAY_URL", None, "override of wss://<namespace> (test doubles)"),
     ("--timeout", "RELAY_AGENT_TIMEOUT_SECONDS", "50", "local request deadline; then 503"),
-    ("--token-ttl", "RELAY_AGENT_TOKEN_TTL_SECONDS", "3600", "SAS lifetime; renewed at 75%"),
+    ("--token-ttl", "RELAY_AGENT_TOKEN_TTL_SECONDS", "3600", "SAS lifetime; renewed at 75%%"),
     ("--health-host", "RELAY_AGENT_HEALTH_HOST", "127.0.0.1", "health endpoint address"),
     ("--health-port", "RELAY_AGENT_HEALTH_PORT", None, "serve GET /healthz on this port"),
     ("--ping-interval", "RELAY_AGENT_PING_INTERVAL_SECONDS", "30", "WebSocket keep-alive; 0 = off"),

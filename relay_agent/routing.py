@@ -84,7 +84,8 @@ def request_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def response_headers(headers: httpx.Headers) -> dict[str, str]:
     """Headers for the relayed response: one string per name, as the relay's JSON needs."""
-    return _end_to_end(headers.multi_items())
+    # .raw keeps the application's header-name casing; multi_items() would lower-case it.
+    return _end_to_end((k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.raw)
 
 
 def _end_to_end(items: Iterable[tuple[str, str]]) -> dict[str, str]:
