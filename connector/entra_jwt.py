@@ -7,6 +7,7 @@ default signing keys are the ones the tenant's v1 OpenID metadata points at:
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 import re
@@ -98,15 +99,21 @@ class JwksCache:
         self._clock = clock
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    def _should_refetch(self, kid: str) -> bool:
+        if self._fetched_at is None:
+            return True
+        age = self._clock() - self._fetched_at
+        unknown = kid not in self._keys
+        return age >= JWKS_MAX_AGE_SECONDS or (unknown and age >= UNKNOWN_KID_REFETCH_SECONDS)
 
     async def key(self, kid: str) -> jwt.PyJWK:
-        now = self._clock()
-        expired = self._fetched_at is None or now - self._fetched_at >= JWKS_MAX_AGE_SECONDS
-        may_refetch = (
-            self._fetched_at is None or now - self._fetched_at >= UNKNOWN_KID_REFETCH_SECONDS
-        )
-        if expired or (kid not in self._keys and may_refetch):
-            await self._refetch()
+        if self._should_refetch(kid):
+            # Concurrent first requests share one fetch: the others find the keys on entry.
+            async with self._lock:
+                if self._should_refetch(kid):
+                    await self._refetch()
         key = self._keys.get(kid)
         if key is None:
             raise AuthenticationError("the token is signed with an unknown key")

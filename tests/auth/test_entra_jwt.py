@@ -238,3 +238,14 @@ def test_incoherent_settings(settings: dict[str, str], fragment: str) -> None:
 )
 def test_coherent_settings(settings: dict[str, str]) -> None:
     assert jwt_settings_problems(settings) == []
+
+
+async def test_concurrent_first_requests_fetch_keys_once(
+    env: dict[str, str], key: SigningKey, jwks: JwksServer
+) -> None:
+    import asyncio
+
+    authenticator = authenticator_from_env(secret_store_from_env({}), env)
+    token = key.token()
+    await asyncio.gather(*(authenticator.authenticate(f"Bearer {token}") for _ in range(10)))
+    assert jwks.hits == 1
