@@ -91,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
         help="filter/search/q results see writes only after this delay (eventual consistency)",
     )
     parser.add_argument(
+        "--activation-ms",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="activation completes asynchronously after this delay; meanwhile users show "
+        "transitioningToStatus ACTIVE and profile updates get 409 E0000112",
+    )
+    parser.add_argument(
         "--deactivate-204",
         action="store_true",
         help="lifecycle/deactivate answers 204 (2020 behaviour) instead of 200 {}",
@@ -117,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         hang_s=args.hang_seconds,
         seed=args.seed,
         search_lag_ms=args.search_lag_ms,
+        activation_ms=args.activation_ms,
         deactivate_returns_204=args.deactivate_204,
         refuse_deprovisioned_updates=args.refuse_deprovisioned_updates,
     )

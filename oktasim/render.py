@@ -73,9 +73,10 @@ def user_json(
         {"value": user.profile.get("email"), "status": "VERIFIED", "type": "PRIMARY"}
     ]
     credentials["provider"] = {"type": user.provider[0], "name": user.provider[1]}
-    return {
-        "id": user.id,
-        "status": user.status,
+    shown: dict[str, Any] = {"id": user.id, "status": user.status}
+    if user.activating():
+        shown["transitioningToStatus"] = "ACTIVE"
+    return shown | {
         "created": format_timestamp(user.created),
         "activated": format_timestamp(user.activated),
         "statusChanged": format_timestamp(user.status_changed),

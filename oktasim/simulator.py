@@ -45,13 +45,14 @@ class SimulatorOptions:
     hang_s: float = 300.0  # how long a "timeout" request hangs unless the server stops first
     seed: int | None = None
     search_lag_ms: float = 0.0
+    activation_ms: float = 0.0  # asynchronous activation: transitioningToStatus, 409 on update
     deactivate_returns_204: bool = False
     refuse_deprovisioned_updates: bool = False
 
     def __post_init__(self) -> None:
         if self.rate_limit_per_minute is not None and self.rate_limit_per_minute < 1:
             raise ValueError("rate_limit_per_minute must be at least 1")
-        for name in ("concurrency_limit", "latency_ms", "hang_s", "search_lag_ms"):
+        for name in ("concurrency_limit", "latency_ms", "hang_s", "search_lag_ms", "activation_ms"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.rate_limit_window_s <= 0:
@@ -87,6 +88,7 @@ class Simulator:
             schema=ProfileSchema(self.options.custom_attributes),
             rng=random.Random(seed) if seed is not None else random.Random(),
             search_lag_s=self.options.search_lag_ms / 1000,
+            activation_s=self.options.activation_ms / 1000,
             refuse_deprovisioned_updates=self.options.refuse_deprovisioned_updates,
         )
         self._api = UsersApi(self._store, self.options.deactivate_returns_204)

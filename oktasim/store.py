@@ -47,6 +47,10 @@ class User:
     has_password: bool = False
     recovery_question: str | None = None
     provider: tuple[str, str] = ("OKTA", "OKTA")
+    activating_until: float = 0.0  # time.monotonic() when the asynchronous activation ends
+
+    def activating(self) -> bool:
+        return time.monotonic() < self.activating_until
 
     def set_status(self, status: str, at: datetime) -> None:
         if status != self.status:
@@ -92,11 +96,14 @@ class Store:
     schema: ProfileSchema
     rng: random.Random
     search_lag_s: float = 0.0
+    activation_s: float = 0.0
     refuse_deprovisioned_updates: bool = False
     type_suffix: str = ""
     emails: list[Email] = field(default_factory=list)
     _users: dict[str, User] = field(default_factory=dict)
-    _logins: dict[str, str] = field(default_factory=dict)
+    _logins: dict[str, str] = field(default_factory=dict)  # login_key -> id, for uniqueness
+    _exact: dict[str, str] = field(default_factory=dict)  # casefolded login -> id, for GET
+    _short: dict[str, set[str]] = field(default_factory=dict)  # casefolded shortname -> ids
     _index: dict[str, User] = field(default_factory=dict)
     _pending: deque[_Pending] = field(default_factory=deque)
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -139,6 +146,8 @@ class Store:
         with self._lock:
             self._users.clear()
             self._logins.clear()
+            self._exact.clear()
+            self._short.clear()
             self._index.clear()
             self._pending.clear()
             self.emails.clear()
@@ -193,7 +202,7 @@ class Store:
                     user.set_status("PASSWORD_EXPIRED", now)
                 if not has_password and not federated:
                     self.emails.append(Email(user.id, "activation"))
-            self._logins[login_key(profile["login"])] = user.id
+            self._index_login(user)
             self._commit(user)
             return user
 
@@ -206,6 +215,8 @@ class Store:
             user = self._edit(user_id)
             if user.status == "DEPROVISIONED" and self.refuse_deprovisioned_updates:
                 raise user_not_found(user_id)
+            if user.activating():
+                raise OktaError("E0000112")
             merged = {} if replace else dict(user.profile)
             if replace or "profile" in body:
                 merged.update(sent)
@@ -215,9 +226,9 @@ class Store:
             question = self._recovery_question(credentials)
             self._check_unique(profile["login"], user.id)
             now = utc_now()
-            del self._logins[login_key(user.profile["login"])]
+            self._unindex_login(user)
             user.profile = profile
-            self._logins[login_key(profile["login"])] = user.id
+            self._index_login(user)
             if isinstance(credentials.get("password"), dict) and credentials["password"]:
                 user.has_password = True
                 user.password_changed = now
@@ -236,7 +247,7 @@ class Store:
                 self._commit(user)
                 return
             del self._users[user.id]
-            del self._logins[login_key(user.profile["login"])]
+            self._unindex_login(user)
             self._publish_removal(user.id)
 
     def activate(self, user_id: str, send_email: bool) -> str:
@@ -336,6 +347,7 @@ class Store:
     # -- internals ---------------------------------------------------------------------------
 
     def _activate(self, user: User, now: datetime) -> None:
+        user.activating_until = time.monotonic() + self.activation_s
         if user.has_password:
             user.activated = now
             user.set_status("ACTIVE", now)
@@ -373,17 +385,28 @@ class Store:
         if user is not None:
             return user
         wanted = id_or_login.casefold()
-        for candidate in self._users.values():
-            if candidate.profile["login"].casefold() == wanted:
-                return candidate
-        short = [
-            candidate
-            for candidate in self._users.values()
-            if candidate.profile["login"].split("@", 1)[0].casefold() == wanted
-        ]
-        if len(short) == 1:
-            return short[0]
-        raise user_not_found(id_or_login)
+        user_id = self._exact.get(wanted)
+        if user_id is None:
+            short = self._short.get(wanted, set())
+            user_id = next(iter(short)) if len(short) == 1 else None
+        if user_id is None:
+            raise user_not_found(id_or_login)
+        return self._users[user_id]
+
+    def _index_login(self, user: User) -> None:
+        login = str(user.profile["login"])
+        self._logins[login_key(login)] = user.id
+        self._exact[login.casefold()] = user.id
+        self._short.setdefault(_shortname(login), set()).add(user.id)
+
+    def _unindex_login(self, user: User) -> None:
+        login = str(user.profile["login"])
+        del self._logins[login_key(login)]
+        del self._exact[login.casefold()]
+        holders = self._short[_shortname(login)]
+        holders.discard(user.id)
+        if not holders:
+            del self._short[_shortname(login)]
 
     def _check_unique(self, login: str, owner: str | None) -> None:
         holder = self._logins.get(login_key(login))
@@ -447,6 +470,10 @@ class Store:
                 self._index[user_id] = snapshot
             return
         self._pending.append(_Pending(time.monotonic() + self.search_lag_s, user_id, snapshot))
+
+
+def _shortname(login: str) -> str:
+    return login.split("@", 1)[0].casefold()
 
 
 def _meets_default_policy(password: str, profile: dict[str, Any]) -> bool:

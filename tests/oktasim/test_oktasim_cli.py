@@ -25,6 +25,7 @@ OPTIONS = (
     "--seed",
     "--search-lag-ms",
     "--hang-seconds",
+    "--activation-ms",
     "--deactivate-204",
     "--refuse-deprovisioned-updates",
     "--custom-attribute",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -216,3 +217,16 @@ def test_force_status_hook(okta: Okta) -> None:
     assert "unlock" in user["_links"]
     with pytest.raises(ValueError, match="unknown status"):
         okta.sim.force_status(user_id, "ACTIVATING")
+
+
+def test_asynchronous_activation() -> None:
+    with serving(activation_ms=300) as okta:
+        user = okta.create()
+        assert user["transitioningToStatus"] == "ACTIVE"
+        busy = okta.client.post(f"/api/v1/users/{user['id']}", json={"profile": {"title": "x"}})
+        assert (busy.status_code, error_code(busy)) == (409, "E0000112")
+        time.sleep(0.35)
+        settled = okta.client.get(f"/api/v1/users/{user['id']}").json()
+        assert "transitioningToStatus" not in settled
+        done = okta.client.post(f"/api/v1/users/{user['id']}", json={"profile": {"title": "x"}})
+        assert done.status_code == 200
