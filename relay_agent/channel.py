@@ -66,6 +66,11 @@ class Channel:
             renewer = asyncio.create_task(self._renew(control, expiry))
             try:
                 await self._receive(control)
+            except asyncio.CancelledError:
+                # A clean shutdown always comes from the listener, with 1000 (section 3.1);
+                # left to itself, websockets would report the cancellation as 1011.
+                await control.close(1000, "agent stopping")
+                raise
             finally:
                 renewer.cancel()
             return f"closed by the relay with code {control.close_code}"
