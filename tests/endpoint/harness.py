@@ -1,0 +1,121 @@
+"""A running connector (served over local HTTP exactly as `python -m connector serve` does)
+pointed at a running Okta simulator, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from connector.http.runtime import reset_runtime
+from connector.serve import RunningServer, start
+from oktasim import Simulator, SimulatorOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+OKTA_TOKEN = "okta-token-for-tests"
+BEARER = "scim-bearer-token-for-tests"
+CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+ECMA = "urn:ietf:params:scim:schemas:extension:ECMA2Host:2.0:User"
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+FLAG = "aadOptscim062020"
+
+
+@dataclass
+class Stack:
+    sim: Simulator
+    okta_url: str
+    server: RunningServer
+
+    @property
+    def tenant_url(self) -> str:
+        return f"{self.server.url}/api/scim/v2"
+
+    def client(self, flag: bool = False, token: str = BEARER) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.tenant_url,
+            headers={"Authorization": f"Bearer {token}"},
+            params={FLAG: ""} if flag else None,
+            timeout=60,
+        )
+
+    def okta_users(self) -> list[dict[str, Any]]:
+        return self.sim.users()
+
+    def okta_user(self, login: str) -> dict[str, Any]:
+        matches = [u for u in self.sim.users() if u["profile"]["login"].lower() == login.lower()]
+        assert len(matches) == 1, f"expected exactly one Okta user {login}, found {len(matches)}"
+        return matches[0]
+
+    def calls(self) -> list[tuple[str, str, int]]:
+        return list(self.sim.request_log)
+
+    def writes(self) -> list[tuple[str, str, int]]:
+        return [c for c in self.sim.request_log if c[0] != "GET"]
+
+
+_app_server: RunningServer | None = None
+
+
+def _server() -> RunningServer:
+    # FunctionApp.get_functions() may run once per app object: one server per test session.
+    global _app_server
+    if _app_server is None:
+        sys.path.insert(0, str(ROOT))
+        import function_app
+
+        _app_server = start(function_app.app, ROOT / "host.json", "127.0.0.1", 0)
+    return _app_server
+
+
+@contextmanager
+def stack(options: SimulatorOptions | None = None, **env: str) -> Iterator[Stack]:
+    sim = Simulator(options or SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0))
+    running = sim.start(host="127.0.0.1", port=0)
+    saved = dict(os.environ)
+    os.environ.update(
+        {
+            "OKTA_ORG_URL": running.url,
+            "OKTA_API_TOKEN": OKTA_TOKEN,
+            "SCIM_BEARER_TOKEN": BEARER,
+            **env,
+        }
+    )
+    for name in ("KEY_VAULT_URL", "ENTRA_TENANT_ID", "RELAY_NAMESPACE"):
+        if name not in env:
+            os.environ.pop(name, None)
+    reset_runtime()
+    try:
+        yield Stack(sim, running.url, _server())
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_runtime()
+        running.stop()
+
+
+def new_user(user_name: str, **extra: Any) -> dict[str, Any]:
+    """A create body shaped like Entra's (tutorial JSON)."""
+    given, _, _ = user_name.partition("@")
+    body: dict[str, Any] = {
+        "schemas": [CORE, ENTERPRISE],
+        "externalId": given,
+        "userName": user_name,
+        "active": True,
+        "emails": [{"primary": True, "type": "work", "value": user_name}],
+        "meta": {"resourceType": "User"},
+        "name": {"formatted": f"{given} Tester", "familyName": "Tester", "givenName": given},
+        "roles": [],
+    }
+    body.update(extra)
+    return body
+
+
+def patch(*operations: dict[str, Any]) -> dict[str, Any]:
+    return {"schemas": [PATCH_OP], "Operations": list(operations)}
