@@ -12,7 +12,7 @@ import asyncio
 import json
 import re
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
 
-UserFunction = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
+UserFunction = Callable[[func.HttpRequest], Coroutine[Any, Any, func.HttpResponse]]
 # Longer than any request budget, shorter than the Functions host's own 230 s limit.
 HANDLER_TIMEOUT_SECONDS = 120.0
 
@@ -117,7 +117,8 @@ class LocalHost:
         )
         future = asyncio.run_coroutine_threadsafe(route.function(request), self.loop)
         try:
-            return future.result(timeout=HANDLER_TIMEOUT_SECONDS)
+            response: func.HttpResponse = future.result(timeout=HANDLER_TIMEOUT_SECONDS)
+            return response
         except FutureTimeout:
             future.cancel()
             return func.HttpResponse(status_code=504)

@@ -13,6 +13,7 @@ from typing import Any
 from oktasim.api import Request, Response, UsersApi
 from oktasim.errors import OktaError
 from oktasim.faults import Fault, FaultPlan
+from oktasim.ids import new_type_suffix
 from oktasim.profile import ProfileSchema
 from oktasim.ratelimit import (
     WORKFORCE_CONCURRENCY,
@@ -83,10 +84,10 @@ class Simulator:
         self._lock = threading.Lock()
         self.request_log: list[tuple[str, str, int]] = []
         self._running: RunningSimulator | None = None
-        seed = self.options.seed
         self._store = Store(
             schema=ProfileSchema(self.options.custom_attributes),
-            rng=random.Random(seed) if seed is not None else random.Random(),
+            rng=self._random(0),
+            type_suffix=new_type_suffix(self._random(2)),
             search_lag_s=self.options.search_lag_ms / 1000,
             activation_s=self.options.activation_ms / 1000,
             refuse_deprovisioned_updates=self.options.refuse_deprovisioned_updates,
@@ -95,6 +96,11 @@ class Simulator:
         self._counters = self._fresh_counters()
         self.org_url = "http://127.0.0.1"
 
+    def _random(self, stream: int) -> random.Random:
+        """Independent generators per purpose, so a seed fixes each stream on its own."""
+        seed = self.options.seed
+        return random.Random(seed * 10 + stream) if seed is not None else random.Random()
+
     def _fresh_counters(self) -> _Counters:
         per_minute = self.options.rate_limit_per_minute
         limits = (
@@ -102,7 +108,6 @@ class Simulator:
             if per_minute is None
             else dict.fromkeys(WORKFORCE_LIMITS, per_minute)
         )
-        seed = self.options.seed
         return _Counters(
             rate=RateLimiter(limits, self.options.rate_limit_window_s),
             gate=ConcurrencyGate(self.options.concurrency_limit),
@@ -110,7 +115,7 @@ class Simulator:
                 self.options.error_rate,
                 self.options.timeout_rate,
                 self.options.drop_rate,
-                random.Random(seed + 1) if seed is not None else random.Random(),
+                self._random(1),
             ),
         )
 
@@ -148,6 +153,7 @@ class Simulator:
     def reset(self) -> None:
         with self._lock:
             self._store.clear()
+            self._store.rng = self._random(0)  # with a seed, ids repeat after a reset too
             self.request_log.clear()
             self._counters = self._fresh_counters()
 

@@ -73,7 +73,7 @@ def login_key(login: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-def _flag(body: dict[str, Any], *path: str) -> Any:
+def _dig(body: dict[str, Any], *path: str) -> Any:
     node: Any = body
     for key in path:
         if not isinstance(node, dict):
@@ -98,7 +98,7 @@ class Store:
     search_lag_s: float = 0.0
     activation_s: float = 0.0
     refuse_deprovisioned_updates: bool = False
-    type_suffix: str = ""
+    type_suffix: str = field(default_factory=lambda: new_type_suffix(random.Random()))
     emails: list[Email] = field(default_factory=list)
     _users: dict[str, User] = field(default_factory=dict)
     _logins: dict[str, str] = field(default_factory=dict)  # login_key -> id, for uniqueness
@@ -107,10 +107,6 @@ class Store:
     _index: dict[str, User] = field(default_factory=dict)
     _pending: deque[_Pending] = field(default_factory=deque)
     _lock: threading.RLock = field(default_factory=threading.RLock)
-
-    def __post_init__(self) -> None:
-        if not self.type_suffix:
-            self.type_suffix = new_type_suffix(self.rng)
 
     @property
     def type_id(self) -> str:
@@ -415,7 +411,7 @@ class Store:
 
     @staticmethod
     def _check_password(credentials: dict[str, Any], profile: dict[str, Any]) -> None:
-        value = _flag(credentials, "password", "value")
+        value = _dig(credentials, "password", "value")
         if value is None:
             return
         if not isinstance(value, str) or not _meets_default_policy(value, profile):
@@ -435,8 +431,8 @@ class Store:
         recovery = credentials.get("recovery_question")
         if recovery is None:
             return None
-        question = _flag(credentials, "recovery_question", "question")
-        answer = _flag(credentials, "recovery_question", "answer")
+        question = _dig(credentials, "recovery_question", "question")
+        answer = _dig(credentials, "recovery_question", "answer")
         causes = [
             (name, "The field must be between 1 and 100 characters")
             for name, text in (("recovery_question", question), ("recovery_answer", answer))
@@ -449,8 +445,8 @@ class Store:
 
     @staticmethod
     def _provider(credentials: dict[str, Any]) -> tuple[str, str]:
-        kind = _flag(credentials, "provider", "type")
-        name = _flag(credentials, "provider", "name")
+        kind = _dig(credentials, "provider", "type")
+        name = _dig(credentials, "provider", "name")
         if kind not in PROVIDER_TYPES:
             raise validation_failed([("provider", "Invalid provider type")])
         return str(kind), str(name or kind)
