@@ -231,3 +231,10 @@ def test_invalid_fault_rates() -> None:
         Simulator(SimulatorOptions(error_rate=0.6, drop_rate=0.6))
     with pytest.raises(ValueError, match="within"):
         Simulator(SimulatorOptions(timeout_rate=1.5))
+
+
+def test_seeded_ids_repeat_after_reset() -> None:
+    with serving(seed=5) as okta:
+        first = [okta.create()["id"] for _ in range(2)]
+        okta.sim.reset()
+        assert [okta.create()["id"] for _ in range(2)] == first
