@@ -25,6 +25,7 @@ ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 ECMA = "urn:ietf:params:scim:schemas:extension:ECMA2Host:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 FLAG = "aadOptscim062020"
+LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
 @dataclass
