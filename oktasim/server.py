@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The default backlog of 5 turns bursts of new connections into SYN retries (1 s stalls).
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], simulator: Simulator) -> None:
         self.simulator = simulator
