@@ -4,6 +4,7 @@ side checked afterwards (entra-scim-client.md §1–§5)."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
@@ -190,12 +191,12 @@ def test_duplicate_user_name_is_a_uniqueness_conflict(okta_stack: Stack) -> None
 def test_unknown_id_is_a_scim_404(okta_stack: Stack) -> None:
     with okta_stack.client() as scim:
         for method in ("GET", "PATCH", "PUT", "DELETE"):
-            kwargs = {}
+            body: dict[str, Any] | None = None
             if method == "PATCH":
-                kwargs = {"json": patch({"op": "replace", "path": "title", "value": "x"})}
+                body = patch({"op": "replace", "path": "title", "value": "x"})
             if method == "PUT":
-                kwargs = {"json": new_user("nobody@example.com")}
-            response = scim.request(method, "/Users/00unknownunknown0000", **kwargs)
+                body = new_user("nobody@example.com")
+            response = scim.request(method, "/Users/00unknownunknown0000", json=body)
             assert response.status_code == 404, (method, response.text)
             assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
 

@@ -10,8 +10,8 @@ import pytest
 from .harness import ECMA, ENTERPRISE, Stack, new_user, patch
 
 
-def _create(scim: httpx.Client, user_name: str = "pat@example.com", **extra: Any) -> str:
-    created = scim.post("/Users", json=new_user(user_name, **extra))
+def _create(scim: httpx.Client, **extra: Any) -> str:
+    created = scim.post("/Users", json=new_user("pat@example.com", **extra))
     assert created.status_code == 201, created.text
     return str(created.json()["id"])
 
