@@ -18,9 +18,10 @@ for _stubs in (TESTS / "secrets", TESTS / "auth"):
     if str(_stubs) not in sys.path:
         sys.path.insert(0, str(_stubs))
 
+import jwks_stub  # noqa: E402
 from kv_stub import KeyVaultStub, TlsFiles, self_signed_cert  # noqa: E402
 
-__all__ = ["KeyVaultStub", "TlsFiles", "self_signed_cert"]
+__all__ = ["KeyVaultStub", "TlsFiles", "jwks_stub", "self_signed_cert"]
 
 OKTA_NAME = "okta-api-token"
 BEARER_NAME = "scim-bearer-token"
