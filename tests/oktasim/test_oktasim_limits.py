@@ -89,13 +89,16 @@ def test_no_faults_requests_do_not_count() -> None:
 
 
 def test_concurrency_limit_429_with_zero_headers() -> None:
-    with serving(concurrency_limit=2, latency_ms=300) as okta:
-
-        def call(_: int) -> httpx.Response:
-            return httpx.get(f"{okta.url}/api/v1/users", headers={"Authorization": f"SSWS {TOKEN}"})
-
+    with serving(concurrency_limit=2, latency_ms=500) as okta:
+        # Separate connections, opened up front so that all five calls overlap in time.
+        clients = [
+            httpx.Client(base_url=okta.url, headers={"Authorization": f"SSWS {TOKEN}"})
+            for _ in range(5)
+        ]
         with ThreadPoolExecutor(max_workers=5) as pool:
-            responses = list(pool.map(call, range(5)))
+            responses = list(pool.map(lambda client: client.get("/api/v1/users"), clients))
+        for client in clients:
+            client.close()
         limited = [response for response in responses if response.status_code == 429]
         assert len(limited) == 3
         assert sum(response.status_code == 200 for response in responses) == 2
