@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, unquote, urlencode
 
 from oktasim.errors import OktaError
 from oktasim.render import user_json
-from oktasim.search import Mode, compile_expression, sort_value
+from oktasim.search import Mode, compile_expression, sort_key
 from oktasim.store import Store, User
 
 MAX_LIMIT = 200
@@ -176,13 +176,10 @@ class UsersApi:
 
         sort_by = request.param("sortBy") if search is not None else None
         descending = (request.param("sortOrder") or "asc").lower() == "desc"
-
-        def key(user: User) -> list[str]:
-            if sort_by is None:
-                return [user.id]
-            return [sort_value(user, sort_by, names, type_id), user.id]
-
-        keyed = sorted(((key(user), user) for user in users), reverse=descending)
+        key = _by_id if sort_by is None else sort_key(sort_by, names, type_id)
+        keyed = sorted(
+            ((key(user), user) for user in users), key=lambda pair: pair[0], reverse=descending
+        )
         after = request.param("after")
         if after is not None:
             start = _decode_cursor(after, 1 if sort_by is None else 2)
@@ -298,6 +295,10 @@ class UsersApi:
     def _reset_factors(self, request: Request, user_id: str, org_url: str) -> Response:
         self.store.reset_factors(user_id)
         return Response(200, {})
+
+
+def _by_id(user: User) -> list[str]:
+    return [user.id]
 
 
 def _activation(org_url: str, token: str) -> dict[str, str]:

@@ -289,13 +289,19 @@ def compile_expression(
     return _Parser(_tokenize(expression), rules).parse()
 
 
-def sort_value(user: User, attribute: str, profile_names: frozenset[str], type_id: str) -> str:
+def sort_key(
+    attribute: str, profile_names: frozenset[str], type_id: str
+) -> Callable[[User], list[str]]:
     """Okta sorts search results by one property, ASCII order ignoring case, ties by id."""
     rules = _Rules(Mode.SEARCH, profile_names, type_id)
     rules.check(attribute, "eq")
-    value = rules.value_of(user, attribute)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if value is None:
-        return ""
-    return str(value).casefold()
+
+    def key(user: User) -> list[str]:
+        value = rules.value_of(user, attribute)
+        if isinstance(value, datetime):
+            shown = value.isoformat()
+        else:
+            shown = "" if value is None else str(value).casefold()
+        return [shown, user.id]
+
+    return key

@@ -78,11 +78,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         length = self.headers.get("Content-Length")
-        try:
-            body = self.rfile.read(int(length)) if length is not None else None
-        except ValueError:
-            self.send_error(400)
+        if length is not None and not length.strip().isdigit():
+            self.send_error(400, "Bad Content-Length")
             return
+        body = self.rfile.read(int(length)) if length is not None else None
         if body is None and "Transfer-Encoding" in self.headers:
             self.close_connection = True  # an unread chunked body would corrupt the next request
         path, _, query = self.path.partition("?")
@@ -111,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
             payload = f"<html><body><h1>{response.body}</h1></body></html>".encode()
             content_type = "text/html"
         else:
-            payload, content_type = json.dumps(response.body).encode(), JSON
+            payload, content_type = json.dumps(response.body, ensure_ascii=False).encode(), JSON
         self.send_response(response.status)
         if content_type is not None:
             self.send_header("Content-Type", content_type)

@@ -90,7 +90,7 @@ def test_no_faults_requests_do_not_count() -> None:
 
 def test_concurrency_limit_429_with_zero_headers() -> None:
     with serving(concurrency_limit=2, latency_ms=500) as okta:
-        # Separate connections, opened up front so that all five calls overlap in time.
+        # Clients built up front (building one is slow) so that all five calls overlap.
         clients = [
             httpx.Client(base_url=okta.url, headers={"Authorization": f"SSWS {TOKEN}"})
             for _ in range(5)

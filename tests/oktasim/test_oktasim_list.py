@@ -246,3 +246,10 @@ def test_search_index_lag() -> None:
         assert okta.client.get(f"/api/v1/users/{user['id']}").status_code == 200
         time.sleep(0.35)
         assert _ids(_search(okta, expression)) == {user["id"]}
+
+
+def test_unknown_sort_property_is_rejected_even_without_results(okta: Okta) -> None:
+    response = okta.client.get(
+        "/api/v1/users", params={"search": 'status eq "ACTIVE"', "sortBy": "profile.nosuch"}
+    )
+    assert (response.status_code, error_code(response)) == (400, "E0000031")
