@@ -12,6 +12,7 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from scim2_models import (
+    InvalidFilterException,
     InvalidValueException,
     NotFoundException,
     UniquenessException,
@@ -31,6 +32,7 @@ from .schema.writes import (
 )
 from .targets.errors import (
     LoginConflictError,
+    QueryNotSupportedError,
     RateLimitedError,
     RejectedError,
     UnavailableError,
@@ -73,6 +75,8 @@ def _use_case(
                 raise UniquenessException(detail=f"userName already exists: {exc}") from exc
             except RejectedError as exc:
                 raise InvalidValueException(detail=exc.detail) from exc
+            except QueryNotSupportedError as exc:
+                raise InvalidFilterException(detail=str(exc)) from exc
             except RateLimitedError as exc:
                 raise ServiceBusyError(429, exc.reason, exc.retry_after) from exc
             except UnavailableError as exc:

@@ -34,3 +34,7 @@ class UnavailableError(TargetError):
 
 class RateLimitedError(UnavailableError):
     """The target's rate limit would not reset within the request's time budget."""
+
+
+class QueryNotSupportedError(TargetError):
+    """The target cannot answer this query exactly (and a wider query is never sent)."""

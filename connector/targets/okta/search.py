@@ -6,6 +6,7 @@ SCIM client sends can add an operator, a parenthesis or an `or` to the expressio
 
 from __future__ import annotations
 
+from ..errors import QueryNotSupportedError
 from ..query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
 
 STATUSES = (
@@ -21,10 +22,6 @@ STATUSES = (
 # Okta's search supports `co` only on these four profile attributes.
 CONTAINS_ATTRIBUTES = {"firstName", "lastName", "email", "login"}
 OPERATORS = {"eq", "sw", "co", "gt", "ge", "lt", "le", "pr"}
-
-
-class UnsupportedQueryError(ValueError):
-    """Okta's search cannot express this query exactly."""
 
 
 def literal(value: str) -> str:
@@ -47,9 +44,9 @@ def render_search(query: Query, *, suspend: bool) -> str:
         return _status_in(chosen)
     if isinstance(query, Condition):
         if query.op not in OPERATORS:
-            raise UnsupportedQueryError(f"Okta search has no operator {query.op!r}")
+            raise QueryNotSupportedError(f"Okta search has no operator {query.op!r}")
         if query.op == "co" and query.attribute not in CONTAINS_ATTRIBUTES:
-            raise UnsupportedQueryError(
+            raise QueryNotSupportedError(
                 f"Okta searches `co` only on {sorted(CONTAINS_ATTRIBUTES)}, not {query.attribute}"
             )
         if query.op == "pr":
@@ -58,4 +55,4 @@ def render_search(query: Query, *, suspend: bool) -> str:
     if isinstance(query, AllOf | AnyOf):
         joiner = " and " if isinstance(query, AllOf) else " or "
         return "(" + joiner.join(render_search(t, suspend=suspend) for t in query.terms) + ")"
-    raise UnsupportedQueryError(f"unsupported query {query!r}")
+    raise QueryNotSupportedError(f"unsupported query {query!r}")

@@ -1,0 +1,154 @@
+"""Client mistakes get a precise SCIM 4xx and change nothing in Okta."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .harness import ENTERPRISE, Stack, new_user, patch
+
+ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+def _assert_scim_error(response: Any, status: int, scim_type: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/scim+json")
+    body = response.json()
+    assert body["schemas"] == [ERROR]
+    assert body["status"] == str(status)
+    assert "Traceback" not in body["detail"]
+    if scim_type:
+        assert body["scimType"] == scim_type
+
+
+@pytest.mark.parametrize(
+    ("content", "scim_type"),
+    [
+        (b"{not json", "invalidSyntax"),
+        (b"", "invalidSyntax"),
+        (b"[1, 2]", "invalidSyntax"),
+        (b'{"userName": "\xff\xfe"}', "invalidSyntax"),
+        (b"[" * 100_000 + b"]" * 100_000, "invalidSyntax"),
+    ],
+    ids=["malformed", "empty", "array", "not-utf8", "deeply-nested"],
+)
+def test_unreadable_create_bodies(okta_stack: Stack, content: bytes, scim_type: str) -> None:
+    with okta_stack.client() as scim:
+        response = scim.post(
+            "/Users", content=content, headers={"Content-Type": "application/scim+json"}
+        )
+        _assert_scim_error(response, 400, scim_type)
+    assert okta_stack.writes() == []
+
+
+def test_oversize_body(okta_stack: Stack) -> None:
+    with okta_stack.client() as scim:
+        huge = new_user("big@example.com", title="x" * (1024 * 1024 + 1))
+        _assert_scim_error(scim.post("/Users", json=huge), 413)
+    assert okta_stack.writes() == []
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"userName": 5},
+        {"userName": None},
+        {"active": "maybe"},
+        {"title": ["a"]},
+        {"emails": "x@example.com"},
+        {"name": "Alice"},
+        {"nosuchattribute": "x"},
+        {ENTERPRISE: {"nosuch": "x"}},
+        {"urn:example:unknown:2.0:User:x": "y"},
+    ],
+)
+def test_wrong_types_and_unknown_attributes_on_create(
+    okta_stack: Stack, changes: dict[str, Any]
+) -> None:
+    with okta_stack.client() as scim:
+        body = new_user("typed@example.com")
+        body.update(changes)
+        response = scim.post("/Users", json=body)
+        _assert_scim_error(response, 400)
+    assert okta_stack.writes() == []
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "jump", "path": "title", "value": "x"},
+        {"op": "replace", "path": "id", "value": "x"},
+        {"op": "replace", "path": "meta.created", "value": "x"},
+        {"op": "replace", "path": "title", "value": 7},
+        {"op": "replace", "path": "nosuch", "value": "x"},
+        {"op": "replace", "path": 'emails[type eq "work"', "value": "x"},
+        {"op": "replace", "path": "name.nosuch", "value": "x"},
+        {"op": "remove"},
+        {"op": "replace", "value": "not an object"},
+        {"op": "replace", "path": "active", "value": "perhaps"},
+        {"op": "replace", "path": "userName", "value": ""},
+    ],
+)
+def test_bad_patch_operations(okta_stack: Stack, operation: dict[str, Any]) -> None:
+    with okta_stack.client() as scim:
+        user_id = scim.post("/Users", json=new_user("p@example.com")).json()["id"]
+        before = list(okta_stack.writes())
+        good = {"op": "replace", "path": "nickName", "value": "fine"}
+        response = scim.patch(f"/Users/{user_id}", json=patch(good, operation))
+        _assert_scim_error(response, 400)
+        assert okta_stack.writes() == before
+    assert okta_stack.okta_user("p@example.com")["profile"].get("nickName") is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"Operations": [{"op": "add", "path": "title", "value": "x"}]},
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": []},
+        {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": "x"},
+    ],
+)
+def test_malformed_patch_bodies(okta_stack: Stack, body: dict[str, Any]) -> None:
+    with okta_stack.client() as scim:
+        user_id = scim.post("/Users", json=new_user("q@example.com")).json()["id"]
+        before = list(okta_stack.writes())
+        _assert_scim_error(scim.patch(f"/Users/{user_id}", json=body), 400)
+        assert okta_stack.writes() == before
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"startIndex": "abc"}, {"count": "1e9"}, {"filter": 'userName eq "x" or'}],
+)
+def test_bad_query_parameters(okta_stack: Stack, params: dict[str, str]) -> None:
+    with okta_stack.client() as scim:
+        _assert_scim_error(scim.get("/Users", params=params), 400)
+    assert okta_stack.calls() == []
+
+
+def test_filter_values_cannot_widen_the_search(okta_stack: Stack) -> None:
+    with okta_stack.client() as scim:
+        scim.post("/Users", json=new_user("victim@example.com"))
+        attempts = [
+            'externalId eq "x\\" or profile.login sw \\"v"',
+            'externalId eq "\\\\" or id pr or \\"\\""',
+            'displayName eq "a\\") or (status eq \\"ACTIVE"',
+            'userName eq "*"',
+            'userName eq "victim"',
+        ]
+        for attempt in attempts:
+            response = scim.get("/Users", params={"filter": attempt})
+            assert response.status_code in (200, 400), attempt
+            if response.status_code == 200:
+                assert response.json()["totalResults"] == 0, attempt
+
+
+def test_group_writes_are_a_clear_error(okta_stack: Stack) -> None:
+    with okta_stack.client() as scim:
+        body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "g"}
+        _assert_scim_error(scim.post("/Groups", json=body), 501)
+        _assert_scim_error(scim.patch("/Groups/abc", json=patch()), 501)
+        _assert_scim_error(scim.get("/Groups/abc"), 404)
+        listed = scim.get("/Groups", params={"filter": 'externalId eq "x"'}).json()
+        assert listed["totalResults"] == 0
