@@ -16,10 +16,17 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m oktasim",
         description="In-memory simulator of Okta's Users API (/api/v1/users). "
         "Never expose it beyond your machine.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epilog="Requests carrying the header 'X-Oktasim-No-Faults: 1' are never faulted, delayed "
+        "or rate limited and do not count toward any limit.",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
-    parser.add_argument("--port", type=int, default=0, help="TCP port; 0 picks a free one")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on; loopback only unless allowed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=0, help="TCP port; 0 picks a free one (default: %(default)s)"
+    )
     parser.add_argument(
         "--token", required=True, help="the accepted API token (Authorization: SSWS <token>)"
     )
@@ -33,62 +40,72 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         dest="custom_attributes",
         metavar="NAME",
-        help="custom profile attribute (repeatable); default: scimExternalId",
+        help="custom profile attribute, repeatable (default: scimExternalId)",
     )
     parser.add_argument(
         "--rate-limit-per-minute",
         type=int,
         default=None,
         metavar="N",
-        help="requests per minute for every rate-limit bucket; default Workforce limits "
-        "600 (GET/POST /users), 600 (POST/PUT/DELETE /users/{id}), "
-        "2000 (GET /users/{idOrLogin}), 1200 (other /api/v1, lifecycle included)",
+        help="requests per minute for every rate-limit bucket (default: Workforce limits "
+        "600 GET/POST /users, 600 POST/PUT/DELETE /users/{id}, "
+        "2000 GET /users/{idOrLogin}, 1200 other /api/v1 incl. lifecycle)",
     )
     parser.add_argument(
         "--concurrency-limit",
         type=int,
         default=SimulatorOptions.concurrency_limit,
         metavar="N",
-        help="requests in flight before 429 with X-Rate-Limit-Limit 0; 0 disables",
+        help="requests in flight before 429 with X-Rate-Limit-Limit 0; 0 disables "
+        "(default: %(default)s)",
     )
     parser.add_argument(
-        "--latency-ms", type=float, default=0.0, metavar="N", help="delay added to every request"
+        "--latency-ms",
+        type=float,
+        default=0.0,
+        metavar="N",
+        help="delay added to every faultable request (default: %(default)s)",
     )
     parser.add_argument(
         "--error-rate",
         type=float,
         default=0.0,
         metavar="F",
-        help="fraction of requests answered 500/502/503 without being applied",
+        help="fraction of requests answered 500/502/503 without being applied "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--timeout-rate",
         type=float,
         default=0.0,
         metavar="F",
-        help="fraction of requests that hang (see --hang-seconds) without being applied",
+        help="fraction of requests that hang (see --hang-seconds) without being applied "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--drop-rate",
         type=float,
         default=0.0,
         metavar="F",
-        help="fraction of requests applied whose connection then closes with no response",
+        help="fraction of requests applied whose connection then closes with no response "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--hang-seconds",
         type=float,
         default=SimulatorOptions.hang_s,
         metavar="S",
-        help="how long a --timeout-rate request hangs",
+        help="how long a --timeout-rate request hangs (default: %(default)s)",
     )
-    parser.add_argument("--seed", type=int, default=None, metavar="N", help="reproducible faults")
+    parser.add_argument(
+        "--seed", type=int, default=None, metavar="N", help="reproducible faults and user ids"
+    )
     parser.add_argument(
         "--search-lag-ms",
         type=float,
         default=0.0,
         metavar="N",
-        help="filter/search/q results see writes only after this delay (eventual consistency)",
+        help="filter/search/q results see writes only after this delay (default: %(default)s)",
     )
     parser.add_argument(
         "--activation-ms",
@@ -96,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
         default=0.0,
         metavar="N",
         help="activation completes asynchronously after this delay; meanwhile users show "
-        "transitioningToStatus ACTIVE and profile updates get 409 E0000112",
+        "transitioningToStatus ACTIVE and profile updates get 409 E0000112 (default: %(default)s)",
     )
     parser.add_argument(
         "--deactivate-204",

@@ -83,7 +83,6 @@ class Simulator:
         self._token = self.options.token
         self._lock = threading.Lock()
         self.request_log: list[tuple[str, str, int]] = []
-        self._running: RunningSimulator | None = None
         self._store = Store(
             schema=ProfileSchema(self.options.custom_attributes),
             rng=self._random(0),
@@ -131,7 +130,6 @@ class Simulator:
             raise ValueError(f"refusing to serve on non-loopback host {host!r}")
         running = serve(self, host, port)
         self.org_url = running.url
-        self._running = running
         return running
 
     def users(self) -> list[dict[str, Any]]:
