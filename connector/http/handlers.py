@@ -19,6 +19,20 @@ from .runtime import runtime
 _MARKER = "/scim/v2"
 
 
+class MethodNotAllowedError(SCIMException):
+    status = 405
+    _default_detail = "This endpoint does not support that HTTP method"
+
+
+def _allow(req: func.HttpRequest, *methods: str) -> str:
+    method = str(req.method).upper()
+    if method not in methods:
+        raise MethodNotAllowedError(
+            detail=f"{method} is not supported here; use {', '.join(methods)}"
+        )
+    return method
+
+
 class GroupsNotImplementedError(SCIMException):
     status = 501
     _default_detail = (
@@ -62,7 +76,7 @@ def _user_id(req: func.HttpRequest) -> str:
 
 async def users(req: func.HttpRequest) -> func.HttpResponse:
     service = runtime().service
-    if req.method.upper() == "POST":
+    if _allow(req, "GET", "POST") == "POST":
         created = await service.create(read_resource(req.get_body()))
         location = f"{base_url(req)}/Users/{created['id']}"
         return scim_response(201, _shaped(req, created), {"Location": location})
@@ -78,8 +92,8 @@ async def users(req: func.HttpRequest) -> func.HttpResponse:
 
 async def user(req: func.HttpRequest) -> func.HttpResponse:
     service = runtime().service
+    method = _allow(req, "GET", "PUT", "PATCH", "DELETE")
     user_id = _user_id(req)
-    method = req.method.upper()
     if method == "GET":
         return scim_response(200, _shaped(req, await service.get(user_id)))
     if method == "PUT":
@@ -112,10 +126,12 @@ async def group(req: func.HttpRequest) -> func.HttpResponse:
 
 
 async def service_provider_config(req: func.HttpRequest) -> func.HttpResponse:
+    _allow(req, "GET")
     return scim_response(200, discovery.service_provider_config(base_url(req)))
 
 
 def _listed(items: list[dict[str, Any]], req: func.HttpRequest) -> func.HttpResponse:
+    _allow(req, "GET")
     item_id = req.route_params.get("id")
     if item_id:
         for item in items:
@@ -135,8 +151,17 @@ def _listed(items: list[dict[str, Any]], req: func.HttpRequest) -> func.HttpResp
 
 
 async def resource_types(req: func.HttpRequest) -> func.HttpResponse:
-    return _listed(discovery.resource_types(base_url(req)), req)
+    return _listed(discovery.resource_types(runtime().catalog, base_url(req)), req)
 
 
 async def schemas(req: func.HttpRequest) -> func.HttpResponse:
     return _listed(discovery.schemas(runtime().catalog, base_url(req)), req)
+
+
+async def unknown(req: func.HttpRequest) -> func.HttpResponse:
+    """Anything else under the Tenant URL: a SCIM 404, not the host's bare one."""
+    raise NotFoundException(detail=f"No SCIM endpoint at {base_url(req)}/{_route_path(req)}")
+
+
+def _route_path(req: func.HttpRequest) -> str:
+    return str(req.route_params.get("path") or "")[:200]

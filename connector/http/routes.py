@@ -17,58 +17,60 @@ _ANONYMOUS = func.AuthLevel.ANONYMOUS
 
 
 @blueprint.function_name("scim_users")
-@blueprint.route("scim/v2/Users", methods=["GET", "POST"], auth_level=_ANONYMOUS)
+@blueprint.route("scim/v2/Users", auth_level=_ANONYMOUS)
 async def scim_users(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(handlers.users)(req)
 
 
 @blueprint.function_name("scim_user")
-@blueprint.route(
-    "scim/v2/Users/{id}", methods=["GET", "PUT", "PATCH", "DELETE"], auth_level=_ANONYMOUS
-)
+@blueprint.route("scim/v2/Users/{id}", auth_level=_ANONYMOUS)
 async def scim_user(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(handlers.user)(req)
 
 
 @blueprint.function_name("scim_groups")
-@blueprint.route("scim/v2/Groups", methods=["GET", "POST"], auth_level=_ANONYMOUS)
+@blueprint.route("scim/v2/Groups", auth_level=_ANONYMOUS)
 async def scim_groups(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(handlers.groups)(req)
 
 
 @blueprint.function_name("scim_group")
-@blueprint.route(
-    "scim/v2/Groups/{id}", methods=["GET", "PUT", "PATCH", "DELETE"], auth_level=_ANONYMOUS
-)
+@blueprint.route("scim/v2/Groups/{id}", auth_level=_ANONYMOUS)
 async def scim_group(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(handlers.group)(req)
 
 
 @blueprint.function_name("scim_service_provider_config")
-@blueprint.route("scim/v2/ServiceProviderConfig", methods=["GET"], auth_level=_ANONYMOUS)
+@blueprint.route("scim/v2/ServiceProviderConfig", auth_level=_ANONYMOUS)
 async def scim_service_provider_config(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(handlers.service_provider_config)(req)
 
 
 @blueprint.function_name("scim_schemas")
-@blueprint.route("scim/v2/Schemas", methods=["GET"], auth_level=_ANONYMOUS)
+@blueprint.route("scim/v2/Schemas", auth_level=_ANONYMOUS)
 async def scim_schemas(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(handlers.schemas)(req)
 
 
 @blueprint.function_name("scim_schema")
-@blueprint.route("scim/v2/Schemas/{id}", methods=["GET"], auth_level=_ANONYMOUS)
+@blueprint.route("scim/v2/Schemas/{id}", auth_level=_ANONYMOUS)
 async def scim_schema(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(handlers.schemas)(req)
 
 
 @blueprint.function_name("scim_resource_types")
-@blueprint.route("scim/v2/ResourceTypes", methods=["GET"], auth_level=_ANONYMOUS)
+@blueprint.route("scim/v2/ResourceTypes", auth_level=_ANONYMOUS)
 async def scim_resource_types(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(handlers.resource_types)(req)
 
 
 @blueprint.function_name("scim_resource_type")
-@blueprint.route("scim/v2/ResourceTypes/{id}", methods=["GET"], auth_level=_ANONYMOUS)
+@blueprint.route("scim/v2/ResourceTypes/{id}", auth_level=_ANONYMOUS)
 async def scim_resource_type(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(handlers.resource_types)(req)
+
+
+@blueprint.function_name("scim_unknown")
+@blueprint.route("scim/v2/{*path}", auth_level=_ANONYMOUS)
+async def scim_unknown(req: func.HttpRequest) -> func.HttpResponse:
+    return await scim_endpoint(handlers.unknown)(req)

@@ -68,6 +68,10 @@ class Catalog:
     slots: tuple[Slot, ...]
     xml: XmlSchema
     status_values: StatusValues
+    # Target attributes a create must carry (Okta: login, firstName, lastName, email).
+    required_targets: frozenset[str] = frozenset()
+    # False when the mapping has no `ecma2host` section: no ECMA2Host extension is exposed.
+    ecma_view: bool = True
 
     def find(self, schema: str, attr: str, type_: str | None, sub: str | None) -> Slot | None:
         return next((s for s in self.slots if s.matches(schema, attr, type_, sub)), None)
@@ -89,6 +93,8 @@ class Catalog:
 
     def ecma_attribute(self, name: str) -> str | None:
         """The Schema.xml spelling of an ECMA2Host attribute name given in any case."""
+        if not self.ecma_view:
+            return None
         for attribute in self.xml.attributes:
             if attribute.name.lower() == name.lower():
                 return attribute.name
@@ -163,10 +169,14 @@ def _check_target(key: str, target: str) -> None:
 
 def build_catalog(xml: XmlSchema, mapping: dict[str, object], external_id_attr: str) -> Catalog:
     scim = mapping.get("scim")
-    ecma = mapping.get("ecma2host")
+    ecma_view = "ecma2host" in mapping
+    ecma = mapping.get("ecma2host", {xml.anchor.name: "login"})
     status = mapping.get("statusValues", {"active": "Active", "inactive": "Inactive"})
+    required = mapping.get("required", [])
     if not isinstance(scim, dict) or not isinstance(ecma, dict) or not isinstance(status, dict):
         raise SchemaError("mapping: `scim`, `ecma2host` and `statusValues` must be objects")
+    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+        raise SchemaError("mapping: `required` must be a list of target attribute names")
     if mapping.get("objectType", xml.object_type) != xml.object_type:
         raise SchemaError(
             f"mapping is for object type {mapping.get('objectType')!r}, "
@@ -195,7 +205,7 @@ def build_catalog(xml: XmlSchema, mapping: dict[str, object], external_id_attr: 
     for name in ecma:
         if name not in declared:
             raise SchemaError(f"mapping: ecma2host attribute {name!r} is not in Schema.xml")
-    for attribute in xml.attributes:
+    for attribute in xml.attributes if ecma_view else ():
         target = ecma.get(attribute.name)
         if not isinstance(target, str):
             raise SchemaError(f"mapping: Schema.xml attribute {attribute.name!r} is not mapped")
@@ -205,6 +215,10 @@ def build_catalog(xml: XmlSchema, mapping: dict[str, object], external_id_attr: 
 
     anchor_target = ecma.get(xml.anchor.name)
     username = next(s for s in slots if s.attr == "userName" and s.schema == CORE_USER)
+    stored = {s.target for s in slots}
+    for name in required:
+        if name not in stored:
+            raise SchemaError(f"mapping: required attribute {name!r} is not mapped from SCIM")
     if anchor_target != username.target:
         raise SchemaError(
             f"mapping: the anchor {xml.anchor.name!r} maps to {anchor_target!r} but userName "
@@ -213,7 +227,9 @@ def build_catalog(xml: XmlSchema, mapping: dict[str, object], external_id_attr: 
     active, inactive = status.get("active"), status.get("inactive")
     if not isinstance(active, str) or not isinstance(inactive, str) or active == inactive:
         raise SchemaError("mapping: statusValues needs distinct `active` and `inactive` strings")
-    return Catalog(tuple(slots), xml, StatusValues(active, inactive))
+    return Catalog(
+        tuple(slots), xml, StatusValues(active, inactive), frozenset(required), ecma_view
+    )
 
 
 def load_catalog(

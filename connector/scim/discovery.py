@@ -44,7 +44,10 @@ def service_provider_config(base_url: str) -> dict[str, Any]:
     }
 
 
-def resource_types(base_url: str) -> list[dict[str, Any]]:
+def resource_types(catalog: Catalog, base_url: str) -> list[dict[str, Any]]:
+    extensions = [{"schema": ENTERPRISE_USER, "required": False}]
+    if catalog.ecma_view:
+        extensions.append({"schema": ECMA2HOST_USER, "required": False})
     # Only Users: groups are not provisioned yet, and saying otherwise would invite Entra to try.
     return [
         {
@@ -54,10 +57,7 @@ def resource_types(base_url: str) -> list[dict[str, Any]]:
             "endpoint": "/Users",
             "description": "User accounts, stored in the target application",
             "schema": CORE_USER,
-            "schemaExtensions": [
-                {"schema": ENTERPRISE_USER, "required": False},
-                {"schema": ECMA2HOST_USER, "required": False},
-            ],
+            "schemaExtensions": extensions,
             "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/User"},
         }
     ]
@@ -78,7 +78,8 @@ def _trimmed(
         if not slots:
             continue
         attribute = dict(attribute)
-        attribute["required"] = attribute["name"] == "userName"
+        required = {s.sub for s in slots if s.target in catalog.required_targets}
+        attribute["required"] = bool(required)
         subs = attribute.get("subAttributes")
         if subs:
             stored = {s.sub for s in slots}
@@ -86,7 +87,7 @@ def _trimmed(
             trimmed = []
             for sub in subs:
                 if sub["name"] in stored:
-                    trimmed.append(sub)
+                    trimmed.append({**sub, "required": sub["name"] in required})
                 elif sub["name"] in _SELECTOR_SUBS and types:
                     trimmed.append({**sub, "canonicalValues": types})
             attribute["subAttributes"] = trimmed
@@ -108,6 +109,8 @@ def _schema(
 
 
 def schemas(catalog: Catalog, base_url: str) -> list[dict[str, Any]]:
+    targets = {s.attr: s for s in catalog.slots if s.schema == ECMA2HOST_USER}
+    status = catalog.status_values
     ecma = [
         {
             "name": attribute.name,
@@ -120,9 +123,15 @@ def schemas(catalog: Catalog, base_url: str) -> list[dict[str, Any]]:
             "returned": "default",
             "uniqueness": "server" if attribute.is_anchor else "none",
         }
+        | (
+            {"canonicalValues": [status.active, status.inactive]}
+            if targets[attribute.name].is_active
+            else {}
+        )
         for attribute in catalog.xml.attributes
+        if attribute.name in targets
     ]
-    return [
+    documents = [
         _schema(
             base_url,
             CORE_USER,
@@ -137,11 +146,15 @@ def schemas(catalog: Catalog, base_url: str) -> list[dict[str, Any]]:
             "Enterprise user",
             _trimmed(catalog, ENTERPRISE_USER, _rfc_attributes(EnterpriseUser)),
         ),
-        _schema(
-            base_url,
-            ECMA2HOST_USER,
-            "ECMA2HostUser",
-            "Attributes of the ECMA2Host Schema.xml",
-            ecma,
-        ),
     ]
+    if catalog.ecma_view:
+        documents.append(
+            _schema(
+                base_url,
+                ECMA2HOST_USER,
+                "ECMA2HostUser",
+                "Attributes of the ECMA2Host Schema.xml",
+                ecma,
+            )
+        )
+    return documents
