@@ -125,6 +125,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="profile updates of DEPROVISIONED users get 404 E0000007",
     )
+    parser.add_argument(
+        "--any-login",
+        action="store_true",
+        help="accept any non-empty login, as an org whose login pattern an admin relaxed to .+",
+    )
     return parser
 
 
@@ -145,6 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         activation_ms=args.activation_ms,
         deactivate_returns_204=args.deactivate_204,
         refuse_deprovisioned_updates=args.refuse_deprovisioned_updates,
+        any_login=args.any_login,
     )
     try:
         simulator = Simulator(options)

@@ -77,9 +77,11 @@ def _is_scalar(value: Any) -> bool:
 class ProfileSchema:
     """Validates whole profiles; custom attributes accept any JSON scalar or array of scalars."""
 
-    def __init__(self, custom_attributes: Iterable[str]) -> None:
+    def __init__(self, custom_attributes: Iterable[str], *, email_logins: bool = True) -> None:
         self.custom = tuple(name for name in custom_attributes if name not in BASE_NAMES)
         self.names = BASE_NAMES | frozenset(self.custom)
+        # Okta admins may relax the login pattern (e.g. `.+`), which also drops its 5-char minimum.
+        self.email_logins = email_logins
 
     def validate(self, profile: Mapping[str, Any]) -> None:
         causes: list[tuple[str, str]] = []
@@ -87,7 +89,7 @@ class ProfileSchema:
             if name not in self.names:
                 causes.append((name, UNKNOWN))
         for attribute in BASE_ATTRIBUTES:
-            problem = self._check(attribute, profile.get(attribute.name))
+            problem = self._check(attribute, profile.get(attribute.name), self.email_logins)
             if problem:
                 causes.append((attribute.name, problem))
         for name in self.custom:
@@ -98,16 +100,17 @@ class ProfileSchema:
             raise validation_failed(causes)
 
     @staticmethod
-    def _check(attribute: Attribute, value: Any) -> str | None:
+    def _check(attribute: Attribute, value: Any, email_logins: bool) -> str | None:
         if value is None or value == "":
             return BLANK if attribute.required else None
         if not isinstance(value, str):
             return NOT_STRING
         if attribute.max_length is not None and len(value) > attribute.max_length:
             return TOO_LONG
-        if len(value) < attribute.min_length:
+        relaxed_login = attribute.name == "login" and not email_logins
+        if len(value) < attribute.min_length and not relaxed_login:
             return TOO_SHORT
-        if attribute.name == "login" and not _EMAIL.match(value):
+        if attribute.name == "login" and email_logins and not _EMAIL.match(value):
             return NOT_EMAIL_LOGIN
         if attribute.email and not _EMAIL.match(value):
             return BAD_PATTERN

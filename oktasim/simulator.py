@@ -49,6 +49,7 @@ class SimulatorOptions:
     activation_ms: float = 0.0  # asynchronous activation: transitioningToStatus, 409 on update
     deactivate_returns_204: bool = False
     refuse_deprovisioned_updates: bool = False
+    any_login: bool = False  # the org's login pattern relaxed to `.+` (default: email address)
 
     def __post_init__(self) -> None:
         if self.rate_limit_per_minute is not None and self.rate_limit_per_minute < 1:
@@ -84,7 +85,9 @@ class Simulator:
         self._lock = threading.Lock()
         self.request_log: list[tuple[str, str, int]] = []
         self._store = Store(
-            schema=ProfileSchema(self.options.custom_attributes),
+            schema=ProfileSchema(
+                self.options.custom_attributes, email_logins=not self.options.any_login
+            ),
             rng=self._random(0),
             type_suffix=new_type_suffix(self._random(2)),
             search_lag_s=self.options.search_lag_ms / 1000,

@@ -359,3 +359,15 @@ def test_request_log_and_reset(okta: Okta) -> None:
     assert okta.sim.users() == []
     assert okta.sim.request_log == []
     assert okta.client.get(f"/api/v1/users/{user['id']}", headers=NO_FAULTS).status_code == 404
+
+
+def test_login_must_look_like_an_email_unless_the_org_relaxed_it() -> None:
+    body = {"profile": {**profile("x@example.com"), "login": "jdoe"}}
+    with serving() as strict:
+        refused = strict.client.post("/api/v1/users", json=body)
+        assert refused.status_code == 400
+        assert "Username must be in the form of an email address" in refused.text
+    with serving(any_login=True) as relaxed:
+        created = relaxed.client.post("/api/v1/users", json=body)
+        assert created.status_code == 200, created.text
+        assert created.json()["profile"]["login"] == "jdoe"
