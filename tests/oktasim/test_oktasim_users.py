@@ -362,7 +362,7 @@ def test_request_log_and_reset(okta: Okta) -> None:
 
 
 def test_login_must_look_like_an_email_unless_the_org_relaxed_it() -> None:
-    body = {"profile": {**profile("x@example.com"), "login": "jdoe"}}
+    body = {"profile": {**profile("x@example.com"), "login": "jdoe-at-example"}}
     with serving() as strict:
         refused = strict.client.post("/api/v1/users", json=body)
         assert refused.status_code == 400
@@ -370,4 +370,4 @@ def test_login_must_look_like_an_email_unless_the_org_relaxed_it() -> None:
     with serving(any_login=True) as relaxed:
         created = relaxed.client.post("/api/v1/users", json=body)
         assert created.status_code == 200, created.text
-        assert created.json()["profile"]["login"] == "jdoe"
+        assert created.json()["profile"]["login"] == "jdoe-at-example"
