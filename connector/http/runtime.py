@@ -57,7 +57,10 @@ def _relay_transport(env: Mapping[str, str], store: SecretStore) -> httpx.AsyncB
         return None
 
     async def send_key() -> str:
-        value = await store.get(SecretKey.RELAY_SEND_KEY)
+        # Called only to sign a token: on first use, at each half-life renewal, and after the
+        # relay refused the last token (the key may have been rotated). A cached read would
+        # sign with the old key again until the cache's TTL, so each call re-reads the vault.
+        value = await store.refresh(SecretKey.RELAY_SEND_KEY)
         if not value:
             raise UnavailableError(
                 "no Azure Relay Send key is configured: set the vault secret relay-send-key "
