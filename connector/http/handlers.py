@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import azure.functions as func
-from scim2_models import NotFoundException, SCIMException
+from scim2_models import InvalidValueException, NotFoundException, SCIMException
 
 from ..scim import discovery
 from ..scim.errors import error_body
@@ -58,8 +58,10 @@ def _located(req: func.HttpRequest, resource: dict[str, Any]) -> dict[str, Any]:
     return resource
 
 
-def _shaped(req: func.HttpRequest, resource: dict[str, Any]) -> dict[str, Any]:
-    params = _params(req)
+def _shaped(
+    req: func.HttpRequest, resource: dict[str, Any], params: dict[str, str] | None = None
+) -> dict[str, Any]:
+    params = _params(req) if params is None else params
     return project(
         _located(req, resource),
         query_param(params, "attributes"),
@@ -80,13 +82,33 @@ async def users(req: func.HttpRequest) -> func.HttpResponse:
         created = await service.create(read_resource(req.get_body()))
         location = f"{base_url(req)}/Users/{created['id']}"
         return scim_response(201, _shaped(req, created), {"Location": location})
-    params = _params(req)
+    return await _query(req, _params(req))
+
+
+async def search(req: func.HttpRequest) -> func.HttpResponse:
+    """POST .search (RFC 7644 §3.4.3): the query travels in a SearchRequest body."""
+    _allow(req, "POST")
+    body = read_resource(req.get_body())
+    params: dict[str, str] = {}
+    for key, value in body.items():
+        if key.lower() == "schemas":
+            continue
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            params[key] = ",".join(value)
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            params[key] = str(value)
+        else:
+            raise InvalidValueException(detail=f"{key} has an invalid value")
+    return await _query(req, params)
+
+
+async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
     text = query_param(params, "filter")
     ast = parse_filter(text) if text is not None and text.strip() else None
-    found = await service.query(ast)
+    found = await runtime().service.query(ast)
     body = list_response(found, paging)
-    body["Resources"] = [_shaped(req, r) for r in body["Resources"]]
+    body["Resources"] = [_shaped(req, r, params) for r in body["Resources"]]
     return scim_response(200, body)
 
 

@@ -22,6 +22,18 @@ async def scim_users(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(handlers.users)(req)
 
 
+@blueprint.function_name("scim_users_search")
+@blueprint.route("scim/v2/Users/.search", auth_level=_ANONYMOUS)
+async def scim_users_search(req: func.HttpRequest) -> func.HttpResponse:
+    return await scim_endpoint(handlers.search)(req)
+
+
+@blueprint.function_name("scim_search")
+@blueprint.route("scim/v2/.search", auth_level=_ANONYMOUS)
+async def scim_search(req: func.HttpRequest) -> func.HttpResponse:
+    return await scim_endpoint(handlers.search)(req)
+
+
 @blueprint.function_name("scim_user")
 @blueprint.route("scim/v2/Users/{id}", auth_level=_ANONYMOUS)
 async def scim_user(req: func.HttpRequest) -> func.HttpResponse:

@@ -84,6 +84,14 @@ class WriteCompiler:
                 raise InvalidPathException(detail="a remove operation needs a path")
             self._pathless(op, operation.value)
             return
+        extension = _extension(operation.path)
+        if extension is not None:
+            # A bare extension URN as the path targets the whole extension object.
+            if op == REMOVE:
+                self._clear(s for s in self.catalog.slots if s.schema == extension)
+            else:
+                self._pathless(op, {extension: operation.value})
+            return
         try:
             node = ScimPath(operation.path).ast
         except SCIMException:
@@ -112,6 +120,8 @@ class WriteCompiler:
                 if not isinstance(item, dict):
                     raise InvalidValueException(detail=f"{key} must be an object")
                 for sub_key, sub_item in item.items():
+                    if isinstance(sub_key, str) and sub_key.lower() == "schemas":
+                        continue
                     self._node(op, _attr_path(sub_key, schema), sub_item)
                 continue
             try:
@@ -308,6 +318,10 @@ class WriteCompiler:
         self.changes.profile[slot.target] = value
 
     def _active(self, slot: Slot, value: Any) -> bool:
+        if value is None:
+            raise InvalidValueException(
+                detail=f"{_describe(slot)} cannot be removed; set it to true or false"
+            )
         if isinstance(value, bool):
             return value
         if isinstance(value, str):
@@ -328,6 +342,13 @@ def _schema(uri: str | None) -> str:
     if uri.lower() == ECMA2HOST_USER.lower():
         return ECMA2HOST_USER
     raise InvalidPathException(detail=f"unknown schema {uri}")
+
+
+def _extension(path: str) -> str | None:
+    for urn in (ENTERPRISE_USER, ECMA2HOST_USER):
+        if path.strip().lower() == urn.lower():
+            return urn
+    return None
 
 
 def _attr_path(key: str, schema: str) -> AttrPath:

@@ -79,7 +79,8 @@ def _trimmed(
             continue
         attribute = dict(attribute)
         required = {s.sub for s in slots if s.target in catalog.required_targets}
-        attribute["required"] = bool(required)
+        # A target user always has a state: `active` is always there, true or false.
+        attribute["required"] = bool(required) or any(s.is_active for s in slots)
         subs = attribute.get("subAttributes")
         if subs:
             stored = {s.sub for s in slots}
