@@ -3,11 +3,13 @@
 The server's `X-Rate-Limit-*` headers are the shared truth across instances: each instance
 follows them, so several instances converge without talking to each other. Within a window,
 calls go out freely until the bucket runs low, then the rest of the bucket is spread evenly
-over what is left of the window.
+over what is left of the window. When the window has reset, calls are counted locally against
+the whole bucket until a response names the new window.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -15,13 +17,17 @@ from email.utils import parsedate_to_datetime
 
 # Below this share of the bucket, calls are spread out instead of sent at once.
 LOW_WATER = 0.2
+# How long to wait for a response to name a new window before asking again.
+UNKNOWN_RESET_WAIT = 0.1
+# Reset estimates of one window differ by the Date header's one-second resolution.
+_SAME_WINDOW = 1.5
 
 
 @dataclass
 class _Bucket:
     limit: int
     remaining: float
-    reset_at: float  # on the local clock
+    reset_at: float  # on the local clock; infinite while the current window is not yet named
     next_at: float = 0.0
 
 
@@ -31,22 +37,37 @@ class Pacer:
         self._buckets: dict[str, _Bucket] = {}
 
     def reserve(self, bucket: str) -> float:
-        """Seconds to wait before sending one call in `bucket`; the call's slot is taken."""
+        """Seconds to wait before sending one call in `bucket`; the call's slot is taken.
+
+        When the bucket is empty, the wait lasts until the window resets and no slot is taken:
+        use `plan` to tell the two apart and ask again after such a wait.
+        """
+        return self.plan(bucket)[0]
+
+    def plan(self, bucket: str) -> tuple[float, bool]:
+        """(seconds to wait, whether a slot was taken). Not taken: wait, then plan again."""
         now = self._clock()
         state = self._buckets.get(bucket)
-        if state is None or now >= state.reset_at or state.limit <= 0:
-            return 0.0
+        if state is None or state.limit <= 0:
+            return 0.0, True
+        if now >= state.reset_at:
+            # A new window: the whole bucket, counted here until a response names its reset.
+            state.remaining = state.limit
+            state.reset_at = math.inf
+            state.next_at = 0.0
         low_water = max(1.0, state.limit * LOW_WATER)
         if state.remaining > low_water:
             state.remaining -= 1
-            return 0.0
+            return 0.0, True
+        if state.reset_at == math.inf:
+            return UNKNOWN_RESET_WAIT, False
         if state.remaining < 1:
-            return state.reset_at - now
-        interval = (state.reset_at - now) / state.remaining
+            return state.reset_at - now, False
+        # Spread what is left so that the last slot still falls inside this window.
         send_at = max(now, state.next_at)
-        state.next_at = send_at + interval
+        state.next_at = send_at + max(0.0, state.reset_at - send_at) / state.remaining
         state.remaining -= 1
-        return send_at - now
+        return send_at - now, True
 
     def observe(self, bucket: str, headers: Mapping[str, str]) -> None:
         """Learn the bucket's state from a response's headers."""
@@ -58,15 +79,28 @@ class Pacer:
             return
         if limit == 0:
             return  # a concurrency rejection says nothing about the bucket
-        reset_at = self._clock() + max(0.0, reset_epoch - _server_now(headers))
+        now = self._clock()
+        reset_at = now + max(0.0, reset_epoch - _server_now(headers))
         state = self._buckets.get(bucket)
-        same_window = state is not None and abs(state.reset_at - reset_at) < 1.5
-        if state is not None and same_window:
+        if state is None:
+            self._buckets[bucket] = _Bucket(limit, remaining, reset_at)
+            return
+        if state.reset_at == math.inf:
+            if reset_at <= now:
+                return  # a late answer about the window that has just ended
+            # The first answer in the new window: keep counting what was sent meanwhile.
+            state.reset_at = reset_at
+            state.remaining = min(state.remaining, remaining)
+            state.limit = limit
+        elif abs(state.reset_at - reset_at) < _SAME_WINDOW:
             # Calls already sent but not yet counted by the server make the header optimistic.
             state.remaining = min(state.remaining, remaining)
             state.limit = limit
-        else:
+            # The Date header truncates to seconds: the earliest estimate is the closest.
+            state.reset_at = min(state.reset_at, reset_at)
+        elif reset_at > state.reset_at:
             self._buckets[bucket] = _Bucket(limit, remaining, reset_at)
+        # else: a late answer about an earlier window; the current state is newer.
 
     def wait_for_reset(self, headers: Mapping[str, str]) -> float:
         """Seconds until the window named by a 429's headers resets (never negative)."""

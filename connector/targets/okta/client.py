@@ -153,10 +153,9 @@ class OktaClient:
         refreshed = False
         attempt = 0
         while True:
-            await self._pace(bucket)
             token = await self._token(False)
             try:
-                response = await self._attempt(method, path, params, json, token)
+                response = await self._attempt(bucket, method, path, params, json, token)
             except httpx.TransportError as exc:
                 if not retry_unknown and method != "GET":
                     raise OutcomeUnknownError(type(exc).__name__) from exc
@@ -195,13 +194,9 @@ class OktaClient:
                 continue
             raise OktaApiError(_error_body(response))
 
-    async def _pace(self, bucket: str) -> None:
-        wait = self.pacer.reserve(bucket)
-        if wait <= 0:
-            return
+    def _check_wait(self, wait: float) -> None:
         if wait > remaining() - _MIN_ATTEMPT_SECONDS:
             raise RateLimitedError("Okta rate limit budget exhausted", _retry_after(wait))
-        await asyncio.sleep(wait)
 
     async def _retry_after(
         self, attempt: int, reason: str, wait: float, *, rate: bool = False
@@ -216,20 +211,43 @@ class OktaClient:
 
     async def _attempt(
         self,
+        bucket: str,
         method: str,
         path: str,
         params: Mapping[str, str] | None,
         json: Any,
         token: str,
     ) -> httpx.Response:
+        """One paced call. Pacing is decided inside the concurrency gate, so a call that waited
+        for the gate is paced by what the responses meanwhile said, not by what was known before;
+        the gate is not held while waiting for a paced slot."""
         state = self._loop_state()
+        while True:
+            async with state.gate:
+                wait, taken = self.pacer.plan(bucket)
+                if wait <= 0:
+                    return await self._request(state, method, path, params, json, token)
+            self._check_wait(wait)
+            await asyncio.sleep(wait)
+            if taken:
+                async with state.gate:
+                    return await self._request(state, method, path, params, json, token)
+
+    async def _request(
+        self,
+        state: _LoopState,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        json: Any,
+        token: str,
+    ) -> httpx.Response:
         timeout = max(_MIN_ATTEMPT_SECONDS, min(self._attempt_timeout, remaining()))
         # httpx sends `Content-Length: 0` on a body-less POST, which Okta requires (else 411).
         headers = {"Authorization": f"SSWS {token}"}
-        async with state.gate:
-            return await state.http.request(
-                method, path, params=params, json=json, headers=headers, timeout=timeout
-            )
+        return await state.http.request(
+            method, path, params=params, json=json, headers=headers, timeout=timeout
+        )
 
 
 def _retry_after(seconds: float) -> int:
