@@ -144,6 +144,10 @@ class WriteCompiler:
             self._ecma(op, path, value)
             return
         shape = RFC_ATTRIBUTES[schema].get(path.attr.lower())
+        if shape is None and path.uri is None:
+            # Entra's legacy client names the enterprise `manager` without its URN.
+            shape = RFC_ATTRIBUTES[ENTERPRISE_USER].get(path.attr.lower())
+            schema = ENTERPRISE_USER
         if shape is None:
             raise InvalidPathException(detail=f"unknown attribute {path.attr!r}")
         if shape.shape is Shape.READ_ONLY:
