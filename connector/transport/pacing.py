@@ -29,6 +29,7 @@ class _Bucket:
     remaining: float
     reset_at: float  # on the local clock; infinite while the current window is not yet named
     next_at: float = 0.0
+    ended_at: float = -math.inf  # the previous window's reset, to recognise late answers
 
 
 class Pacer:
@@ -53,6 +54,7 @@ class Pacer:
         if now >= state.reset_at:
             # A new window: the whole bucket, counted here until a response names its reset.
             state.remaining = state.limit
+            state.ended_at = state.reset_at
             state.reset_at = math.inf
             state.next_at = 0.0
         low_water = max(1.0, state.limit * LOW_WATER)
@@ -86,7 +88,7 @@ class Pacer:
             self._buckets[bucket] = _Bucket(limit, remaining, reset_at)
             return
         if state.reset_at == math.inf:
-            if reset_at <= now:
+            if reset_at <= now or reset_at < state.ended_at + _SAME_WINDOW:
                 return  # a late answer about the window that has just ended
             # The first answer in the new window: keep counting what was sent meanwhile.
             state.reset_at = reset_at
