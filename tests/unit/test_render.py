@@ -85,7 +85,7 @@ def test_no_ecma_extension_without_the_view(tmp_path: Path) -> None:
 
 
 def test_written_values_read_back_identically(catalog: Catalog) -> None:
-    body = {
+    body: dict[str, Any] = {
         "userName": "pat@example.com",
         "active": False,
         "displayName": "Pat",
