@@ -43,7 +43,10 @@ def scim_endpoint(handler: Handler) -> Handler:
         except SecretsUnavailableError as exc:
             response = error_response(
                 503,
-                "The connector cannot read its secrets from Key Vault right now",
+                # Also raised in env mode (bearer secret unset) and JWT mode (signing keys
+                # unreachable): name every cause, and no detail of which one (the log has it).
+                "The connector cannot read its credentials right now (Key Vault secrets, "
+                "Entra signing keys, or a secret not configured yet); retry later",
                 headers={"Retry-After": str(exc.retry_after)},
             )
         except Exception:

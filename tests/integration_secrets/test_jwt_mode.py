@@ -109,3 +109,4 @@ def test_keys_unreachable_from_the_start_answers_503(key: stub.SigningKey) -> No
     assert response.headers["content-type"].startswith(SCIM_JSON)
     assert int(response.headers["retry-after"]) > 0
     assert response.json()["schemas"] == [ERROR_SCHEMA]
+    assert "signing keys" in response.json()["detail"]

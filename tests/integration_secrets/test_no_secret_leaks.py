@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -98,6 +99,14 @@ class Evidence:
         for where, text in sources.items():
             # Booleans, not the texts: a failure must not print the secret it found.
             leaked = [n for n, secret in enumerate(self.forbidden) if secret in text]
+            if leaked and os.environ.get("LEAK_DEBUG"):
+                # Where it leaked, with every secret masked: LEAK_DEBUG=1 pytest -s ...
+                for line in text.splitlines():
+                    shown = line
+                    for n, secret in enumerate(self.forbidden):
+                        shown = shown.replace(secret, f"<SECRET#{n}>")
+                    if shown != line:
+                        print("LEAK", where, shown)
             assert not leaked, f"secret #{leaked} of {len(self.forbidden)} appears in the {where}"
             shape = _SHAPES.search(text)
             near = text[max(0, shape.start() - 60) : shape.start()] if shape else ""
