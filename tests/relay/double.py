@@ -178,6 +178,10 @@ class RelayDouble:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        except asyncio.CancelledError:
+            # stop() cancels open connections. Ending quietly here keeps Python 3.11's
+            # start_server callback (task.exception() on a cancelled task) from logging an error.
+            pass
         finally:
             self._tasks.discard(task)
             writer.close()
