@@ -36,8 +36,16 @@ class Runtime:
 _runtime: Runtime | None = None
 
 
-def _okta_token(store: SecretStore) -> TokenSource:
+def _okta_token(store: SecretStore, configured: bool) -> TokenSource:
     async def token(refresh: bool) -> str:
+        if not configured:
+            # Checked here, before any call: without it every request would wait out its
+            # whole budget on connection errors.
+            raise UnavailableError(
+                "OKTA_ORG_URL is not set: set it to your Okta org URL, e.g. "
+                "https://example.okta.com",
+                retry_after=300,
+            )
         key = SecretKey.OKTA_API_TOKEN
         value = await (store.refresh(key) if refresh else store.get(key))
         if not value:
@@ -79,7 +87,7 @@ def build_runtime(env: Mapping[str, str] | None = None) -> Runtime:
     store = secret_store_from_env(env)
     okta = OktaClient(
         settings.okta_org_url or "http://okta-org-url-not-set.invalid",
-        _okta_token(store),
+        _okta_token(store, settings.okta_org_url is not None),
         transport=_relay_transport(env, store),
         max_concurrency=settings.max_concurrency,
     )

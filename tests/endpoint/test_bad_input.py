@@ -152,3 +152,17 @@ def test_group_writes_are_a_clear_error(okta_stack: Stack) -> None:
         _assert_scim_error(scim.get("/Groups/abc"), 404)
         listed = scim.get("/Groups", params={"filter": 'externalId eq "x"'}).json()
         assert listed["totalResults"] == 0
+
+
+def test_a_missing_okta_url_is_a_clear_503(okta_stack: Stack) -> None:
+    import os
+
+    from connector.http.runtime import reset_runtime
+
+    os.environ.pop("OKTA_ORG_URL")
+    reset_runtime()
+    with okta_stack.client() as scim:
+        response = scim.get("/Users", params={"filter": 'userName eq "a@example.com"'})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "300"
+    assert "OKTA_ORG_URL" in response.json()["detail"]
