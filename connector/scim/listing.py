@@ -94,16 +94,17 @@ def _drop(resource: dict[str, Any], path: AttrPath) -> None:
     scope = resource
     if uri is not None:
         ext = _key(resource, uri)
-        if ext is None:
+        if ext is None or not isinstance(resource[ext], dict):
             return
-        scope = resource[ext]
+        # Copy before deleting: the caller's resource (a shallow copy's source) stays intact.
+        scope = resource[ext] = dict(resource[ext])
     key = _key(scope, attr)
     if key is None or (uri is None and key.lower() in _ALWAYS):
         return
     if sub is None:
         del scope[key]
     elif isinstance(scope[key], dict) and (sub_key := _key(scope[key], sub)):
-        del scope[key][sub_key]
+        scope[key] = {k: v for k, v in scope[key].items() if k != sub_key}
 
 
 def project(

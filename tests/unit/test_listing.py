@@ -1,0 +1,158 @@
+"""connector/scim/listing.py: ListResponse paging and the attributes/excludedAttributes views."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from scim2_models import InvalidValueException
+
+from connector.schema.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
+from connector.scim.listing import LIST_SCHEMA, list_response, project
+from connector.scim.requests import MAX_PAGE_SIZE, Paging
+
+RESOURCES = [{"id": str(i)} for i in range(1, 8)]
+
+
+def _ids(body: dict[str, Any]) -> list[str]:
+    return [r["id"] for r in body["Resources"]]
+
+
+def test_list_response_shape() -> None:
+    body = list_response(RESOURCES, Paging(2, 3))
+    assert body == {
+        "schemas": [LIST_SCHEMA],
+        "totalResults": 7,
+        "Resources": [{"id": "2"}, {"id": "3"}, {"id": "4"}],
+        "startIndex": 2,
+        "itemsPerPage": 3,
+    }
+
+
+@pytest.mark.parametrize(
+    ("paging", "ids"),
+    [
+        (Paging(1, None), ["1", "2", "3", "4", "5", "6", "7"]),
+        (Paging(6, 5), ["6", "7"]),
+        (Paging(8, 5), []),
+        (Paging(100, None), []),
+        (Paging(1, 0), []),
+    ],
+)
+def test_list_response_slices(paging: Paging, ids: list[str]) -> None:
+    body = list_response(RESOURCES, paging)
+    assert _ids(body) == ids
+    assert body["itemsPerPage"] == len(ids)
+    assert body["totalResults"] == len(RESOURCES)
+    assert body["startIndex"] == paging.start_index
+
+
+def test_default_count_is_the_page_size() -> None:
+    many = [{"id": str(i)} for i in range(MAX_PAGE_SIZE + 5)]
+    assert list_response(many, Paging(1, None))["itemsPerPage"] == MAX_PAGE_SIZE
+
+
+USER: dict[str, Any] = {
+    "schemas": [CORE_USER, ENTERPRISE_USER, ECMA2HOST_USER],
+    "id": "00u1",
+    "userName": "pat@example.com",
+    "displayName": "Pat",
+    "active": True,
+    "name": {"givenName": "Pat", "familyName": "Smith"},
+    "emails": [
+        {"value": "pat@example.com", "type": "work"},
+        {"value": "pat@home.test", "type": "home"},
+    ],
+    ENTERPRISE_USER: {"department": "R&D", "manager": {"value": "m-1"}},
+    ECMA2HOST_USER: {"login": "pat@example.com", "status": "Active"},
+    "meta": {"resourceType": "User"},
+}
+
+
+def _project(attributes: str | None, excluded: str | None = None) -> dict[str, Any]:
+    original = copy.deepcopy(USER)
+    result = project(original, attributes, excluded)
+    assert original == USER  # the resource itself is never modified
+    return result
+
+
+def test_attributes_keep_id_and_schemas() -> None:
+    assert _project("userName") == {
+        "schemas": USER["schemas"],
+        "id": "00u1",
+        "userName": "pat@example.com",
+    }
+    assert _project("id") == {"schemas": USER["schemas"], "id": "00u1"}
+
+
+def test_attribute_names_ignore_case_and_spaces() -> None:
+    assert set(_project(" USERNAME , displayname ,")) == {
+        "schemas",
+        "id",
+        "userName",
+        "displayName",
+    }
+
+
+def test_sub_attributes() -> None:
+    assert _project("name.familyName")["name"] == {"familyName": "Smith"}
+    assert _project("emails.value")["emails"] == [
+        {"value": "pat@example.com", "type": "work"},
+        {"value": "pat@home.test", "type": "home"},
+    ]
+    assert _project("name.middleName").get("name", {}) == {}
+
+
+def test_core_urn_prefix() -> None:
+    assert _project(f"{CORE_USER}:userName")["userName"] == "pat@example.com"
+
+
+def test_extension_attributes() -> None:
+    picked = _project(f"{ENTERPRISE_USER}:department")
+    assert picked[ENTERPRISE_USER] == {"department": "R&D"}
+    assert "userName" not in picked
+    manager = _project(f"{ENTERPRISE_USER}:manager.value")
+    assert manager[ENTERPRISE_USER] == {"manager": {"value": "m-1"}}
+    ecma = _project(f"{ECMA2HOST_USER.lower()}:STATUS")
+    assert ecma[ECMA2HOST_USER] == {"status": "Active"}
+
+
+def test_bare_extension_urn_asks_for_all_of_it() -> None:
+    picked = _project(f"userName,{ENTERPRISE_USER}")
+    assert picked[ENTERPRISE_USER] == USER[ENTERPRISE_USER]
+    assert picked["userName"] == "pat@example.com"
+    assert ECMA2HOST_USER not in picked
+
+
+def test_attributes_win_over_excluded_attributes() -> None:
+    assert _project("userName", "userName")["userName"] == "pat@example.com"
+
+
+def test_excluded_attributes() -> None:
+    result = _project(None, "emails,name.givenName,id,schemas,NICKNAME")
+    assert "emails" not in result
+    assert result["name"] == {"familyName": "Smith"}
+    assert result["id"] == "00u1"
+    assert result["schemas"] == USER["schemas"]
+    assert result["userName"] == "pat@example.com"
+
+
+def test_excluded_extension_attributes() -> None:
+    result = _project(None, f"{ENTERPRISE_USER}:manager,{ECMA2HOST_USER}:status")
+    assert result[ENTERPRISE_USER] == {"department": "R&D"}
+    assert result[ECMA2HOST_USER] == {"login": "pat@example.com"}
+    sub = _project(None, f"{ENTERPRISE_USER}:manager.value")
+    assert sub[ENTERPRISE_USER]["department"] == "R&D"
+    assert "value" not in sub[ENTERPRISE_USER].get("manager", {})
+
+
+def test_nothing_asked_returns_everything() -> None:
+    assert _project(None) == USER
+    assert _project("", "") == USER
+
+
+@pytest.mark.parametrize("text", ['emails[type eq "work"]', "emails[", "a b"])
+def test_invalid_attribute_names(text: str) -> None:
+    with pytest.raises(InvalidValueException):
+        project(copy.deepcopy(USER), text, None)
