@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
+
+from connector.http.runtime import reset_runtime
 
 from .harness import ENTERPRISE, Stack, new_user, patch
 
@@ -155,10 +158,6 @@ def test_group_writes_are_a_clear_error(okta_stack: Stack) -> None:
 
 
 def test_a_missing_okta_url_is_a_clear_503(okta_stack: Stack) -> None:
-    import os
-
-    from connector.http.runtime import reset_runtime
-
     os.environ.pop("OKTA_ORG_URL")
     reset_runtime()
     with okta_stack.client() as scim:
