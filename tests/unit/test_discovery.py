@@ -1,4 +1,4 @@
-"""Discovery documents: only round-tripping attributes advertised, ECMA2Host schema with its view."""
+"""Discovery documents: only round-tripping attributes, ECMA2Host schema only with its view."""
 
 from __future__ import annotations
 
