@@ -4,7 +4,11 @@ pointed at a running Okta simulator, for end-to-end tests."""
 from __future__ import annotations
 
 import os
+import queue
+import re
+import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,3 +124,36 @@ def new_user(user_name: str, **extra: Any) -> dict[str, Any]:
 
 def patch(*operations: dict[str, Any]) -> dict[str, Any]:
     return {"schemas": [PATCH_OP], "Operations": list(operations)}
+
+
+@contextmanager
+def spawn(args: list[str], env: dict[str, str], pattern: str) -> Iterator[str]:
+    """Start a process and yield group 1 of the first match of `pattern` in its output so far."""
+    process = subprocess.Popen(  # noqa: S603 - our own modules, fixed arguments
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    stdout = process.stdout
+
+    def pump() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen = ""
+    try:
+        while True:
+            seen += lines.get(timeout=30)
+            found = re.search(pattern, seen)
+            if found:
+                yield found.group(1)
+                return
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -4,59 +4,21 @@ processes, and Entra's lifecycle replayed in both PATCH dialects with Okta's sta
 from __future__ import annotations
 
 import os
-import queue
-import re
-import subprocess
-import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
 
-from .harness import FLAG, ROOT, new_user, patch
+from .harness import FLAG, new_user, patch, spawn
 
 OKTA_TOKEN = "okta-process-token"
 BEARER = "bearer-for-process-tests"
-
-
-@contextmanager
-def _process(args: list[str], env: dict[str, str], pattern: str) -> Iterator[str]:
-    """Start a process and yield the first match of `pattern` in its output."""
-    process = subprocess.Popen(  # noqa: S603 - our own modules, fixed arguments
-        [sys.executable, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stdout is not None
-    stdout = process.stdout
-
-    def pump() -> None:
-        for line in stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    try:
-        while True:
-            found = re.search(pattern, lines.get(timeout=30))
-            if found:
-                yield found.group(1)
-                return
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("flag", [False, True], ids=["default", FLAG])
 def test_replay_against_separate_processes(flag: bool) -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OKTA_", "SCIM_", "KEY_"))}
     okta_args = ["-m", "oktasim", "--port", "0", "--token", OKTA_TOKEN]
-    with _process(okta_args, base, r"serving (http://\S+)") as okta_url:
+    with spawn(okta_args, base, r"serving (http://\S+)") as okta_url:
         env = {
             **base,
             "OKTA_ORG_URL": okta_url,
@@ -64,7 +26,7 @@ def test_replay_against_separate_processes(flag: bool) -> None:
             "SCIM_BEARER_TOKEN": BEARER,
         }
         serve = ["-m", "connector", "serve", "--port", "0"]
-        with _process(serve, env, r"Tenant URL:\s+(\S+)") as tenant:
+        with spawn(serve, env, r"Tenant URL:\s+(\S+)") as tenant:
             params = {FLAG: ""} if flag else None
             headers = {"Authorization": f"Bearer {BEARER}"}
             with httpx.Client(base_url=tenant, headers=headers, params=params) as scim:
