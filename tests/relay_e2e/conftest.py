@@ -8,7 +8,7 @@ agent run on the test's event loop, so SCIM calls here are async and never block
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -100,7 +100,7 @@ async def relay_stack(
     send_key: str = SEND_KEY,
     options: SimulatorOptions | None = None,
     relay_timeout: float = 3.0,
-    **env: str,
+    env: Mapping[str, str] | None = None,
 ) -> AsyncIterator[RelayStack]:
     """Everything started and connected; stopped again on the way out, agent first."""
     double = RelayDouble(rules=dict(RULES), response_timeout=relay_timeout)
@@ -108,7 +108,7 @@ async def relay_stack(
     hook = HookTransport()
     task: asyncio.Task[None] | None = None
     try:
-        with stack(options, **relay_env(double, send_key), **env) as okta:
+        with stack(options, **{**relay_env(double, send_key), **(env or {})}) as okta:
             agent = None
             if with_agent:
                 agent = agent_for(double, okta.okta_url, hook)
