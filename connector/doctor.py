@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,10 +20,25 @@ from connector import redact
 from connector.auth import MIN_SECRET_TOKEN_LENGTH
 from connector.config import Settings, setting
 from connector.entra_jwt import jwt_settings_problems
+from connector.relay import RelaySenderTransport, RelaySettings, RelayUnavailableError
 from connector.secrets import SecretKey, SecretStore, SecretsUnavailableError, secret_store_from_env
 from connector.secrets.vault import is_loopback_host
 
 _OKTA_TIMEOUT = httpx.Timeout(10.0)
+# Above the relay's own 60 s listener deadline, so its 504 is what arrives.
+_RELAY_TIMEOUT = httpx.Timeout(70.0)
+_RELAY_FIXES = {
+    401: "store the Send rule's current key as RELAY_SEND_KEY (or the vault secret "
+    "relay-send-key) and check RELAY_SEND_RULE_NAME",
+    403: "give RELAY_SEND_RULE_NAME the Send right on the hybrid connection",
+    404: "check RELAY_NAMESPACE and RELAY_HYBRID_CONNECTION",
+    502: "start the relay agent next to the application (python -m relay_agent) and check "
+    "its /healthz",
+    503: "start the relay agent next to the application (python -m relay_agent) and check "
+    "its /healthz",
+    504: "the agent is connected but the application did not answer: check the agent's "
+    "--local-base-url and the application",
+}
 
 
 @dataclass(frozen=True)
@@ -57,10 +72,12 @@ async def run_doctor(env: Mapping[str, str] | None = None) -> list[CheckResult]:
         okta_check, okta_token = await _check_secret(
             store, source, SecretKey.OKTA_API_TOKEN, required=bool(setting("OKTA_ORG_URL", source))
         )
+        relay_check, relay = await _check_relay(store, source)
         results = [
             okta_check,
             await _check_bearer(store, source),
-            await _check_okta(source, okta_token),
+            *([relay_check] if relay_check else []),
+            await _check_okta(source, okta_token, relay),
             _check_jwt(source),
             _check_schema(source),
         ]
@@ -112,14 +129,86 @@ async def _check_bearer(store: SecretStore, env: Mapping[str, str]) -> CheckResu
     return check
 
 
-async def _check_okta(env: Mapping[str, str], token: str | None) -> CheckResult:
+RelayTransport = Callable[[], httpx.AsyncBaseTransport]
+
+
+async def _check_relay(
+    store: SecretStore, env: Mapping[str, str]
+) -> tuple[CheckResult | None, RelayTransport | None]:
+    """With relay settings: a request through the relay must reach the agent (no line without).
+
+    Returns the check and, when it passed, a way to build transports through the relay.
+    """
+    try:
+        relay = RelaySettings.from_env(env)
+    except ValueError as error:
+        return CheckResult(
+            "relay", False, str(error), "complete or remove the RELAY_* settings"
+        ), None
+    if relay is None:
+        return None, None
+    where = f"hybrid connection {relay.hybrid_connection} on {relay.namespace}"
+    key_check, key = await _check_secret(store, env, SecretKey.RELAY_SEND_KEY, required=True)
+    if key is None:
+        return CheckResult("relay", False, f"not tried: {key_check.detail}", key_check.fix), None
+    send_key = key
+
+    async def read_key() -> str:
+        return send_key
+
+    def transport() -> httpx.AsyncBaseTransport:
+        return RelaySenderTransport(relay, read_key)
+
+    org_url = (setting("OKTA_ORG_URL", env) or "http://relay-check.invalid").rstrip("/")
+    try:
+        async with httpx.AsyncClient(transport=transport(), timeout=_RELAY_TIMEOUT) as client:
+            # Any answer carrying Via comes from the listener: the agent is there. GET, not
+            # HEAD: a relay error's TrackingId may be only in its body.
+            response = await client.get(f"{org_url}/")
+    except RelayUnavailableError as error:
+        tracking = f", TrackingId {error.tracking_id}" if error.tracking_id else ""
+        return (
+            CheckResult(
+                "relay",
+                False,
+                f"{where}: {error}{tracking}",
+                _RELAY_FIXES.get(error.status_code, "check the relay settings"),
+            ),
+            None,
+        )
+    except httpx.HTTPError as error:
+        return (
+            CheckResult(
+                "relay",
+                False,
+                f"{where} unreachable: {type(error).__name__}",
+                "check RELAY_NAMESPACE (and RELAY_ENDPOINT_URL) and the network path to it",
+            ),
+            None,
+        )
+    return (
+        CheckResult(
+            "relay",
+            True,
+            f"{where} accepted the Send key and the agent answered "
+            f"(GET / -> {response.status_code})",
+        ),
+        transport,
+    )
+
+
+async def _check_okta(
+    env: Mapping[str, str], token: str | None, relay: RelayTransport | None = None
+) -> CheckResult:
     org_url = (setting("OKTA_ORG_URL", env) or "").rstrip("/")
     if not org_url:
         return CheckResult("okta", True, "OKTA_ORG_URL not set: the embedded Okta sandbox is used")
     parts = urlsplit(org_url)
-    if not (
-        parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname))
-    ):
+    if relay is None and setting("RELAY_NAMESPACE", env):
+        return CheckResult("okta", False, "not tried: the relay check failed", "fix it first")
+    # Through the relay the org URL only names the application; the agent decides where it is.
+    secure = parts.scheme == "https" or relay is not None
+    if not (secure or (parts.scheme == "http" and is_loopback_host(parts.hostname))):
         return CheckResult(
             "okta", False, f"OKTA_ORG_URL {org_url!r} is not https", "use https://<org>.okta.com"
         )
@@ -128,7 +217,9 @@ async def _check_okta(env: Mapping[str, str], token: str | None) -> CheckResult:
             "okta", False, "not tried: no Okta API token", "fix OKTA_API_TOKEN first"
         )
     try:
-        async with httpx.AsyncClient(timeout=_OKTA_TIMEOUT) as client:
+        transport = relay() if relay is not None else None
+        timeout = _RELAY_TIMEOUT if relay is not None else _OKTA_TIMEOUT
+        async with httpx.AsyncClient(transport=transport, timeout=timeout) as client:
             response = await client.get(
                 f"{org_url}/api/v1/users",
                 params={"limit": "1"},
