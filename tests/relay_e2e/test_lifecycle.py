@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
+import httpx
 import pytest
 from endpoint.harness import LIST, new_user, patch
 
@@ -82,4 +84,32 @@ async def test_create_patch_soft_delete_delete_land_exactly_once(flag: bool) -> 
         ]
         # Every call went through the relay, and the listener answered each one.
         assert len(rs.double.sender_requests) == len(rs.okta.sim.request_log)
+        assert rs.double.errors == []
+
+
+async def test_concurrent_creates_each_land_once() -> None:
+    # Entra provisions in parallel: the connector keeps several calls in flight through one
+    # control channel, and the agent answers them in any order.
+    logins = [f"parallel{i:02d}@example.com" for i in range(20)]
+    async with (
+        relay_stack() as rs,
+        # At most 5 connections to the connector: `serve` listens with socketserver's default
+        # backlog of 5, and a burst of 20 new connections gets some of them reset (seen without
+        # the relay too).
+        httpx.AsyncClient(
+            base_url=rs.okta.tenant_url,
+            headers=rs.scim.headers,
+            limits=httpx.Limits(max_connections=5),
+            timeout=30,
+        ) as scim,
+    ):
+        responses = await asyncio.gather(
+            *(scim.post("/Users", json=new_user(login)) for login in logins)
+        )
+        assert [r.status_code for r in responses] == [201] * len(logins)
+        users = {u["profile"]["login"]: u["id"] for u in rs.okta.sim.users()}
+        assert sorted(users) == logins
+        assert {r.json()["userName"]: r.json()["id"] for r in responses} == users
+        creates = [t for m, t, _ in rs.okta_writes() if m == "POST"]
+        assert len(creates) == len(logins)
         assert rs.double.errors == []
