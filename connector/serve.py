@@ -158,6 +158,11 @@ def _handler_class(host: LocalHost, origin: Callable[[], str]) -> type[BaseHTTPR
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # Entra and load tests open many connections at once; the default backlog of 5 resets some.
+    request_queue_size = 128
+
+
 @dataclass
 class RunningServer:
     server: ThreadingHTTPServer
@@ -184,7 +189,7 @@ def start(app: func.FunctionApp, host_json: Path, host: str, port: int) -> Runni
         address, bound = holder[0].server_address[:2]
         return f"http://{address!s}:{bound}"
 
-    server = ThreadingHTTPServer((host, port), _handler_class(local, origin))
+    server = _Server((host, port), _handler_class(local, origin))
     server.daemon_threads = True
     holder.append(server)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
