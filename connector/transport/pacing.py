@@ -12,15 +12,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 # Below this share of the bucket, calls are spread out instead of sent at once.
 LOW_WATER = 0.2
 # How long to wait for a response to name a new window before asking again.
 UNKNOWN_RESET_WAIT = 0.1
-# Reset estimates of one window differ by the Date header's one-second resolution.
-_SAME_WINDOW = 1.5
+# The server names a window by its reset time in epoch seconds; allow one second of rounding.
+_SAME_WINDOW = 1
 
 
 @dataclass
@@ -28,8 +28,16 @@ class _Bucket:
     limit: int
     remaining: float
     reset_at: float  # on the local clock; infinite while the current window is not yet named
+    reset_epoch: int  # the window's name: the server's X-Rate-Limit-Reset
     next_at: float = 0.0
-    ended_at: float = -math.inf  # the previous window's reset, to recognise late answers
+    ended_epoch: int = 0  # the previous window's name, to recognise late answers about it
+    # Send times of spread slots handed out; a slot still ahead when the server has already
+    # opened its next window (our reset estimate errs late) is sent in that window.
+    slots: list[float] = field(default_factory=list)
+
+    def pending(self, now: float) -> int:
+        self.slots = [t for t in self.slots if t > now]
+        return len(self.slots)
 
 
 class Pacer:
@@ -54,7 +62,7 @@ class Pacer:
         if now >= state.reset_at:
             # A new window: the whole bucket, counted here until a response names its reset.
             state.remaining = state.limit
-            state.ended_at = state.reset_at
+            state.ended_epoch = state.reset_epoch
             state.reset_at = math.inf
             state.next_at = 0.0
         low_water = max(1.0, state.limit * LOW_WATER)
@@ -69,6 +77,9 @@ class Pacer:
         send_at = max(now, state.next_at)
         state.next_at = send_at + max(0.0, state.reset_at - send_at) / state.remaining
         state.remaining -= 1
+        if send_at > now:
+            state.pending(now)
+            state.slots.append(send_at)
         return send_at - now, True
 
     def observe(self, bucket: str, headers: Mapping[str, str]) -> None:
@@ -85,23 +96,29 @@ class Pacer:
         reset_at = now + max(0.0, reset_epoch - _server_now(headers))
         state = self._buckets.get(bucket)
         if state is None:
-            self._buckets[bucket] = _Bucket(limit, remaining, reset_at)
+            self._buckets[bucket] = _Bucket(limit, remaining, reset_at, reset_epoch)
             return
+        # Windows are compared by the server's name for them, not by local estimates, which a
+        # busy event loop can delay.
         if state.reset_at == math.inf:
-            if reset_at <= now or reset_at < state.ended_at + _SAME_WINDOW:
+            if reset_at <= now or reset_epoch <= state.ended_epoch + _SAME_WINDOW:
                 return  # a late answer about the window that has just ended
             # The first answer in the new window: keep counting what was sent meanwhile.
             state.reset_at = reset_at
+            state.reset_epoch = reset_epoch
             state.remaining = min(state.remaining, remaining)
             state.limit = limit
-        elif abs(state.reset_at - reset_at) < _SAME_WINDOW:
+        elif abs(reset_epoch - state.reset_epoch) <= _SAME_WINDOW:
             # Calls already sent but not yet counted by the server make the header optimistic.
             state.remaining = min(state.remaining, remaining)
             state.limit = limit
             # The Date header truncates to seconds: the earliest estimate is the closest.
             state.reset_at = min(state.reset_at, reset_at)
-        elif reset_at > state.reset_at:
-            self._buckets[bucket] = _Bucket(limit, remaining, reset_at)
+        elif reset_epoch > state.reset_epoch:
+            # The server's next window opened before our estimate of its reset: slots handed
+            # out for the old window but not sent yet will count in this one.
+            pending = state.pending(now)
+            self._buckets[bucket] = _Bucket(limit, remaining - pending, reset_at, reset_epoch)
         # else: a late answer about an earlier window; the current state is newer.
 
     def wait_for_reset(self, headers: Mapping[str, str]) -> float:

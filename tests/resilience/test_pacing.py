@@ -148,3 +148,30 @@ def test_wait_for_reset_uses_the_servers_clock() -> None:
     headers = {"x-rate-limit-reset": str(EPOCH + 7), "date": formatdate(EPOCH, usegmt=True)}
     assert pacer.wait_for_reset(headers) == 7.0
     assert pacer.wait_for_reset({}) == 1.0
+
+
+def test_slots_still_ahead_when_the_server_opens_its_next_window_count_in_it() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock)
+
+    def headers(remaining: int, reset: int, at: float) -> dict[str, str]:
+        return {
+            "x-rate-limit-limit": "100",
+            "x-rate-limit-remaining": str(remaining),
+            "x-rate-limit-reset": str(EPOCH + reset),
+            "date": formatdate(EPOCH + math.floor(at), usegmt=True),
+        }
+
+    pacer.observe("users", headers(10, 10, 0))  # low: calls are spread over 10 s
+    waits = [pacer.plan("users")[0] for _ in range(4)]
+    assert waits[0] == 0.0
+    assert waits[-1] > 2.0  # three slots are still ahead
+    clock.now = 0.5
+    # The server already counts a new window (our reset estimate erred late).
+    pacer.observe("users", headers(99, 71, 1))
+    granted = 0
+    while pacer.plan("users") == (0.0, True):
+        granted += 1
+    # 99 minus the three slots that will still be sent, down to the low-water mark, plus the
+    # first spread slot, which is due at once.
+    assert granted == 99 - 3 - int(100 * LOW_WATER) + 1
