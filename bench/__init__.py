@@ -1,0 +1,1 @@
+"""Benchmarks of the connector against the Okta simulator (not part of `make test`)."""
