@@ -60,6 +60,11 @@ async def test_wrong_send_key_is_scim_503_not_500(caplog: pytest.LogCaptureFixtu
         _assert_scim_503(created)
         listed = await rs.scim.get("/Users")
         _assert_scim_503(listed)
+        # A refusal is a setting to fix, not an outage to wait out: two tries, then a long
+        # Retry-After and the settings to check.
+        assert created.headers["retry-after"] == "300"
+        assert "relay-send-key" in created.json()["detail"]
+        assert len(lines_before := _relay_log_lines(caplog)) <= 4, lines_before
         # The relay refused every request: none reached the agent or the application.
         assert rs.okta.sim.request_log == []
         assert not [f for f in rs.double.frames if f.channel == "control"]
