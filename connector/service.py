@@ -96,7 +96,8 @@ class UserService:
 
     @_use_case
     async def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        changes = compile_writes(self.catalog, resource_writes(body), lenient=True)
+        # A body describes the whole new resource: value filters in it select from nothing.
+        changes = compile_writes(self.catalog, resource_writes(body), {}, lenient=True)
         anchor = self.catalog.anchor_slot.target
         if not changes.profile.get(anchor):
             raise InvalidValueException(detail="userName is required")
@@ -109,7 +110,7 @@ class UserService:
 
     @_use_case
     async def replace(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        changes = compile_writes(self.catalog, resource_writes(body), lenient=True)
+        changes = compile_writes(self.catalog, resource_writes(body), {}, lenient=True)
         if not changes.profile.get(self.catalog.anchor_slot.target):
             raise InvalidValueException(detail="userName is required")
         # A replace clears what the body leaves out, but only attributes the mapping owns:

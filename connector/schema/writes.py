@@ -16,6 +16,7 @@ from scim2_models import (
     InvalidPathException,
     InvalidValueException,
     MutabilityException,
+    NoTargetException,
     SCIMException,
 )
 from scim2_models import Path as ScimPath
@@ -204,7 +205,9 @@ class WriteCompiler:
             canonical = canonical_sub(shape, sub)
             if canonical is None:
                 raise InvalidPathException(detail=f"{shape.name} has no sub-attribute {sub!r}")
-            for type_ in self._current_types(shape, None):
+            types = self._current_types(shape, None)
+            _require_target(types, op, value, f"{shape.name}.{canonical}")
+            for type_ in types:
                 self._element_sub(op, shape, type_, canonical, value)
             return
         if op == REMOVE:
@@ -240,7 +243,9 @@ class WriteCompiler:
                 )
         if not self.catalog.slots_of(CORE_USER, shape.name):
             return
-        for type_ in self._selected_types(shape, node.val_filter):
+        types = self._selected_types(shape, node.val_filter)
+        _require_target(types, op, value, str(node))
+        for type_ in types:
             if sub is not None:
                 self._element_sub(op, shape, type_, sub, value)
             elif op == REMOVE:
@@ -346,6 +351,15 @@ def _schema(uri: str | None) -> str:
     if uri.lower() == ECMA2HOST_USER.lower():
         return ECMA2HOST_USER
     raise InvalidPathException(detail=f"unknown schema {uri}")
+
+
+def _require_target(types: list[str], op: str, value: Any, path: str) -> None:
+    """A write that selects no element and cannot describe one has nowhere to go (RFC 7644
+    §3.5.2.3 noTarget); only a filter naming the `type` lets Add create the element."""
+    if not types and op != REMOVE and value is not None:
+        raise NoTargetException(
+            detail=f'{path} matches no element; select it by type, e.g. emails[type eq "work"]'
+        )
 
 
 def _extension(path: str) -> str | None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from scim2_models import InvalidPathException, InvalidValueException, MutabilityException
+from scim2_models import (
+    InvalidPathException,
+    InvalidValueException,
+    MutabilityException,
+    NoTargetException,
+)
 
 from connector.schema import Catalog
 from connector.schema.definitions import ECMA2HOST_USER, ENTERPRISE_USER
@@ -268,8 +273,10 @@ def test_filter_on_current_resource_selects_matching_elements(catalog: Catalog) 
     assert every.profile == {"email": "n@x.test", "secondEmail": "n@x.test"}
     by_value = _one(catalog, "remove", 'emails[value eq "H@X.TEST"]', None, current)
     assert by_value.profile == {"secondEmail": None}
-    nothing = _one(catalog, "replace", "emails[primary eq true].value", "n@x.test", {})
-    assert nothing.empty
+    # Nothing selected and nothing a filter could create: RFC 7644 noTarget, not a silent drop.
+    with pytest.raises(NoTargetException, match="matches no element"):
+        _one(catalog, "replace", "emails[primary eq true].value", "n@x.test", {})
+    assert _one(catalog, "remove", "emails[primary eq true].value", None, {}).empty
 
 
 def test_value_path_on_a_non_multi_valued_attribute(catalog: Catalog) -> None:
