@@ -56,9 +56,6 @@ def _connector() -> RunningServer:
         import function_app
 
         _server = start(function_app.app, ROOT / "host.json", "127.0.0.1", 0)
-        # `serve` keeps socketserver's listen backlog of 5, which resets connections when more
-        # clients than that connect at once; a deeper backlog keeps the burst about Okta.
-        _server.server.socket.listen(128)
     return _server
 
 

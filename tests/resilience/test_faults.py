@@ -69,9 +69,6 @@ def faulty() -> Iterator[Stack]:
         OKTA_MAX_CONCURRENCY="16",  # more than Okta allows here: concurrency 429s happen
         LOG_LEVEL="WARNING",
     ) as running:
-        # `serve` keeps socketserver's listen backlog of 5: with many concurrent SCIM clients
-        # connecting at once the kernel resets some connections before the connector sees them.
-        running.server.server.socket.listen(128)
         yield running
 
 
