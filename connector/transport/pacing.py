@@ -44,6 +44,8 @@ class Pacer:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
+        # Calls sent and not yet answered, per bucket: the server's count does not include them.
+        self._in_flight: dict[str, int] = {}
 
     def reserve(self, bucket: str) -> float:
         """Seconds to wait before sending one call in `bucket`; the call's slot is taken.
@@ -55,6 +57,16 @@ class Pacer:
 
     def plan(self, bucket: str) -> tuple[float, bool]:
         """(seconds to wait, whether a slot was taken). Not taken: wait, then plan again."""
+        wait, taken = self._plan(bucket)
+        if taken:
+            self._in_flight[bucket] = self._in_flight.get(bucket, 0) + 1
+        return wait, taken
+
+    def abandon(self, bucket: str) -> None:
+        """A planned call ended without an answer (connection error, timeout, cancellation)."""
+        self._in_flight[bucket] = max(0, self._in_flight.get(bucket, 0) - 1)
+
+    def _plan(self, bucket: str) -> tuple[float, bool]:
         now = self._clock()
         state = self._buckets.get(bucket)
         if state is None or state.limit <= 0:
@@ -83,7 +95,8 @@ class Pacer:
         return send_at - now, True
 
     def observe(self, bucket: str, headers: Mapping[str, str]) -> None:
-        """Learn the bucket's state from a response's headers."""
+        """Learn the bucket's state from a response's headers (one call per planned call)."""
+        self.abandon(bucket)  # answered: no longer in flight
         try:
             limit = int(headers["x-rate-limit-limit"])
             remaining = int(headers["x-rate-limit-remaining"])
@@ -96,7 +109,10 @@ class Pacer:
         reset_at = now + max(0.0, reset_epoch - _server_now(headers))
         state = self._buckets.get(bucket)
         if state is None:
-            self._buckets[bucket] = _Bucket(limit, remaining, reset_at, reset_epoch)
+            # Calls sent before the bucket was known are not in this count yet (or counted
+            # twice, which only errs on the safe side).
+            unseen = self._in_flight.get(bucket, 0)
+            self._buckets[bucket] = _Bucket(limit, remaining - unseen, reset_at, reset_epoch)
             return
         # Windows are compared by the server's name for them, not by local estimates, which a
         # busy event loop can delay.

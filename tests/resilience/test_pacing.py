@@ -175,3 +175,43 @@ def test_slots_still_ahead_when_the_server_opens_its_next_window_count_in_it() -
     # 99 minus the three slots that will still be sent, down to the low-water mark, plus the
     # first spread slot, which is due at once.
     assert granted == 99 - 3 - int(100 * LOW_WATER) + 1
+
+
+def test_calls_in_flight_before_the_first_answer_count_against_the_bucket() -> None:
+    clock = FakeClock()
+    server = FakeBucketServer(clock, limit=30, window=60)
+    pacer = Pacer(clock)
+    # 20 calls go out at once before anything is known about the bucket.
+    for _ in range(20):
+        assert pacer.plan("users") == (0.0, True)
+    answers = [server.call() for _ in range(20)]
+    # The first answer arrives first: it says 29 left, while 19 more are already counted.
+    pacer.observe("users", answers[0])
+    free = 0
+    while pacer.plan("users") == (0.0, True):
+        free += 1
+        server.call()
+    assert server.rejected == 0
+    # Down to the low-water mark, plus the first spread slot, which may also go at once.
+    assert free == 29 - 19 - math.ceil(30 * LOW_WATER) + 1
+
+
+def _free_calls(abandoned: int) -> int:
+    """Calls the pacer lets through at once after `abandoned` calls that got no answer."""
+    clock = FakeClock()
+    server = FakeBucketServer(clock, limit=100, window=60)
+    pacer = Pacer(clock)
+    for _ in range(abandoned):
+        pacer.plan("users")
+        pacer.abandon("users")  # connection errors: nothing reached the server
+    pacer.plan("users")
+    pacer.observe("users", server.call())
+    free = 0
+    while pacer.plan("users") == (0.0, True):
+        free += 1
+        pacer.observe("users", server.call())
+    return free
+
+
+def test_an_unanswered_call_leaves_the_in_flight_count() -> None:
+    assert _free_calls(abandoned=10) == _free_calls(abandoned=0) > 70

@@ -246,16 +246,23 @@ class OktaClient:
             async with state.gate:
                 wait, taken = self.pacer.plan(bucket)
                 if wait <= 0:
-                    return await self._request(state, method, path, params, json, token)
+                    return await self._request(state, bucket, method, path, params, json, token)
+            if taken:
+                try:
+                    self._check_wait(wait)
+                    await asyncio.sleep(wait)
+                except BaseException:
+                    self.pacer.abandon(bucket)
+                    raise
+                async with state.gate:
+                    return await self._request(state, bucket, method, path, params, json, token)
             self._check_wait(wait)
             await asyncio.sleep(wait)
-            if taken:
-                async with state.gate:
-                    return await self._request(state, method, path, params, json, token)
 
     async def _request(
         self,
         state: _LoopState,
+        bucket: str,
         method: str,
         path: str,
         params: Mapping[str, str] | None,
@@ -265,9 +272,13 @@ class OktaClient:
         timeout = max(_MIN_ATTEMPT_SECONDS, min(self._attempt_timeout, remaining()))
         # httpx sends `Content-Length: 0` on a body-less POST, which Okta requires (else 411).
         headers = {"Authorization": f"SSWS {token}"}
-        return await state.http.request(
-            method, path, params=params, json=json, headers=headers, timeout=timeout
-        )
+        try:
+            return await state.http.request(
+                method, path, params=params, json=json, headers=headers, timeout=timeout
+            )
+        except BaseException:
+            self.pacer.abandon(bucket)  # no answer will be observed for this call
+            raise
 
 
 def _retry_after(seconds: float) -> int:
