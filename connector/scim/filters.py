@@ -23,18 +23,14 @@ def _quote_bare_values(text: str) -> str:
 
 def _quoted(match: re.Match[str]) -> str:
     value = match.group(2)
-    if value.lower() in _LITERALS or re.fullmatch(r"-?\d+(\.\d+)?", value):
+    if value.lower() in _LITERALS:
         return match.group(0)
     return f'{match.group(1)}"{value}"'
 
 
 def parse_filter(text: str) -> FilterNode:
+    """Every attribute this endpoint filters on is a string (or `active`, a boolean), so a
+    bare value is text: `externalId eq 007` compares with "007", as Entra's docs mean it."""
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilterException(detail=f"filter longer than {MAX_FILTER_LENGTH} characters")
-    try:
-        return ScimFilter(text).ast
-    except InvalidFilterException:
-        repaired = _quote_bare_values(text)
-        if repaired == text:
-            raise
-        return ScimFilter(repaired).ast
+    return ScimFilter(_quote_bare_values(text)).ast

@@ -101,10 +101,25 @@ def _drop(resource: dict[str, Any], path: AttrPath) -> None:
     key = _key(scope, attr)
     if key is None or (uri is None and key.lower() in _ALWAYS):
         return
-    if sub is None:
+    value = scope[key]
+    if sub is not None and isinstance(value, dict):
+        value = _without(value, sub)
+    elif sub is not None and isinstance(value, list):
+        # A sub-attribute of a multi-valued attribute: drop it from every element.
+        value = [_without(e, sub) if isinstance(e, dict) else e for e in value]
+        value = [e for e in value if e not in ({}, None)]
+    else:
+        value = None
+    if value in (None, {}, []):
         del scope[key]
-    elif isinstance(scope[key], dict) and (sub_key := _key(scope[key], sub)):
-        scope[key] = {k: v for k, v in scope[key].items() if k != sub_key}
+    else:
+        scope[key] = value
+    if uri is not None and not scope:
+        del resource[_key(resource, uri) or uri]
+
+
+def _without(mapping: dict[str, Any], name: str) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if k.lower() != name.lower()}
 
 
 def project(

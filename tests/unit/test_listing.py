@@ -143,8 +143,13 @@ def test_excluded_extension_attributes() -> None:
     assert result[ENTERPRISE_USER] == {"department": "R&D"}
     assert result[ECMA2HOST_USER] == {"login": "pat@example.com"}
     sub = _project(None, f"{ENTERPRISE_USER}:manager.value")
-    assert sub[ENTERPRISE_USER]["department"] == "R&D"
-    assert "value" not in sub[ENTERPRISE_USER].get("manager", {})
+    assert sub[ENTERPRISE_USER] == {"department": "R&D"}  # no empty `manager: {}` left
+
+
+def test_excluded_sub_attribute_of_a_multi_valued_attribute() -> None:
+    result = _project(None, "emails.value")
+    assert all("value" not in e for e in result.get("emails", []))
+    assert result["userName"] == "pat@example.com"
 
 
 def test_nothing_asked_returns_everything() -> None:

@@ -65,8 +65,10 @@ def test_literals_stay_literals(text: str, value: Any) -> None:
     assert node.value is value
 
 
-def test_numbers_stay_numbers() -> None:
-    assert parse_filter("title eq 5") == _eq("title", 5)
+@pytest.mark.parametrize(("text", "value"), [("5", "5"), ("007", "007"), ("1.50", "1.50")])
+def test_bare_numbers_are_text(text: str, value: str) -> None:
+    # Every filterable attribute here is a string; `externalId eq 007` means "007".
+    assert parse_filter(f"externalId eq {text}") == _eq("externalId", value)
 
 
 @pytest.mark.parametrize("text", ["userName eq", "userName", "(userName eq x", 'x eq "open'])
