@@ -1,0 +1,60 @@
+"""The lifecycle settings: OKTA_DISABLE_MODE=suspend and OKTA_ACTIVATE_ON_CREATE=false."""
+
+from __future__ import annotations
+
+from oktasim import SimulatorOptions
+
+from .harness import OKTA_TOKEN, new_user, patch, stack
+
+OFF = patch({"op": "Replace", "path": "active", "value": "False"})
+ON = patch({"op": "Replace", "path": "active", "value": "True"})
+
+
+def test_suspend_mode_suspends_active_users_and_unsuspends_them() -> None:
+    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    with stack(options, OKTA_DISABLE_MODE="suspend") as running, running.client() as scim:
+        user_id = scim.post("/Users", json=new_user("sus@example.com")).json()["id"]
+        running.sim.force_status(user_id, "ACTIVE")  # the user completed Okta's activation
+        off = scim.patch(f"/Users/{user_id}", json=OFF)
+        assert off.json()["active"] is False
+        assert running.okta_user("sus@example.com")["status"] == "SUSPENDED"
+        found = scim.get("/Users", params={"filter": "active eq false"}).json()
+        assert [r["id"] for r in found["Resources"]] == [user_id]
+        assert scim.get(f"/Users/{user_id}").json()["active"] is False
+        on = scim.patch(f"/Users/{user_id}", json=ON)
+        assert on.json()["active"] is True
+        assert running.okta_user("sus@example.com")["status"] == "ACTIVE"
+        lifecycle = [p for m, p, _ in running.calls() if "/lifecycle/" in p]
+        assert [p.rsplit("/", 1)[1] for p in lifecycle] == ["suspend", "unsuspend"]
+
+
+def test_suspend_mode_deactivates_users_okta_cannot_suspend() -> None:
+    """Okta suspends only ACTIVE users; one still PROVISIONED is deactivated instead."""
+    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    with stack(options, OKTA_DISABLE_MODE="suspend") as running, running.client() as scim:
+        user_id = scim.post("/Users", json=new_user("prov@example.com")).json()["id"]
+        assert running.okta_user("prov@example.com")["status"] == "PROVISIONED"
+        assert scim.patch(f"/Users/{user_id}", json=OFF).json()["active"] is False
+        assert running.okta_user("prov@example.com")["status"] == "DEPROVISIONED"
+        assert scim.patch(f"/Users/{user_id}", json=ON).json()["active"] is True
+
+
+def test_staged_creation_without_activation_emails() -> None:
+    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    with stack(options, OKTA_ACTIVATE_ON_CREATE="false") as running, running.client() as scim:
+        created = scim.post("/Users", json=new_user("staged@example.com"))
+        assert created.status_code == 201
+        # STAGED is not disabled: Entra sees the active user it asked for, and no re-PATCH.
+        assert created.json()["active"] is True
+        assert running.okta_user("staged@example.com")["status"] == "STAGED"
+        assert running.sim.emails_sent == []
+        assert "activate=false" in running.calls()[0][1]
+
+
+def test_creating_an_inactive_user() -> None:
+    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    with stack(options) as running, running.client() as scim:
+        created = scim.post("/Users", json=new_user("off@example.com", active=False))
+        assert created.json()["active"] is False
+        assert running.okta_user("off@example.com")["status"] == "DEPROVISIONED"
+        assert running.sim.emails_sent == []
