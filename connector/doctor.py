@@ -202,7 +202,16 @@ async def _check_okta(
 ) -> CheckResult:
     org_url = (setting("OKTA_ORG_URL", env) or "").rstrip("/")
     if not org_url:
-        return CheckResult("okta", True, "OKTA_ORG_URL not set: the embedded Okta sandbox is used")
+        fix = "set OKTA_ORG_URL to your Okta org URL, e.g. https://example.okta.com"
+        if setting("KEY_VAULT_URL", env):
+            # A vault means a deployed configuration: the Functions host has no sandbox.
+            return CheckResult("okta", False, "OKTA_ORG_URL is not set", fix)
+        return CheckResult(
+            "okta",
+            True,
+            "OKTA_ORG_URL not set: only `python -m connector serve` works, with its embedded "
+            "Okta sandbox (the Functions host needs OKTA_ORG_URL)",
+        )
     parts = urlsplit(org_url)
     if relay is None and setting("RELAY_NAMESPACE", env):
         return CheckResult("okta", False, "not tried: the relay check failed", "fix it first")

@@ -142,7 +142,14 @@ async def test_jwt_mode_does_not_need_the_bearer_secret(good_env: dict[str, str]
 async def test_sandbox_mode_needs_no_okta_secret() -> None:
     results = _by_name(await run_doctor({"SCIM_BEARER_TOKEN": BEARER}))
     assert results["okta"].ok
+    assert "python -m connector serve" in results["okta"].detail
     assert results["OKTA_API_TOKEN"].ok
+
+
+async def test_a_deployed_configuration_needs_the_okta_url(vault_env: dict[str, str]) -> None:
+    results = _by_name(await run_doctor({**vault_env, "OKTA_ORG_URL": ""}))
+    assert not results["okta"].ok
+    assert "OKTA_ORG_URL" in (results["okta"].fix or "")
 
 
 @pytest.fixture(scope="module")
