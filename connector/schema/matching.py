@@ -17,32 +17,26 @@ from scim2_models.path import (
     ValuePath,
 )
 
+from ..names import value_of
 from .definitions import CORE_USER
 
 # RFC 7643 marks these caseExact; every other string compares ignoring case.
 _CASE_EXACT = {"id", "externalid", "$ref"}
 
 
-def _get(mapping: Mapping[str, Any], name: str) -> Any:
-    for key, value in mapping.items():
-        if key.lower() == name.lower():
-            return value
-    return None
-
-
 def _values(resource: Mapping[str, Any], path: AttrPath) -> list[Any]:
     """Every value the attribute path designates (several for a multi-valued attribute)."""
     scope: Any = resource
     if path.uri is not None and path.uri.lower() != CORE_USER.lower():
-        scope = _get(resource, path.uri) or {}
-    value = _get(scope, path.attr) if isinstance(scope, Mapping) else None
+        scope = value_of(resource, path.uri) or {}
+    value = value_of(scope, path.attr) if isinstance(scope, Mapping) else None
     items = value if isinstance(value, list) else [value]
     if path.sub_attr is None:
         return [v for v in items if v is not None]
     return [
         sub
         for item in items
-        if isinstance(item, Mapping) and (sub := _get(item, path.sub_attr)) is not None
+        if isinstance(item, Mapping) and (sub := value_of(item, path.sub_attr)) is not None
     ]
 
 

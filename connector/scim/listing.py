@@ -9,6 +9,7 @@ from scim2_models import InvalidValueException
 from scim2_models import Path as ScimPath
 from scim2_models.path import AttrPath
 
+from ..names import key_of
 from ..schema.definitions import CORE_USER
 from .requests import MAX_PAGE_SIZE, Paging
 
@@ -50,10 +51,6 @@ def _paths(text: str | None) -> list[AttrPath]:
     return paths
 
 
-def _key(mapping: dict[str, Any], name: str) -> str | None:
-    return next((k for k in mapping if k.lower() == name.lower()), None)
-
-
 def _split(path: AttrPath) -> tuple[str | None, str, str | None]:
     """(extension URN or None, attribute, sub-attribute); a bare extension URN names it all."""
     if path.uri is not None and path.uri.lower() != CORE_USER.lower():
@@ -66,19 +63,19 @@ def _pick(resource: dict[str, Any], path: AttrPath, into: dict[str, Any]) -> Non
     source = resource
     target = into
     if uri is not None:
-        ext = _key(resource, uri)
+        ext = key_of(resource, uri)
         if ext is None:
             return
         source = resource[ext]
         target = into.setdefault(ext, {})
-    key = _key(source, attr)
+    key = key_of(source, attr)
     if key is None:
         return
     value = source[key]
     if sub is None:
         target[key] = value
     elif isinstance(value, dict):
-        sub_key = _key(value, sub)
+        sub_key = key_of(value, sub)
         if sub_key is not None:
             target.setdefault(key, {})[sub_key] = value[sub_key]
     elif isinstance(value, list):
@@ -93,12 +90,12 @@ def _drop(resource: dict[str, Any], path: AttrPath) -> None:
     uri, attr, sub = _split(path)
     scope = resource
     if uri is not None:
-        ext = _key(resource, uri)
+        ext = key_of(resource, uri)
         if ext is None or not isinstance(resource[ext], dict):
             return
         # Copy before deleting: the caller's resource (a shallow copy's source) stays intact.
         scope = resource[ext] = dict(resource[ext])
-    key = _key(scope, attr)
+    key = key_of(scope, attr)
     if key is None or (uri is None and key.lower() in _ALWAYS):
         return
     value = scope[key]
@@ -115,7 +112,7 @@ def _drop(resource: dict[str, Any], path: AttrPath) -> None:
     else:
         scope[key] = value
     if uri is not None and not scope:
-        del resource[_key(resource, uri) or uri]
+        del resource[key_of(resource, uri) or uri]
 
 
 def _without(mapping: dict[str, Any], name: str) -> dict[str, Any]:
@@ -134,7 +131,7 @@ def project(
             _pick(resource, path, picked)
         # A bare extension URN asks for the whole extension.
         for item in (attributes or "").split(","):
-            ext = _key(resource, item.strip())
+            ext = key_of(resource, item.strip())
             if ext is not None and ext.startswith("urn:"):
                 picked[ext] = resource[ext]
         return picked

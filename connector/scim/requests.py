@@ -9,6 +9,8 @@ from typing import Any
 
 from scim2_models import InvalidSyntaxException, InvalidValueException, SCIMException
 
+from ..names import value_of
+
 MAX_BODY_BYTES = 1024 * 1024
 MAX_PAGE_SIZE = 200
 
@@ -49,10 +51,8 @@ class Paging:
 
 
 def _param(params: Mapping[str, str], name: str) -> str | None:
-    for key, value in params.items():
-        if key.lower() == name.lower():
-            return value
-    return None
+    value: str | None = value_of(params, name)
+    return value
 
 
 def _integer(params: Mapping[str, str], name: str) -> int | None:

@@ -1,0 +1,18 @@
+"""SCIM names (attributes, parameters, message keys) match case-insensitively (RFC 7643 §2.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def key_of(mapping: Mapping[str, Any], name: str) -> str | None:
+    """The key of `mapping` that spells `name` in any case, or None."""
+    lowered = name.lower()
+    return next((k for k in mapping if isinstance(k, str) and k.lower() == lowered), None)
+
+
+def value_of(mapping: Mapping[str, Any], name: str) -> Any:
+    """The value under `name` spelled in any case, or None."""
+    key = key_of(mapping, name)
+    return None if key is None else mapping[key]
