@@ -17,7 +17,7 @@ from ..auth import AuthenticationError
 from ..secrets import SecretsUnavailableError
 from ..service import ServiceBusyError
 from .responses import error_response
-from .runtime import runtime
+from .runtime import ConfigurationError, runtime
 
 log = logging.getLogger("connector.http")
 
@@ -39,6 +39,13 @@ def scim_endpoint(handler: Handler) -> Handler:
         except ServiceBusyError as exc:
             response = error_response(
                 exc.status, exc.detail, headers={"Retry-After": str(exc.retry_after)}
+            )
+        except ConfigurationError as exc:
+            log.error("the connector is misconfigured: %s", exc)
+            response = error_response(
+                503,
+                f"The connector is misconfigured: {exc}. Run `python -m connector doctor`.",
+                headers={"Retry-After": "300"},
             )
         except SecretsUnavailableError as exc:
             response = error_response(

@@ -15,7 +15,7 @@ import httpx
 from ..auth import Authenticator, authenticator_from_env
 from ..config import Settings
 from ..relay import RelaySenderTransport, RelaySettings
-from ..schema import Catalog, load_schema
+from ..schema import Catalog, SchemaError, load_schema
 from ..secrets import SecretKey, SecretStore, secret_store_from_env
 from ..service import UserService
 from ..targets.errors import UnavailableError
@@ -34,6 +34,10 @@ class Runtime:
 
 
 _runtime: Runtime | None = None
+
+
+class ConfigurationError(Exception):
+    """The settings, Schema.xml or mapping cannot work; the message says what to change."""
 
 
 def _okta_token(store: SecretStore, configured: bool) -> TokenSource:
@@ -82,6 +86,13 @@ def _relay_transport(env: Mapping[str, str], store: SecretStore) -> httpx.AsyncB
 
 def build_runtime(env: Mapping[str, str] | None = None) -> Runtime:
     env = os.environ if env is None else env
+    try:
+        return _build(env)
+    except (SchemaError, ValueError) as exc:
+        raise ConfigurationError(str(exc)) from exc
+
+
+def _build(env: Mapping[str, str]) -> Runtime:
     settings = Settings.from_env(env)
     catalog = load_schema(settings)
     store = secret_store_from_env(env)
