@@ -19,6 +19,7 @@ from scim2_models import (
 )
 from scim2_models.path import FilterNode
 
+from .page_snapshots import PageSnapshots
 from .schema import Catalog
 from .schema.filters import plan
 from .schema.matching import matches
@@ -90,6 +91,7 @@ class UserService:
         self.catalog = catalog
         self.target = target
         self.budget_seconds = budget_seconds
+        self.snapshots = PageSnapshots()
 
     def render(self, user: TargetUser) -> dict[str, Any]:
         return render_user(self.catalog, user)
@@ -135,8 +137,21 @@ class UserService:
         await self.target.delete(user_id)
 
     @_use_case
-    async def query(self, ast: FilterNode | None) -> list[dict[str, Any]]:
-        """Every user the filter selects, rendered, in a stable order."""
+    async def query(
+        self, ast: FilterNode | None, *, continuing: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every user the filter selects, rendered, in a stable order.
+
+        `continuing`: a later page of a listing, which may read the first page's snapshot.
+        """
+        key = str(ast) if ast is not None else ""
+        if continuing and (snapshot := self.snapshots.get(key)) is not None:
+            return snapshot
+        found = await self._query(ast)
+        self.snapshots.put(key, found)
+        return found
+
+    async def _query(self, ast: FilterNode | None) -> list[dict[str, Any]]:
         if ast is None:
             candidates = await self.target.search(Everyone())
             return [self.render(u) for u in candidates]

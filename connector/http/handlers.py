@@ -54,8 +54,9 @@ def _params(req: func.HttpRequest) -> dict[str, str]:
 
 
 def _located(req: func.HttpRequest, resource: dict[str, Any]) -> dict[str, Any]:
-    resource["meta"]["location"] = f"{base_url(req)}/Users/{resource['id']}"
-    return resource
+    # A copy: listed resources may be shared by the pages of one snapshot.
+    location = f"{base_url(req)}/Users/{resource['id']}"
+    return {**resource, "meta": {**resource["meta"], "location": location}}
 
 
 def _shaped(
@@ -106,7 +107,7 @@ async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResp
     paging = read_paging(params)
     text = query_param(params, "filter")
     ast = parse_filter(text) if text is not None and text.strip() else None
-    found = await runtime().service.query(ast)
+    found = await runtime().service.query(ast, continuing=paging.start_index > 1)
     body = list_response(found, paging)
     body["Resources"] = [_shaped(req, r, params) for r in body["Resources"]]
     return scim_response(200, body)

@@ -147,3 +147,23 @@ def test_okta_calls_per_scim_operation(okta_stack: Stack) -> None:
         assert cost(lambda: scim.patch(f"/Users/{user_id}", json=with_active)) == 2
         assert cost(lambda: scim.delete(f"/Users/{user_id}")) <= 2
     assert okta_stack.okta_users() == []
+
+
+def test_later_pages_reuse_the_first_pages_snapshot(okta_stack: Stack) -> None:
+    """Paging through n users costs O(n / 200) Okta calls, not O(n² / 200)."""
+    with okta_stack.client() as scim:
+        ids = _seed(scim, 6)
+        before = len(okta_stack.calls())
+        first = scim.get("/Users", params={"startIndex": "1", "count": "2"}).json()
+        after_first = len(okta_stack.calls())
+        assert after_first - before == 1
+        scim.post("/Users", json=new_user("late@example.com"))  # after the snapshot
+        seen = [r["id"] for r in first["Resources"]]
+        for start in (3, 5):
+            page = scim.get("/Users", params={"startIndex": str(start), "count": "2"}).json()
+            assert page["totalResults"] == 6
+            seen += [r["id"] for r in page["Resources"]]
+        assert sorted(seen) == sorted(ids)
+        assert len(okta_stack.calls()) == after_first + 1  # only the create
+        fresh = scim.get("/Users", params={"startIndex": "1", "count": "2"}).json()
+        assert fresh["totalResults"] == 7  # a new first page takes a new snapshot

@@ -1,0 +1,39 @@
+"""Recent query results, so that the later pages of one listing read the snapshot its first
+page took instead of walking every Okta page again.
+
+Entra's account discovery and the validation suites page through `GET /Users` with `startIndex`;
+each page needs `totalResults`, which Okta can only give by listing everything. Keeping the
+first page's result briefly turns a walk of n users from O(n²) Okta calls into O(n). Lookups by
+id or userName never use it, and losing it (a new instance, a restart) only costs calls.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+SNAPSHOT_SECONDS = 60.0
+MAX_SNAPSHOTS = 4
+
+Resources = list[dict[str, Any]]
+
+
+class PageSnapshots:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._entries: OrderedDict[str, tuple[float, Resources]] = OrderedDict()
+
+    def get(self, key: str) -> Resources | None:
+        entry = self._entries.get(key)
+        if entry is None or self._clock() - entry[0] > SNAPSHOT_SECONDS:
+            self._entries.pop(key, None)
+            return None
+        return entry[1]
+
+    def put(self, key: str, resources: Resources) -> None:
+        self._entries[key] = (self._clock(), resources)
+        self._entries.move_to_end(key)
+        while len(self._entries) > MAX_SNAPSHOTS:
+            self._entries.popitem(last=False)

@@ -1,0 +1,31 @@
+"""connector/page_snapshots.py: later pages of a listing reuse its first page's result."""
+
+from __future__ import annotations
+
+from connector.page_snapshots import MAX_SNAPSHOTS, SNAPSHOT_SECONDS, PageSnapshots
+
+
+class Clock:
+    now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_snapshot_lives_for_its_lifetime_only() -> None:
+    clock = Clock()
+    snapshots = PageSnapshots(clock)
+    assert snapshots.get("") is None
+    snapshots.put("", [{"id": "1"}])
+    clock.now = SNAPSHOT_SECONDS
+    assert snapshots.get("") == [{"id": "1"}]
+    clock.now = SNAPSHOT_SECONDS + 0.1
+    assert snapshots.get("") is None
+
+
+def test_the_oldest_snapshots_make_room() -> None:
+    snapshots = PageSnapshots(Clock())
+    for index in range(MAX_SNAPSHOTS + 1):
+        snapshots.put(str(index), [{"id": str(index)}])
+    assert snapshots.get("0") is None
+    assert snapshots.get(str(MAX_SNAPSHOTS)) == [{"id": str(MAX_SNAPSHOTS)}]
