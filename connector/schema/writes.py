@@ -44,7 +44,6 @@ from .matching import matches
 
 ADD, REPLACE, REMOVE = "add", "replace", "remove"
 _SELECTORS = {"type", "primary", "display", "$ref"}
-_KNOWN_SCHEMAS = {CORE_USER.lower(): CORE_USER, ENTERPRISE_USER.lower(): ENTERPRISE_USER}
 
 
 class NeedsCurrentResource(Exception):
@@ -112,9 +111,7 @@ class WriteCompiler:
             lowered = key.lower()
             if lowered == "schemas":
                 continue
-            schema = _KNOWN_SCHEMAS.get(lowered) or (
-                ECMA2HOST_USER if lowered == ECMA2HOST_USER.lower() else None
-            )
+            schema = _extension(key) or (CORE_USER if lowered == CORE_USER.lower() else None)
             if schema is not None:
                 if item is None:
                     continue
