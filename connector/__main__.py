@@ -42,7 +42,15 @@ def serve(host: str, port: int) -> int:
 
     from .serve import start
 
-    running = start(function_app.app, ROOT / "host.json", host, port)
+    try:
+        running = start(function_app.app, ROOT / "host.json", host, port)
+    except OSError as exc:
+        print(
+            f"Cannot listen on {host}:{port} ({exc.strerror}). Is another server using it? "
+            "Pass another one, e.g. `python -m connector serve --port 7072`.",
+            file=sys.stderr,
+        )
+        return 2
     print(f"Entra SCIM connector listening at {running.url}", flush=True)
     print(f"  Tenant URL:   {running.url}/api/scim/v2", flush=True)
     print(f"  Secret Token: {shown}", flush=True)

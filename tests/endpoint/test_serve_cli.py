@@ -4,11 +4,14 @@ answers Entra's probe against the embedded Okta sandbox within 60 seconds."""
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
 import time
 
 import httpx
 
-from .harness import spawn
+from .harness import ROOT, spawn
 
 STARTUP_SECONDS = 60
 
@@ -29,3 +32,22 @@ def test_serve_answers_a_probe_with_the_printed_credentials() -> None:
         assert probe.status_code == 200
         assert probe.json()["totalResults"] == 0
         assert time.monotonic() - started < STARTUP_SECONDS
+
+
+def test_a_busy_port_is_a_clear_message_not_a_traceback() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OKTA_", "SCIM_", "KEY_"))}
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "connector", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert result.returncode == 2
+    assert "--port" in result.stderr
+    assert "Traceback" not in result.stderr
