@@ -18,6 +18,7 @@ import httpx
 from connector.relay.sas import resource_uri
 from connector.relay.settings import RelaySettings
 from connector.relay.tokens import SasTokenCache
+from connector.transport.errors import GatewayError
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ _TRACKING_ID = re.compile(r"TrackingId:\s*([A-Za-z0-9_.:-]+)")
 _ERROR_BODY_LIMIT = 4096
 
 
-class RelayUnavailableError(httpx.TransportError):
+class RelayUnavailableError(GatewayError):
     """The relay itself answered with an error, so the request never reached the application."""
 
     def __init__(
@@ -50,8 +51,7 @@ class RelayUnavailableError(httpx.TransportError):
         status_code: int,
         tracking_id: str | None,
     ) -> None:
-        super().__init__(message, request=request)
-        self.status_code = status_code
+        super().__init__(message, request=request, status_code=status_code)
         self.tracking_id = tracking_id
 
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 
-from ...relay import RelayUnavailableError
 from ...transport.backoff import backoff
 from ...transport.budget import remaining
+from ...transport.errors import GatewayError
 from ...transport.pacing import Pacer
 from ..errors import RateLimitedError, UnavailableError
 
@@ -28,7 +28,6 @@ TokenSource = Callable[[bool], Awaitable[str]]
 
 _USER_PATH = re.compile(r"^/api/v1/users/[^/]+$")
 _RETRYABLE_STATUS = {500, 502, 503, 504}
-_RELAY_REFUSALS = {401, 403, 404}
 # Never answer later than this many seconds into a request, whatever the budget says.
 _MIN_ATTEMPT_SECONDS = 0.5
 
@@ -152,24 +151,24 @@ class OktaClient:
         sending raises OutcomeUnknownError so the caller can find out what happened.
         """
         bucket = bucket_of(method, path)
-        refreshed = relay_refused = False
+        refreshed = gateway_refused = False
         attempt = 0
         while True:
             token = await self._token(False)
             try:
                 response = await self._attempt(bucket, method, path, params, json, token)
-            except RelayUnavailableError as exc:
-                # The relay refused us (credentials, rights, unknown hybrid connection): the
-                # request never reached the agent, and waiting will not fix a setting.
-                if exc.status_code in _RELAY_REFUSALS:
-                    if relay_refused:
+            except GatewayError as exc:
+                # A gateway (the relay) refused us: the request never reached the target, and
+                # waiting will not fix a setting.
+                if exc.refused:
+                    if gateway_refused:
                         raise UnavailableError(
                             f"Azure Relay refused the connector (HTTP {exc.status_code}); check "
                             "RELAY_NAMESPACE, RELAY_HYBRID_CONNECTION, RELAY_SEND_RULE_NAME and "
                             "the relay-send-key secret (python -m connector doctor)",
                             retry_after=300,
                         ) from exc
-                    relay_refused = True  # the transport re-signs with a freshly read key
+                    gateway_refused = True  # the transport re-signs with a freshly read key
                     continue
                 if not retry_unknown and method != "GET":
                     raise OutcomeUnknownError(type(exc).__name__) from exc
