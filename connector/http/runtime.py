@@ -40,16 +40,8 @@ class ConfigurationError(Exception):
     """The settings, Schema.xml or mapping cannot work; the message says what to change."""
 
 
-def _okta_token(store: SecretStore, configured: bool) -> TokenSource:
+def _okta_token(store: SecretStore) -> TokenSource:
     async def token(refresh: bool) -> str:
-        if not configured:
-            # Checked here, before any call: without it every request would wait out its
-            # whole budget on connection errors.
-            raise UnavailableError(
-                "OKTA_ORG_URL is not set: set it to your Okta org URL, e.g. "
-                "https://example.okta.com",
-                retry_after=300,
-            )
         key = SecretKey.OKTA_API_TOKEN
         value = await (store.refresh(key) if refresh else store.get(key))
         if not value:
@@ -94,11 +86,15 @@ def build_runtime(env: Mapping[str, str] | None = None) -> Runtime:
 
 def _build(env: Mapping[str, str]) -> Runtime:
     settings = Settings.from_env(env)
+    if settings.okta_org_url is None:
+        raise ValueError(
+            "OKTA_ORG_URL is not set: set it to your Okta org URL, e.g. https://example.okta.com"
+        )
     catalog = load_schema(settings)
     store = secret_store_from_env(env)
     okta = OktaClient(
-        settings.okta_org_url or "http://okta-org-url-not-set.invalid",
-        _okta_token(store, settings.okta_org_url is not None),
+        settings.okta_org_url,
+        _okta_token(store),
         transport=_relay_transport(env, store),
         max_concurrency=settings.max_concurrency,
     )
