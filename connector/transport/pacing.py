@@ -47,14 +47,6 @@ class Pacer:
         # Calls sent and not yet answered, per bucket: the server's count does not include them.
         self._in_flight: dict[str, int] = {}
 
-    def reserve(self, bucket: str) -> float:
-        """Seconds to wait before sending one call in `bucket`; the call's slot is taken.
-
-        When the bucket is empty, the wait lasts until the window resets and no slot is taken:
-        use `plan` to tell the two apart and ask again after such a wait.
-        """
-        return self.plan(bucket)[0]
-
     def plan(self, bucket: str) -> tuple[float, bool]:
         """(seconds to wait, whether a slot was taken). Not taken: wait, then plan again."""
         wait, taken = self._plan(bucket)

@@ -59,7 +59,7 @@ def drive(pacer: Pacer, server: FakeBucketServer, clock: FakeClock, calls: int) 
 
 
 def test_unknown_bucket_is_free() -> None:
-    assert Pacer(FakeClock()).reserve("users") == 0.0
+    assert Pacer(FakeClock()).plan("users") == (0.0, True)
 
 
 def test_no_429_while_pacing_a_long_run() -> None:
