@@ -125,12 +125,13 @@ class UserService:
 
     @_use_case
     async def patch(self, user_id: str, operations: Sequence[Operation]) -> dict[str, Any]:
+        known: TargetUser | None = None
         try:
             changes = compile_writes(self.catalog, operations)
         except NeedsCurrentResource:
-            current = self.render(await self._existing(user_id))
-            changes = compile_writes(self.catalog, operations, current)
-        return self.render(await self._apply(user_id, changes))
+            known = await self._existing(user_id)
+            changes = compile_writes(self.catalog, operations, self.render(known))
+        return self.render(await self._apply(user_id, changes, known))
 
     @_use_case
     async def delete(self, user_id: str) -> None:
@@ -175,16 +176,19 @@ class UserService:
             raise UserNotFoundError(user_id)
         return user
 
-    async def _apply(self, user_id: str, changes: Changes) -> TargetUser:
-        """One partial update, then one lifecycle call only if the state really changes."""
+    async def _apply(
+        self, user_id: str, changes: Changes, known: TargetUser | None = None
+    ) -> TargetUser:
+        """One partial update, then one lifecycle call only if the state really changes.
+        `known`: the user as just read, if it was (then it is not read again)."""
         if not changes.profile:
-            user = await self._existing(user_id)
+            user = known or await self._existing(user_id)
         elif changes.active is True:
             try:
                 user = await self.target.update(user_id, changes.profile)
             except (UserNotFoundError, RejectedError):
                 # Okta may refuse to edit a deactivated user; reactivate first, then edit.
-                user = await self._existing(user_id)
+                user = known or await self._existing(user_id)
                 if user.active:
                     raise
                 await self.target.set_active(user, True)

@@ -167,3 +167,13 @@ def test_later_pages_reuse_the_first_pages_snapshot(okta_stack: Stack) -> None:
         assert len(okta_stack.calls()) == after_first + 1  # only the create
         fresh = scim.get("/Users", params={"startIndex": "1", "count": "2"}).json()
         assert fresh["totalResults"] == 7  # a new first page takes a new snapshot
+
+
+def test_a_patch_that_needs_the_user_reads_it_once(okta_stack: Stack) -> None:
+    with okta_stack.client() as scim:
+        body = new_user("once@example.com", phoneNumbers=[{"type": "mobile", "value": "1"}])
+        user_id = scim.post("/Users", json=body).json()["id"]
+        before = len(okta_stack.calls())
+        removal = patch({"op": "remove", "path": 'phoneNumbers[value eq "9"]'})
+        assert scim.patch(f"/Users/{user_id}", json=removal).status_code == 200
+        assert len(okta_stack.calls()) - before == 1  # the read; nothing to write
