@@ -188,7 +188,7 @@ class UserService:
                 user = await self.target.update(user_id, changes.profile)
             except (UserNotFoundError, RejectedError):
                 # Okta may refuse to edit a deactivated user; reactivate first, then edit.
-                user = known or await self._existing(user_id)
+                user = await self._existing(user_id)
                 if user.active:
                     raise
                 await self.target.set_active(user, True)
