@@ -194,7 +194,17 @@ class UserService:
                 await self.target.set_active(user, True)
                 user = await self.target.update(user_id, changes.profile)
         else:
-            user = await self.target.update(user_id, changes.profile)
+            try:
+                user = await self.target.update(user_id, changes.profile)
+            except UserNotFoundError:
+                # Okta answers 404 to an edit of a deactivated user unless the org allows it;
+                # a 404 would make Entra drop its link to a user that exists.
+                if await self.target.get(user_id) is None:
+                    raise
+                raise RejectedError(
+                    "Okta refuses to edit deactivated users: enable 'Edit Deactivated User "
+                    "Profile Updates' in Okta, or re-enable the user in the same change"
+                ) from None
         if changes.active is not None:
             user = await self.target.set_active(user, changes.active)
         return user

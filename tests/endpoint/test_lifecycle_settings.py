@@ -58,3 +58,25 @@ def test_creating_an_inactive_user() -> None:
         assert created.json()["active"] is False
         assert running.okta_user("off@example.com")["status"] == "DEPROVISIONED"
         assert running.sim.emails_sent == []
+
+
+def test_an_org_that_refuses_edits_of_deactivated_users() -> None:
+    options = SimulatorOptions(
+        token=OKTA_TOKEN, concurrency_limit=0, refuse_deprovisioned_updates=True
+    )
+    title = {"op": "Replace", "path": "title", "value": "Back"}
+    with stack(options) as running, running.client() as scim:
+        user_id = scim.post("/Users", json=new_user("edit@example.com")).json()["id"]
+        assert scim.patch(f"/Users/{user_id}", json=OFF).json()["active"] is False
+        # Editing while deactivated: a clear 400, never a 404 for a user that exists.
+        refused = scim.patch(f"/Users/{user_id}", json=patch(title))
+        assert refused.status_code == 400
+        assert "deactivated" in refused.json()["detail"]
+        # Editing while re-enabling: reactivate first, then edit.
+        both = patch(title, {"op": "Replace", "path": "active", "value": "True"})
+        changed = scim.patch(f"/Users/{user_id}", json=both)
+        assert changed.status_code == 200, changed.text
+        assert (changed.json()["title"], changed.json()["active"]) == ("Back", True)
+    profile = running.okta_user("edit@example.com")
+    assert profile["profile"]["title"] == "Back"
+    assert profile["status"] != "DEPROVISIONED"
