@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from connector.cli.local_host import RunningServer, start  # noqa: E402
 from connector.http.runtime import reset_runtime  # noqa: E402
-from connector.serve import RunningServer, start  # noqa: E402
 from oktasim import Simulator, SimulatorOptions  # noqa: E402
 
 OKTA_TOKEN = "bench-okta-token"

@@ -19,28 +19,29 @@ from scim2_models import (
 )
 from scim2_models.path import FilterNode
 
-from .page_snapshots import PageSnapshots
-from .schema import Catalog
-from .schema.filters import plan
-from .schema.matching import matches
-from .schema.render import render_user
-from .schema.writes import (
+from .mapping import Catalog
+from .mapping.filters import plan
+from .mapping.matching import matches
+from .mapping.render import render_user
+from .mapping.writes import (
     Changes,
     NeedsCurrentResource,
     Operation,
     compile_writes,
     resource_writes,
 )
+from .page_snapshots import PageSnapshots
 from .targets.errors import (
     LoginConflictError,
     QueryNotSupportedError,
     RateLimitedError,
     RejectedError,
+    StateRefusedError,
     UnavailableError,
     UserNotFoundError,
 )
 from .targets.model import TargetUser
-from .targets.okta.users import OktaUsers
+from .targets.protocol import UserTarget, search
 from .targets.query import Everyone
 from .transport.budget import request_budget
 
@@ -87,7 +88,7 @@ def _use_case(
 
 
 class UserService:
-    def __init__(self, catalog: Catalog, target: OktaUsers, budget_seconds: float = 20.0) -> None:
+    def __init__(self, catalog: Catalog, target: UserTarget, budget_seconds: float = 20.0) -> None:
         self.catalog = catalog
         self.target = target
         self.budget_seconds = budget_seconds
@@ -117,11 +118,11 @@ class UserService:
             raise InvalidValueException(detail="userName is required")
         # A replace clears what the body leaves out, but only attributes the mapping owns:
         # other Okta profile attributes are not the connector's to erase.
-        for attribute in self.catalog.okta_attributes():
+        for attribute in self.catalog.target_attributes():
             changes.profile.setdefault(attribute, None)
         if changes.active is None:
             changes.active = True
-        return self.render(await self._apply(user_id, changes))
+        return self.render(await self._apply(user_id, changes, replace=True))
 
     @_use_case
     async def patch(self, user_id: str, operations: Sequence[Operation]) -> dict[str, Any]:
@@ -154,7 +155,7 @@ class UserService:
 
     async def _query(self, ast: FilterNode | None) -> list[dict[str, Any]]:
         if ast is None:
-            candidates = await self.target.search(Everyone())
+            candidates = await search(self.target, Everyone())
             return [self.render(u) for u in candidates]
         chosen = plan(self.catalog, ast)
         found: list[TargetUser]
@@ -163,10 +164,10 @@ class UserService:
         elif chosen.by_id is not None:
             found = [u] if (u := await self.target.get(chosen.by_id)) else []
         elif chosen.by_login is not None:
-            found = [u] if (u := await self.target.find_by_login(chosen.by_login)) else []
+            found = [u] if (u := await self.target.find_by_anchor(chosen.by_login)) else []
         else:
             assert chosen.query is not None
-            found = await self.target.search(chosen.query)
+            found = await search(self.target, chosen.query)
         resources = [self.render(u) for u in found]
         return [r for r in resources if matches(chosen.filter, r)]
 
@@ -177,34 +178,28 @@ class UserService:
         return user
 
     async def _apply(
-        self, user_id: str, changes: Changes, known: TargetUser | None = None
+        self,
+        user_id: str,
+        changes: Changes,
+        known: TargetUser | None = None,
+        *,
+        replace: bool = False,
     ) -> TargetUser:
-        """One partial update, then one lifecycle call only if the state really changes.
+        """One update, then one state change only if the state really changes.
         `known`: the user as just read, if it was (then it is not read again)."""
+        write = self.target.replace if replace else self.target.update
         if not changes.profile:
             user = known or await self._existing(user_id)
-        elif changes.active is True:
-            try:
-                user = await self.target.update(user_id, changes.profile)
-            except (UserNotFoundError, RejectedError):
-                # Okta may refuse to edit a deactivated user; reactivate first, then edit.
-                user = await self._existing(user_id)
-                if user.active:
-                    raise
-                await self.target.set_active(user, True)
-                user = await self.target.update(user_id, changes.profile)
         else:
             try:
-                user = await self.target.update(user_id, changes.profile)
-            except UserNotFoundError:
-                # Okta answers 404 to an edit of a deactivated user unless the org allows it;
-                # a 404 would make Entra drop its link to a user that exists.
-                if await self.target.get(user_id) is None:
+                user = await write(user_id, changes.profile, known)
+            except StateRefusedError as refused:
+                # The target refuses to edit a disabled user: when the change re-enables it,
+                # enable first, then edit; otherwise the refusal (and its fix) is the answer.
+                if changes.active is not True or refused.user.active:
                     raise
-                raise RejectedError(
-                    "Okta refuses to edit deactivated users: enable 'Edit Deactivated User "
-                    "Profile Updates' in Okta, or re-enable the user in the same change"
-                ) from None
+                await self.target.set_active(refused.user, True)
+                user = await write(user_id, changes.profile)
         if changes.active is not None:
             user = await self.target.set_active(user, changes.active)
         return user

@@ -10,17 +10,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import httpx
-
-from ..auth import Authenticator, authenticator_from_env
-from ..config import Settings
-from ..relay import RelaySenderTransport, RelaySettings
-from ..schema import Catalog, SchemaError, load_schema
-from ..secrets import SecretKey, SecretStore, secret_store_from_env
+from ..auth import Authenticator, authenticator_for
+from ..mapping import Catalog, SchemaError, load_schema
+from ..secrets import SecretStore, secret_store
 from ..service import UserService
-from ..targets.errors import UnavailableError
-from ..targets.okta.client import OktaClient, TokenSource
-from ..targets.okta.users import OktaUsers
+from ..settings import Settings
+from ..targets.factory import build_target
+from ..targets.protocol import UserTarget
 
 
 @dataclass
@@ -29,7 +25,7 @@ class Runtime:
     catalog: Catalog
     store: SecretStore
     authenticator: Authenticator
-    okta: OktaClient
+    target: UserTarget
     service: UserService
 
 
@@ -37,43 +33,8 @@ _runtime: Runtime | None = None
 
 
 class ConfigurationError(Exception):
-    """The settings, Schema.xml or mapping cannot work; the message says what to change."""
-
-
-def _okta_token(store: SecretStore) -> TokenSource:
-    async def token(refresh: bool) -> str:
-        key = SecretKey.OKTA_API_TOKEN
-        value = await (store.refresh(key) if refresh else store.get(key))
-        if not value:
-            raise UnavailableError(
-                "no Okta API token is configured: set the vault secret okta-api-token "
-                "(or OKTA_API_TOKEN locally)",
-                retry_after=300,
-            )
-        return value
-
-    return token
-
-
-def _relay_transport(env: Mapping[str, str], store: SecretStore) -> httpx.AsyncBaseTransport | None:
-    relay = RelaySettings.from_env(env)
-    if relay is None:
-        return None
-
-    async def send_key() -> str:
-        # Called only to sign a token: on first use, at each half-life renewal, and after the
-        # relay refused the last token (the key may have been rotated). A cached read would
-        # sign with the old key again until the cache's TTL, so each call re-reads the vault.
-        value = await store.refresh(SecretKey.RELAY_SEND_KEY)
-        if not value:
-            raise UnavailableError(
-                "no Azure Relay Send key is configured: set the vault secret relay-send-key "
-                "(or RELAY_SEND_KEY locally)",
-                retry_after=300,
-            )
-        return value
-
-    return RelaySenderTransport(relay, send_key)
+    """The settings, Schema.xml, mapping or target description cannot work; the message says
+    what to change."""
 
 
 def build_runtime(env: Mapping[str, str] | None = None) -> Runtime:
@@ -86,30 +47,17 @@ def build_runtime(env: Mapping[str, str] | None = None) -> Runtime:
 
 def _build(env: Mapping[str, str]) -> Runtime:
     settings = Settings.from_env(env)
-    if settings.okta_org_url is None:
-        raise ValueError(
-            "OKTA_ORG_URL is not set: set it to your Okta org URL, e.g. https://example.okta.com"
-        )
     catalog = load_schema(settings)
-    store = secret_store_from_env(env)
-    okta = OktaClient(
-        settings.okta_org_url,
-        _okta_token(store),
-        transport=_relay_transport(env, store),
-        max_concurrency=settings.max_concurrency,
-    )
-    users = OktaUsers(
-        okta,
-        activate_on_create=settings.activate_on_create,
-        disable_mode=settings.disable_mode,
-    )
+    store = secret_store(settings, env)
+    target = build_target(settings, store)
+    catalog.check_target(target.capabilities)
     return Runtime(
         settings=settings,
         catalog=catalog,
         store=store,
-        authenticator=authenticator_from_env(store, env),
-        okta=okta,
-        service=UserService(catalog, users, settings.request_budget_seconds),
+        authenticator=authenticator_for(store, settings),
+        target=target,
+        service=UserService(catalog, target, settings.request_budget_seconds),
     )
 
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from scim2_models import Context, EnterpriseUser, User
 
-from ..schema import Catalog
-from ..schema.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
+from ..mapping import Catalog
+from ..mapping.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
 
 SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"

@@ -9,8 +9,8 @@ from scim2_models import InvalidValueException
 from scim2_models import Path as ScimPath
 from scim2_models.path import AttrPath
 
+from ..mapping.definitions import CORE_USER
 from ..names import key_of
-from ..schema.definitions import CORE_USER
 from .requests import MAX_PAGE_SIZE, Paging
 
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"

@@ -6,8 +6,8 @@ from typing import Any
 
 from scim2_models import InvalidSyntaxException, InvalidValueException
 
+from ..mapping.writes import ADD, REMOVE, REPLACE, Operation
 from ..names import value_of
-from ..schema.writes import ADD, REMOVE, REPLACE, Operation
 
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 MAX_OPERATIONS = 1000

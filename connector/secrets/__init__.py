@@ -7,23 +7,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from connector.config import setting
 from connector.secrets.env import EnvSecretStore
-from connector.secrets.model import SecretKey, SecretStore, SecretsUnavailableError
+from connector.secrets.model import (
+    NamedSecret,
+    Secret,
+    SecretKey,
+    SecretStore,
+    SecretsUnavailableError,
+)
+from connector.settings import Settings
 
 __all__ = [
     "EnvSecretStore",
+    "NamedSecret",
+    "Secret",
     "SecretKey",
     "SecretStore",
     "SecretsUnavailableError",
-    "secret_store_from_env",
+    "secret_store",
 ]
 
 
-def secret_store_from_env(env: Mapping[str, str] | None = None) -> SecretStore:
-    """The process's secret store, chosen by the settings in ``env`` (default: ``os.environ``)."""
-    if not setting("KEY_VAULT_URL", env):
+def secret_store(settings: Settings, env: Mapping[str, str] | None = None) -> SecretStore:
+    """The store the settings choose. Without a vault, secrets are the environment variables in
+    ``env`` (default: the process environment, read at each call so a change applies at once)."""
+    if not settings.key_vault_url:
         return EnvSecretStore(env)
-    from connector.secrets.vault import vault_store_from_env
+    from connector.secrets.vault import vault_store
 
-    return vault_store_from_env(env)
+    return vault_store(settings)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from connector import redact
-from connector.secrets.model import SecretKey, SecretsUnavailableError
+from connector.secrets.model import NamedSecret, Secret, SecretKey, SecretsUnavailableError
 
 _log = logging.getLogger(__name__)
 
@@ -63,13 +63,13 @@ class CachingSecretStore:
         self._names = dict(names)
         self._policy = policy
         self._clock = clock
-        self._entries: dict[SecretKey, _Entry] = {}
-        self._locks: dict[SecretKey, asyncio.Lock] = {}
-        self._attempts: dict[SecretKey, int] = {}
-        self._quiet_until: dict[SecretKey, float] = {}
-        self._last_error: dict[SecretKey, str] = {}
+        self._entries: dict[Secret, _Entry] = {}
+        self._locks: dict[Secret, asyncio.Lock] = {}
+        self._attempts: dict[Secret, int] = {}
+        self._quiet_until: dict[Secret, float] = {}
+        self._last_error: dict[Secret, str] = {}
 
-    async def get(self, key: SecretKey) -> str | None:
+    async def get(self, key: Secret) -> str | None:
         entry = self._entries.get(key)
         if entry is not None and self._fresh(entry):
             return entry.value
@@ -79,13 +79,13 @@ class CachingSecretStore:
             return entry.value
         return await self._read(key, force=False)
 
-    async def refresh(self, key: SecretKey) -> str | None:
+    async def refresh(self, key: Secret) -> str | None:
         return await self._read(key, force=True)
 
     async def aclose(self) -> None:
         await self._source.aclose()
 
-    async def _read(self, key: SecretKey, *, force: bool) -> str | None:
+    async def _read(self, key: Secret, *, force: bool) -> str | None:
         seen = self._attempts.get(key, 0)
         async with self._lock(key):
             if self._attempts.get(key, 0) != seen:
@@ -97,7 +97,7 @@ class CachingSecretStore:
             if self._clock() < self._quiet_until.get(key, float("-inf")):
                 return self._stale_or_unavailable(key)
             try:
-                value = await self._source.read(self._names[key])
+                value = await self._source.read(self._vault_name(key))
             except SecretSourceError as error:
                 self._attempts[key] = seen + 1
                 self._quiet_until[key] = self._clock() + self._policy.retry_after_seconds
@@ -110,13 +110,13 @@ class CachingSecretStore:
             self._entries[key] = _Entry(value, self._clock())
             return value
 
-    def _settled(self, key: SecretKey) -> str | None:
+    def _settled(self, key: Secret) -> str | None:
         entry = self._entries.get(key)
         if entry is not None and self._fresh(entry):
             return entry.value
         return self._stale_or_unavailable(key)
 
-    def _stale_or_unavailable(self, key: SecretKey) -> str | None:
+    def _stale_or_unavailable(self, key: Secret) -> str | None:
         entry = self._entries.get(key)
         if entry is not None and self._within_stale(entry):
             return entry.value
@@ -132,5 +132,9 @@ class CachingSecretStore:
     def _within_stale(self, entry: _Entry) -> bool:
         return self._clock() - entry.read_at <= self._policy.max_stale_seconds
 
-    def _lock(self, key: SecretKey) -> asyncio.Lock:
+    def _vault_name(self, key: Secret) -> str:
+        # A description's secret is named by the description; the connector's own by settings.
+        return key.name if isinstance(key, NamedSecret) else self._names[key]
+
+    def _lock(self, key: Secret) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 
 from connector import redact
-from connector.secrets.model import SecretKey
+from connector.secrets.model import Secret
 
 
 class EnvSecretStore:
@@ -16,15 +16,19 @@ class EnvSecretStore:
         # None means the live process environment, read at call time rather than copied now.
         self._env = env
 
-    async def get(self, key: SecretKey) -> str | None:
+    async def get(self, key: Secret) -> str | None:
         env = os.environ if self._env is None else self._env
-        value = env.get(key.value, "").strip()
+        value = env.get(key.env_name, "").strip()
         if not value:
             return None
         redact.register_secret(value)
         return value
 
-    async def refresh(self, key: SecretKey) -> str | None:
+    def has(self, key: Secret) -> bool:
+        env = os.environ if self._env is None else self._env
+        return bool(env.get(key.env_name, "").strip())
+
+    async def refresh(self, key: Secret) -> str | None:
         return await self.get(key)
 
     async def aclose(self) -> None:

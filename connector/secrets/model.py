@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from typing import Protocol
 
 
@@ -24,6 +25,27 @@ class SecretKey(enum.Enum):
         """The setting holding this secret's name in the vault."""
         return f"{self.value}_SECRET_NAME"
 
+    @property
+    def env_name(self) -> str:
+        """The environment variable holding the secret in env mode."""
+        return self.value
+
+
+@dataclass(frozen=True)
+class NamedSecret:
+    """A secret a target description names: the vault secret `name` in Azure, and locally the
+    environment variable spelled like it in upper case with `_` for `-` (`hr-api-key` is
+    `HR_API_KEY`), the same rule the connector's own secrets follow."""
+
+    name: str
+
+    @property
+    def env_name(self) -> str:
+        return self.name.upper().replace("-", "_")
+
+
+Secret = SecretKey | NamedSecret
+
 
 class SecretsUnavailableError(Exception):
     """No usable secret value right now; the caller answers 503 with ``Retry-After``.
@@ -39,11 +61,11 @@ class SecretsUnavailableError(Exception):
 
 
 class SecretStore(Protocol):
-    async def get(self, key: SecretKey) -> str | None:
+    async def get(self, key: Secret) -> str | None:
         """The secret's value, or None when the secret does not exist."""
         ...
 
-    async def refresh(self, key: SecretKey) -> str | None:
+    async def refresh(self, key: Secret) -> str | None:
         """Re-read the secret now (the target rejected the value we sent: it was rotated)."""
         ...
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urlsplit
 
-from connector.config import setting
 from connector.secrets.cache import CachePolicy, CachingSecretStore, SecretSourceError
 from connector.secrets.model import SecretKey
+from connector.settings import Settings
 
 if TYPE_CHECKING:
     from azure.core.credentials import AccessToken
@@ -113,40 +110,11 @@ class EmulatorCredential:
         return None
 
 
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _flag(name: str, env: Mapping[str, str] | None) -> bool:
-    return (setting(name, env) or "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _seconds(name: str, env: Mapping[str, str] | None) -> float:
-    raw = setting(name, env) or ""
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds, got {raw!r}") from None
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {raw!r}")
-    return value
-
-
-def _default_client_factory(
-    vault_url: str, env: Mapping[str, str] | None, *, emulator: bool
-) -> SecretClientFactory:
-    client_id = setting("AZURE_CLIENT_ID", env)
-    # The standard variables for a private CA, read here because aiohttp ignores
-    # REQUESTS_CA_BUNDLE and ``env`` may not be the process environment.
-    source = os.environ if env is None else env
-    ca_bundle = source.get("SSL_CERT_FILE") or source.get("REQUESTS_CA_BUNDLE")
+def _default_client_factory(settings: Settings) -> SecretClientFactory:
+    vault_url = settings.key_vault_url or ""
+    client_id = settings.azure_client_id
+    ca_bundle = settings.ssl_cert_file
+    emulator = settings.key_vault_emulator
 
     def create() -> SecretClientLike:
         from azure.keyvault.secrets.aio import SecretClient
@@ -159,7 +127,8 @@ def _default_client_factory(
             # domain; it is off only here, never for a real vault.
             options["verify_challenge_resource"] = False
             if ca_bundle:
-                options["connection_verify"] = ca_bundle
+                # aiohttp, under the SDK, does not read the CA bundle variables itself.
+                options["connection_verify"] = str(ca_bundle)
         else:
             from azure.identity.aio import DefaultAzureCredential
 
@@ -170,30 +139,25 @@ def _default_client_factory(
     return create
 
 
-def vault_store_from_env(
-    env: Mapping[str, str] | None = None,
+def vault_store(
+    settings: Settings,
     *,
     client_factory: SecretClientFactory | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> CachingSecretStore:
-    """A cached Key Vault store configured by the settings in ``env`` (default: ``os.environ``).
+    """A cached Key Vault store for the vault the settings name.
 
-    Validates the settings now; contacts the vault (and imports the SDK) only on the first read.
+    Contacts the vault (and imports the SDK) only on the first read.
     """
-    vault_url = (setting("KEY_VAULT_URL", env) or "").strip()
-    parts = urlsplit(vault_url)
-    if parts.scheme != "https" or not parts.hostname:
-        raise ValueError(f"KEY_VAULT_URL must be an https:// URL, got {vault_url!r}")
-    emulator = _flag("KEY_VAULT_EMULATOR", env)
-    if emulator and not is_loopback_host(parts.hostname):
-        raise ValueError(
-            "KEY_VAULT_EMULATOR=true is only allowed for a vault on this machine (localhost, "
-            f"127.0.0.1 or ::1), not {parts.hostname!r}: unset KEY_VAULT_EMULATOR for a real vault"
-        )
-    names = {key: setting(key.name_setting, env) or "" for key in SecretKey}
+    names = {
+        SecretKey.OKTA_API_TOKEN: settings.okta_api_token_secret_name,
+        SecretKey.SCIM_BEARER_TOKEN: settings.scim_bearer_token_secret_name,
+        SecretKey.SCIM_BEARER_TOKEN_PREVIOUS: settings.scim_bearer_token_previous_secret_name,
+        SecretKey.RELAY_SEND_KEY: settings.relay_send_key_secret_name,
+    }
     policy = CachePolicy(
-        ttl_seconds=_seconds("SECRETS_CACHE_TTL_SECONDS", env),
-        max_stale_seconds=_seconds("SECRETS_MAX_STALE_SECONDS", env),
+        ttl_seconds=settings.secrets_cache_ttl_seconds,
+        max_stale_seconds=settings.secrets_max_stale_seconds,
     )
-    factory = client_factory or _default_client_factory(vault_url, env, emulator=emulator)
+    factory = client_factory or _default_client_factory(settings)
     return CachingSecretStore(KeyVaultSource(factory), names, policy, clock)

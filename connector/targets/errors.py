@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .model import TargetUser
+
 
 class TargetError(Exception):
     """Base of every failure a target reports."""
@@ -21,6 +23,15 @@ class RejectedError(TargetError):
     def __init__(self, detail: str) -> None:
         self.detail = detail
         super().__init__(detail)
+
+
+class StateRefusedError(RejectedError):
+    """The target refuses the change while the user is in its current state (Okta: edits of a
+    deactivated user); `user` is the user as the target just read it."""
+
+    def __init__(self, detail: str, user: TargetUser) -> None:
+        super().__init__(detail)
+        self.user = user
 
 
 class UnavailableError(TargetError):

@@ -8,15 +8,23 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 _deadline: ContextVar[float | None] = ContextVar("scim_request_deadline", default=None)
+_retries: ContextVar[bool] = ContextVar("scim_request_retries", default=True)
 
 
 @contextmanager
-def request_budget(seconds: float) -> Iterator[None]:
-    token = _deadline.set(time.monotonic() + seconds)
+def request_budget(seconds: float, *, retries: bool = True) -> Iterator[None]:
+    """`retries=False`: one attempt per call (a diagnostic reports, it does not wait out)."""
+    deadline = _deadline.set(time.monotonic() + seconds)
+    allowed = _retries.set(retries)
     try:
         yield
     finally:
-        _deadline.reset(token)
+        _retries.reset(allowed)
+        _deadline.reset(deadline)
+
+
+def retries_allowed() -> bool:
+    return _retries.get()
 
 
 def remaining() -> float:

@@ -13,7 +13,8 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
+
+from .ratelimit import RateLimitHeaders, server_now
 
 # Below this share of the bucket, calls are spread out instead of sent at once.
 LOW_WATER = 0.2
@@ -41,8 +42,13 @@ class _Bucket:
 
 
 class Pacer:
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        headers: RateLimitHeaders | None = None,
+    ) -> None:
         self._clock = clock
+        self._headers = headers or RateLimitHeaders()
         self._buckets: dict[str, _Bucket] = {}
         # Calls sent and not yet answered, per bucket: the server's count does not include them.
         self._in_flight: dict[str, int] = {}
@@ -89,16 +95,12 @@ class Pacer:
     def observe(self, bucket: str, headers: Mapping[str, str]) -> None:
         """Learn the bucket's state from a response's headers (one call per planned call)."""
         self.abandon(bucket)  # answered: no longer in flight
-        try:
-            limit = int(headers["x-rate-limit-limit"])
-            remaining = int(headers["x-rate-limit-remaining"])
-            reset_epoch = int(headers["x-rate-limit-reset"])
-        except (KeyError, ValueError):
+        reading = self._headers.read(headers)
+        if reading is None:
             return
-        if limit == 0:
-            return  # a concurrency rejection says nothing about the bucket
+        limit, remaining, reset_epoch = reading.limit, reading.remaining, reading.reset_epoch
         now = self._clock()
-        reset_at = now + max(0.0, reset_epoch - _server_now(headers))
+        reset_at = now + max(0.0, reset_epoch - reading.server_now)
         state = self._buckets.get(bucket)
         if state is None:
             # Calls sent before the bucket was known are not in this count yet (or counted
@@ -131,19 +133,7 @@ class Pacer:
 
     def wait_for_reset(self, headers: Mapping[str, str]) -> float:
         """Seconds until the window named by a 429's headers resets (never negative)."""
-        try:
-            reset_epoch = int(headers["x-rate-limit-reset"])
-        except (KeyError, ValueError):
+        reset = self._headers.reset_epoch(headers)
+        if reset is None:
             return 1.0
-        return max(0.0, reset_epoch - _server_now(headers))
-
-
-def _server_now(headers: Mapping[str, str]) -> float:
-    """The server's clock, from its Date header, so that skew between clocks cancels out."""
-    date = headers.get("date")
-    if date:
-        try:
-            return parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError):
-            pass
-    return time.time()
+        return max(0.0, reset - server_now(headers))

@@ -12,13 +12,13 @@ import jwt
 import pytest
 from jwks_stub import TENANT, JwksServer, SigningKey, claims
 
-from connector.auth import AuthenticationError, authenticator_from_env
-from connector.entra_jwt import (
+from connector.auth import AuthenticationError, authenticator_for
+from connector.auth.entra_jwt import (
     default_jwks_url,
-    entra_authenticator_from_env,
-    jwt_settings_problems,
+    entra_authenticator,
 )
-from connector.secrets import SecretsUnavailableError, secret_store_from_env
+from connector.secrets import SecretsUnavailableError, secret_store
+from connector.settings import Settings, SettingsError
 
 
 class Clock:
@@ -51,12 +51,16 @@ def env(jwks: JwksServer) -> dict[str, str]:
 
 
 async def test_valid_token_accepted(env: dict[str, str], key: SigningKey) -> None:
-    authenticator = authenticator_from_env(secret_store_from_env({}), env)
+    authenticator = authenticator_for(
+        secret_store(Settings.from_env({}), {}), Settings.from_env(env)
+    )
     await authenticator.authenticate(f"Bearer {key.token()}")
 
 
 async def test_keys_are_cached(env: dict[str, str], key: SigningKey, jwks: JwksServer) -> None:
-    authenticator = authenticator_from_env(secret_store_from_env({}), env)
+    authenticator = authenticator_for(
+        secret_store(Settings.from_env({}), {}), Settings.from_env(env)
+    )
     for _ in range(3):
         await authenticator.authenticate(f"Bearer {key.token()}")
     assert jwks.hits == 1
@@ -142,7 +146,9 @@ async def test_bad_tokens_rejected(
     case: str, env: dict[str, str], key: SigningKey, other_key: SigningKey
 ) -> None:
     token = _bad_tokens(key, other_key)[case]
-    authenticator = authenticator_from_env(secret_store_from_env({}), env)
+    authenticator = authenticator_for(
+        secret_store(Settings.from_env({}), {}), Settings.from_env(env)
+    )
     with pytest.raises(AuthenticationError) as caught:
         await authenticator.authenticate(f"Bearer {token}")
     assert token not in str(caught.value)
@@ -150,14 +156,19 @@ async def test_bad_tokens_rejected(
 
 async def test_clock_skew_is_tolerated(env: dict[str, str], key: SigningKey) -> None:
     now = int(time.time())
-    authenticator = authenticator_from_env(secret_store_from_env({}), env)
+    authenticator = authenticator_for(
+        secret_store(Settings.from_env({}), {}), Settings.from_env(env)
+    )
     await authenticator.authenticate(f"Bearer {key.token(exp=now - 60)}")
     await authenticator.authenticate(f"Bearer {key.token(nbf=now + 60)}")
 
 
 async def test_shared_secret_is_not_accepted_in_jwt_mode(env: dict[str, str]) -> None:
-    store = secret_store_from_env({"SCIM_BEARER_TOKEN": "a-shared-secret-token"})
-    authenticator = authenticator_from_env(store, env)
+    store = secret_store(
+        Settings.from_env({"SCIM_BEARER_TOKEN": "a-shared-secret-token"}),
+        {"SCIM_BEARER_TOKEN": "a-shared-secret-token"},
+    )
+    authenticator = authenticator_for(store, Settings.from_env(env))
     with pytest.raises(AuthenticationError):
         await authenticator.authenticate("Bearer a-shared-secret-token")
 
@@ -166,7 +177,7 @@ async def test_unknown_kid_refetches_at_most_once_a_minute(
     env: dict[str, str], key: SigningKey, other_key: SigningKey, jwks: JwksServer
 ) -> None:
     clock = Clock()
-    authenticator = entra_authenticator_from_env(env, clock=clock)
+    authenticator = entra_authenticator(Settings.from_env(env), clock=clock)
     await authenticator.authenticate(f"Bearer {key.token()}")
     jwks.keys.append(other_key)  # Entra rolls its keys
     clock.now += 30
@@ -186,7 +197,9 @@ async def test_jwks_unreachable_at_start_is_unavailable(
     env: dict[str, str], key: SigningKey, jwks: JwksServer
 ) -> None:
     jwks.down = True
-    authenticator = authenticator_from_env(secret_store_from_env({}), env)
+    authenticator = authenticator_for(
+        secret_store(Settings.from_env({}), {}), Settings.from_env(env)
+    )
     with pytest.raises(SecretsUnavailableError) as caught:
         await authenticator.authenticate(f"Bearer {key.token()}")
     assert caught.value.retry_after > 0
@@ -196,7 +209,7 @@ async def test_jwks_unreachable_later_keeps_known_keys(
     env: dict[str, str], key: SigningKey, jwks: JwksServer
 ) -> None:
     clock = Clock()
-    authenticator = entra_authenticator_from_env(env, clock=clock)
+    authenticator = entra_authenticator(Settings.from_env(env), clock=clock)
     await authenticator.authenticate(f"Bearer {key.token()}")
     jwks.down = True
     clock.now += 2 * 24 * 3600
@@ -220,11 +233,9 @@ def test_default_keys_url_is_the_v1_endpoint() -> None:
     ],
 )
 def test_incoherent_settings(settings: dict[str, str], fragment: str) -> None:
-    problems = jwt_settings_problems(settings)
-    assert any(fragment in p for p in problems)
-    if "ENTRA_TENANT_ID" in settings:
-        with pytest.raises(ValueError, match=fragment):
-            authenticator_from_env(secret_store_from_env({}), settings)
+    with pytest.raises(SettingsError) as raised:
+        Settings.from_env(settings)
+    assert any(fragment in p for p in raised.value.problems)
 
 
 @pytest.mark.parametrize(
@@ -237,7 +248,7 @@ def test_incoherent_settings(settings: dict[str, str], fragment: str) -> None:
     ],
 )
 def test_coherent_settings(settings: dict[str, str]) -> None:
-    assert jwt_settings_problems(settings) == []
+    Settings.from_env(settings)
 
 
 async def test_concurrent_first_requests_fetch_keys_once(
@@ -245,7 +256,9 @@ async def test_concurrent_first_requests_fetch_keys_once(
 ) -> None:
     import asyncio
 
-    authenticator = authenticator_from_env(secret_store_from_env({}), env)
+    authenticator = authenticator_for(
+        secret_store(Settings.from_env({}), {}), Settings.from_env(env)
+    )
     token = key.token()
     await asyncio.gather(*(authenticator.authenticate(f"Bearer {token}") for _ in range(10)))
     assert jwks.hits == 1

@@ -6,8 +6,9 @@ import logging
 
 import pytest
 
-from connector.auth import AuthenticationError, Authenticator, authenticator_from_env
-from connector.secrets import SecretsUnavailableError, secret_store_from_env
+from connector.auth import AuthenticationError, Authenticator, authenticator_for
+from connector.secrets import SecretsUnavailableError, secret_store
+from connector.settings import Settings
 
 CURRENT = "current-secret-token-0123"
 PREVIOUS = "previous-secret-token-4567"
@@ -21,7 +22,7 @@ def env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _authenticator() -> Authenticator:
-    return authenticator_from_env(secret_store_from_env())
+    return authenticator_for(secret_store(Settings.from_env()), Settings.from_env())
 
 
 @pytest.mark.usefixtures("env")
@@ -96,8 +97,10 @@ async def test_secret_shorter_than_twelve_is_a_configuration_error(
 
 @pytest.mark.usefixtures("env")
 async def test_explicit_env_mapping_is_used() -> None:
-    store = secret_store_from_env({"SCIM_BEARER_TOKEN": PREVIOUS})
-    authenticator = authenticator_from_env(store, {})
+    store = secret_store(
+        Settings.from_env({"SCIM_BEARER_TOKEN": PREVIOUS}), {"SCIM_BEARER_TOKEN": PREVIOUS}
+    )
+    authenticator = authenticator_for(store, Settings.from_env({}))
     await authenticator.authenticate(f"Bearer {PREVIOUS}")
     with pytest.raises(AuthenticationError):
         await authenticator.authenticate(f"Bearer {CURRENT}")

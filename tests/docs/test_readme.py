@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.config import SETTINGS
+from connector.settings import SETTINGS
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 

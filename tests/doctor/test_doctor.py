@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.doctor import CheckResult, main, run_doctor
+from connector.cli.doctor import CheckResult, main, run_doctor
 from oktasim import Simulator, SimulatorOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
+from connector.cli.local_host import RunningServer, start
 from connector.http.runtime import reset_runtime
-from connector.serve import RunningServer, start
 from oktasim import Simulator, SimulatorOptions
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from connector.schema.catalog import PACKAGED_DIR
+from connector.mapping.catalog import PACKAGED_DIR
 from oktasim import SimulatorOptions
 
 from .harness import ECMA, OKTA_TOKEN, new_user, patch, stack

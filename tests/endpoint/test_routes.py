@@ -26,8 +26,8 @@ EXPECTED_ROUTES = {
 
 
 def _bindings() -> list[dict[str, Any]]:
+    from connector.cli.local_host import route_prefix
     from connector.http.routes import blueprint
-    from connector.serve import route_prefix
 
     assert route_prefix(ROOT / "host.json") == "api"
     # The blueprint's builders carry the same trigger metadata the host indexes.

@@ -24,7 +24,7 @@ import httpx2
 from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 
-from connector.schema.catalog import PACKAGED_DIR
+from connector.mapping.catalog import PACKAGED_DIR
 from oktasim import SimulatorOptions
 
 from .harness import BEARER, OKTA_TOKEN, stack

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from connector.config import SETTINGS
+from connector.settings import SETTINGS
 
 from ._bicep import MAIN_BICEP, REPO_ROOT, declared, parse
 

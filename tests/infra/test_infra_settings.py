@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connector.config import SETTINGS
+from connector.settings import SETTINGS
 
 from ._bicep import MAIN_BICEP, Resource, declared, literal_object_entries, modules, one, parse
 

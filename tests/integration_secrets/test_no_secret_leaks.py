@@ -23,7 +23,7 @@ import httpx
 import pytest
 from endpoint.harness import CORE, Stack, new_user, patch, stack
 
-from connector import doctor
+from connector.cli import doctor
 from oktasim import SimulatorOptions
 
 from .support import (

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from endpoint.harness import Stack, new_user, stack
 
-from connector.relay.sas import resource_uri, sas_token
+from connector.transport.relay.sas import resource_uri, sas_token
 from oktasim import SimulatorOptions
 
 from .support import BEARER_NAME, OKTA_NAME, RELAY_NAME, KeyVaultStub, TlsFiles, vault_env

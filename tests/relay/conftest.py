@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-from connector.relay import RelaySenderTransport, RelaySettings
+from connector.settings import RelaySettings
+from connector.transport.relay import RelaySenderTransport
 from relay_agent.agent import Agent
 from relay_agent.config import AgentConfig
 

@@ -10,8 +10,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from connector.relay import RelayUnavailableError
-from connector.relay.sas import sas_token
+from connector.transport.relay import RelayUnavailableError
+from connector.transport.relay.sas import sas_token
 from relay_agent.health import serve_health
 
 from .conftest import LISTEN_KEY, AgentFactory, eventually

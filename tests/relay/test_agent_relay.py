@@ -9,7 +9,8 @@ import os
 import httpx
 import pytest
 
-from connector.relay import RelayUnavailableError
+from connector.settings import RelaySettings
+from connector.transport.relay import RelayUnavailableError
 
 from .conftest import AgentFactory, eventually
 from .double import RelayDouble
@@ -162,7 +163,7 @@ async def test_requests_for_another_place_are_refused(
 async def test_wrong_rule_and_expired_tokens_are_refused(
     double: RelayDouble, start_agent: AgentFactory
 ) -> None:
-    from connector.relay import RelaySenderTransport, RelaySettings
+    from connector.transport.relay import RelaySenderTransport
 
     from .conftest import LISTEN_KEY, SEND_KEY
 

@@ -1,4 +1,4 @@
-from connector.relay import resource_uri, sas_token
+from connector.transport.relay import resource_uri, sas_token
 
 VECTOR = (
     "SharedAccessSignature sr=http%3A%2F%2Fcontoso.servicebus.windows.net%2Fonprem-rest"

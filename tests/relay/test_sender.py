@@ -7,7 +7,8 @@ import logging
 import httpx
 import pytest
 
-from connector.relay import RelaySenderTransport, RelaySettings, RelayUnavailableError, sas_token
+from connector.settings import RelaySettings
+from connector.transport.relay import RelaySenderTransport, RelayUnavailableError, sas_token
 
 SETTINGS = RelaySettings("contoso.servicebus.windows.net", "onprem-rest", "defaultSender", None)
 KEY = "k3yForTestsOnly="
@@ -120,7 +121,7 @@ async def test_relay_errors_raise_unavailable(
         body = {"error": {"code": "x", "message": "Nope. TrackingId:abc-123_G7, SystemTracker:x"}}
         return httpx.Response(status, json=body)
 
-    caplog.set_level(logging.WARNING, logger="connector.relay")
+    caplog.set_level(logging.WARNING, logger="connector.transport.relay")
     async with make_client(httpx.MockTransport(handle), Clock(), Keys()) as client:
         with pytest.raises(RelayUnavailableError) as raised:
             await client.get("/api/v1/users")

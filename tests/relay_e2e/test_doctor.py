@@ -10,7 +10,7 @@ import sys
 from endpoint.harness import BEARER, OKTA_TOKEN, ROOT
 from relay.conftest import SEND_KEY
 
-from connector.doctor import CheckResult, run_doctor
+from connector.cli.doctor import CheckResult, run_doctor
 
 from .conftest import UNREACHABLE_ORG, RelayStack, relay_env, relay_stack
 

@@ -14,7 +14,8 @@ import pytest
 from endpoint.harness import new_user
 from relay.conftest import SEND_KEY
 
-from connector.relay import RelaySenderTransport, RelaySettings
+from connector.settings import RelaySettings
+from connector.transport.relay import RelaySenderTransport
 
 from .conftest import relay_stack
 
@@ -39,7 +40,7 @@ def _relay_log_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 async def test_no_listener_is_scim_503_with_a_clear_log_line(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="connector.relay")
+    caplog.set_level(logging.WARNING, logger="connector.transport.relay")
     async with relay_stack(with_agent=False, env=BUDGET) as rs:
         read = await rs.scim.get("/Users", params={"filter": 'userName eq "x@example.com"'})
         _assert_scim_503(read)
@@ -54,7 +55,7 @@ async def test_no_listener_is_scim_503_with_a_clear_log_line(
 
 
 async def test_wrong_send_key_is_scim_503_not_500(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.WARNING, logger="connector.relay")
+    caplog.set_level(logging.WARNING, logger="connector.transport.relay")
     async with relay_stack(send_key="not-the-send-key=", env=BUDGET) as rs:
         created = await rs.scim.post("/Users", json=new_user("wrongkey@example.com"))
         _assert_scim_503(created)
@@ -77,7 +78,7 @@ async def test_wrong_send_key_is_scim_503_not_500(caplog: pytest.LogCaptureFixtu
 async def test_listener_too_slow_is_a_relay_504_then_retried(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="connector.relay")
+    caplog.set_level(logging.WARNING, logger="connector.transport.relay")
     # The first listing is held at the agent past the relay's deadline: the relay answers 504
     # itself (no Via), and the connector's retry gets the listing.
     async with relay_stack(relay_timeout=0.5) as rs:

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from connector.service import ServiceBusyError, UserService
+from connector.settings import Settings
 from connector.targets.errors import RateLimitedError, UnavailableError, UserNotFoundError
 from connector.targets.okta.client import OktaClient
 from connector.targets.okta.users import OktaUsers
@@ -154,7 +155,7 @@ async def test_faults_past_the_budget_are_a_503_with_retry_after() -> None:
 
 
 async def test_service_turns_exhaustion_into_scim_429_and_503() -> None:
-    from connector.schema import load_schema
+    from connector.mapping import load_schema
 
     def rate_limited(request: httpx.Request) -> httpx.Response:
         response = okta_error(429, "E0000047", "API call exceeded rate limit")
@@ -167,7 +168,7 @@ async def test_service_turns_exhaustion_into_scim_429_and_503() -> None:
         )
         return response
 
-    catalog = load_schema()
+    catalog = load_schema(Settings.from_env({}))
     for handler, status in (
         (rate_limited, 429),
         (lambda request: httpx.Response(503, text="busy"), 503),

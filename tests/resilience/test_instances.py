@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 
-from connector.schema import load_schema
+from connector.mapping import load_schema
 from connector.service import UserService
+from connector.settings import Settings
 from connector.targets.okta.client import OktaClient
 from connector.targets.okta.users import OktaUsers
 from oktasim import Simulator, SimulatorOptions
@@ -23,7 +24,7 @@ def _instance(url: str) -> UserService:
         return TOKEN
 
     client = OktaClient(url, token, max_concurrency=10)
-    return UserService(load_schema(), OktaUsers(client), budget_seconds=20)
+    return UserService(load_schema(Settings.from_env({})), OktaUsers(client), budget_seconds=20)
 
 
 def _body(instance: int, index: int) -> dict[str, object]:
@@ -55,7 +56,7 @@ async def test_instances_converge_on_the_shared_limit() -> None:
             return_exceptions=True,
         )
         for service in services:
-            await service.target.client.aclose()
+            await service.target.aclose()
     failures = [r for r in results if isinstance(r, BaseException)]
     assert failures == []
     assert len(sim.users()) == INSTANCES * CREATES_PER_INSTANCE

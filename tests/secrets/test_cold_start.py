@@ -15,11 +15,12 @@ def test_no_azure_module_before_the_first_vault_read() -> None:
     script = textwrap.dedent(
         """
         import json, sys
-        from connector.auth import authenticator_from_env
-        from connector.secrets import secret_store_from_env
+        from connector.auth import authenticator_for
+        from connector.secrets import secret_store
+        from connector.settings import Settings
 
-        store = secret_store_from_env({"KEY_VAULT_URL": "https://example.vault.azure.net"})
-        authenticator_from_env(store, {})
+        settings = Settings.from_env({"KEY_VAULT_URL": "https://example.vault.azure.net"})
+        authenticator_for(secret_store(settings), settings)
         print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"azure", "jwt"})))
         """
     )

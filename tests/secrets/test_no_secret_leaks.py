@@ -12,9 +12,10 @@ from collections.abc import Iterator
 import pytest
 from kv_stub import KeyVaultStub, TlsFiles, self_signed_cert
 
-from connector.auth import AuthenticationError, authenticator_from_env
-from connector.secrets import SecretKey, SecretsUnavailableError, secret_store_from_env
-from connector.secrets.vault import vault_store_from_env
+from connector.auth import AuthenticationError, authenticator_for
+from connector.secrets import SecretKey, SecretsUnavailableError, secret_store
+from connector.secrets.vault import vault_store
+from connector.settings import Settings
 
 OKTA = "okta-leak-check-token-0001"
 BEARER = "bearer-leak-check-token-0001"
@@ -55,10 +56,10 @@ async def test_vault_and_auth_failures_leak_nothing(
         "SSL_CERT_FILE": str(tls.cert),
         "SECRETS_MAX_STALE_SECONDS": "600",
     }
-    store = vault_store_from_env(env, clock=lambda: now[0])
+    store = vault_store(Settings.from_env(env), clock=lambda: now[0])
     errors: list[BaseException] = []
     try:
-        authenticator = authenticator_from_env(store, {})
+        authenticator = authenticator_for(store, Settings.from_env({}))
         await authenticator.authenticate(f"Bearer {BEARER}")
         await authenticator.authenticate(f"Bearer {PREVIOUS}")
         for header in (f"Bearer {PRESENTED}", PRESENTED, f"Basic {OKTA}", None):
@@ -84,8 +85,10 @@ async def test_vault_and_auth_failures_leak_nothing(
 async def test_misconfigured_bearer_leaks_nothing(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     short = "short-1234"
-    store = secret_store_from_env({"SCIM_BEARER_TOKEN": short})
+    store = secret_store(
+        Settings.from_env({"SCIM_BEARER_TOKEN": short}), {"SCIM_BEARER_TOKEN": short}
+    )
     with pytest.raises(SecretsUnavailableError) as caught:
-        await authenticator_from_env(store, {}).authenticate(f"Bearer {short}")
+        await authenticator_for(store, Settings.from_env({})).authenticate(f"Bearer {short}")
     assert short not in caplog.text
     assert short not in f"{caught.value} {caught.value!r}"

@@ -11,10 +11,11 @@ import pytest
 from azure.core.credentials import AccessToken
 from kv_stub import TENANT, KeyVaultStub, TlsFiles, self_signed_cert
 
-from connector.auth import AuthenticationError, authenticator_from_env
-from connector.secrets import SecretKey, SecretsUnavailableError, secret_store_from_env
+from connector.auth import AuthenticationError, authenticator_for
+from connector.secrets import SecretKey, SecretsUnavailableError, secret_store
 from connector.secrets.cache import CachingSecretStore
-from connector.secrets.vault import SecretClientLike, vault_store_from_env
+from connector.secrets.vault import SecretClientLike, vault_store
+from connector.settings import Settings
 
 OKTA = "okta-token-from-the-vault-1"
 BEARER = "bearer-token-from-the-vault-1"
@@ -60,13 +61,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def store(env: dict[str, str], clock: Clock) -> AsyncIterator[CachingSecretStore]:
-    store = vault_store_from_env(env, clock=clock)
+    store = vault_store(Settings.from_env(env), clock=clock)
     yield store
     await store.aclose()
 
 
 async def test_secrets_are_read_from_the_vault(env: dict[str, str], vault: KeyVaultStub) -> None:
-    store = secret_store_from_env(env)
+    store = secret_store(Settings.from_env(env), env)
     try:
         assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
         assert await store.get(SecretKey.SCIM_BEARER_TOKEN) == BEARER
@@ -85,7 +86,10 @@ async def test_secrets_are_read_from_the_vault(env: dict[str, str], vault: KeyVa
 
 async def test_secret_names_are_settings(env: dict[str, str], vault: KeyVaultStub) -> None:
     vault.set("custom-okta", "custom-okta-token-value")
-    store = secret_store_from_env({**env, "OKTA_API_TOKEN_SECRET_NAME": "custom-okta"})
+    store = secret_store(
+        Settings.from_env({**env, "OKTA_API_TOKEN_SECRET_NAME": "custom-okta"}),
+        {**env, "OKTA_API_TOKEN_SECRET_NAME": "custom-okta"},
+    )
     try:
         assert await store.get(SecretKey.OKTA_API_TOKEN) == "custom-okta-token-value"
     finally:
@@ -134,7 +138,7 @@ async def test_concurrent_refreshes_share_one_read(
 async def test_bearer_rotation_accepts_previous_while_it_is_set(
     store: CachingSecretStore, vault: KeyVaultStub, clock: Clock
 ) -> None:
-    authenticator = authenticator_from_env(store, {})
+    authenticator = authenticator_for(store, Settings.from_env({}))
     await authenticator.authenticate(f"Bearer {BEARER}")
     # The admin rotates: the old value becomes "previous", Entra still sends it for a while.
     vault.set("scim-bearer-token-previous", BEARER)
@@ -187,7 +191,7 @@ async def test_vault_down_from_the_start_is_unavailable(
     assert caught.value.retry_after > 0
     # The authenticator passes the outage on as 503 material, not as a 401.
     with pytest.raises(SecretsUnavailableError):
-        await authenticator_from_env(store, {}).authenticate(f"Bearer {BEARER}")
+        await authenticator_for(store, Settings.from_env({})).authenticate(f"Bearer {BEARER}")
     assert "okta-api-token" in caplog.text
 
 
@@ -226,7 +230,7 @@ async def test_injected_client_and_credential(vault: KeyVaultStub, tls: TlsFiles
             connection_verify=str(tls.cert),
         )
 
-    store = vault_store_from_env({"KEY_VAULT_URL": vault.url}, client_factory=factory)
+    store = vault_store(Settings.from_env({"KEY_VAULT_URL": vault.url}), client_factory=factory)
     try:
         assert await store.get(SecretKey.SCIM_BEARER_TOKEN) == BEARER
     finally:
@@ -253,29 +257,35 @@ async def test_values_read_are_masked_in_logs(
 )
 def test_emulator_mode_refused_unless_loopback(url: str) -> None:
     with pytest.raises(ValueError, match="KEY_VAULT_EMULATOR"):
-        secret_store_from_env({"KEY_VAULT_URL": url, "KEY_VAULT_EMULATOR": "true"})
+        secret_store(
+            Settings.from_env({"KEY_VAULT_URL": url, "KEY_VAULT_EMULATOR": "true"}),
+            {"KEY_VAULT_URL": url, "KEY_VAULT_EMULATOR": "true"},
+        )
 
 
 @pytest.mark.parametrize(
     "url", ["https://localhost:8443", "https://127.0.0.1:1", "https://[::1]:2"]
 )
 def test_emulator_mode_allowed_on_loopback(url: str) -> None:
-    secret_store_from_env({"KEY_VAULT_URL": url, "KEY_VAULT_EMULATOR": "true"})
+    secret_store(
+        Settings.from_env({"KEY_VAULT_URL": url, "KEY_VAULT_EMULATOR": "true"}),
+        {"KEY_VAULT_URL": url, "KEY_VAULT_EMULATOR": "true"},
+    )
 
 
 @pytest.mark.parametrize("url", ["http://localhost:8443", "myvault.vault.azure.net"])
 def test_vault_url_must_be_https(url: str) -> None:
     with pytest.raises(ValueError, match="https"):
-        secret_store_from_env({"KEY_VAULT_URL": url})
+        secret_store(Settings.from_env({"KEY_VAULT_URL": url}), {"KEY_VAULT_URL": url})
 
 
 def test_bad_durations_are_refused() -> None:
     env = {"KEY_VAULT_URL": "https://v.vault.azure.net", "SECRETS_CACHE_TTL_SECONDS": "5m"}
     with pytest.raises(ValueError, match="SECRETS_CACHE_TTL_SECONDS"):
-        secret_store_from_env(env)
+        secret_store(Settings.from_env(env), env)
 
 
 def test_env_mode_without_vault_url() -> None:
     from connector.secrets import EnvSecretStore
 
-    assert isinstance(secret_store_from_env({}), EnvSecretStore)
+    assert isinstance(secret_store(Settings.from_env({}), {}), EnvSecretStore)

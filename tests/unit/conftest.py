@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from connector.schema import Catalog, load_catalog
+from connector.mapping import Catalog, load_catalog
 
 
 @pytest.fixture(scope="session")

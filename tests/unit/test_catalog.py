@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from connector.schema import Catalog, SchemaError, load_catalog
-from connector.schema.catalog import PACKAGED_DIR, Slot, build_catalog
-from connector.schema.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
-from connector.schema.schema_xml import XmlAttribute, XmlSchema
+from connector.mapping import Catalog, SchemaError, load_catalog
+from connector.mapping.catalog import PACKAGED_DIR, Slot, build_catalog
+from connector.mapping.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
+from connector.mapping.schema_xml import XmlAttribute, XmlSchema
 
 from .conftest import schema_xml, write_files
 
@@ -78,7 +78,7 @@ def test_packaged_files_load(catalog: Catalog) -> None:
     assert status.is_active
     assert catalog.ecma_attribute("COSTCENTER") == "costCenter"
     assert catalog.ecma_attribute("nope") is None
-    okta = catalog.okta_attributes()
+    okta = catalog.target_attributes()
     assert "@active" not in okta
     assert len(okta) == len(set(okta))
     assert okta[0] == "login"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from connector.schema import Catalog, load_catalog
-from connector.schema.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
+from connector.mapping import Catalog, load_catalog
+from connector.mapping.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
 from connector.scim.discovery import (
     RESOURCE_TYPE_SCHEMA,
     SCHEMA_SCHEMA,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from scim2_models import InvalidValueException
 
-from connector.schema.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
+from connector.mapping.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
 from connector.scim.listing import LIST_SCHEMA, list_response, project
 from connector.scim.requests import MAX_PAGE_SIZE, Paging
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from scim2_models import ScimFilter
 
-from connector.schema.definitions import ENTERPRISE_USER
-from connector.schema.matching import matches
+from connector.mapping.definitions import ENTERPRISE_USER
+from connector.mapping.matching import matches
 
 USER: dict[str, Any] = {
     "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],

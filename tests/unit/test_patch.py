@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from scim2_models import InvalidSyntaxException, InvalidValueException
 
-from connector.schema.writes import Operation
+from connector.mapping.writes import Operation
 from connector.scim.patch import MAX_OPERATIONS, PATCH_SCHEMA, parse_patch
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from connector.schema import Catalog, load_catalog
-from connector.schema.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
-from connector.schema.render import render_user
-from connector.schema.writes import compile_writes, resource_writes
+from connector.mapping import Catalog, load_catalog
+from connector.mapping.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
+from connector.mapping.render import render_user
+from connector.mapping.writes import compile_writes, resource_writes
 from connector.targets.model import TargetUser
 
 from .conftest import schema_xml, write_files

@@ -1,4 +1,4 @@
-"""connector/schema/filters.py: how a SCIM filter is answered (by id, by login, query, empty)."""
+"""connector/mapping/filters.py: how a SCIM filter is answered (by id, by login, query, empty)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import AttrPath, CompareOperator, Comparison, LogicalExpr
 
-from connector.schema import Catalog
-from connector.schema.definitions import ECMA2HOST_USER, ENTERPRISE_USER
-from connector.schema.filters import Plan, plan
+from connector.mapping import Catalog
+from connector.mapping.definitions import ECMA2HOST_USER, ENTERPRISE_USER
+from connector.mapping.filters import Plan, plan
 from connector.targets.query import ActiveIs, AllOf, AnyOf, Condition, IdIs
 
 

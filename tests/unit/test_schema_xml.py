@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from connector.schema import SchemaError
-from connector.schema.catalog import PACKAGED_DIR
-from connector.schema.schema_xml import read_schema_xml
+from connector.mapping import SchemaError
+from connector.mapping.catalog import PACKAGED_DIR
+from connector.mapping.schema_xml import read_schema_xml
 
 from .conftest import schema_xml
 

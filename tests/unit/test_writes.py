@@ -12,9 +12,9 @@ from scim2_models import (
     NoTargetException,
 )
 
-from connector.schema import Catalog
-from connector.schema.definitions import ECMA2HOST_USER, ENTERPRISE_USER
-from connector.schema.writes import (
+from connector.mapping import Catalog
+from connector.mapping.definitions import ECMA2HOST_USER, ENTERPRISE_USER
+from connector.mapping.writes import (
     Changes,
     NeedsCurrentResource,
     Operation,

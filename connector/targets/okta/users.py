@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -18,12 +18,16 @@ from ...transport.budget import remaining
 from ..errors import (
     LoginConflictError,
     RejectedError,
+    StateRefusedError,
+    TargetError,
     UnavailableError,
     UserNotFoundError,
 )
+from ..http import OutcomeUnknownError
 from ..model import TargetUser
+from ..protocol import Capabilities, Profile, search
 from ..query import Condition, Query
-from .client import OktaApiError, OktaClient, OutcomeUnknownError
+from .client import OktaApiError, OktaClient
 from .search import render_search
 
 log = logging.getLogger(__name__)
@@ -35,6 +39,8 @@ _QUIET = {"sendEmail": "false"}
 
 
 class OktaUsers:
+    capabilities = Capabilities(name="Okta", attributes=None, partial_update=True)
+
     def __init__(
         self,
         client: OktaClient,
@@ -68,11 +74,11 @@ class OktaUsers:
             return None
         return self.to_user(data)
 
-    async def find_by_login(self, login: str) -> TargetUser | None:
+    async def find_by_anchor(self, login: str) -> TargetUser | None:
         """Consistent lookup by login (GET by login, not the eventually consistent search)."""
         if not login or "/" in login or "?" in login or login.strip() != login:
             # Okta cannot address such logins in a URL path; its search can find them.
-            found = await self.search(_login_query(login))
+            found = await search(self, _login_query(login))
             return found[0] if found else None
         data = await self._get_raw(login)
         if data is None:
@@ -93,14 +99,13 @@ class OktaUsers:
         data = response.json()
         return data if isinstance(data, dict) else None
 
-    async def search(self, query: Query) -> list[TargetUser]:
-        """Every user matching the query, all pages, deprovisioned users included."""
+    async def pages(self, query: Query) -> AsyncIterator[list[TargetUser]]:
+        """Every user matching the query, page by page, deprovisioned users included."""
         params: dict[str, str] = {
             "search": render_search(query, suspend=self.suspend),
             "limit": str(PAGE_SIZE),
         }
         path = "/api/v1/users"
-        users: list[TargetUser] = []
         while True:
             try:
                 response = await self.client.send("GET", path, params=params)
@@ -108,17 +113,17 @@ class OktaUsers:
                 raise _translate(exc) from exc
             page = response.json()
             if isinstance(page, list):
-                users.extend(self.to_user(u) for u in page if isinstance(u, dict))
+                yield [self.to_user(u) for u in page if isinstance(u, dict)]
             next_url = _next_link(response.headers.get_list("link"))
             if next_url is None:
-                return users
+                return
             # Follow the cursor but stay on our own base URL (and transport, e.g. the relay).
             parts = urlsplit(next_url)
             path, params = parts.path, dict(parse_qsl(parts.query))
 
     # -- writing ----------------------------------------------------------------------------
 
-    async def create(self, profile: Mapping[str, str | None], active: bool) -> TargetUser:
+    async def create(self, profile: Profile, *, active: bool) -> TargetUser:
         values = {k: v for k, v in profile.items() if v is not None}
         activate = active and self.activate_on_create
         params = {"activate": "true" if activate else "false"}
@@ -138,7 +143,7 @@ class OktaUsers:
             except OutcomeUnknownError as exc:
                 # The create may have landed: look before sending it again, never create twice.
                 uncertain = True
-                existing = await self.find_by_login(login)
+                existing = await self.find_by_anchor(login)
                 if existing is not None:
                     user = self._ours(existing, values)
                     break
@@ -146,7 +151,7 @@ class OktaUsers:
                 attempt += 1
             except OktaApiError as exc:
                 if uncertain and _duplicate_login(exc):
-                    existing = await self.find_by_login(login)
+                    existing = await self.find_by_anchor(login)
                     if existing is not None:
                         user = self._ours(existing, values)
                         break
@@ -160,15 +165,34 @@ class OktaUsers:
             return existing
         raise LoginConflictError(f"login {sent.get('login')!r} is already taken")
 
-    async def update(self, user_id: str, profile: Mapping[str, str | None]) -> TargetUser:
-        """One partial update: unsent attributes stay, `None` clears."""
+    async def update(
+        self, user_id: str, changes: Profile, current: TargetUser | None = None
+    ) -> TargetUser:
+        """One partial update (`POST /users/{id}`): unsent attributes stay, `None` clears."""
         try:
             response = await self.client.send(
-                "POST", f"/api/v1/users/{quote(user_id, safe='')}", json={"profile": dict(profile)}
+                "POST", f"/api/v1/users/{quote(user_id, safe='')}", json={"profile": dict(changes)}
             )
         except OktaApiError as exc:
+            if exc.body.status == 404:
+                # Okta answers 404 to an edit of a deactivated user unless the org allows it;
+                # a 404 would make Entra drop its link to a user that exists.
+                user = await self.get(user_id)
+                if user is not None and not user.active:
+                    raise StateRefusedError(
+                        "Okta refuses to edit deactivated users: enable 'Edit Deactivated User "
+                        "Profile Updates' in Okta, or re-enable the user in the same change",
+                        user,
+                    ) from exc
             raise _translate(exc) from exc
         return self.to_user(response.json())
+
+    async def replace(
+        self, user_id: str, profile: Profile, current: TargetUser | None = None
+    ) -> TargetUser:
+        # A partial update naming every owned attribute leaves Okta's other attributes alone,
+        # which a PUT of the whole profile would erase.
+        return await self.update(user_id, profile, current)
 
     async def set_active(self, user: TargetUser, active: bool) -> TargetUser:
         """Move the user to the enabled or disabled state; a no-op when already there."""
@@ -218,6 +242,24 @@ class OktaUsers:
                         raise UserNotFoundError(user_id) from exc
                     return  # gone already: a deprovisioned user goes on the first call
             maybe_applied = True
+
+    async def check(self) -> str:
+        try:
+            await self.client.send("GET", "/api/v1/users", params={"limit": "1"})
+        except OktaApiError as exc:
+            if exc.body.status == 403:
+                raise TargetError(
+                    f"{self.client.base_url} refused the token access to users (403); create "
+                    "the token as an admin who can read and manage users"
+                ) from exc
+            raise TargetError(
+                f"{self.client.base_url} answered {exc.body.status} to GET /api/v1/users?limit=1; "
+                "check that OKTA_ORG_URL is the org's base URL, e.g. https://example.okta.com"
+            ) from exc
+        return f"{self.client.base_url} accepted the API token"
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
     async def _pause(self, attempt: int, reason: str) -> None:
         wait = backoff(attempt)

@@ -1,18 +1,13 @@
-"""The inbound check every SCIM request passes: Entra's Secret Token, or an Entra-issued JWT.
-
-Which one is a setting: with ``ENTRA_TENANT_ID`` set, the connector expects the JWT Entra sends
-when the admin leaves the Secret Token blank; otherwise the shared Secret Token from the store.
-"""
+"""The shared Secret Token check: the token Entra sends must equal the stored one."""
 
 from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Mapping
-from typing import Protocol
 
-from connector.config import setting
 from connector.secrets import SecretKey, SecretStore, SecretsUnavailableError
+
+from .bearer import AuthenticationError, bearer_token
 
 _log = logging.getLogger(__name__)
 
@@ -21,28 +16,6 @@ MIN_SECRET_TOKEN_LENGTH = 12
 
 # A misconfigured secret is fixed by an admin, not by waiting a second; Entra retries 5xx anyway.
 _CONFIG_RETRY_AFTER_SECONDS = 300
-
-
-class AuthenticationError(Exception):
-    """The request carries no acceptable credential; the caller answers 401."""
-
-
-class Authenticator(Protocol):
-    async def authenticate(self, authorization: str | None) -> None:
-        """Return when ``authorization`` (the raw header) is acceptable.
-
-        Raises AuthenticationError (401) or SecretsUnavailableError (503 + Retry-After).
-        """
-        ...
-
-
-def bearer_token(authorization: str | None) -> str:
-    """The token of an ``Authorization: Bearer <token>`` header (scheme case-insensitive)."""
-    scheme, _, token = (authorization or "").strip().partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise AuthenticationError("a Bearer token is required")
-    return token
 
 
 class SharedSecretAuthenticator:
@@ -86,15 +59,3 @@ class SharedSecretAuthenticator:
                 "the SCIM bearer secret is too short", retry_after=_CONFIG_RETRY_AFTER_SECONDS
             )
         return current
-
-
-def authenticator_from_env(
-    store: SecretStore, env: Mapping[str, str] | None = None
-) -> Authenticator:
-    """The authenticator the settings in ``env`` (default: ``os.environ``) ask for."""
-    if setting("ENTRA_TENANT_ID", env):
-        # Imported only in JWT mode: PyJWT and its crypto backend cost cold-start time.
-        from connector.entra_jwt import entra_authenticator_from_env
-
-        return entra_authenticator_from_env(env)
-    return SharedSecretAuthenticator(store)

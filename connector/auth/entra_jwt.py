@@ -8,20 +8,18 @@ default signing keys are the ones the tenant's v1 OpenID metadata points at:
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import jwt
 
-from connector.auth import AuthenticationError, bearer_token
-from connector.config import setting
 from connector.secrets import SecretsUnavailableError
+from connector.settings import Settings
+
+from .bearer import AuthenticationError, bearer_token
 
 _log = logging.getLogger(__name__)
 
@@ -37,45 +35,11 @@ UNKNOWN_KID_REFETCH_SECONDS = 60
 JWKS_MAX_AGE_SECONDS = 24 * 3600
 _UNAVAILABLE_RETRY_AFTER_SECONDS = 30
 
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
-
 JwksFetcher = Callable[[str], Awaitable[Any]]
 
 
 def default_jwks_url(tenant_id: str) -> str:
     return f"https://login.microsoftonline.com/{tenant_id}/discovery/keys"
-
-
-def jwt_settings_problems(env: Mapping[str, str] | None = None) -> list[str]:
-    """What is wrong with the JWT-mode settings, each with its fix; empty when coherent."""
-    tenant = (setting("ENTRA_TENANT_ID", env) or "").strip()
-    jwks_url = (setting("ENTRA_JWKS_URL", env) or "").strip()
-    problems = []
-    if tenant and not _GUID.match(tenant):
-        problems.append(
-            "ENTRA_TENANT_ID must be the tenant's GUID (Entra admin center > Overview > Tenant "
-            f"ID), got {tenant!r}"
-        )
-    if jwks_url:
-        parts = urlsplit(jwks_url)
-        loopback = parts.scheme == "http" and _is_loopback(parts.hostname)
-        if not (parts.scheme == "https" and parts.hostname) and not loopback:
-            problems.append(
-                f"ENTRA_JWKS_URL must be an https:// URL (or http on loopback), got {jwks_url!r}; "
-                "unset it to use the tenant's published keys"
-            )
-        if not tenant:
-            problems.append("ENTRA_JWKS_URL is set but ENTRA_TENANT_ID is not: set both or neither")
-    return problems
-
-
-def _is_loopback(host: str | None) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host or "").is_loopback
-    except ValueError:
-        return False
 
 
 async def _fetch_with_httpx(url: str) -> Any:
@@ -195,15 +159,15 @@ class EntraJwtAuthenticator:
             raise AuthenticationError("the token was not issued to Entra's provisioning service")
 
 
-def entra_authenticator_from_env(
-    env: Mapping[str, str] | None = None,
+def entra_authenticator(
+    settings: Settings,
     *,
     fetch: JwksFetcher = _fetch_with_httpx,
     clock: Callable[[], float] = time.monotonic,
 ) -> EntraJwtAuthenticator:
-    problems = jwt_settings_problems(env)
-    if problems:
-        raise ValueError("; ".join(problems))
-    tenant = (setting("ENTRA_TENANT_ID", env) or "").strip()
-    jwks_url = (setting("ENTRA_JWKS_URL", env) or "").strip() or default_jwks_url(tenant)
+    """The JWT check for the tenant the settings name (they are validated already)."""
+    tenant = settings.entra_tenant_id
+    if tenant is None:
+        raise ValueError("ENTRA_TENANT_ID is not set")
+    jwks_url = settings.entra_jwks_url or default_jwks_url(tenant)
     return EntraJwtAuthenticator(tenant, JwksCache(jwks_url, fetch, clock))

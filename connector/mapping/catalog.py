@@ -16,6 +16,7 @@ from pathlib import Path
 from scim2_models import Path as ScimPath
 from scim2_models.path import AttrPath, CompareOperator, Comparison, ValuePath
 
+from ..targets.protocol import Capabilities
 from .definitions import (
     CORE_USER,
     ECMA2HOST_USER,
@@ -104,13 +105,25 @@ class Catalog:
     def anchor_slot(self) -> Slot:
         return next(s for s in self.slots if s.schema == CORE_USER and s.attr == "userName")
 
-    def okta_attributes(self) -> list[str]:
-        """Every Okta profile attribute the connector reads or writes, in mapping order."""
+    def target_attributes(self) -> list[str]:
+        """Every target attribute the connector reads or writes, in mapping order."""
         names: list[str] = []
         for slot in self.slots:
             if not slot.is_active and slot.target not in names:
                 names.append(slot.target)
         return names
+
+    def check_target(self, capabilities: Capabilities) -> None:
+        """Every attribute the mapping stores must have a home in the target."""
+        if capabilities.attributes is None:
+            return
+        missing = [a for a in self.target_attributes() if a not in capabilities.attributes]
+        if missing:
+            raise SchemaError(
+                f"the mapping stores {', '.join(missing)}, which {capabilities.name} has no place "
+                "for: add each to the description's users.attributes, or remove it from the "
+                "mapping (mapping.json)"
+            )
 
 
 def _core_slot(path: str, target: str) -> Slot:

@@ -15,10 +15,10 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
-from connector.relay.sas import resource_uri
-from connector.relay.settings import RelaySettings
-from connector.relay.tokens import SasTokenCache
+from connector.settings import RelaySettings
 from connector.transport.errors import GatewayError
+from connector.transport.relay.sas import resource_uri
+from connector.transport.relay.tokens import SasTokenCache
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from connector.relay.sas import sas_token
+from connector.transport.relay.sas import sas_token
 
 
 class SasTokenCache:

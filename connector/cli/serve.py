@@ -1,0 +1,110 @@
+"""`python -m connector serve`: the function app over local HTTP, with a sandbox when no real
+target is configured, and the Tenant URL and Secret Token printed for Entra."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+import threading
+from pathlib import Path
+
+from ..settings import Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parents[2]
+REST_SAMPLE = ROOT / "samples" / "legacyapp"
+# The sample description names this secret; locally it is this environment variable.
+REST_SAMPLE_KEY_VARIABLE = "LEDGERLINE_API_KEY"
+
+
+def _okta_sandbox() -> str:
+    """Start the embedded Okta simulator and point the connector at it."""
+    from oktasim import Simulator, SimulatorOptions
+
+    token = secrets.token_urlsafe(24)
+    running = Simulator(SimulatorOptions(token=token)).start(host="127.0.0.1", port=0)
+    os.environ["OKTA_ORG_URL"] = running.url
+    os.environ["OKTA_API_TOKEN"] = token
+    return f"embedded Okta sandbox at {running.url} (in memory: lost on exit)"
+
+
+def _rest_sandbox() -> str:
+    """Start the legacy-app sandbox and point the connector at it through the sample files."""
+    from legacyapp import Sandbox, SandboxOptions
+
+    key = secrets.token_urlsafe(24)
+    running = Sandbox(SandboxOptions(api_key=key)).start(host="127.0.0.1", port=0)
+    os.environ.update(
+        {
+            "TARGET": "rest",
+            "TARGET_DESCRIPTION": str(REST_SAMPLE / "description.yaml"),
+            "TARGET_BASE_URL": f"{running.url}/api/v2",
+            "SCHEMA_XML_PATH": str(REST_SAMPLE / "Schema.xml"),
+            "SCHEMA_MAPPING_PATH": str(REST_SAMPLE / "mapping.json"),
+            REST_SAMPLE_KEY_VARIABLE: key,
+        }
+    )
+    return f"embedded legacy-app sandbox (Ledgerline HR) at {running.url} (in memory: lost on exit)"
+
+
+def _refuse(problem: Exception) -> int:
+    print(f"The configuration cannot work: {problem}", file=sys.stderr)
+    print("Run `python -m connector doctor` for every check and its fix.", file=sys.stderr)
+    return 2
+
+
+def serve(host: str, port: int, *, rest_sandbox: bool = False) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        return _refuse(exc)
+    note = ""
+    if rest_sandbox:
+        note = _rest_sandbox()
+    elif settings.target == "okta" and settings.okta_org_url is None:
+        note = _okta_sandbox()
+    # Locally the Secret Token is an environment variable; serve makes one up if there is none.
+    bearer = os.environ.get("SCIM_BEARER_TOKEN", "").strip()
+    shown = "(the value of SCIM_BEARER_TOKEN)"
+    if not bearer and not settings.key_vault_url:
+        bearer = secrets.token_urlsafe(24)
+        os.environ["SCIM_BEARER_TOKEN"] = bearer
+        shown = bearer
+
+    from ..http.runtime import ConfigurationError, build_runtime
+
+    try:
+        # Built once here only to refuse a bad configuration before listening.
+        target = build_runtime().target
+    except ConfigurationError as exc:
+        return _refuse(exc)
+    note = note or f"{target.capabilities.name} (TARGET={settings.target})"
+
+    sys.path.insert(0, str(ROOT))
+    import function_app
+
+    from .local_host import start
+
+    try:
+        running = start(function_app.app, ROOT / "host.json", host, port)
+    except OSError as exc:
+        print(
+            f"Cannot listen on {host}:{port} ({exc.strerror}). Is another server using it? "
+            "Pass another one, e.g. `python -m connector serve --port 7072`.",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"Entra SCIM connector listening at {running.url}", flush=True)
+    print(f"  Tenant URL:   {running.url}/api/scim/v2", flush=True)
+    print(f"  Secret Token: {shown}", flush=True)
+    print(f"  Target:       {note}", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    return 0

@@ -1,0 +1,305 @@
+"""One HTTP call to a target application, done right: credentials, pacing by the server's
+rate-limit headers, retries within the request's time budget, and refusals reported as such.
+
+Everything here is about getting a request answered; what the request means is the target's
+job. Okta and every described REST application share this client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from ..transport.backoff import backoff
+from ..transport.budget import remaining, retries_allowed
+from ..transport.errors import GatewayError
+from ..transport.pacing import Pacer
+from ..transport.ratelimit import RateLimitHeaders, retry_after
+from .errors import RateLimitedError, UnavailableError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETRYABLE = frozenset({500, 502, 503, 504})
+# Never answer later than this many seconds into a request, whatever the budget says.
+_MIN_ATTEMPT_SECONDS = 0.5
+# How much of an error body is kept for matching and messages.
+_ERROR_BODY_LIMIT = 8192
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """What proves the connector's identity on one call: headers and/or query parameters."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+class Credentials(Protocol):
+    async def authorization(self, refresh: bool) -> Authorization:
+        """The current credentials; `refresh` after the target refused them (rotation)."""
+        ...
+
+    @property
+    def fix(self) -> str:
+        """What the admin does when the target keeps refusing them."""
+        ...
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str  # relative to the base URL, or an absolute URL on it (a paging link)
+    params: Mapping[str, str] | None = None
+    json: Any = None
+    content: bytes | None = None
+    headers: Mapping[str, str] | None = None
+
+
+class ApiError(Exception):
+    """The target answered with an error that retrying will not fix (a 4xx but 401/429)."""
+
+    def __init__(self, status: int, reason: str, headers: httpx.Headers, body: bytes) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self.text = body[:_ERROR_BODY_LIMIT].decode("utf-8", "replace")
+        super().__init__(f"HTTP {status}")
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+
+class OutcomeUnknownError(Exception):
+    """A write was sent and no answer came back: it may or may not have been applied."""
+
+
+@dataclass
+class _LoopState:
+    """An AsyncClient and a concurrency gate belong to the event loop that made them."""
+
+    loop: asyncio.AbstractEventLoop
+    http: httpx.AsyncClient
+    gate: asyncio.Semaphore
+
+
+BucketOf = Callable[[str, str], str]
+
+
+def one_bucket(method: str, path: str) -> str:
+    return "api"
+
+
+class ApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        name: str,
+        bucket_of: BucketOf = one_bucket,
+        rate_limit_headers: RateLimitHeaders | None = None,
+        retryable: frozenset[int] = DEFAULT_RETRYABLE,
+        transport: httpx.AsyncBaseTransport | None = None,
+        max_concurrency: int = 20,
+        attempt_timeout: float = 10.0,
+        verify: bool | str = True,
+        headers: Mapping[str, str] | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.name = name
+        self._credentials = credentials
+        self._bucket_of = bucket_of
+        self._retryable = retryable
+        self._transport = transport
+        self._max_concurrency = max_concurrency
+        self._attempt_timeout = attempt_timeout
+        self._verify = verify
+        self._headers = {"Accept": "application/json", **(headers or {})}
+        self._rate = rate_limit_headers or RateLimitHeaders()
+        self.pacer = pacer or Pacer(headers=self._rate)
+        self._state: _LoopState | None = None
+
+    def _loop_state(self) -> _LoopState:
+        loop = asyncio.get_running_loop()
+        if self._state is None or self._state.loop is not loop or self._state.http.is_closed:
+            self._state = _LoopState(
+                loop=loop,
+                http=httpx.AsyncClient(
+                    base_url=self.base_url,
+                    transport=self._transport,
+                    headers=self._headers,
+                    verify=self._verify,
+                    limits=httpx.Limits(
+                        max_connections=self._max_concurrency,
+                        max_keepalive_connections=self._max_concurrency,
+                    ),
+                ),
+                gate=asyncio.Semaphore(self._max_concurrency),
+            )
+        return self._state
+
+    async def aclose(self) -> None:
+        if self._state is not None:
+            await self._state.http.aclose()
+            self._state = None
+
+    async def send(self, call: Call, *, retry_unknown: bool = True) -> httpx.Response:
+        """Send one call, retrying what can safely be retried within the request's budget.
+
+        `retry_unknown=False` marks a write that must not be re-sent blindly: a fault after
+        sending raises OutcomeUnknownError so the caller can find out what happened.
+        """
+        if httpx.URL(call.path).is_absolute_url:
+            # Credentials go to the base URL's origin only; links are followed as paths on it.
+            raise ValueError(f"a call's path must be relative to {self.base_url}")
+        bucket = self._bucket_of(call.method, call.path.partition("?")[0])
+        writes = call.method != "GET"
+        refreshed = gateway_refused = False
+        attempt = 0
+        while True:
+            authorization = await self._credentials.authorization(False)
+            try:
+                response = await self._attempt(bucket, call, authorization)
+            except GatewayError as exc:
+                # A gateway (the relay) refused us: the request never reached the target, and
+                # waiting will not fix a setting.
+                if exc.refused:
+                    if gateway_refused:
+                        raise UnavailableError(
+                            f"Azure Relay refused the connector (HTTP {exc.status_code}); check "
+                            "RELAY_NAMESPACE, RELAY_HYBRID_CONNECTION, RELAY_SEND_RULE_NAME and "
+                            "the relay-send-key secret (python -m connector doctor)",
+                            retry_after=300,
+                        ) from exc
+                    gateway_refused = True  # the transport re-signs with a freshly read key
+                    continue
+                if not retry_unknown and writes:
+                    raise OutcomeUnknownError(type(exc).__name__) from exc
+                await self._retry_after(attempt, str(exc), backoff(attempt))
+                attempt += 1
+                continue
+            except httpx.TransportError as exc:
+                if not retry_unknown and writes:
+                    raise OutcomeUnknownError(type(exc).__name__) from exc
+                reason = (
+                    f"{self.name} unreachable ({type(exc).__name__}); check {self.base_url} "
+                    "and the network path to it"
+                )
+                await self._retry_after(attempt, reason, backoff(attempt))
+                attempt += 1
+                continue
+            self.pacer.observe(bucket, response.headers)
+            status = response.status_code
+            if status < 400:
+                return response
+            body = await response.aread()
+            if status == 401 and not refreshed:
+                # The credentials may have been rotated: re-read them once and retry.
+                refreshed = True
+                await self._credentials.authorization(True)
+                continue
+            if status == 401:
+                raise UnavailableError(
+                    f"{self.name} rejected the connector's credentials (HTTP 401); "
+                    f"{self._credentials.fix}",
+                    retry_after=300,
+                )
+            if status == 429:
+                wait = retry_after(response.headers)
+                if wait is None and self._rate.concurrency_rejection(response.headers):
+                    wait = backoff(attempt)  # too many calls in flight: no window to wait for
+                elif wait is None:
+                    wait = self.pacer.wait_for_reset(response.headers)
+                reason = f"{self.name} rate limit reached"
+                await self._retry_after(attempt, reason, wait, rate=True)
+                attempt += 1
+                continue
+            if status in self._retryable:
+                if not retry_unknown and writes:
+                    raise OutcomeUnknownError(f"HTTP {status}")
+                reason = f"{self.name} answered {status}"
+                await self._retry_after(attempt, reason, backoff(attempt))
+                attempt += 1
+                continue
+            raise ApiError(status, response.reason_phrase, response.headers, body)
+
+    def _check_wait(self, wait: float) -> None:
+        if wait > remaining() - _MIN_ATTEMPT_SECONDS:
+            raise RateLimitedError(
+                f"{self.name} rate limit budget exhausted", _retry_after_seconds(wait)
+            )
+
+    async def _retry_after(
+        self, attempt: int, reason: str, wait: float, *, rate: bool = False
+    ) -> None:
+        left = remaining()
+        if wait + _MIN_ATTEMPT_SECONDS > left or not retries_allowed():
+            log.warning("giving up after %d attempts: %s", attempt + 1, reason)
+            error = RateLimitedError if rate else UnavailableError
+            raise error(reason, _retry_after_seconds(max(wait, 1.0)))
+        log.info("retrying in %.2fs (attempt %d): %s", wait, attempt + 1, reason)
+        await asyncio.sleep(wait)
+
+    async def _attempt(
+        self, bucket: str, call: Call, authorization: Authorization
+    ) -> httpx.Response:
+        """One paced call. Pacing is decided inside the concurrency gate, so a call that waited
+        for the gate is paced by what the responses meanwhile said, not by what was known before;
+        the gate is not held while waiting for a paced slot."""
+        state = self._loop_state()
+        while True:
+            async with state.gate:
+                wait, taken = self.pacer.plan(bucket)
+                if wait <= 0:
+                    return await self._request(state, bucket, call, authorization)
+            if taken:
+                try:
+                    self._check_wait(wait)
+                    await asyncio.sleep(wait)
+                except BaseException:
+                    self.pacer.abandon(bucket)
+                    raise
+                async with state.gate:
+                    return await self._request(state, bucket, call, authorization)
+            self._check_wait(wait)
+            await asyncio.sleep(wait)
+
+    async def _request(
+        self, state: _LoopState, bucket: str, call: Call, authorization: Authorization
+    ) -> httpx.Response:
+        timeout = max(_MIN_ATTEMPT_SECONDS, min(self._attempt_timeout, remaining()))
+        params = {**(call.params or {}), **authorization.params}
+        headers = {**(call.headers or {}), **authorization.headers}
+        try:
+            # httpx sends `Content-Length: 0` on a body-less POST, which Okta requires (else 411).
+            return await state.http.request(
+                call.method,
+                call.path,
+                params=params or None,
+                json=call.json,
+                content=call.content,
+                headers=headers,
+                timeout=timeout,
+            )
+        except BaseException:
+            self.pacer.abandon(bucket)  # no answer will be observed for this call
+            raise
+
+
+def _retry_after_seconds(seconds: float) -> int:
+    return max(1, math.ceil(seconds))
+
+
+TokenSource = Callable[[bool], Awaitable[str]]
+"""Returns a secret value; called with True to force a re-read after the target refused it."""

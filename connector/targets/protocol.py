@@ -1,0 +1,92 @@
+"""What every target implements, and what it tells the layers above about itself.
+
+The service, `doctor` and `serve` know a target only through `UserTarget`. A target translates
+the target-neutral `Query` into its own search syntax (or refuses it with QueryNotSupportedError,
+never widening it), reports failures as `targets.errors`, and makes each operation safe to
+repeat: Entra resends whatever did not get a clear answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from .model import TargetUser
+from .query import Query
+
+Profile = Mapping[str, str | None]
+"""Attribute values by the connector's names; None clears an attribute."""
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    # How messages name the application ("Okta", "Ledgerline HR").
+    name: str
+    # The attributes the target can store, by the connector's names; None: whatever the mapping
+    # names (Okta's profile is extended in Okta itself, which the connector cannot see offline).
+    # /Schemas advertises only attributes the target stores, so everything round-trips.
+    attributes: frozenset[str] | None
+    # False when the application can only replace a whole record: every update then reads the
+    # record first (one more call), which the service avoids by passing what it has read.
+    partial_update: bool
+
+
+class UserTarget(Protocol):
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    async def get(self, user_id: str) -> TargetUser | None:
+        """The user with this id, or None. Ids are opaque; an anchor is never an id."""
+        ...
+
+    async def find_by_anchor(self, value: str) -> TargetUser | None:
+        """The user whose anchor (userName) equals `value` ignoring case, from a consistent
+        read where the application has one."""
+        ...
+
+    def pages(self, query: Query) -> AsyncIterator[list[TargetUser]]:
+        """Every user the query selects, page by page as the application pages them, inactive
+        users included. Raises QueryNotSupportedError for a query it cannot answer exactly."""
+        ...
+
+    async def create(self, profile: Profile, *, active: bool) -> TargetUser:
+        """A new user; LoginConflictError when the anchor is taken by another user."""
+        ...
+
+    async def update(
+        self, user_id: str, changes: Profile, current: TargetUser | None = None
+    ) -> TargetUser:
+        """Change only the attributes in `changes`. `current`: the user as just read, if the
+        caller has it (saves a read on targets without partial updates)."""
+        ...
+
+    async def replace(
+        self, user_id: str, profile: Profile, current: TargetUser | None = None
+    ) -> TargetUser:
+        """Set every attribute in `profile` (None clears), leaving attributes the connector
+        does not own as they are."""
+        ...
+
+    async def set_active(self, user: TargetUser, active: bool) -> TargetUser:
+        """Enable or disable; a no-op when the user is already in that state."""
+        ...
+
+    async def delete(self, user_id: str) -> None:
+        """Remove the user for good; UserNotFoundError if there was none to begin with."""
+        ...
+
+    async def check(self) -> str:
+        """The cheapest authenticated read, for `doctor`: what was checked, or a TargetError
+        whose message says what to fix."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+async def search(target: UserTarget, query: Query) -> list[TargetUser]:
+    """Every user the query selects, all pages read."""
+    found: list[TargetUser] = []
+    async for page in target.pages(query):
+        found.extend(page)
+    return found

@@ -1,0 +1,89 @@
+"""Reads a server's rate-limit headers: which names carry limit, remaining and reset, in which unit.
+
+Okta names a window by its reset time in epoch seconds; other applications send the seconds left
+until the reset, or milliseconds. Either way the reading gives the pacer one thing: the window's
+reset as an epoch time on the server's clock, and the server's clock itself (from `Date`), so that
+skew between the server's clock and ours cancels out.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Literal
+
+ResetUnit = Literal["epoch-seconds", "epoch-milliseconds", "delta-seconds"]
+
+
+@dataclass(frozen=True)
+class RateReading:
+    limit: int
+    remaining: int
+    reset_epoch: int  # the window's name: its reset, in whole epoch seconds on the server's clock
+    server_now: float
+
+
+@dataclass(frozen=True)
+class RateLimitHeaders:
+    limit: str = "x-rate-limit-limit"
+    remaining: str = "x-rate-limit-remaining"
+    reset: str = "x-rate-limit-reset"
+    reset_unit: ResetUnit = "epoch-seconds"
+
+    def read(self, headers: Mapping[str, str]) -> RateReading | None:
+        """The window the headers describe; None without them, or for a limit of 0 (Okta's
+        concurrency rejection, which says nothing about the window)."""
+        try:
+            limit = int(headers[self.limit])
+            remaining = int(headers[self.remaining])
+        except (KeyError, ValueError):
+            return None
+        reset = self.reset_epoch(headers)
+        if limit <= 0 or reset is None:
+            return None
+        return RateReading(limit, remaining, reset, server_now(headers))
+
+    def concurrency_rejection(self, headers: Mapping[str, str]) -> bool:
+        """Okta's 429 for too many calls in flight says `limit: 0`; no window to wait for."""
+        return headers.get(self.limit) == "0"
+
+    def reset_epoch(self, headers: Mapping[str, str]) -> int | None:
+        """When the window resets, in whole epoch seconds on the server's clock."""
+        try:
+            reset = float(headers[self.reset])
+        except (KeyError, ValueError):
+            return None
+        if self.reset_unit == "epoch-milliseconds":
+            reset = reset / 1000
+        elif self.reset_unit == "delta-seconds":
+            reset = server_now(headers) + reset
+        return math.ceil(reset)
+
+
+def server_now(headers: Mapping[str, str]) -> float:
+    """The server's clock, from its Date header, so that skew between clocks cancels out."""
+    date = headers.get("date")
+    if date:
+        try:
+            return parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError):
+            pass
+    return time.time()
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds a `Retry-After` header asks for (a number or an HTTP date), or None."""
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - server_now(headers))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,11 @@
+"""Sending the target's HTTP requests through an Azure Relay Hybrid Connection (HTTP mode)."""
+
+from connector.transport.relay.sas import resource_uri, sas_token
+from connector.transport.relay.sender import RelaySenderTransport, RelayUnavailableError
+
+__all__ = [
+    "RelaySenderTransport",
+    "RelayUnavailableError",
+    "resource_uri",
+    "sas_token",
+]
