@@ -58,6 +58,11 @@ class RateLimiter:
             reset = max(1, math.ceil(window.start + self.window_s - now - _EPSILON))
             return Verdict(allowed, self.limit, max(self.limit - window.used, 0), reset)
 
+    @property
+    def tracked_keys(self) -> int:
+        with self._lock:
+            return len(self._windows)
+
     def _prune(self, now: float) -> None:
         if len(self._windows) < _PRUNE_ABOVE:
             return
