@@ -117,6 +117,11 @@ def test_get_unknown_or_non_numeric_is_404(ledger: Ledger, raw_id: str) -> None:
     assert error_of(response)["message"] == f"no account with id {raw_id}"
 
 
+def test_path_ids_are_decimal_digits(ledger: Ledger) -> None:
+    created = ledger.create_account()
+    assert ledger.client.get("/api/v2/accounts/01001").json() == {"data": created}
+
+
 def test_ids_increase_from_1001_and_are_never_reused(ledger: Ledger) -> None:
     first = ledger.create_account()
     second = ledger.create_account()
@@ -298,6 +303,14 @@ def test_duplicate_username_is_409_case_insensitively(ledger: Ledger) -> None:
     assert code_of(response) == (409, "conflict")
     assert error_of(response)["message"] == "username 'ALICE@Example.com' is already taken"
     assert [account["username"] for account in ledger.sandbox.accounts()] == ["alice@example.com"]
+
+
+def test_uniqueness_uses_case_folding(ledger: Ledger) -> None:
+    ledger.create_account("strauß@example.com")
+    response = _create(ledger, {**MINIMAL, "username": "STRAUSS@example.com"})
+    assert code_of(response) == (409, "conflict")
+    listed = ledger.client.get("/api/v2/accounts", params={"username": "Strauss@Example.com"})
+    assert [item["username"] for item in listed.json()["data"]] == ["strauß@example.com"]
 
 
 def test_validation_comes_before_uniqueness(ledger: Ledger) -> None:
