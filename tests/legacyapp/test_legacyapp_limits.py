@@ -139,3 +139,19 @@ def test_the_key_is_the_configured_one() -> None:
         assert code_of(ledger.client.get("/api/v2/accounts")) == (401, "unauthorized")
         response = httpx.get(f"{ledger.url}/api/v2/accounts", headers={"X-Api-Key": "Secret-Key"})
         assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("opened", "now", "reset"),
+    [
+        (0.0, 59.9999999, 1),  # a sliver before the end still says 1, never 0
+        (0.2, 0.2 + 30, 30),  # 30.000000000000004 in floats: not rounded up to 31
+        (1_796_000_000.1, 1_796_000_001.0, 60),  # 59.1 s left rounds up
+        (5.0, 35.0, 30),
+    ],
+)
+def test_reset_rounding(opened: float, now: float, reset: int) -> None:
+    limiter = RateLimiter(limit=10, window_s=60)
+    limiter.take("k", opened)
+    verdict = limiter.take("k", now)
+    assert (verdict.allowed, verdict.remaining, verdict.reset_s) == (True, 8, reset)
