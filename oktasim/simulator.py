@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from oktasim.api import Request, Response, UsersApi
+from oktasim.api import UsersApi
 from oktasim.errors import OktaError
 from oktasim.faults import Fault, FaultPlan
 from oktasim.ids import new_type_suffix
+from oktasim.messages import Request, Response
 from oktasim.profile import ProfileSchema
 from oktasim.ratelimit import (
     WORKFORCE_CONCURRENCY,
