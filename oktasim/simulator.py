@@ -14,6 +14,7 @@ from oktasim.api import UsersApi
 from oktasim.errors import OktaError
 from oktasim.faults import Fault, FaultPlan
 from oktasim.ids import new_type_suffix
+from oktasim.index import Clock
 from oktasim.messages import Request, Response
 from oktasim.profile import ProfileSchema
 from oktasim.ratelimit import (
@@ -80,7 +81,10 @@ class _Counters:
 
 
 class Simulator:
-    def __init__(self, options: SimulatorOptions | None = None) -> None:
+    def __init__(
+        self, options: SimulatorOptions | None = None, *, clock: Clock = time.monotonic
+    ) -> None:
+        """`clock` (monotonic seconds) drives the search index lag; tests pass a fake one."""
         self.options = options or SimulatorOptions()
         self._token = self.options.token
         self._lock = threading.Lock()
@@ -94,6 +98,7 @@ class Simulator:
             search_lag_s=self.options.search_lag_ms / 1000,
             activation_s=self.options.activation_ms / 1000,
             refuse_deprovisioned_updates=self.options.refuse_deprovisioned_updates,
+            clock=clock,
         )
         self._api = UsersApi(self._store, self.options.deactivate_returns_204)
         self._counters = self._fresh_counters()

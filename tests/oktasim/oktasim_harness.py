@@ -95,10 +95,23 @@ def next_url(response: httpx.Response) -> str | None:
     return None
 
 
+class FakeClock:
+    """A monotonic clock that moves only when a test says so (for the search index lag)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @contextmanager
-def serving(**options: Any) -> Iterator[Okta]:
+def serving(clock: FakeClock | None = None, **options: Any) -> Iterator[Okta]:
     options.setdefault("token", TOKEN)
-    sim = Simulator(SimulatorOptions(**options))
+    sim = Simulator(SimulatorOptions(**options), clock=clock or FakeClock())
     with (
         sim.start(host="127.0.0.1", port=0) as running,
         httpx.Client(
