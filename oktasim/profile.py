@@ -69,7 +69,7 @@ BASE_NAMES = frozenset(attribute.name for attribute in BASE_ATTRIBUTES)
 
 # The okta:user_group profile (legacy Groups API page, "Default Profile Properties").
 GROUP_BASE_ATTRIBUTES: tuple[Attribute, ...] = (
-    Attribute("name", required=True, min_length=1, max_length=255),
+    Attribute("name", required=True, max_length=255),  # required: an empty name is blank
     Attribute("description", max_length=1024),
 )
 

@@ -125,6 +125,11 @@ class Store:
         with self._lock:
             return self._find(id_or_login)
 
+    def by_id(self, user_id: str) -> User:
+        """Only by id, as paths that take a `userId` (not a login) resolve it."""
+        with self._lock:
+            return self._by_id(user_id)
+
     def live(self) -> list[User]:
         with self._lock:
             return list(self._users.values())
@@ -327,6 +332,15 @@ class Store:
     def reset_factors(self, user_id: str) -> None:
         with self._lock:
             self._by_id(user_id)
+
+    def strip_attribute(self, name: str) -> None:
+        """A custom attribute left the schema: its values leave every profile."""
+        with self._lock:
+            for user in list(self._users.values()):
+                if name in user.profile:
+                    edited = copy.deepcopy(user)
+                    del edited.profile[name]
+                    self._commit(edited)
 
     def force_status(self, user_id: str, status: str) -> None:
         """Test hook for states only an end user reaches (LOCKED_OUT, completed activation...)."""
