@@ -62,7 +62,7 @@ class GroupStore:
         self._lock = users.lock
         self._groups: dict[str, Group] = {}
         self._members: dict[str, set[str]] = {}  # OKTA_GROUP / APP_GROUP id -> user ids
-        self._names: dict[str, str] = {}  # name_key -> id, for OKTA_GROUP and BUILT_IN
+        self._names: dict[str, set[str]] = {}  # name_key -> ids of every group with that name
         self._index: LaggedIndex[Group] = LaggedIndex(search_lag_s, clock or users.clock)
         self.everyone_id = ""
         users.created_listeners.append(self._user_created)
@@ -122,7 +122,6 @@ class GroupStore:
             now = utc_now()
             group = Group(self._fresh_id(), OKTA_GROUP, now, now, now, profile)
             self._members[group.id] = set()
-            self._names[name_key(str(profile["name"]))] = group.id
             self._commit(group)
             return group
 
@@ -135,8 +134,6 @@ class GroupStore:
                 raise OktaError("E0000006")
             self.schema.validate(profile)
             self._check_unique(str(profile["name"]), group.id)
-            del self._names[name_key(str(group.profile["name"]))]
-            self._names[name_key(str(profile["name"]))] = group.id
             group.profile = profile
             group.last_updated = utc_now()
             self._commit(group)
@@ -150,8 +147,7 @@ class GroupStore:
                 raise OktaError("E0000006")
             del self._groups[group.id]
             del self._members[group.id]
-            if group.type == OKTA_GROUP:
-                del self._names[name_key(str(group.profile["name"]))]
+            self._unname(group)
             self._index.publish(group.id, None)
 
     def add_member(self, group_id: str, user_id: str) -> None:
@@ -187,7 +183,8 @@ class GroupStore:
         description: str | None,
         extra_profile: dict[str, Any],
     ) -> Group:
-        """What a directory import creates; names need not be unique among app groups."""
+        """What a directory import creates: imports do not check names, so an app group may
+        share its name with any other group."""
         with self._lock:
             member_ids = set(members)
             for user_id in member_ids:
@@ -227,7 +224,6 @@ class GroupStore:
             now = utc_now()
             everyone = Group(self._fresh_id(), BUILT_IN, now, now, now, dict(EVERYONE))
             self.everyone_id = everyone.id
-            self._names[name_key(EVERYONE["name"])] = everyone.id
             self._commit(everyone)
 
     # -- internals ---------------------------------------------------------------------------
@@ -248,9 +244,16 @@ class GroupStore:
         self._commit(group)
 
     def _check_unique(self, name: str, owner: str | None) -> None:
-        holder = self._names.get(name_key(name))
-        if holder is not None and holder != owner:
+        """The API refuses a name any group already has, whatever that group's type."""
+        if self._names.get(name_key(name), set()) - {owner}:
             raise validation_failed([("name", NOT_UNIQUE)])
+
+    def _unname(self, group: Group) -> None:
+        key = name_key(str(group.profile["name"]))
+        holders = self._names[key]
+        holders.discard(group.id)
+        if not holders:
+            del self._names[key]
 
     def _fresh_id(self) -> str:
         while True:
@@ -269,5 +272,9 @@ class GroupStore:
         return copy.deepcopy(self._by_id(group_id))
 
     def _commit(self, group: Group) -> None:
+        previous = self._groups.get(group.id)
+        if previous is not None:
+            self._unname(previous)
+        self._names.setdefault(name_key(str(group.profile["name"])), set()).add(group.id)
         self._groups[group.id] = group
         self._index.publish(group.id, group)

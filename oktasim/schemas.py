@@ -106,15 +106,16 @@ def _custom_property(attribute: CustomAttribute) -> dict[str, Any]:
 def _definitions(
     schema: ProfileSchema, base_meta: dict[str, tuple[str, str | None, str]]
 ) -> dict[str, Any]:
+    """Base properties in the order Okta lists them (the metadata table's order)."""
+    base = {attribute.name: attribute for attribute in schema.base}
     return {
         "base": {
             "id": "#base",
             "type": "object",
             "properties": {
-                attribute.name: _base_property(attribute, base_meta[attribute.name])
-                for attribute in schema.base
+                name: _base_property(base[name], meta) for name, meta in base_meta.items()
             },
-            "required": [attribute.name for attribute in schema.base if attribute.required],
+            "required": [name for name in base_meta if base[name].required],
         },
         "custom": {
             "id": "#custom",
