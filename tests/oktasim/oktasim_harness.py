@@ -15,6 +15,7 @@ from oktasim import Simulator, SimulatorOptions
 TOKEN = "t0ken"
 NO_FAULTS = {"X-Oktasim-No-Faults": "1"}
 USER_ID = re.compile(r"^00u[A-Za-z0-9]{17}$")
+GROUP_ID = re.compile(r"^00g[A-Za-z0-9]{17}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 PASSWORD = "Sup3rSecret!"
 
@@ -64,6 +65,26 @@ class Okta:
         response = self.client.post("/api/v1/users", json=body, params=params, headers=NO_FAULTS)
         assert response.status_code == 200, response.text
         result: dict[str, Any] = response.json()
+        return result
+
+    def create_group(self, name: str, **profile: Any) -> dict[str, Any]:
+        """Creates an OKTA_GROUP (through the no-faults path) and returns Okta's JSON for it."""
+        body = {"profile": {"name": name, **profile}}
+        response = self.client.post("/api/v1/groups", json=body, headers=NO_FAULTS)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def add_member(self, group_id: str, user_id: str) -> httpx.Response:
+        # Okta answers 411 to a PUT without Content-Length, so an empty body is sent.
+        return self.client.put(f"/api/v1/groups/{group_id}/users/{user_id}", content=b"")
+
+    def everyone(self) -> dict[str, Any]:
+        response = self.client.get(
+            "/api/v1/groups", params={"filter": 'type eq "BUILT_IN"'}, headers=NO_FAULTS
+        )
+        (group,) = response.json()
+        result: dict[str, Any] = group
         return result
 
     def lifecycle(self, user_id: str, operation: str, **params: str) -> httpx.Response:
