@@ -114,7 +114,7 @@ class CustomAttribute:
             return None
         if not _fits_type(self.type, value):
             return _TYPE_PROBLEMS[self.type]
-        if isinstance(value, str):
+        if isinstance(value, str) and value:  # "" is unset, as for base attributes
             if self.max_length is not None and len(value) > self.max_length:
                 return TOO_LONG
             if self.min_length is not None and len(value) < self.min_length:
