@@ -1,4 +1,5 @@
-"""oktasim: an in-memory simulator of Okta's Users API for development, tests and benchmarks."""
+"""oktasim: an in-memory simulator of Okta's Users, Groups and Schemas APIs for development, tests
+and benchmarks."""
 
 from oktasim.simulator import RunningSimulator, Simulator, SimulatorOptions
 

@@ -14,7 +14,8 @@ from oktasim.simulator import Simulator, SimulatorOptions
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m oktasim",
-        description="In-memory simulator of Okta's Users API (/api/v1/users). "
+        description="In-memory simulator of Okta's Users, Groups and Schemas APIs "
+        "(/api/v1/users, /api/v1/groups, /api/v1/meta/schemas). "
         "Never expose it beyond your machine.",
         epilog="Requests carrying the header 'X-Oktasim-No-Faults: 1' are never faulted, delayed "
         "or rate limited and do not count toward any limit.",
@@ -43,13 +44,21 @@ def _parser() -> argparse.ArgumentParser:
         help="custom profile attribute, repeatable (default: scimExternalId)",
     )
     parser.add_argument(
+        "--group-custom-attribute",
+        action="append",
+        dest="group_custom_attributes",
+        metavar="NAME",
+        help="custom group profile attribute, repeatable (default: none, as in a new org)",
+    )
+    parser.add_argument(
         "--rate-limit-per-minute",
         type=int,
         default=None,
         metavar="N",
         help="requests per minute for every rate-limit bucket (default: Workforce limits "
         "600 GET/POST /users, 600 POST/PUT/DELETE /users/{id}, "
-        "2000 GET /users/{idOrLogin}, 1200 other /api/v1 incl. lifecycle)",
+        "2000 GET /users/{idOrLogin}, 500 /groups and its member calls, 1000 /groups/{id}, "
+        "1200 other /api/v1 incl. lifecycle, /users/{id}/groups and schemas)",
     )
     parser.add_argument(
         "--concurrency-limit",
@@ -105,7 +114,8 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         metavar="N",
-        help="filter/search/q results see writes only after this delay (default: %(default)s)",
+        help="users' and groups' filter/search/q results see writes only after this delay "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--activation-ms",
@@ -133,11 +143,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    options = SimulatorOptions(
+def options_from(args: argparse.Namespace) -> SimulatorOptions:
+    return SimulatorOptions(
         token=args.token,
         custom_attributes=tuple(args.custom_attributes or SimulatorOptions.custom_attributes),
+        group_custom_attributes=tuple(args.group_custom_attributes or ()),
         rate_limit_per_minute=args.rate_limit_per_minute,
         concurrency_limit=args.concurrency_limit,
         latency_ms=args.latency_ms,
@@ -152,7 +162,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         refuse_deprovisioned_updates=args.refuse_deprovisioned_updates,
         any_login=args.any_login,
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
+        options = options_from(args)
         simulator = Simulator(options)
         running = simulator.start(
             host=args.host, port=args.port, allow_non_loopback=args.allow_non_loopback

@@ -10,6 +10,7 @@ _CATALOGUE: dict[str, tuple[int, str]] = {
     "E0000001": (400, "Api validation failed: {0}"),
     "E0000003": (400, "The request body was not well-formed."),
     "E0000005": (403, "Invalid session"),
+    "E0000006": (403, "You do not have permission to perform the requested action"),
     "E0000007": (404, "Not found: {0}"),
     "E0000008": (404, "The requested path was not found"),
     "E0000009": (500, "Internal Server Error"),
@@ -34,6 +35,7 @@ _CATALOGUE: dict[str, tuple[int, str]] = {
     "E0000033": (400, "Bad request. Can't specify a search query and filter in the same request."),
     "E0000038": (403, "This operation is not allowed in the user's current status."),
     "E0000047": (429, "API call exceeded rate limit due to too many requests."),
+    "E0000060": (501, "Unsupported operation."),
     "E0000093": (400, "Target count limit exceeded"),
     "E0000112": (
         409,
@@ -76,6 +78,11 @@ class OktaError(Exception):
 
 def user_not_found(id_or_login: str) -> OktaError:
     return OktaError("E0000007", f"Resource not found: {id_or_login} (User)")
+
+
+def group_not_found(group_id: str) -> OktaError:
+    # The resource name as a 2019 report quotes it (okta/samples-js-react#60).
+    return OktaError("E0000007", f"Resource not found: {group_id} (UserGroup)")
 
 
 def validation_failed(causes: list[tuple[str, str]]) -> OktaError:

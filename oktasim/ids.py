@@ -1,4 +1,5 @@
-"""Identifiers shaped like Okta's: 20-char `00u…` users, `oae…` error ids, hex request ids."""
+"""Identifiers shaped like Okta's: 20-char `00u…` users, `00g…` groups, `0oa…` apps, `oae…` error
+ids, hex request ids."""
 
 from __future__ import annotations
 
@@ -15,6 +16,14 @@ def _random_chars(rng: random.Random, length: int, alphabet: str = _ALPHABET) ->
 
 def new_user_id(rng: random.Random) -> str:
     return "00u" + _random_chars(rng, 17)
+
+
+def new_group_id(rng: random.Random) -> str:
+    return "00g" + _random_chars(rng, 17)
+
+
+def new_app_id(rng: random.Random) -> str:
+    return "0oa" + _random_chars(rng, 17)
 
 
 def new_type_suffix(rng: random.Random) -> str:

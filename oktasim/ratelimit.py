@@ -10,10 +10,19 @@ from dataclasses import dataclass
 USERS_COLLECTION = "users"  # GET/POST /api/v1/users
 USER_WRITE = "user-write"  # POST/PUT/DELETE /api/v1/users/{id}
 USER_READ = "user-read"  # GET /api/v1/users/{idOrLogin}
-OTHER = "other"  # everything else under /api/v1, lifecycle calls included
+GROUPS = "groups"  # /api/v1/groups and everything under it but /api/v1/groups/{id} itself
+GROUP_BY_ID = "group-by-id"  # /api/v1/groups/{id} only, any method
+OTHER = "other"  # everything else under /api/v1: lifecycle, /users/{id}/groups, schemas
 
-# Last published Workforce table (legacy doc).
-WORKFORCE_LIMITS = {USERS_COLLECTION: 600, USER_WRITE: 600, USER_READ: 2000, OTHER: 1200}
+# Last published Workforce table ("Management rate limits", legacy doc).
+WORKFORCE_LIMITS = {
+    USERS_COLLECTION: 600,
+    USER_WRITE: 600,
+    USER_READ: 2000,
+    GROUPS: 500,
+    GROUP_BY_ID: 1000,
+    OTHER: 1200,
+}
 WORKFORCE_CONCURRENCY = 75
 
 
@@ -27,6 +36,12 @@ def bucket_for(method: str, path: str) -> str:
             return USER_READ
         if len(segments) == 5 and method in ("POST", "PUT", "DELETE"):
             return USER_WRITE
+    if segments[:4] == ["", "api", "v1", "groups"]:
+        # The table's "/api/v1/groups except /api/v1/groups/{id}" takes member calls
+        # (/groups/{id}/users…) by longest prefix; /groups/rules is a path of its own.
+        if len(segments) == 5 and segments[4] != "rules":
+            return GROUP_BY_ID
+        return GROUPS
     return OTHER
 
 

@@ -1,9 +1,10 @@
-"""User objects as Okta returns them: explicit nulls, credentials, type and `_links`."""
+"""Users and groups as Okta returns them: explicit nulls, credentials, type and `_links`."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from oktasim.groups import APP_GROUP, Group
 from oktasim.profile import ALWAYS_PRESENT
 from oktasim.store import User
 from oktasim.timestamps import format_timestamp
@@ -107,3 +108,40 @@ def _links(user: User, org_url: str, type_suffix: str, full: bool) -> dict[str, 
         else:
             links[name] = {"href": f"{self_href}/{_LIFECYCLE[name]}", "method": "POST"}
     return links
+
+
+def group_json(group: Group, org_url: str) -> dict[str, Any]:
+    """The same shape in lists and single reads (recorded 2025 responses show no `self` link;
+    some orgs add an `owners` link, which is left out here)."""
+    profile: dict[str, Any] = {
+        name: group.profile[name] for name in ("name", "description") if name in group.profile
+    }
+    profile.update(group.profile)
+    logo_kind = "active_directory" if group.type == APP_GROUP else "okta"
+    links: dict[str, Any] = {
+        "logo": [
+            {
+                "name": size,
+                "href": f"{org_url}/img/logos/groups/{logo_kind}-{size}.png",
+                "type": "image/png",
+            }
+            for size in ("medium", "large")
+        ]
+    }
+    if group.source_id is not None:
+        links["source"] = {"href": f"{org_url}/api/v1/apps/{group.source_id}"}
+    links["users"] = {"href": f"{org_url}/api/v1/groups/{group.id}/users"}
+    links["apps"] = {"href": f"{org_url}/api/v1/groups/{group.id}/apps"}
+    shown: dict[str, Any] = {
+        "id": group.id,
+        "created": format_timestamp(group.created),
+        "lastUpdated": format_timestamp(group.last_updated),
+        "lastMembershipUpdated": format_timestamp(group.last_membership_updated),
+        "objectClass": [group.object_class],
+        "type": group.type,
+        "profile": profile,
+    }
+    if group.source_id is not None:
+        shown["source"] = {"id": group.source_id}
+    shown["_links"] = links
+    return shown

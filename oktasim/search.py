@@ -3,7 +3,8 @@
 Both modes share one grammar (`attr op value`, `attr pr`, `and`, `or`, parentheses; operators
 and keywords case-insensitive; property names case-sensitive). They differ in which properties
 and operators are allowed and in string comparison: `filter` is case-sensitive, `search` folds
-case but keeps diacritics.
+case but keeps diacritics. What each resource allows lives in a `Rules` subclass: users' here,
+groups' in `groupsearch`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from oktasim.errors import OktaError, invalid_search
 from oktasim.store import User
 from oktasim.timestamps import parse_timestamp
 
-Predicate = Callable[[User], bool]
+Predicate = Callable[[Any], bool]
 
 
 class Mode(Enum):
@@ -102,7 +103,7 @@ def _read_string(expression: str, pos: int) -> tuple[str, int]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[_Token], rules: _Rules) -> None:
+    def __init__(self, tokens: list[_Token], rules: Rules) -> None:
         self.tokens = tokens
         self.pos = 0
         self.rules = rules
@@ -168,7 +169,7 @@ class _Parser:
 
     def _literal(self, attribute: str) -> Any:
         token = self._next()
-        if attribute in DATE_PROPERTIES:
+        if attribute in self.rules.date_properties:
             moment = parse_timestamp(token.text) if token.kind == "string" else None
             if moment is None:
                 raise OktaError("E0000030")
@@ -193,9 +194,42 @@ def _present(value: Any) -> bool:
     return value is not None and value != ""
 
 
-class _Rules:
-    def __init__(self, mode: Mode, profile_names: frozenset[str], type_id: str) -> None:
+class Rules:
+    """What one resource's expressions may name, and how its records answer them."""
+
+    def __init__(self, mode: Mode, date_properties: frozenset[str]) -> None:
         self.mode = mode
+        self.date_properties = date_properties
+
+    def check(self, attribute: str, operator: str) -> None:
+        """Raises E0000031 unless `attribute operator …` is allowed in this mode."""
+        raise NotImplementedError
+
+    def value_of(self, record: Any, attribute: str) -> Any:
+        raise NotImplementedError
+
+    def identity(self, record: Any) -> str:
+        """The id that orders ties when sorting."""
+        raise NotImplementedError
+
+    def comparison(self, attribute: str, operator: str, literal: Any) -> Predicate:
+        fold = self.mode is Mode.SEARCH
+
+        def matches_one(value: Any) -> bool:
+            return _compare(value, operator, literal, fold)
+
+        def predicate(record: Any) -> bool:
+            value = self.value_of(record, attribute)
+            if isinstance(value, list):
+                return any(matches_one(item) for item in value)
+            return matches_one(value)
+
+        return predicate
+
+
+class UserRules(Rules):
+    def __init__(self, mode: Mode, profile_names: frozenset[str], type_id: str) -> None:
+        super().__init__(mode, DATE_PROPERTIES)
         self.profile_names = profile_names
         self.type_id = type_id
 
@@ -218,7 +252,8 @@ class _Rules:
         if not allowed:
             raise invalid_search()
 
-    def value_of(self, user: User, attribute: str) -> Any:
+    def value_of(self, record: Any, attribute: str) -> Any:
+        user: User = record
         if attribute.startswith("profile."):
             return user.profile.get(attribute[8:])
         return {
@@ -233,19 +268,9 @@ class _Rules:
             "lastLogin": user.last_login,
         }[attribute]
 
-    def comparison(self, attribute: str, operator: str, literal: Any) -> Predicate:
-        fold = self.mode is Mode.SEARCH
-
-        def matches_one(value: Any) -> bool:
-            return _compare(value, operator, literal, fold)
-
-        def predicate(user: User) -> bool:
-            value = self.value_of(user, attribute)
-            if isinstance(value, list):
-                return any(matches_one(item) for item in value)
-            return matches_one(value)
-
-        return predicate
+    def identity(self, record: Any) -> str:
+        user: User = record
+        return user.id
 
 
 def _compare(value: Any, operator: str, literal: Any, fold: bool) -> bool:
@@ -281,27 +306,35 @@ def _ordered(left: Any, operator: str, right: Any) -> bool:
     return False
 
 
-def compile_expression(
-    expression: str, mode: Mode, profile_names: frozenset[str], type_id: str
-) -> Predicate:
-    """Parses an expression once; the returned predicate tells whether a user matches it."""
-    rules = _Rules(mode, profile_names, type_id)
+def compile_rules(expression: str, rules: Rules) -> Predicate:
+    """Parses an expression once; the returned predicate tells whether a record matches it."""
     return _Parser(_tokenize(expression), rules).parse()
 
 
-def sort_key(
-    attribute: str, profile_names: frozenset[str], type_id: str
-) -> Callable[[User], list[str]]:
+def rules_sort_key(attribute: str, rules: Rules) -> Callable[[Any], list[str]]:
     """Okta sorts search results by one property, ASCII order ignoring case, ties by id."""
-    rules = _Rules(Mode.SEARCH, profile_names, type_id)
     rules.check(attribute, "eq")
 
-    def key(user: User) -> list[str]:
-        value = rules.value_of(user, attribute)
+    def key(record: Any) -> list[str]:
+        value = rules.value_of(record, attribute)
         if isinstance(value, datetime):
             shown = value.isoformat()
         else:
             shown = "" if value is None else str(value).casefold()
-        return [shown, user.id]
+        return [shown, rules.identity(record)]
 
     return key
+
+
+def compile_expression(
+    expression: str, mode: Mode, profile_names: frozenset[str], type_id: str
+) -> Predicate:
+    """A users' `filter` or `search` expression as a predicate on users."""
+    return compile_rules(expression, UserRules(mode, profile_names, type_id))
+
+
+def sort_key(
+    attribute: str, profile_names: frozenset[str], type_id: str
+) -> Callable[[Any], list[str]]:
+    """The users' `sortBy` key."""
+    return rules_sort_key(attribute, UserRules(Mode.SEARCH, profile_names, type_id))

@@ -11,9 +11,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from oktasim.api import JSON, Request
 from oktasim.faults import Fault
 from oktasim.ids import new_request_id
+from oktasim.messages import JSON, Request
 
 if TYPE_CHECKING:
     from oktasim.simulator import Outcome, RunningSimulator, Simulator

@@ -5,16 +5,20 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from oktasim.api import Request, Response, UsersApi
+from oktasim.api import UsersApi
 from oktasim.errors import OktaError
 from oktasim.faults import Fault, FaultPlan
+from oktasim.groups import GroupStore
+from oktasim.groups_api import GroupsApi
 from oktasim.ids import new_type_suffix
-from oktasim.profile import ProfileSchema
+from oktasim.index import Clock
+from oktasim.messages import Request, Response
+from oktasim.profile import ProfileSchema, group_schema
 from oktasim.ratelimit import (
     WORKFORCE_CONCURRENCY,
     WORKFORCE_LIMITS,
@@ -24,7 +28,9 @@ from oktasim.ratelimit import (
     bucket_for,
     concurrency_verdict,
 )
-from oktasim.render import user_json
+from oktasim.render import group_json, user_json
+from oktasim.routes import Router
+from oktasim.schemas import SchemasApi
 from oktasim.store import Store
 
 NO_FAULTS_HEADER = "X-Oktasim-No-Faults"
@@ -36,7 +42,9 @@ class SimulatorOptions:
 
     token: str = "t0ken"  # noqa: S105 (a well-known development default)
     custom_attributes: tuple[str, ...] = ("scimExternalId",)
-    rate_limit_per_minute: int | None = None  # per bucket; None: Workforce 600/600/2000/1200
+    # A new org has no custom group attributes until an admin adds one.
+    group_custom_attributes: tuple[str, ...] = ()
+    rate_limit_per_minute: int | None = None  # per bucket; None: the Workforce limits
     rate_limit_window_s: float = 60.0
     concurrency_limit: int = WORKFORCE_CONCURRENCY  # 0 disables the limit
     latency_ms: float = 0.0
@@ -79,24 +87,41 @@ class _Counters:
 
 
 class Simulator:
-    def __init__(self, options: SimulatorOptions | None = None) -> None:
+    def __init__(
+        self, options: SimulatorOptions | None = None, *, clock: Clock = time.monotonic
+    ) -> None:
+        """`clock` (monotonic seconds) drives the search index lag; tests pass a fake one."""
         self.options = options or SimulatorOptions()
         self._token = self.options.token
         self._lock = threading.Lock()
         self.request_log: list[tuple[str, str, int]] = []
         self._store = Store(
-            schema=ProfileSchema(
-                self.options.custom_attributes, email_logins=not self.options.any_login
-            ),
+            schema=self._user_schema(),
             rng=self._random(0),
             type_suffix=new_type_suffix(self._random(2)),
             search_lag_s=self.options.search_lag_ms / 1000,
             activation_s=self.options.activation_ms / 1000,
             refuse_deprovisioned_updates=self.options.refuse_deprovisioned_updates,
+            clock=clock,
         )
-        self._api = UsersApi(self._store, self.options.deactivate_returns_204)
+        self._groups = GroupStore(
+            self._store,
+            group_schema(self.options.group_custom_attributes),
+            rng=self._random(3),
+            search_lag_s=self.options.search_lag_ms / 1000,
+        )
+        self._api = Router(
+            UsersApi(self._store, self.options.deactivate_returns_204),
+            GroupsApi(self._groups),
+            SchemasApi(self._store, self._groups),
+        )
         self._counters = self._fresh_counters()
         self.org_url = "http://127.0.0.1"
+
+    def _user_schema(self) -> ProfileSchema:
+        return ProfileSchema(
+            self.options.custom_attributes, email_logins=not self.options.any_login
+        )
 
     def _random(self, stream: int) -> random.Random:
         """Independent generators per purpose, so a seed fixes each stream on its own."""
@@ -142,6 +167,31 @@ class Simulator:
             for user in sorted(self._store.live(), key=lambda user: user.created)
         ]
 
+    def groups(self) -> list[dict[str, Any]]:
+        """Every group, Everyone included, as a single GET would return it."""
+        return [
+            group_json(group, self.org_url)
+            for group in sorted(self._groups.live(), key=lambda group: group.created)
+        ]
+
+    def add_app_group(
+        self,
+        name: str,
+        members: Iterable[str] = (),
+        *,
+        description: str | None = None,
+        profile: dict[str, Any] | None = None,
+    ) -> str:
+        """An APP_GROUP as a directory import creates it (the API cannot); returns its id.
+
+        Raises ValueError for an unknown member id.
+        """
+        try:
+            group = self._groups.add_app_group(name, members, description, dict(profile or {}))
+        except OktaError as error:
+            raise ValueError(f"cannot add app group: {error.summary}") from None
+        return group.id
+
     @property
     def emails_sent(self) -> list[tuple[str, str]]:
         """(user id, kind) of each email Okta would have sent, e.g. ("00u…", "activation")."""
@@ -152,9 +202,15 @@ class Simulator:
             self._token = token
 
     def reset(self) -> None:
+        """Back to a new org: users, groups, added schema attributes, counters and the log go;
+        the token and options stay."""
         with self._lock:
             self._store.clear()
             self._store.rng = self._random(0)  # with a seed, ids repeat after a reset too
+            self._store.schema = self._user_schema()
+            self._groups.schema = group_schema(self.options.group_custom_attributes)
+            self._groups.rng = self._random(3)
+            self._groups.clear()
             self.request_log.clear()
             self._counters = self._fresh_counters()
 

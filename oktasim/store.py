@@ -7,14 +7,14 @@ import random
 import threading
 import time
 import unicodedata
-from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from oktasim.errors import OktaError, user_not_found, validation_failed
 from oktasim.ids import new_token, new_type_suffix, new_user_id
+from oktasim.index import Clock, LaggedIndex
 from oktasim.profile import NOT_UNIQUE, ProfileSchema, body_profile, drop_nulls
 from oktasim.timestamps import utc_now
 
@@ -83,13 +83,6 @@ def _dig(body: dict[str, Any], *path: str) -> Any:
 
 
 @dataclass
-class _Pending:
-    due: float
-    user_id: str
-    snapshot: User | None
-
-
-@dataclass
 class Store:
     """Thread-safe; every public method is one atomic step under the store lock."""
 
@@ -104,9 +97,19 @@ class Store:
     _logins: dict[str, str] = field(default_factory=dict)  # login_key -> id, for uniqueness
     _exact: dict[str, str] = field(default_factory=dict)  # casefolded login -> id, for GET
     _short: dict[str, set[str]] = field(default_factory=dict)  # casefolded shortname -> ids
-    _index: dict[str, User] = field(default_factory=dict)
-    _pending: deque[_Pending] = field(default_factory=deque)
+    clock: Clock = time.monotonic  # drives the search index lag
+    # Called under the store lock with (user id, time) once a user exists / no longer exists.
+    created_listeners: list[Callable[[str, datetime], None]] = field(default_factory=list)
+    removed_listeners: list[Callable[[str, datetime], None]] = field(default_factory=list)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self._index: LaggedIndex[User] = LaggedIndex(self.search_lag_s, self.clock)
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The store's lock, which the group store shares so memberships stay consistent."""
+        return self._lock
 
     @property
     def type_id(self) -> str:
@@ -122,6 +125,11 @@ class Store:
         with self._lock:
             return self._find(id_or_login)
 
+    def by_id(self, user_id: str) -> User:
+        """Only by id, as paths that take a `userId` (not a login) resolve it."""
+        with self._lock:
+            return self._by_id(user_id)
+
     def live(self) -> list[User]:
         with self._lock:
             return list(self._users.values())
@@ -129,14 +137,7 @@ class Store:
     def indexed(self) -> list[User]:
         """What the eventually consistent search index shows: writes older than the lag."""
         with self._lock:
-            now = time.monotonic()
-            while self._pending and self._pending[0].due <= now:
-                pending = self._pending.popleft()
-                if pending.snapshot is None:
-                    self._index.pop(pending.user_id, None)
-                else:
-                    self._index[pending.user_id] = pending.snapshot
-            return list(self._index.values())
+            return self._index.view()
 
     def clear(self) -> None:
         with self._lock:
@@ -145,7 +146,6 @@ class Store:
             self._exact.clear()
             self._short.clear()
             self._index.clear()
-            self._pending.clear()
             self.emails.clear()
 
     # -- writes ------------------------------------------------------------------------------
@@ -200,6 +200,8 @@ class Store:
                     self.emails.append(Email(user.id, "activation"))
             self._index_login(user)
             self._commit(user)
+            for listener in self.created_listeners:
+                listener(user.id, now)
             return user
 
     def update(self, user_id: str, body: dict[str, Any], replace: bool) -> User:
@@ -244,7 +246,10 @@ class Store:
                 return
             del self._users[user.id]
             self._unindex_login(user)
-            self._publish_removal(user.id)
+            self._enqueue(user.id, None)
+            now = utc_now()
+            for listener in self.removed_listeners:
+                listener(user.id, now)
 
     def activate(self, user_id: str, send_email: bool) -> str:
         with self._lock:
@@ -327,6 +332,15 @@ class Store:
     def reset_factors(self, user_id: str) -> None:
         with self._lock:
             self._by_id(user_id)
+
+    def strip_attribute(self, name: str) -> None:
+        """A custom attribute left the schema: its values leave every profile."""
+        with self._lock:
+            for user in list(self._users.values()):
+                if name in user.profile:
+                    edited = copy.deepcopy(user)
+                    del edited.profile[name]
+                    self._commit(edited)
 
     def force_status(self, user_id: str, status: str) -> None:
         """Test hook for states only an end user reaches (LOCKED_OUT, completed activation...)."""
@@ -455,17 +469,8 @@ class Store:
         self._users[user.id] = user
         self._enqueue(user.id, user)
 
-    def _publish_removal(self, user_id: str) -> None:
-        self._enqueue(user_id, None)
-
     def _enqueue(self, user_id: str, snapshot: User | None) -> None:
-        if self.search_lag_s <= 0:
-            if snapshot is None:
-                self._index.pop(user_id, None)
-            else:
-                self._index[user_id] = snapshot
-            return
-        self._pending.append(_Pending(time.monotonic() + self.search_lag_s, user_id, snapshot))
+        self._index.publish(user_id, snapshot)
 
 
 def _shortname(login: str) -> str:

@@ -15,6 +15,7 @@ from oktasim import Simulator, SimulatorOptions
 TOKEN = "t0ken"
 NO_FAULTS = {"X-Oktasim-No-Faults": "1"}
 USER_ID = re.compile(r"^00u[A-Za-z0-9]{17}$")
+GROUP_ID = re.compile(r"^00g[A-Za-z0-9]{17}$")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 PASSWORD = "Sup3rSecret!"
 
@@ -66,6 +67,26 @@ class Okta:
         result: dict[str, Any] = response.json()
         return result
 
+    def create_group(self, name: str, **profile: Any) -> dict[str, Any]:
+        """Creates an OKTA_GROUP (through the no-faults path) and returns Okta's JSON for it."""
+        body = {"profile": {"name": name, **profile}}
+        response = self.client.post("/api/v1/groups", json=body, headers=NO_FAULTS)
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    def add_member(self, group_id: str, user_id: str) -> httpx.Response:
+        # Okta answers 411 to a PUT without Content-Length, so an empty body is sent.
+        return self.client.put(f"/api/v1/groups/{group_id}/users/{user_id}", content=b"")
+
+    def everyone(self) -> dict[str, Any]:
+        response = self.client.get(
+            "/api/v1/groups", params={"filter": 'type eq "BUILT_IN"'}, headers=NO_FAULTS
+        )
+        (group,) = response.json()
+        result: dict[str, Any] = group
+        return result
+
     def lifecycle(self, user_id: str, operation: str, **params: str) -> httpx.Response:
         return self.client.post(
             f"/api/v1/users/{user_id}/lifecycle/{operation}", content=b"", params=params
@@ -95,10 +116,23 @@ def next_url(response: httpx.Response) -> str | None:
     return None
 
 
+class FakeClock:
+    """A monotonic clock that moves only when a test says so (for the search index lag)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @contextmanager
-def serving(**options: Any) -> Iterator[Okta]:
+def serving(clock: FakeClock | None = None, **options: Any) -> Iterator[Okta]:
     options.setdefault("token", TOKEN)
-    sim = Simulator(SimulatorOptions(**options))
+    sim = Simulator(SimulatorOptions(**options), clock=clock or FakeClock())
     with (
         sim.start(host="127.0.0.1", port=0) as running,
         httpx.Client(

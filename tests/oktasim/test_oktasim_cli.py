@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from oktasim import Simulator, SimulatorOptions
-from oktasim.__main__ import main
+from oktasim.__main__ import _parser, main, options_from
 
 OPTIONS = (
     "--host",
@@ -29,6 +29,7 @@ OPTIONS = (
     "--deactivate-204",
     "--refuse-deprovisioned-updates",
     "--custom-attribute",
+    "--group-custom-attribute",
     "--allow-non-loopback",
 )
 
@@ -77,3 +78,29 @@ def test_serves_until_interrupted() -> None:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=5)
+
+
+def test_custom_attribute_options_reach_the_simulator() -> None:
+    defaults = options_from(_parser().parse_args(["--token", "t"]))
+    assert defaults.custom_attributes == ("scimExternalId",)
+    assert defaults.group_custom_attributes == ()
+    chosen = options_from(
+        _parser().parse_args(
+            [
+                "--token",
+                "t",
+                "--group-custom-attribute",
+                "scimExternalId",
+                "--group-custom-attribute",
+                "costCenter",
+            ]
+        )
+    )
+    assert chosen.group_custom_attributes == ("scimExternalId", "costCenter")
+
+
+def test_an_invalid_rate_limit_is_a_clear_exit_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--token", "t", "--rate-limit-per-minute", "0"]) == 2
+    assert "rate_limit_per_minute" in capsys.readouterr().err

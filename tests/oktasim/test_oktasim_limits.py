@@ -12,7 +12,15 @@ import pytest
 from oktasim_harness import NO_FAULTS, TOKEN, error_code, profile, serving
 
 from oktasim import Simulator, SimulatorOptions
-from oktasim.ratelimit import OTHER, USER_READ, USER_WRITE, USERS_COLLECTION, bucket_for
+from oktasim.ratelimit import (
+    GROUP_BY_ID,
+    GROUPS,
+    OTHER,
+    USER_READ,
+    USER_WRITE,
+    USERS_COLLECTION,
+    bucket_for,
+)
 
 
 def _limits(response: httpx.Response) -> tuple[int, int, int]:
@@ -38,7 +46,18 @@ def _create_body(login: str) -> dict[str, Any]:
         ("PUT", "/api/v1/users/00u1", USER_WRITE),
         ("DELETE", "/api/v1/users/00u1", USER_WRITE),
         ("POST", "/api/v1/users/00u1/lifecycle/activate", OTHER),
-        ("GET", "/api/v1/groups", OTHER),
+        ("GET", "/api/v1/groups", GROUPS),
+        ("POST", "/api/v1/groups", GROUPS),
+        ("GET", "/api/v1/groups/00g1", GROUP_BY_ID),
+        ("PUT", "/api/v1/groups/00g1", GROUP_BY_ID),
+        ("DELETE", "/api/v1/groups/00g1", GROUP_BY_ID),
+        ("GET", "/api/v1/groups/00g1/users", GROUPS),
+        ("PUT", "/api/v1/groups/00g1/users/00u1", GROUPS),
+        ("DELETE", "/api/v1/groups/00g1/users/00u1", GROUPS),
+        ("GET", "/api/v1/groups/rules", GROUPS),
+        ("GET", "/api/v1/users/00u1/groups", OTHER),
+        ("GET", "/api/v1/meta/schemas/group/default", OTHER),
+        ("GET", "/api/v1/apps", OTHER),
     ],
 )
 def test_bucket_matching(method: str, path: str, bucket: str) -> None:

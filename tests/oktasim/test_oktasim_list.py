@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from oktasim_harness import Okta, error_code, next_url, raw_links, serving
+from oktasim_harness import FakeClock, Okta, error_code, next_url, raw_links, serving
 
 
 @pytest.fixture(scope="module")
@@ -238,13 +237,16 @@ def test_search_sort_by(okta: Okta) -> None:
 
 
 def test_search_index_lag() -> None:
-    with serving(search_lag_ms=300) as okta:
+    clock = FakeClock()
+    with serving(clock=clock, search_lag_ms=300) as okta:
         user = okta.create("late@example.com")
         expression = 'profile.login eq "late@example.com"'
         assert _ids(_search(okta, expression)) == set()
         assert _ids(okta.client.get("/api/v1/users")) == {user["id"]}
         assert okta.client.get(f"/api/v1/users/{user['id']}").status_code == 200
-        time.sleep(0.35)
+        clock.advance(0.299)
+        assert _ids(_search(okta, expression)) == set()
+        clock.advance(0.001)
         assert _ids(_search(okta, expression)) == {user["id"]}
 
 

@@ -326,7 +326,7 @@ def test_auth_errors_and_token_rotation(okta: Okta) -> None:
 
 
 def test_routing_errors(okta: Okta) -> None:
-    unknown = okta.client.get("/api/v1/groups")
+    unknown = okta.client.get("/api/v1/apps")
     assert (unknown.status_code, error_code(unknown)) == (404, "E0000008")
     wrong_method = okta.client.patch("/api/v1/users/00u1", json={})
     assert (wrong_method.status_code, error_code(wrong_method)) == (405, "E0000022")
