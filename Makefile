@@ -2,8 +2,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 7071
 
-.PHONY: install run test lint typecheck unit clean
+.PHONY: install run run-rest test lint typecheck unit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +16,10 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 run: install
-	$(BIN)/python -m connector serve
+	$(BIN)/python -m connector serve --port $(PORT)
+
+run-rest: install
+	$(BIN)/python -m connector serve --port $(PORT) --rest-sandbox
 
 lint: install
 	$(BIN)/ruff check .

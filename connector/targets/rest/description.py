@@ -1,0 +1,470 @@
+"""The description format: how an application's REST API is told, without code.
+
+These pydantic models are the format itself: strict (an unknown key is an error), with the
+checks that tie parts together (the anchor has a find, templates name only known placeholders,
+pointers are well formed). `loading.py` reads YAML into them and turns every error into
+file:line:column and a fix; `description.schema.json` is generated from them for editors.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
+
+from . import pointer as json_pointer
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_SECRET_NAME = re.compile(r"^[0-9A-Za-z-]{1,127}$")
+_ATTRIBUTE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def _pointer(value: str) -> str:
+    json_pointer.parse(value)  # raises ValueError with the fix
+    return value
+
+
+def _header(value: str) -> str:
+    if not _HEADER_NAME.match(value):
+        raise ValueError(f"{value!r} is not an HTTP header name")
+    return value
+
+
+def _secret(value: str) -> str:
+    if not _SECRET_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a secret name: use letters, digits and '-', e.g. hr-api-key "
+            "(in Azure the Key Vault secret of that name; locally HR_API_KEY)"
+        )
+    return value
+
+
+def _path_template(value: str) -> str:
+    if not value.startswith("/"):
+        raise ValueError(f"a path starts with '/', relative to connection.baseUrl, got {value!r}")
+    if "?" in value or "#" in value:
+        raise ValueError("put query parameters under `query:`, not in the path")
+    return value
+
+
+Pointer = Annotated[str, AfterValidator(_pointer)]
+HeaderName = Annotated[str, AfterValidator(_header)]
+SecretName = Annotated[str, AfterValidator(_secret)]
+PathTemplate = Annotated[str, AfterValidator(_path_template)]
+Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+Scalar = str | int | float | bool
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True
+    )
+
+
+def placeholders(template: str) -> set[str]:
+    return set(_PLACEHOLDER.findall(template))
+
+
+def _only(template: str, allowed: set[str], where: str) -> None:
+    unknown = placeholders(template) - allowed
+    if unknown:
+        names = ", ".join("{" + n + "}" for n in sorted(unknown))
+        known = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
+        raise ValueError(f"{where} uses {names}; the placeholders here are {known}")
+
+
+# -- connection, auth, rate limits ----------------------------------------------------------
+
+
+class Connection(_Model):
+    base_url: str = Field(
+        description="The API's base URL, e.g. https://hr.example.com/api/v2 "
+        "(TARGET_BASE_URL overrides it)."
+    )
+    verify_tls: bool = Field(True, description="Check the server's TLS certificate.")
+    ca_bundle: str | None = Field(None, description="PEM file of the CA that signed it.")
+    timeout_seconds: float = Field(10.0, gt=0, le=120, description="Per attempt.")
+    max_concurrency: int = Field(10, ge=1, le=100, description="Calls in flight at once.")
+    headers: dict[HeaderName, str] = Field(
+        default_factory=dict, description="Sent on every call (never a secret: see auth)."
+    )
+
+    @model_validator(mode="after")
+    def _url(self) -> Connection:
+        if not re.match(r"^https?://[^/?#]+(/[^?#]*)?$", self.base_url):
+            raise ValueError(
+                f"baseUrl must be an http(s) URL without query, e.g. https://hr.example.com/api, "
+                f"got {self.base_url!r}"
+            )
+        for name in self.headers:
+            if name.lower() in {"authorization", "cookie", "proxy-authorization"}:
+                raise ValueError(f"put credentials under auth:, not in connection.headers ({name})")
+        return self
+
+
+class NoAuth(_Model):
+    type: Literal["none"]
+
+
+class BasicAuth(_Model):
+    type: Literal["basic"]
+    username: str = Field(description="The user name (not a secret).")
+    password_secret: SecretName = Field(description="Name of the secret holding the password.")
+
+
+class ApiKeyAuth(_Model):
+    type: Literal["apiKey"]
+    header: HeaderName | None = Field(None, description="Send the key in this header...")
+    query: str | None = Field(None, description="...or in this query parameter.")
+    prefix: str = Field("", description='Written before the key, e.g. "Token ".')
+    secret: SecretName = Field(description="Name of the secret holding the key.")
+
+    @model_validator(mode="after")
+    def _one_place(self) -> ApiKeyAuth:
+        if (self.header is None) == (self.query is None):
+            raise ValueError("say where the key goes: either `header: X-Api-Key` or `query: key`")
+        return self
+
+
+class BearerAuth(_Model):
+    type: Literal["bearer"]
+    secret: SecretName = Field(description="Name of the secret holding the static token.")
+    scheme: str = Field("Bearer", description="The Authorization scheme word.")
+
+
+class OAuth2Auth(_Model):
+    type: Literal["oauth2"]
+    token_url: str = Field(
+        description="A path on baseUrl (sent the same way as the API, through the relay if "
+        "set) or an absolute https URL (sent directly)."
+    )
+    client_id: str = Field(description="The client id (not a secret).")
+    client_secret: SecretName = Field(description="Name of the secret holding the client secret.")
+    scope: str | None = None
+    client_auth: Literal["basic", "body"] = Field(
+        "basic", description="client_secret_basic (HTTP Basic) or client_secret_post (form)."
+    )
+    params: dict[str, str] = Field(
+        default_factory=dict, description="Extra form fields of the token request."
+    )
+    token_pointer: Pointer = "/access_token"  # noqa: S105 (a pointer, not a secret)
+    expires_pointer: Pointer = "/expires_in"
+
+    @model_validator(mode="after")
+    def _url(self) -> OAuth2Auth:
+        if not (self.token_url.startswith("/") or self.token_url.startswith("https://")):
+            raise ValueError(
+                f"tokenUrl must be a path such as /oauth/token or an https:// URL, "
+                f"got {self.token_url!r}"
+            )
+        return self
+
+
+Auth = Annotated[
+    NoAuth | BasicAuth | ApiKeyAuth | BearerAuth | OAuth2Auth, Field(discriminator="type")
+]
+
+
+class RateLimit(_Model):
+    limit_header: HeaderName = "X-RateLimit-Limit"
+    remaining_header: HeaderName = "X-RateLimit-Remaining"
+    reset_header: HeaderName = "X-RateLimit-Reset"
+    reset_unit: Literal["epoch-seconds", "epoch-milliseconds", "delta-seconds"] = Field(
+        "epoch-seconds",
+        description="What the reset header counts: the reset time (epoch) or seconds until it.",
+    )
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+Meaning = Literal["not-found", "conflict", "rejected", "retryable", "already-done"]
+
+
+class ErrorRule(_Model):
+    status: int | list[int] = Field(description="The status, or statuses, this rule is about.")
+    match: str | None = Field(
+        None, description="A regular expression searched in the answer's body."
+    )
+    means: Meaning
+    message: list[Pointer] = Field(
+        default_factory=list,
+        description="Where the application's own message is in the JSON body (carried into "
+        "the SCIM error's detail, which admins read in Entra's provisioning logs).",
+    )
+
+    @property
+    def statuses(self) -> set[int]:
+        return set(self.status) if isinstance(self.status, list) else {self.status}
+
+    @model_validator(mode="after")
+    def _valid(self) -> ErrorRule:
+        if any(s < 400 or s > 599 for s in self.statuses):
+            raise ValueError("error rules are about statuses 400 to 599")
+        if self.match is not None:
+            try:
+                re.compile(self.match)
+            except re.error as exc:
+                raise ValueError(f"match is not a regular expression: {exc}") from None
+            if self.means == "retryable":
+                raise ValueError("retryable rules go by status only; remove `match`")
+        if self.means == "retryable" and self.statuses & {401, 429}:
+            raise ValueError("401 and 429 are always handled (credentials, rate limit)")
+        return self
+
+
+# -- attributes -----------------------------------------------------------------------------
+
+
+class Attribute(_Model):
+    pointer: Pointer = Field(description="Where the value is in the application's record.")
+    type: Literal["string", "integer", "number", "boolean"] = "string"
+    map: dict[str, Scalar] | None = Field(
+        None, description="Connector value → application value (both ways; one to one)."
+    )
+    case: Literal["lower", "upper"] | None = Field(
+        None, description="Written in this case (send it so from Entra to keep round trips)."
+    )
+    default: Scalar | None = Field(None, description="Written on create when no value is given.")
+
+    @model_validator(mode="after")
+    def _one_to_one(self) -> Attribute:
+        if self.map is not None:
+            values = [repr(v) for v in self.map.values()]
+            if len(set(values)) != len(values):
+                raise ValueError("map must be one to one: two values map to the same one")
+            if self.case is not None:
+                raise ValueError("use either map or case, not both")
+        return self
+
+
+def _attribute(value: Any) -> Any:
+    return {"pointer": value} if isinstance(value, str) else value
+
+
+class State(_Model):
+    pointer: Pointer = Field(description="Where the enabled/disabled state is in the record.")
+    enabled: Scalar | list[Scalar] = Field(
+        description="The value(s) meaning enabled (the first is written)."
+    )
+    disabled: Scalar | list[Scalar] = Field(
+        description="The value(s) meaning disabled (the first is written)."
+    )
+    enable: Operation | None = Field(None, description="An action that enables (else: written).")
+    disable: Operation | None = Field(None, description="An action that disables.")
+
+    @property
+    def enabled_values(self) -> list[Scalar]:
+        return self.enabled if isinstance(self.enabled, list) else [self.enabled]
+
+    @property
+    def disabled_values(self) -> list[Scalar]:
+        return self.disabled if isinstance(self.disabled, list) else [self.disabled]
+
+    @model_validator(mode="after")
+    def _actions(self) -> State:
+        if (self.enable is None) != (self.disable is None):
+            raise ValueError("give both enable and disable actions, or neither")
+        for action in (self.enable, self.disable):
+            if action is not None:
+                _only(action.path, {"id"}, "the action's path")
+        if not self.enabled_values or not self.disabled_values:
+            raise ValueError("enabled and disabled each need at least one value")
+        return self
+
+
+# -- operations -----------------------------------------------------------------------------
+
+
+class Operation(_Model):
+    method: Method = "GET"
+    path: PathTemplate
+    query: dict[str, str] = Field(default_factory=dict, description="Query parameters.")
+    result: Pointer | None = Field(
+        None, description="Where the record is in the answer (e.g. /data); unset: the whole body."
+    )
+
+
+class WriteOperation(Operation):
+    method: Method = "POST"
+    envelope: Pointer | None = Field(
+        None, description="Where the record goes in the request body (e.g. /data)."
+    )
+    fixed: dict[Pointer, Any] = Field(
+        default_factory=dict,
+        alias="set",
+        description="Fixed values placed in every body, by pointer.",
+    )
+    content_type: str | None = Field(None, description="The body's media type.")
+
+
+class UpdateOperation(WriteOperation):
+    method: Method = "PATCH"
+    style: Literal["merge-patch", "partial", "json-patch", "replace"] = Field(
+        "merge-patch",
+        description="merge-patch (RFC 7396) and partial send the changed attributes, null "
+        "clears; json-patch sends RFC 6902 operations; replace reads the record, changes it and "
+        "sends it whole (for PUT-only APIs).",
+    )
+    omit: list[Pointer] = Field(
+        default_factory=list,
+        description="replace: parts of the read record not to send back (read-only fields).",
+    )
+
+
+class DeleteOperation(Operation):
+    method: Method = "DELETE"
+    disable_first: bool = Field(False, description="The application deletes only disabled users.")
+
+
+class Paging(_Model):
+    style: Literal["page", "offset", "cursor", "next-url", "link-header", "none"] = "none"
+    page_param: str = "page"
+    size_param: str | None = Field(None, description="Page size parameter (limit, per_page).")
+    page_size: int = Field(100, ge=1, le=1000)
+    first_page: int = Field(1, ge=0)
+    offset_param: str = "offset"
+    cursor_param: str = "cursor"
+    next_cursor: Pointer | None = Field(None, description="cursor: where the next cursor is.")
+    next_url: Pointer | None = Field(None, description="next-url: where the next URL is.")
+    total: Pointer | None = Field(None, description="Where the total count is, if anywhere.")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Paging:
+        if self.style == "cursor" and self.next_cursor is None:
+            raise ValueError("cursor paging needs nextCursor: the pointer to the next cursor")
+        if self.style == "next-url" and self.next_url is None:
+            raise ValueError("next-url paging needs nextUrl: the pointer to the next page's URL")
+        if self.style in {"page", "offset"} and self.size_param is None:
+            raise ValueError(f"{self.style} paging needs sizeParam (e.g. per_page or limit)")
+        return self
+
+
+class ListOperation(Operation):
+    paging: Paging = Field(default_factory=Paging)
+
+
+class Find(_Model):
+    attribute: str = Field(
+        description="The connector attribute compared (an attributes key, or `active`)."
+    )
+    op: Literal["eq", "sw", "co"] = Field("eq", description="The comparison the app makes.")
+    query: dict[str, str] = Field(
+        default_factory=dict,
+        description="Query parameters added to the list request; {value} is the value.",
+    )
+    path: PathTemplate | None = Field(
+        None, description="A lookup endpoint of its own instead, e.g. /users/by-name/{value}."
+    )
+    result: Pointer | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Find:
+        if (self.path is None) == (not self.query):
+            raise ValueError(
+                "say how the app is asked: either query parameters on the list request "
+                '(`query: {username: "{value}"}`) or a lookup `path:`'
+            )
+        if self.path is not None:
+            _only(self.path, {"value"}, "the find path")
+        for name, template in self.query.items():
+            _only(template, {"value"}, f"query parameter {name}")
+        return self
+
+
+class Users(_Model):
+    id: Pointer = Field(description="Where the record's id is (numbers become strings in SCIM).")
+    anchor: str = Field(description="The attribute that is the anchor (Schema.xml IsAnchor).")
+    created: Pointer | None = Field(None, description="Creation time, for meta.created.")
+    last_modified: Pointer | None = Field(None, description="For meta.lastModified.")
+    attributes: dict[str, Attribute] = Field(
+        description="Connector attribute (mapping.json's names) → where it is in the record: a "
+        "pointer, or the attribute's pointer, type and transforms."
+    )
+    state: State | None = Field(
+        None, description="How enabled/disabled is read and changed; unset: always enabled."
+    )
+    get: Operation
+    listing: ListOperation = Field(alias="list")
+    find: list[Find] = Field(default_factory=list)
+    create: WriteOperation
+    update: UpdateOperation
+    delete: DeleteOperation
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_attributes(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("attributes"), dict):
+            data = {
+                **data,
+                "attributes": {k: _attribute(v) for k, v in data["attributes"].items()},
+            }
+        return data
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Users:
+        for name in self.attributes:
+            if not _ATTRIBUTE.match(name):
+                raise ValueError(f"attribute name {name!r}: letters, digits and _ only")
+        if self.anchor not in self.attributes:
+            raise ValueError(f"the anchor {self.anchor!r} must be one of the attributes")
+        for op, where in ((self.get, "get"), (self.update, "update"), (self.delete, "delete")):
+            _only(op.path, {"id"}, f"{where}.path")
+            if "id" not in placeholders(op.path):
+                raise ValueError(f"{where}.path must contain {{id}}, e.g. /users/{{id}}")
+        _only(self.listing.path, set(), "list.path")
+        _only(self.create.path, set(), "create.path")
+        names = set(self.attributes) | {"active"}
+        for find in self.find:
+            if find.attribute not in names:
+                raise ValueError(
+                    f"find on {find.attribute!r}: not an attribute; use one of {sorted(names)}"
+                )
+            if find.attribute == "active" and self.state is None:
+                raise ValueError("find on active needs a state: section")
+            spec = self.attributes.get(find.attribute)
+            textual = spec is not None and spec.type == "string" and not spec.map
+            if find.op != "eq" and not textual:
+                raise ValueError(
+                    f"find on {find.attribute!r} with op {find.op}: sw and co only work on "
+                    "string attributes without a map"
+                )
+        if not any(f.attribute == self.anchor and f.op == "eq" for f in self.find):
+            raise ValueError(
+                f"add a find with `attribute: {self.anchor}` (op eq): Entra matches users by "
+                "their anchor before creating them"
+            )
+        if self.delete.disable_first and self.state is None:
+            raise ValueError("delete.disableFirst needs a state: section")
+        if self.update.style == "replace" and self.update.method not in {"PUT", "POST", "PATCH"}:
+            raise ValueError("a replace update is sent with PUT (or POST/PATCH)")
+        return self
+
+
+class Description(_Model):
+    """A REST application as the connector sees it."""
+
+    name: str = Field(description="How messages name the application.")
+    connection: Connection
+    auth: Auth
+    rate_limit: RateLimit = Field(default_factory=RateLimit)
+    errors: list[ErrorRule] = Field(
+        default_factory=list, description="Checked in order before the defaults."
+    )
+    users: Users
+
+    def secrets(self) -> list[tuple[str, tuple[str, ...]]]:
+        """(secret name, where it is in the description) for every secret named."""
+        auth = self.auth
+        if isinstance(auth, BasicAuth):
+            return [(auth.password_secret, ("auth", "passwordSecret"))]
+        if isinstance(auth, ApiKeyAuth | BearerAuth):
+            return [(auth.secret, ("auth", "secret"))]
+        if isinstance(auth, OAuth2Auth):
+            return [(auth.client_secret, ("auth", "clientSecret"))]
+        return []
+
+
+State.model_rebuild()

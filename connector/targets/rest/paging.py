@@ -1,0 +1,123 @@
+"""Walks a list endpoint page by page, in whichever paging style the application uses: page
+numbers, offsets, a cursor in the body, a next URL in the body, or a `Link` header."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+import httpx
+
+from ..errors import UnavailableError
+from . import pointer
+from .description import Paging
+
+# A safety net against an application whose cursor never ends (a bug, or a loop).
+MAX_PAGES = 100_000
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[Any]
+    body: Any
+    headers: httpx.Headers
+
+
+def next_link(lines: list[str]) -> str | None:
+    """The `rel="next"` URL among Link header lines (RFC 8288)."""
+    for line in lines:
+        for part in line.split(","):
+            url, _, params = part.partition(";")
+            compact = params.replace(" ", "")
+            if 'rel="next"' in compact or "rel=next" in compact:
+                return url.strip().strip("<>")
+    return None
+
+
+def relative(url: str, base_url: str) -> tuple[str, dict[str, str]]:
+    """A next-page URL as a path relative to the base URL, and its query. Its host is not
+    used: the request goes to the configured application, the configured way (through the
+    relay, the application names itself by a host the connector cannot reach), and credentials
+    never go anywhere else."""
+    base = urlsplit(base_url)
+    parts = urlsplit(urljoin(base_url.rstrip("/") + "/", url))
+    prefix = base.path.rstrip("/")
+    if not (parts.path == prefix or parts.path.startswith(prefix + "/")):
+        raise UnavailableError(
+            f"the application's next-page link {url!r} leaves its base URL {base_url}; the "
+            "connector follows links on the configured application only",
+            retry_after=300,
+        )
+    path = parts.path[len(prefix) :]
+    return path or "/", dict(parse_qsl(parts.query, keep_blank_values=True))
+
+
+class Pager:
+    """Yields the records of every page of one listing request."""
+
+    def __init__(
+        self,
+        paging: Paging,
+        result: tuple[str, ...],
+        base_url: str,
+        fetch: Callable[[str, Mapping[str, str]], Any],
+    ) -> None:
+        self._paging = paging
+        self._result = result
+        self._base_url = base_url
+        self._fetch = fetch
+        self._total = pointer.parse(paging.total) if paging.total else None
+
+    async def pages(self, path: str, params: Mapping[str, str]) -> AsyncIterator[list[Any]]:
+        paging = self._paging
+        query = dict(params)
+        number, offset, seen = paging.first_page, 0, 0
+        if paging.style in {"page", "offset"}:
+            assert paging.size_param is not None  # checked by the format
+            query[paging.size_param] = str(paging.page_size)
+        cursors: set[str] = set()
+        for _ in range(MAX_PAGES):
+            if paging.style == "page":
+                query[paging.page_param] = str(number)
+            elif paging.style == "offset":
+                query[paging.offset_param] = str(offset)
+            page: Page = await self._fetch(path, query)
+            records = page.records
+            if records:
+                yield records
+            seen += len(records)
+            if paging.style in {"page", "offset"}:
+                total = pointer.resolve(page.body, self._total) if self._total else None
+                full = len(records) >= paging.page_size
+                if not full or (isinstance(total, int) and seen >= total):
+                    return
+                number += 1
+                offset += len(records)
+                continue
+            if paging.style == "cursor":
+                assert paging.next_cursor is not None
+                cursor = pointer.resolve(page.body, pointer.parse(paging.next_cursor))
+                if cursor in (None, "") or not records:
+                    return
+                text = str(cursor)
+                if text in cursors:
+                    raise UnavailableError(
+                        "the application handed out the same cursor twice; its paging loops",
+                        retry_after=300,
+                    )
+                cursors.add(text)
+                query[paging.cursor_param] = text
+                continue
+            if paging.style == "next-url":
+                assert paging.next_url is not None
+                url = pointer.resolve(page.body, pointer.parse(paging.next_url))
+            elif paging.style == "link-header":
+                url = next_link(page.headers.get_list("link"))
+            else:
+                return
+            if not isinstance(url, str) or not url or not records:
+                return
+            path, query = relative(url, self._base_url)
+        raise UnavailableError(f"the listing did not end after {MAX_PAGES} pages", retry_after=300)

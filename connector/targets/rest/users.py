@@ -1,0 +1,651 @@
+"""A described REST application's users as a provisioning target.
+
+Every call is what the description says: method, path template, body shape, where the record
+is in the answer. Each operation is safe to repeat, as the Okta target's are: a create whose
+answer was lost is resolved by looking the anchor up, "already in that state" and "already gone"
+are successes, and a query the description cannot express is refused, never widened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ...transport.backoff import backoff
+from ...transport.budget import remaining
+from ...transport.ratelimit import RateLimitHeaders
+from ..context import TargetContext
+from ..errors import (
+    LoginConflictError,
+    QueryNotSupportedError,
+    RejectedError,
+    UnavailableError,
+    UserNotFoundError,
+)
+from ..http import DEFAULT_RETRYABLE, ApiClient, ApiError, Call, OutcomeUnknownError
+from ..model import TargetUser
+from ..protocol import Capabilities, Profile, search
+from ..query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
+from . import pointer
+from .answers import Answers
+from .credentials import credentials_for
+from .description import Description, Find, Operation, WriteOperation, placeholders
+from .loading import Marks, where
+from .paging import Page, Pager
+from .values import codecs, same_value, text
+
+log = logging.getLogger(__name__)
+
+_MEDIA_TYPES = {
+    "merge-patch": "application/merge-patch+json",
+    "json-patch": "application/json-patch+json",
+}
+
+
+def _render(template: str, values: Mapping[str, str]) -> str:
+    """A path template with each placeholder's value escaped as one path segment."""
+    rendered = template
+    for name in placeholders(template):
+        rendered = rendered.replace("{" + name + "}", quote(values[name], safe=""))
+    return rendered
+
+
+def _fill(template: str, values: Mapping[str, str]) -> str:
+    """A query parameter template (httpx encodes parameters itself)."""
+    rendered = template
+    for name in placeholders(template):
+        rendered = rendered.replace("{" + name + "}", values[name])
+    return rendered
+
+
+class RestUsers:
+    def __init__(
+        self, description: Description, context: TargetContext, source: Path, marks: Marks
+    ) -> None:
+        self.description = d = description
+        self._source = source
+        self._marks = marks
+        users = d.users
+        settings = context.settings
+        self.base_url = (settings.target_base_url or d.connection.base_url).rstrip("/")
+        retryable = set(DEFAULT_RETRYABLE)
+        for rule in d.errors:
+            if rule.means == "retryable":
+                retryable |= rule.statuses
+        verify: bool | str = d.connection.verify_tls
+        if verify and d.connection.ca_bundle:
+            verify = d.connection.ca_bundle
+        elif verify and settings.ssl_cert_file:
+            verify = str(settings.ssl_cert_file)
+        self._token_http: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+        self._transport = context.transport
+        self._verify = verify
+        credentials = credentials_for(d.auth, context.secrets, self._token_client)
+        self.api = ApiClient(
+            self.base_url,
+            credentials,
+            name=d.name,
+            rate_limit_headers=RateLimitHeaders(
+                limit=d.rate_limit.limit_header.lower(),
+                remaining=d.rate_limit.remaining_header.lower(),
+                reset=d.rate_limit.reset_header.lower(),
+                reset_unit=d.rate_limit.reset_unit,
+            ),
+            retryable=frozenset(retryable),
+            transport=context.transport,
+            max_concurrency=d.connection.max_concurrency,
+            attempt_timeout=d.connection.timeout_seconds,
+            verify=verify,
+            headers=d.connection.headers,
+        )
+        self.capabilities = Capabilities(
+            name=d.name,
+            attributes=frozenset(users.attributes),
+            partial_update=users.update.style != "replace",
+        )
+        self._answers = Answers(d.errors, d.name)
+        self._codecs = codecs(users.attributes)
+        self._id = pointer.parse(users.id)
+        self._state = pointer.parse(users.state.pointer) if users.state else None
+        self._pager = Pager(
+            users.listing.paging, self._result_of(users.listing), self.base_url, self._page
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def to_user(self, record: Any, where_from: str) -> TargetUser:
+        raw_id = pointer.resolve(record, self._id)
+        if raw_id is None or isinstance(raw_id, dict | list):
+            raise UnavailableError(
+                f"{self.description.name} answered a record without an id at "
+                f"{self.description.users.id} ({where_from}); check users.id in "
+                f"{self._at(('users', 'id'))}",
+                retry_after=300,
+            )
+        profile = {name: codec.read(record) for name, codec in self._codecs.items()}
+        active, word = True, "enabled"
+        state = self.description.users.state
+        if state is not None and self._state is not None:
+            value = pointer.resolve(record, self._state)
+            active = any(same_value(v, value) for v in state.enabled_values)
+            word = text(value) if value is not None else ""
+        users = self.description.users
+        created = pointer.resolve(record, pointer.parse(users.created)) if users.created else None
+        modified = (
+            pointer.resolve(record, pointer.parse(users.last_modified))
+            if users.last_modified
+            else None
+        )
+        return TargetUser(
+            id=text(raw_id),
+            profile=profile,
+            active=active,
+            state=word,
+            created=text(created) if created is not None else None,
+            last_modified=text(modified) if modified is not None else None,
+            record=record,
+        )
+
+    async def get(self, user_id: str) -> TargetUser | None:
+        record = await self._get_record(user_id)
+        if record is None:
+            return None
+        user = self.to_user(record, "users.get")
+        # An application may find a record by something other than its id (a padded number,
+        # a login in the id's place): only the record with exactly this id is the user.
+        return user if user.id == user_id else None
+
+    async def _get_record(self, user_id: str) -> Any:
+        op = self.description.users.get
+        try:
+            response = await self._send(
+                Call(op.method, _render(op.path, {"id": user_id}), params=op.query or None)
+            )
+        except ApiError as error:
+            meaning, _ = self._answers.meaning(error)
+            if meaning == "not-found":
+                return None
+            raise self._failure(error) from error
+        return self._record(response, op)
+
+    async def find_by_anchor(self, value: str) -> TargetUser | None:
+        anchor = self.description.users.anchor
+        found = await search(self, Condition(anchor, "eq", value))
+        for user in found:
+            stored = user.profile.get(anchor)
+            # The application may match more loosely (prefix, contains): only the whole value is
+            # the user.
+            if isinstance(stored, str) and stored.casefold() == value.casefold():
+                return user
+        return None
+
+    async def pages(self, query: Query) -> AsyncIterator[list[TargetUser]]:
+        if isinstance(query, IdIs):
+            user = await self.get(query.value)
+            if user is not None:
+                yield [user]
+            return
+        if isinstance(query, AnyOf):
+            # Every branch must be answerable: check them all before the first call.
+            self._validate(query)
+            seen: set[str] = set()
+            for term in query.terms:
+                async for page in self.pages(term):
+                    fresh = [u for u in page if u.id not in seen]
+                    seen.update(u.id for u in fresh)
+                    if fresh:
+                        yield fresh
+            return
+        if isinstance(query, AllOf):
+            # One term the application can answer narrows the candidates; the service applies
+            # the whole filter to them, so the answer is exact.
+            chosen = self._answerable(query)
+            async for page in self.pages(chosen):
+                yield page
+            return
+        planned = self._plan(query)
+        if planned is None:
+            return  # a value the application cannot even hold: nobody matches it
+        find, value = planned
+        if find is not None and find.path is not None:
+            async for page in self._lookup(find, value):
+                yield page
+            return
+        listing = self.description.users.listing
+        params = dict(listing.query)
+        if find is not None:
+            params |= {k: _fill(t, {"value": value}) for k, t in find.query.items()}
+        async for records in self._pager.pages(listing.path, params):
+            yield [self.to_user(r, "users.list") for r in records]
+
+    def _answerable(self, query: AllOf) -> Query:
+        """The first term of an `and` the application can answer by itself."""
+        for term in query.terms:
+            try:
+                self._validate(term)
+            except QueryNotSupportedError:
+                continue
+            return term
+        raise QueryNotSupportedError(
+            f"{self.description.name}'s description has no find for any part of this filter"
+        )
+
+    def _validate(self, query: Query) -> None:
+        """Raise QueryNotSupportedError unless the application can answer `query`."""
+        if isinstance(query, AllOf):
+            self._answerable(query)
+        elif isinstance(query, AnyOf):
+            for term in query.terms:
+                self._validate(term)
+        elif not isinstance(query, IdIs):
+            self._plan(query)
+
+    def _plan(self, query: Query) -> tuple[Find | None, str] | None:
+        """(the find to use, the value in the application's terms) — (None, "") for a full
+        listing; None when no record can match; QueryNotSupportedError when not expressible."""
+        if isinstance(query, Everyone):
+            return None, ""
+        finds = self.description.users.find
+        if isinstance(query, ActiveIs):
+            state = self.description.users.state
+            find = next((f for f in finds if f.attribute == "active"), None)
+            if find is None or state is None:
+                raise QueryNotSupportedError(
+                    f"{self.description.name}'s description has no find on active"
+                )
+            values = state.enabled_values if query.value else state.disabled_values
+            return find, text(values[0])
+        if isinstance(query, Condition):
+            find = next(
+                (f for f in finds if f.attribute == query.attribute and f.op == query.op), None
+            )
+            if find is None:
+                raise QueryNotSupportedError(
+                    f"{self.description.name} cannot be searched by {query.attribute} "
+                    f"{query.op} (add a find to the description to allow it)"
+                )
+            try:
+                encoded = self._codecs[query.attribute].encode(query.value)
+            except RejectedError:
+                return None
+            return find, text(encoded) if encoded is not None else ""
+        raise QueryNotSupportedError(f"{self.description.name} cannot answer this filter")
+
+    async def _lookup(self, find: Find, value: str) -> AsyncIterator[list[TargetUser]]:
+        assert find.path is not None
+        try:
+            response = await self._send(
+                Call("GET", _render(find.path, {"value": value}), params=None)
+            )
+        except ApiError as error:
+            meaning, _ = self._answers.meaning(error)
+            if meaning == "not-found":
+                return
+            raise self._failure(error) from error
+        found = self._extract(response, find.result)
+        records = found if isinstance(found, list) else [found] if found is not None else []
+        users = [self.to_user(r, "users.find") for r in records if isinstance(r, dict)]
+        if users:
+            yield users
+
+    async def _page(self, path: str, params: Mapping[str, str]) -> Page:
+        response = await self._send(Call("GET", path, params=params))
+        body = _json(response)
+        records = pointer.resolve(body, self._result_of(self.description.users.listing))
+        if not isinstance(records, list):
+            raise UnavailableError(
+                f"{self.description.name}'s list answer has no list at "
+                f"{self.description.users.listing.result or '(the whole body)'}; check "
+                f"users.list.result in {self._at(('users', 'list'))}",
+                retry_after=300,
+            )
+        return Page([r for r in records if isinstance(r, dict)], body, response.headers)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    async def create(self, profile: Profile, *, active: bool) -> TargetUser:
+        users = self.description.users
+        values = {k: v for k, v in profile.items() if v is not None}
+        record: dict[str, Any] = {}
+        for name, codec in self._codecs.items():
+            encoded = codec.encode(values.get(name), creating=True)
+            if encoded is not None:
+                pointer.place(record, codec.tokens, encoded)
+        state = users.state
+        if state is not None and state.enable is None and self._state is not None:
+            chosen = state.enabled_values[0] if active else state.disabled_values[0]
+            pointer.place(record, self._state, chosen)
+        op = users.create
+        call = self._write(op, op.path, self._body(op, record))
+        anchor = str(values.get(users.anchor) or "")
+        attempt, uncertain = 0, False
+        while True:
+            try:
+                response = await self._send(call, retry_unknown=False)
+                created = self._record(response, op)
+                user = (
+                    self.to_user(created, "users.create")
+                    if created is not None
+                    else await self._created(anchor)
+                )
+                break
+            except OutcomeUnknownError as exc:
+                # The create may have landed: look before sending it again, never create twice.
+                uncertain = True
+                existing = await self.find_by_anchor(anchor)
+                if existing is not None:
+                    user = self._ours(existing, values)
+                    break
+                await self._pause(attempt, f"create outcome unknown ({exc})")
+                attempt += 1
+            except ApiError as error:
+                meaning, message = self._answers.meaning(error)
+                if meaning == "conflict" and uncertain:
+                    existing = await self.find_by_anchor(anchor)
+                    if existing is not None:
+                        user = self._ours(existing, values)
+                        break
+                if meaning == "conflict":
+                    raise LoginConflictError(message) from error
+                raise self._failure(error) from error
+        if not active and user.active:
+            user = await self.set_active(user, False)
+        return user
+
+    async def _created(self, anchor: str) -> TargetUser:
+        """The new user when the create's answer carries no record (e.g. a bare 201)."""
+        user = await self.find_by_anchor(anchor)
+        if user is None:
+            raise UnavailableError(
+                f"{self.description.name} accepted the new user but it cannot be found by "
+                f"{self.description.users.anchor} yet; Entra will retry",
+                retry_after=60,
+            )
+        return user
+
+    def _ours(self, existing: TargetUser, sent: Mapping[str, str]) -> TargetUser:
+        """The user found after an uncertain create is ours if it holds what was sent."""
+        for name, value in sent.items():
+            codec = self._codecs[name]
+            if existing.profile.get(name) != codec.decode(codec.encode(value, creating=True)):
+                anchor = sent.get(self.description.users.anchor)
+                raise LoginConflictError(f"{anchor!r} is already taken")
+        return existing
+
+    async def update(
+        self, user_id: str, changes: Profile, current: TargetUser | None = None
+    ) -> TargetUser:
+        encoded = {name: self._codecs[name].encode(value) for name, value in changes.items()}
+        return await self._patch(user_id, encoded, current)
+
+    async def replace(
+        self, user_id: str, profile: Profile, current: TargetUser | None = None
+    ) -> TargetUser:
+        # Every attribute the connector owns is in `profile` (None clears); the application's
+        # other fields are not the connector's, and an update leaves them as they are.
+        return await self.update(user_id, profile, current)
+
+    async def _patch(
+        self,
+        user_id: str,
+        encoded: Mapping[str, Any],
+        current: TargetUser | None,
+        state: Any = None,
+        *,
+        with_state: bool = False,
+    ) -> TargetUser:
+        """One update of the encoded values (by attribute name), and of the state if asked."""
+        op = self.description.users.update
+        changes: list[tuple[tuple[str, ...], Any]] = [
+            (self._codecs[name].tokens, value) for name, value in encoded.items()
+        ]
+        if with_state and self._state is not None:
+            changes.append((self._state, state))
+        path = _render(op.path, {"id": user_id})
+        if op.style == "replace":
+            record = current.record if current is not None and current.record else None
+            if record is None:
+                record = await self._get_record(user_id)
+                if record is None:
+                    raise UserNotFoundError(user_id)
+            body: Any = copy.deepcopy(record)
+            for tokens, value in changes:
+                pointer.place(body, tokens, value)
+            for omitted in op.omit:
+                pointer.remove(body, pointer.parse(omitted))
+        elif op.style == "json-patch":
+            body = [
+                {"op": "remove", "path": pointer.render(tokens)}
+                if value is None
+                else {"op": "add", "path": pointer.render(tokens), "value": value}
+                for tokens, value in changes
+            ]
+        else:
+            body = {}
+            for tokens, value in changes:
+                pointer.place(body, tokens, value)
+        media = op.content_type or _MEDIA_TYPES.get(op.style)
+        call = self._write(op, path, self._body(op, body), media)
+        try:
+            response = await self._send(call)
+        except ApiError as error:
+            meaning, message = self._answers.meaning(error)
+            if meaning == "not-found":
+                raise UserNotFoundError(user_id) from error
+            if meaning == "conflict":
+                raise LoginConflictError(message) from error
+            raise self._failure(error) from error
+        record = self._record(response, op)
+        if record is None:
+            # No record in the answer (e.g. 204): read it back.
+            fresh = await self.get(user_id)
+            if fresh is None:
+                raise UserNotFoundError(user_id)
+            return fresh
+        return self.to_user(record, "users.update")
+
+    async def set_active(self, user: TargetUser, active: bool) -> TargetUser:
+        if user.active == active:
+            return user
+        state = self.description.users.state
+        if state is None:
+            raise RejectedError(
+                f"{self.description.name} has no disabled state in its description; users "
+                "can only be deleted"
+            )
+        action = state.enable if active else state.disable
+        if action is None:
+            value = state.enabled_values[0] if active else state.disabled_values[0]
+            return await self._patch(user.id, {}, user, value, with_state=True)
+        try:
+            response = await self._send(_action(action, user.id))
+        except ApiError as error:
+            meaning, _ = self._answers.meaning(error)
+            if meaning == "already-done":
+                return _with_state(user, active)
+            if meaning == "not-found":
+                raise UserNotFoundError(user.id) from error
+            raise self._failure(error) from error
+        record = self._record(response, action)
+        return self.to_user(record, "users.state") if record else _with_state(user, active)
+
+    async def delete(self, user_id: str) -> None:
+        users = self.description.users
+        known_to_exist = False
+        if users.delete.disable_first:
+            # The application deletes only disabled users: disable (a no-op when it already
+            # is), then delete. Two calls, and the first proves the user exists.
+            assert users.state is not None
+            await self._disable(user_id)
+            known_to_exist = True
+        op = users.delete
+        call = _action(op, user_id)
+        attempt = 0
+        while True:
+            try:
+                await self._send(call, retry_unknown=False)
+                return
+            except OutcomeUnknownError as exc:
+                known_to_exist = True
+                await self._pause(attempt, f"delete outcome unknown ({exc})")
+                attempt += 1
+            except ApiError as error:
+                meaning, _ = self._answers.meaning(error)
+                if meaning == "already-done":
+                    return
+                if meaning == "not-found":
+                    if known_to_exist:
+                        return  # gone already (an earlier attempt, or someone else)
+                    raise UserNotFoundError(user_id) from error
+                raise self._failure(error) from error
+
+    async def _disable(self, user_id: str) -> None:
+        state = self.description.users.state
+        assert state is not None
+        if state.disable is None:
+            await self._patch(user_id, {}, None, state.disabled_values[0], with_state=True)
+            return
+        action = state.disable
+        try:
+            await self._send(_action(action, user_id))
+        except ApiError as error:
+            meaning, _ = self._answers.meaning(error)
+            if meaning == "already-done":
+                return
+            if meaning == "not-found":
+                raise UserNotFoundError(user_id) from error
+            raise self._failure(error) from error
+
+    # -- doctor -----------------------------------------------------------------------------
+
+    async def check(self) -> str:
+        listing = self.description.users.listing
+        params = dict(listing.query)
+        paging = listing.paging
+        if paging.size_param:
+            params[paging.size_param] = "1"
+        if paging.style == "page":
+            params[paging.page_param] = str(paging.first_page)
+        try:
+            page = await self._page(listing.path, params)
+        except ApiError as error:
+            refused = self._answers.refused(error)
+            raise UnavailableError(
+                str(refused)
+                if refused
+                else f"{self.description.name} answered {error.status} to GET {listing.path}: "
+                f"{self._answers.meaning(error)[1]}; check connection.baseUrl and users.list",
+                retry_after=300,
+            ) from error
+        for record in page.records[:1]:
+            self.to_user(record, "users.list")
+        return (
+            f"{self.description.name} at {self.base_url} answered GET {listing.path} "
+            f"({len(page.records)} record(s) read)"
+        )
+
+    async def aclose(self) -> None:
+        await self.api.aclose()
+        for client in self._token_http.values():
+            await client.aclose()
+        self._token_http.clear()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def _send(self, call: Call, *, retry_unknown: bool = True) -> httpx.Response:
+        return await self.api.send(call, retry_unknown=retry_unknown)
+
+    def _token_client(self) -> httpx.AsyncClient:
+        """The client for OAuth2 token requests: a path on the base URL goes the API's way
+        (through the relay if set); an absolute URL is reached directly."""
+        loop = asyncio.get_running_loop()
+        client = self._token_http.get(loop)
+        if client is None or client.is_closed:
+            client = self._token_http[loop] = httpx.AsyncClient(
+                base_url=self.base_url + "/",
+                transport=self._transport,
+                verify=self._verify,
+                timeout=self.description.connection.timeout_seconds,
+            )
+        return client
+
+    def _write(self, op: WriteOperation, path: str, body: Any, media: str | None = None) -> Call:
+        media = op.content_type or media
+        if media is None:
+            return Call(op.method, path, params=op.query or None, json=body)
+        return Call(
+            op.method,
+            path,
+            params=op.query or None,
+            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": media},
+        )
+
+    def _body(self, op: WriteOperation, record: Any) -> Any:
+        if isinstance(record, dict):
+            for where_to, value in op.fixed.items():
+                pointer.place(record, pointer.parse(where_to), value)
+        if op.envelope:
+            wrapped: dict[str, Any] = {}
+            pointer.place(wrapped, pointer.parse(op.envelope), record)
+            return wrapped
+        return record
+
+    def _result_of(self, op: Operation) -> tuple[str, ...]:
+        return pointer.parse(op.result) if op.result else ()
+
+    def _extract(self, response: httpx.Response, result: str | None) -> Any:
+        return pointer.resolve(_json(response), pointer.parse(result) if result else ())
+
+    def _record(self, response: httpx.Response, op: Operation) -> Any:
+        if not response.content:
+            return None
+        record = self._extract(response, op.result)
+        return record if isinstance(record, dict) else None
+
+    def _failure(self, error: ApiError) -> Exception:
+        refused = self._answers.refused(error)
+        if refused is not None:
+            return refused
+        meaning, message = self._answers.meaning(error)
+        if meaning == "retryable":
+            return UnavailableError(f"{self.description.name}: {message}", retry_after=60)
+        return RejectedError(f"{self.description.name} rejected the request: {message}")
+
+    def _at(self, loc: tuple[str, ...]) -> str:
+        return where(self._marks, loc, self._source)
+
+    async def _pause(self, attempt: int, reason: str) -> None:
+        wait = backoff(attempt)
+        if wait + 0.5 > remaining():
+            raise UnavailableError(reason, retry_after=max(1, round(wait)))
+        log.info("retrying in %.2fs: %s", wait, reason)
+        await asyncio.sleep(wait)
+
+
+def _action(op: Operation, user_id: str) -> Call:
+    return Call(op.method, _render(op.path, {"id": user_id}), params=op.query or None)
+
+
+def _json(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _with_state(user: TargetUser, active: bool) -> TargetUser:
+    word = "enabled" if active else "disabled"
+    return TargetUser(
+        user.id, user.profile, active, word, user.created, user.last_modified, user.record
+    )
