@@ -19,6 +19,7 @@ import httpx
 
 from connector.cli.local_host import RunningServer, start
 from connector.http.runtime import reset_runtime
+from connector.settings import SETTINGS
 from oktasim import Simulator, SimulatorOptions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,28 +81,32 @@ def _server() -> RunningServer:
 
 
 @contextmanager
-def stack(options: SimulatorOptions | None = None, **env: str) -> Iterator[Stack]:
-    sim = Simulator(options or SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0))
-    running = sim.start(host="127.0.0.1", port=0)
+def connector(env: dict[str, str]) -> Iterator[RunningServer]:
+    """The served connector with these settings (and the test bearer token)."""
     saved = dict(os.environ)
-    os.environ.update(
-        {
-            "OKTA_ORG_URL": running.url,
-            "OKTA_API_TOKEN": OKTA_TOKEN,
-            "SCIM_BEARER_TOKEN": BEARER,
-            **env,
-        }
-    )
-    for name in ("KEY_VAULT_URL", "ENTRA_TENANT_ID", "RELAY_NAMESPACE"):
-        if name not in env:
-            os.environ.pop(name, None)
+    os.environ.update({"SCIM_BEARER_TOKEN": BEARER, **env})
+    for setting in SETTINGS:
+        if setting.name not in env and setting.name != "SCIM_BEARER_TOKEN":
+            os.environ.pop(setting.name, None)
     reset_runtime()
     try:
-        yield Stack(sim, running.url, _server())
+        yield _server()
     finally:
         os.environ.clear()
         os.environ.update(saved)
         reset_runtime()
+
+
+@contextmanager
+def stack(options: SimulatorOptions | None = None, **env: str) -> Iterator[Stack]:
+    sim = Simulator(options or SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0))
+    running = sim.start(host="127.0.0.1", port=0)
+    try:
+        with connector(
+            {"OKTA_ORG_URL": running.url, "OKTA_API_TOKEN": OKTA_TOKEN, **env}
+        ) as server:
+            yield Stack(sim, running.url, server)
+    finally:
         running.stop()
 
 

@@ -1,0 +1,271 @@
+"""Entra's documented request sequences (entra-scim-client.md §1–§5), written once, replayed
+against any target in either PATCH dialect; each one checks the application's own state.
+
+A sequence takes an async SCIM client (the Tenant URL as base) and the application's view.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+from endpoint.harness import ECMA, ENTERPRISE, LIST, new_user, patch
+
+from .harness import App
+
+Sequence = Callable[[httpx.AsyncClient, App, bool], Awaitable[None]]
+ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+
+def _disable(flag: bool) -> dict[str, Any]:
+    if flag:
+        return {"op": "replace", "path": "active", "value": False}
+    return {"op": "Replace", "path": "active", "value": "False"}
+
+
+async def full_lifecycle(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
+    upn = "Test_User_00aa00aa@testuser.com"
+    probe = await scim.get("/Users", params={"filter": f'userName eq "{uuid.uuid4()}"'})
+    assert probe.status_code == 200
+    assert probe.headers["content-type"].startswith("application/scim+json")
+    assert probe.json() == {
+        "schemas": [LIST],
+        "totalResults": 0,
+        "Resources": [],
+        "startIndex": 1,
+        "itemsPerPage": 0,
+    }
+    groups = await scim.get(
+        "/Groups",
+        params={"filter": f'displayName eq "{uuid.uuid4()}"', "excludedAttributes": "members"},
+    )
+    assert groups.status_code == 200
+    assert groups.json()["totalResults"] == 0
+
+    match = await scim.get("/Users", params={"filter": f'userName eq "{upn}"'})
+    assert match.json()["totalResults"] == 0
+
+    created = await scim.post("/Users", json=new_user(upn))
+    assert created.status_code == 201, created.text
+    body = created.json()
+    user_id = body["id"]
+    assert created.headers["location"].endswith(f"/Users/{user_id}")
+    assert body["userName"] == upn
+    assert body["active"] is True
+    assert body["emails"] == [{"value": upn, "type": "work"}]
+    assert app.user(upn).id == user_id
+
+    again = await scim.get("/Users", params={"filter": f'userName eq "{upn.upper()}"'})
+    assert [r["id"] for r in again.json()["Resources"]] == [user_id]
+    assert (await scim.get(f"/Users/{user_id}")).json()["userName"] == upn
+
+    if flag:
+        update = patch(
+            {"op": "replace", "path": 'emails[type eq "work"].value', "value": "new@x.com"},
+            {
+                "op": "replace",
+                "value": {
+                    "displayName": "Bjfe",
+                    "name.givenName": "Kkom",
+                    f"{ENTERPRISE}:employeeNumber": "42",
+                },
+            },
+        )
+    else:
+        update = patch(
+            {"op": "Replace", "path": "displayName", "value": "Bjfe"},
+            {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "new@x.com"},
+            {"op": "Replace", "path": "name.givenName", "value": "Kkom"},
+            {"op": "Replace", "path": f"{ENTERPRISE}:employeeNumber", "value": "42"},
+        )
+    updated = await scim.patch(f"/Users/{user_id}", json=update)
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["displayName"] == "Bjfe"
+    assert updated.json()[ENTERPRISE]["employeeNumber"] == "42"
+    stored = app.profile(app.user(upn))
+    assert stored["displayName"] == "Bjfe"
+    assert stored["email"] == "new@x.com"
+    assert stored["firstName"] == "Kkom"
+    assert str(stored["employeeNumber"]) == "42"
+
+    off = await scim.patch(f"/Users/{user_id}", json=patch(_disable(flag)))
+    assert off.status_code == 200, off.text
+    assert off.json()["active"] is False
+    assert app.user(upn).active is False
+    assert (await scim.get(f"/Users/{user_id}")).json()["active"] is False
+    found = (await scim.get("/Users", params={"filter": f'userName eq "{upn}"'})).json()
+    assert found["totalResults"] == 1
+    assert found["Resources"][0]["active"] is False
+
+    enable = {"op": "Replace", "path": "active", "value": "True"}
+    on = await scim.patch(f"/Users/{user_id}", json=patch(enable))
+    assert on.status_code == 200, on.text
+    assert on.json()["active"] is True
+    assert app.user(upn).active is True
+
+    assert (await scim.delete(f"/Users/{user_id}")).status_code == 204
+    gone = await scim.get(f"/Users/{user_id}")
+    assert gone.status_code == 404
+    assert gone.json()["status"] == "404"
+    assert gone.headers["content-type"].startswith("application/scim+json")
+    assert (await scim.delete(f"/Users/{user_id}")).status_code == 404
+    assert app.logins() == []
+
+
+async def every_attribute_lands(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
+    body = new_user(
+        "carol@example.com",
+        displayName="Carol",
+        nickName="Caz",
+        title="Engineer",
+        userType="Employee",
+        preferredLanguage="en-US",
+        phoneNumbers=[
+            {"type": "mobile", "value": "+1 555 0100"},
+            {"type": "work", "value": "55555555555"},
+        ],
+        **{
+            ENTERPRISE: {
+                "employeeNumber": "10",
+                "department": "Dept",
+                "manager": {"value": "manager-7"},
+            }
+        },
+    )
+    created = await scim.post("/Users", json=body)
+    assert created.status_code == 201, created.text
+    echoed = created.json()
+    for key in ("displayName", "nickName", "title", "userType", "preferredLanguage"):
+        assert echoed[key] == body[key]
+    assert echoed["phoneNumbers"] == [
+        {"value": "+1 555 0100", "type": "mobile"},
+        {"value": "55555555555", "type": "work"},
+    ]
+    assert echoed[ENTERPRISE]["manager"] == {"value": "manager-7"}
+    assert echoed["externalId"] == "carol"
+    stored = app.profile(app.user("carol@example.com"))
+    expected = {
+        "firstName": "carol",
+        "lastName": "Tester",
+        "email": "carol@example.com",
+        "displayName": "Carol",
+        "title": "Engineer",
+        "mobilePhone": "+1 555 0100",
+        "primaryPhone": "55555555555",
+        "department": "Dept",
+        "managerId": "manager-7",
+        "externalId": "carol",
+    }
+    assert {k: stored.get(k) for k in expected} == expected
+    assert str(stored["employeeNumber"]) == "10"
+    # What Entra wrote is what it reads back, so it never re-sends unchanged values.
+    read = (await scim.get(f"/Users/{echoed['id']}")).json()
+    assert {k: read.get(k) for k in echoed if k != "meta"} == {
+        k: v for k, v in echoed.items() if k != "meta"
+    }
+
+
+async def duplicate_user_name(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
+    assert (await scim.post("/Users", json=new_user("dup@example.com"))).status_code == 201
+    again = await scim.post("/Users", json=new_user("DUP@example.com"))
+    assert again.status_code == 409, again.text
+    assert again.json()["scimType"] == "uniqueness"
+    assert app.logins() == ["dup@example.com"]
+
+
+async def unknown_ids(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
+    for user_id in ("999999", "not-a-real-id", "0"):
+        for method in ("GET", "PATCH", "PUT", "DELETE"):
+            body: dict[str, Any] | None = None
+            if method == "PATCH":
+                body = patch({"op": "replace", "path": "title", "value": "x"})
+            if method == "PUT":
+                body = new_user("nobody@example.com")
+            response = await scim.request(method, f"/Users/{user_id}", json=body)
+            assert response.status_code == 404, (method, user_id, response.text)
+            assert response.json()["schemas"] == [ERROR]
+    assert app.logins() == []
+
+
+async def put_replaces(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
+    created = (await scim.post("/Users", json=new_user("fay@example.com", title="Boss"))).json()
+    replaced = await scim.put(f"/Users/{created['id']}", json=new_user("fay@example.com"))
+    assert replaced.status_code == 200, replaced.text
+    assert "title" not in replaced.json()
+    assert app.profile(app.user("fay@example.com")).get("title") in (None, "")
+
+
+async def filters_entra_uses(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
+    created = (await scim.post("/Users", json=new_user("gil@example.com"))).json()
+    await scim.post("/Users", json=new_user("hal@example.com"))
+    for text in (
+        'externalId eq "gil"',
+        'emails[type eq "work"].value eq "GIL@example.com"',
+        f'id eq "{created["id"]}"',
+        'PLACEHOLDER eq "gil@example.com"',
+        f'{ECMA}:login eq "gil@example.com"',
+        'userName eq "gil@example.com" and active eq true',
+    ):
+        found = await scim.get("/Users", params={"filter": text})
+        assert found.status_code == 200, (text, found.text)
+        assert [r["id"] for r in found.json()["Resources"]] == [created["id"]], text
+    nobody = await scim.get("/Users", params={"filter": f'externalId eq "{uuid.uuid4()}"'})
+    assert nobody.json()["totalResults"] == 0
+
+
+async def paging_covers_everyone(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
+    logins = [f"p{n}@example.com" for n in range(7)]
+    for login in logins:
+        assert (await scim.post("/Users", json=new_user(login))).status_code == 201
+    await scim.patch(
+        f"/Users/{app.user(logins[3]).id}", json=patch(_disable(flag))
+    )  # inactive users are listed too
+    seen: list[str] = []
+    start = 1
+    while True:
+        page = (await scim.get("/Users", params={"startIndex": start, "count": 3})).json()
+        assert page["totalResults"] == 7
+        assert page["startIndex"] == start
+        seen += [r["userName"] for r in page["Resources"]]
+        if not page["Resources"]:
+            break
+        start += page["itemsPerPage"]
+    assert sorted(seen) == sorted(logins)
+
+
+async def ecma2host_mapping(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
+    body = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ECMA],
+        "userName": "ivy@example.com",
+        ECMA: {
+            "login": "ivy@example.com",
+            "firstName": "Ivy",
+            "lastName": "Ecma",
+            "email": "ivy@example.com",
+            "status": "Active",
+        },
+    }
+    created = await scim.post("/Users", json=body)
+    assert created.status_code == 201, created.text
+    user_id = created.json()["id"]
+    off = await scim.patch(
+        f"/Users/{user_id}",
+        json=patch({"op": "Replace", "path": f"{ECMA}:status", "value": "Inactive"}),
+    )
+    assert off.status_code == 200, off.text
+    assert off.json()[ECMA]["status"] == "Inactive"
+    assert app.user("ivy@example.com").active is False
+
+
+SEQUENCES: dict[str, Sequence] = {
+    "full_lifecycle": full_lifecycle,
+    "every_attribute_lands": every_attribute_lands,
+    "duplicate_user_name": duplicate_user_name,
+    "unknown_ids": unknown_ids,
+    "put_replaces": put_replaces,
+    "filters_entra_uses": filters_entra_uses,
+    "paging_covers_everyone": paging_covers_everyone,
+    "ecma2host_mapping": ecma2host_mapping,
+}
