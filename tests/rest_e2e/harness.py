@@ -113,6 +113,8 @@ def sample_env(base_url: str, description: Path = SAMPLE / "description.yaml") -
 @contextmanager
 def ledgerline_stack(options: SandboxOptions | None = None, **env: str) -> Iterator[RestStack]:
     sandbox = Sandbox(options or SandboxOptions(api_key=API_KEY))
-    with sandbox.start(host="127.0.0.1", port=0) as running:
-        with connector({**sample_env(running.url), **env}) as server:
-            yield RestStack(ledgerline(sandbox), server)
+    with (
+        sandbox.start(host="127.0.0.1", port=0) as running,
+        connector({**sample_env(running.url), **env}) as server,
+    ):
+        yield RestStack(ledgerline(sandbox), server)
