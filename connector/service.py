@@ -117,7 +117,7 @@ class UserService:
         if not changes.profile.get(self.catalog.anchor_slot.target):
             raise InvalidValueException(detail="userName is required")
         # A replace clears what the body leaves out, but only attributes the mapping owns:
-        # other Okta profile attributes are not the connector's to erase.
+        # the target's other attributes are not the connector's to erase.
         for attribute in self.catalog.target_attributes():
             changes.profile.setdefault(attribute, None)
         if changes.active is None:

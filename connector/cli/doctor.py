@@ -260,7 +260,7 @@ def _check_schema(settings: Settings, target: UserTarget | None) -> CheckResult:
     try:
         catalog: Catalog = load_schema(settings)
         if target is not None:
-            catalog.check_target(target.capabilities)
+            catalog.fitted(target.capabilities)
     except (SchemaError, OSError) as error:
         return CheckResult(
             "schema",

@@ -50,7 +50,7 @@ def _build(env: Mapping[str, str]) -> Runtime:
     catalog = load_schema(settings)
     store = secret_store(settings, env)
     target = build_target(settings, store)
-    catalog.check_target(target.capabilities)
+    catalog = catalog.fitted(target.capabilities)
     return Runtime(
         settings=settings,
         catalog=catalog,

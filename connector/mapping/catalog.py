@@ -1,4 +1,5 @@
-"""The attribute catalog: every SCIM attribute the connector stores, and where in Okta it lives.
+"""The attribute catalog: every SCIM attribute the connector stores, and where in the target it
+lives.
 
 A *slot* is one scalar SCIM value with one home in the target: `userName`, `name.givenName`,
 `emails[type eq "work"].value`, an enterprise attribute, or an ECMA2Host attribute. Multi-valued
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scim2_models import Path as ScimPath
@@ -73,6 +74,9 @@ class Catalog:
     required_targets: frozenset[str] = frozenset()
     # False when the mapping has no `ecma2host` section: no ECMA2Host extension is exposed.
     ecma_view: bool = True
+    # False when the target has no disabled state: `active` is then not advertised, and a write
+    # of false is refused by the target (Entra deletes instead of disabling).
+    stateful: bool = True
 
     def find(self, schema: str, attr: str, type_: str | None, sub: str | None) -> Slot | None:
         return next((s for s in self.slots if s.matches(schema, attr, type_, sub)), None)
@@ -113,17 +117,18 @@ class Catalog:
                 names.append(slot.target)
         return names
 
-    def check_target(self, capabilities: Capabilities) -> None:
-        """Every attribute the mapping stores must have a home in the target."""
-        if capabilities.attributes is None:
-            return
-        missing = [a for a in self.target_attributes() if a not in capabilities.attributes]
-        if missing:
-            raise SchemaError(
-                f"the mapping stores {', '.join(missing)}, which {capabilities.name} has no place "
-                "for: add each to the description's users.attributes, or remove it from the "
-                "mapping (mapping.json)"
-            )
+    def fitted(self, capabilities: Capabilities) -> Catalog:
+        """This catalog for a target: every attribute the mapping stores must have a home in it,
+        and `active` is only advertised where the target has a disabled state."""
+        if capabilities.attributes is not None:
+            missing = [a for a in self.target_attributes() if a not in capabilities.attributes]
+            if missing:
+                raise SchemaError(
+                    f"the mapping stores {', '.join(missing)}, which {capabilities.name} has no "
+                    "place for: add each to the description's users.attributes, or remove it "
+                    "from the mapping (mapping.json)"
+                )
+        return replace(self, stateful=capabilities.disabled_state)
 
 
 def _core_slot(path: str, target: str) -> Slot:
@@ -169,7 +174,7 @@ def _core_slot(path: str, target: str) -> Slot:
     if shape.shape is Shape.MULTI and type_ is None:
         raise SchemaError(f'mapping path {path!r}: select the element with [type eq "..."]')
     if shape.name == "active" and target != ACTIVE:
-        raise SchemaError("mapping: `active` must map to @active (the Okta user status)")
+        raise SchemaError("mapping: `active` must map to @active (the user's enabled state)")
     return Slot(schema, shape.name, type_, sub, target)
 
 
@@ -210,7 +215,7 @@ def build_catalog(xml: XmlSchema, mapping: dict[str, object], external_id_attr: 
     used = [s.target for s in slots if not s.is_active]
     duplicates = {t for t in used if used.count(t) > 1}
     if duplicates:
-        raise SchemaError(f"mapping: Okta attributes mapped from two SCIM paths: {duplicates}")
+        raise SchemaError(f"mapping: target attributes mapped from two SCIM paths: {duplicates}")
     if not any(s.attr == "userName" and s.schema == CORE_USER for s in slots):
         raise SchemaError("mapping: `userName` must be mapped (it is the matching attribute)")
 
@@ -235,7 +240,7 @@ def build_catalog(xml: XmlSchema, mapping: dict[str, object], external_id_attr: 
     if anchor_target != username.target:
         raise SchemaError(
             f"mapping: the anchor {xml.anchor.name!r} maps to {anchor_target!r} but userName "
-            f"maps to {username.target!r}; they must be the same Okta attribute"
+            f"maps to {username.target!r}; they must be the same target attribute"
         )
     active, inactive = status.get("active"), status.get("inactive")
     if not isinstance(active, str) or not isinstance(inactive, str) or active == inactive:

@@ -1,7 +1,8 @@
 """What RFC 7643 says a User looks like: the attribute names and shapes the mapping can target.
 
-The mapping decides which of these reach Okta; this table decides which names are SCIM at all,
-so that an attribute SCIM defines but Okta has no place for can be told apart from a typo.
+The mapping decides which of these reach the target; this table decides which names are SCIM at
+all, so that an attribute SCIM defines but the target has no place for can be told apart from a
+typo.
 """
 
 from __future__ import annotations

@@ -157,7 +157,9 @@ class _Translator:
             kept = tuple(t for t in terms if not isinstance(t, Never))
             return AnyOf(kept) if kept else Never()
         if isinstance(node, Not):
-            raise _invalid("Okta's search has no `not`; rewrite the filter without it")
+            raise _invalid(
+                "`not` cannot be searched for in the target; rewrite the filter without it"
+            )
         if isinstance(node, Present | Comparison):
             return self._condition(node.attr_path, node, None)
         if isinstance(node, ValuePath):
@@ -193,7 +195,7 @@ class _Translator:
         if isinstance(node, Present):
             return Condition(slot.target, "pr")
         if node.op not in _SEARCHABLE:
-            raise _invalid(f"Okta's search cannot express the operator {node.op.value!r}")
+            raise _invalid(f"the target's search cannot express the operator {node.op.value!r}")
         return Condition(slot.target, node.op.value, _string(node.value))
 
     def _active_value(self, slot: Slot, value: object) -> bool:

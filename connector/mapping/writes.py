@@ -1,7 +1,7 @@
-"""Turns SCIM writes (a POST/PUT body or PATCH operations) into changes to Okta attributes.
+"""Turns SCIM writes (a POST/PUT body or PATCH operations) into changes to target attributes.
 
 Every write lands on catalog slots, so the outcome is a flat `{okta attribute: value}` dict plus
-an optional new `active` state: exactly one Okta partial update and at most one lifecycle call.
+an optional new `active` state: exactly one partial update and at most one state change.
 Operations apply in order; a later write to the same slot wins. Only a value filter that does not
 name a `type` needs the current resource; `NeedsCurrentResource` asks the caller to read it.
 """
@@ -303,7 +303,7 @@ class WriteCompiler:
 
     def _write(self, slot: Slot | None, op: str, value: Any) -> None:
         if slot is None:
-            # SCIM defines the attribute but this mapping gives it no home in Okta (Entra's
+            # SCIM defines the attribute but this mapping gives it no home in the target (Entra's
             # default mapping sends fax numbers, for one): accepted and not stored.
             return
         self._set(slot, None if op == REMOVE else value)

@@ -74,7 +74,11 @@ def _trimmed(
 ) -> list[dict[str, Any]]:
     kept = []
     for attribute in attributes:
-        slots = catalog.slots_of(schema, attribute["name"])
+        slots = [
+            s
+            for s in catalog.slots_of(schema, attribute["name"])
+            if catalog.stateful or not s.is_active
+        ]
         if not slots:
             continue
         attribute = dict(attribute)
@@ -130,7 +134,7 @@ def schemas(catalog: Catalog, base_url: str) -> list[dict[str, Any]]:
             else {}
         )
         for attribute in catalog.xml.attributes
-        if attribute.name in targets
+        if attribute.name in targets and (catalog.stateful or not targets[attribute.name].is_active)
     ]
     documents = [
         _schema(

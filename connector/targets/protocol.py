@@ -30,6 +30,8 @@ class Capabilities:
     # False when the application can only replace a whole record: every update then reads the
     # record first (one more call), which the service avoids by passing what it has read.
     partial_update: bool
+    # False when users cannot be disabled, only deleted: `active` is then not advertised.
+    disabled_state: bool = True
 
 
 class UserTarget(Protocol):

@@ -110,6 +110,7 @@ class RestUsers:
             name=d.name,
             attributes=frozenset(users.attributes),
             partial_update=users.update.style != "replace",
+            disabled_state=users.state is not None,
         )
         self._answers = Answers(d.errors, d.name)
         self._codecs = codecs(users.attributes)
