@@ -105,10 +105,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     clientAffinityEnabled: false
     keyVaultReferenceIdentity: identityId
+    // ftpsState is not set: ARM refuses it on Flex Consumption in some regions (error 51021). FTP and
+    // basic-auth publishing are off through the basicPublishingCredentialsPolicies below.
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {

@@ -170,16 +170,24 @@ def test_function_app_hardening(site: Resource) -> None:
     props = site.properties
     assert props["httpsOnly"] is True
     assert props["siteConfig"]["minTlsVersion"] == "1.2"
-    assert props["siteConfig"]["ftpsState"] == "Disabled"
+    assert props["siteConfig"]["scmMinTlsVersion"] == "1.2"
+    # ARM rejects ftpsState on a Flex Consumption site in some regions (error 51021), so it must
+    # not be set; FTP is closed by the basic publishing credentials policies instead.
+    assert "ftpsState" not in props["siteConfig"]
+    for path in bicep_files():
+        assert not re.search(r"^\s*ftpsState\s*:", path.read_text(), re.MULTILINE), path
     # Vault references (if any are added later) resolve with the user-assigned identity.
     assert props["keyVaultReferenceIdentity"] == "identityId"
 
 
 def test_basic_publishing_credentials_are_off(site: Resource) -> None:
+    # What keeps FTP and basic-auth deployment closed on Flex Consumption: both policies, each
+    # unconditional (no `if`), on this site, with allow: false.
     policies = declared("Microsoft.Web/sites/basicPublishingCredentialsPolicies")
     assert {p.config["name"] for p in policies} == {"ftp", "scm"}
     for policy in policies:
         assert policy.config["parent"] == site.symbol
+        assert policy.condition is None
         assert policy.properties == {"allow": False}
 
 
