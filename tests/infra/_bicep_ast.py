@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,6 +85,9 @@ class Unknown:
 
 
 Value = Lit | Obj | Arr | Typed | OneOf | Unknown
+
+# Loop variables in scope: (name, the array it walks), or (name, None) for an index.
+Loops = tuple[tuple[str, "Node | None"], ...]
 
 
 def kind_of(value: Lit | Obj | Arr | Typed) -> str:
@@ -157,7 +160,7 @@ class Declaration:
     body: Node  # the object node
     scope: str
     parent: str | None  # symbol of the parent resource (nested or `parent:`)
-    loop_variables: frozenset[str] = field(default_factory=frozenset)
+    loops: Loops = ()
 
     @property
     def type_reference(self) -> str:
@@ -278,19 +281,28 @@ def _split_type(reference: str) -> tuple[str, str]:
     return type_name, version
 
 
-def _body_of(value: Node, loop_variables: set[str]) -> Node:
-    """The object of ``= {...}``, ``= if (c) {...}``, ``= [for x in y: {...}]`` (loops nest)."""
+def _body_of(value: Node, loops: list[tuple[str, Node | None]]) -> Node:
+    """The object of ``= {...}``, ``= if (c) {...}``, ``= [for x in y: {...}]`` (loops nest);
+    the loop variables met on the way are appended to ``loops``."""
     node = value
     while node.type in ("for_statement", "if_statement"):
         if node.type == "for_statement":
             initializer = node.child_by_field_name("initializer")
-            if initializer is not None:
-                loop_variables.add(_text(initializer))
-            for child in _named(node):
-                if child.type == "for_loop_parameters":
-                    loop_variables.update(_text(c) for c in _named(child))
             body = node.child_by_field_name("body")
             assert body is not None, f"line {line_of(node)}: a loop without a body"
+            parameters = [c for c in _named(node) if c.type == "for_loop_parameters"]
+            rest = [
+                c
+                for c in _named(node)
+                if c.type != "for_loop_parameters" and c != body and c != initializer
+            ]
+            iterable = rest[0] if rest else None
+            if initializer is not None:
+                loops.append((_text(initializer), iterable))
+            for group in parameters:
+                for child in _named(group):
+                    source = iterable if child.type == "loop_variable" else None
+                    loops.append((_text(child), source))
             node = body
         else:
             node = _named(node)[-1]
@@ -323,8 +335,8 @@ def _declarations(
     symbol = _text(children[0])
     type_name, version = _split_type(_string_literal(children[1]) or "")
     existing = any(c.type == "existing" for c in node.children)
-    loop_variables: set[str] = set(parent.loop_variables) if parent else set()
-    body = _body_of(children[-1], loop_variables)
+    loops: list[tuple[str, Node | None]] = list(parent.loops) if parent else []
+    body = _body_of(children[-1], loops)
     parent_symbol: str | None = None
     if parent is not None:  # nested: the type and the version are relative to the parent's
         type_name = f"{parent.type}/{type_name}"
@@ -350,7 +362,7 @@ def _declarations(
         body=body,
         scope=scope,
         parent=parent_symbol,
-        loop_variables=frozenset(loop_variables),
+        loops=tuple(loops),
     )
     out[symbol] = declaration
     for prop in _named(body):
@@ -469,28 +481,28 @@ class Evaluator:
         self.resource_property = resource_property
         self._active: set[str] = set()
 
-    def evaluate(self, node: Node, loop_variables: frozenset[str] = frozenset()) -> Value:
+    def evaluate(self, node: Node, loops: Loops = ()) -> Value:
         line = line_of(node)
         kind = node.type
         if kind == "parenthesized_expression":
-            return self.evaluate(_named(node)[0], loop_variables)
+            return self.evaluate(_named(node)[0], loops)
         if kind == "string":
             text = _string_literal(node)
             return Lit(text, line) if text is not None else Typed("string", line)
         if kind in ("number", "boolean", "null"):
             return Lit(_scalar_literal(node)[1], line)
         if kind == "object":
-            return self._object(node, loop_variables)
+            return self._object(node, loops)
         if kind == "array":
-            items = tuple(self.evaluate(c, loop_variables) for c in _named(node))
+            items = tuple(self.evaluate(c, loops) for c in _named(node))
             return Arr(items, line)
         if kind == "for_statement":
-            inner: set[str] = set(loop_variables)
+            inner = list(loops)
             body = _body_of(node, inner)
-            return Arr((self.evaluate(body, frozenset(inner)),), line, comprehension=True)
+            return Arr((self.evaluate(body, tuple(inner)),), line, comprehension=True)
         if kind == "ternary_expression":
             branches = [node.child_by_field_name(f) for f in ("consequence", "alternative")]
-            return _one_of([self.evaluate(b, loop_variables) for b in branches if b is not None])
+            return _one_of([self.evaluate(b, loops) for b in branches if b is not None])
         if kind == "unary_expression":
             operator = node.child_by_field_name("operator")
             return Typed("bool" if operator is not None and _text(operator) == "!" else "int", line)
@@ -503,23 +515,24 @@ class Evaluator:
                 return Typed("int", line)
             return Unknown(line)
         if kind == "identifier":
-            return self._identifier(_text(node), line, loop_variables)
+            return self._identifier(_text(node), line, loops)
         if kind == "call_expression":
-            return self._call(node, loop_variables)
+            return self._call(node, loops)
         if kind == "member_expression":
-            return self._member(node, loop_variables)
+            return self._member(node, loops)
         return Unknown(line)
 
-    def _object(self, node: Node, loop_variables: frozenset[str]) -> Obj:
+    def _object(self, node: Node, loops: Loops) -> Obj:
         entries = tuple(
-            Entry(key, line_of(key_node), self.evaluate(value, loop_variables))
+            Entry(key, line_of(key_node), self.evaluate(value, loops))
             for key, key_node, value in body_entries(node)
         )
         return Obj(entries, line_of(node))
 
-    def _identifier(self, name: str, line: int, loop_variables: frozenset[str]) -> Value:
-        if name in loop_variables:
-            return Unknown(line)
+    def _identifier(self, name: str, line: int, loops: Loops) -> Value:
+        for variable, iterable in reversed(loops):
+            if variable == name:
+                return self._loop_item(iterable, line, loops)
         if name in self.bicep.parameters:
             parameter = self.bicep.parameters[name]
             primitive = parameter.type
@@ -538,7 +551,17 @@ class Evaluator:
             return Lit(name == "true", line)
         return Unknown(line)
 
-    def _call(self, node: Node, loop_variables: frozenset[str]) -> Value:
+    def _loop_item(self, iterable: Node | None, line: int, loops: Loops) -> Value:
+        """An index is an int; an item is one of the array's items when the array is known."""
+        if iterable is None:
+            return Typed("int", line)
+        outer = tuple((n, i) for n, i in loops if i is not iterable)
+        array = self.evaluate(iterable, outer)
+        if isinstance(array, Arr) and not array.comprehension and array.items:
+            return _one_of(list(array.items))
+        return Unknown(line)
+
+    def _call(self, node: Node, loops: Loops) -> Value:
         line = line_of(node)
         function = node.child_by_field_name("function")
         arguments = node.child_by_field_name("arguments")
@@ -547,7 +570,7 @@ class Evaluator:
         name = _text(function)
         args = _named(arguments) if arguments is not None else []
         if name == "union":
-            return self._union([self.evaluate(a, loop_variables) for a in args], line)
+            return self._union([self.evaluate(a, loops) for a in args], line)
         if name in RETURN_KINDS:
             return Typed(RETURN_KINDS[name], line)
         return Unknown(line)
@@ -585,7 +608,7 @@ class Evaluator:
             merged.append(Obj((*entries.values(), *computed), line, partial))
         return _one_of(merged)
 
-    def _member(self, node: Node, loop_variables: frozenset[str]) -> Value:
+    def _member(self, node: Node, loops: Loops) -> Value:
         line = line_of(node)
         path: list[str] = []
         base = node
@@ -605,8 +628,8 @@ class Evaluator:
         if base.type != "identifier":
             return Unknown(line)
         name = _text(base)
-        if name in loop_variables:
-            return Unknown(line)
+        if any(variable == name for variable, _ in loops) or name in self.bicep.variables:
+            return _navigate(self._identifier(name, line, loops), path, line)
         if name in self.bicep.resources:
             kind = self.resource_property(self.bicep.resources[name], tuple(path))
             return Typed(kind, line) if kind else Unknown(line)
@@ -615,18 +638,19 @@ class Evaluator:
             output = target.outputs.get(path[1])
             if output is not None and output.type in ("string", "int", "bool", "object", "array"):
                 return Typed(output.type, line)
-            return Unknown(line)
-        if name in self.bicep.variables:
-            value = self._identifier(name, line, loop_variables)
-            for key in path:
-                if not isinstance(value, Obj):
-                    return Unknown(line)
-                found = [e.value for e in value.entries if e.key == key]
-                if len(found) != 1:
-                    return Unknown(line)
-                value = found[0]
-            return value
         return Unknown(line)
+
+
+def _navigate(value: Value, path: list[str], line: int) -> Value:
+    """``value.a.b`` for object literals (and each alternative of a OneOf)."""
+    if not path:
+        return value
+    if isinstance(value, OneOf):
+        return _one_of([_navigate(option, path, line) for option in value.options])
+    if not isinstance(value, Obj):
+        return Unknown(line)
+    found = [e.value for e in value.entries if e.key == path[0]]
+    return _navigate(found[0], path[1:], line) if len(found) == 1 else Unknown(line)
 
 
 def _one_of(values: list[Value]) -> Value:

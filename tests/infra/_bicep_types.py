@@ -360,7 +360,7 @@ class _Checker:
             self.report(decl.line, (), f"cannot be {verb} at {decl.scope} scope")
         if decl.parent is not None:
             self._parent(bicep)
-        body = evaluator.evaluate(decl.body, decl.loop_variables)
+        body = evaluator.evaluate(decl.body, decl.loops)
         assert isinstance(body, Obj), f"{decl.symbol}: the body is not an object"
         body_type = self.types.deref(resource["body"])
         if decl.existing:

@@ -359,7 +359,10 @@ def test_extract_keeps_the_reachable_types_and_renumbers_them() -> None:
         {
             "$type": "ObjectType",
             "name": "Body",
-            "properties": {"name": {"type": {"$ref": "#/0"}, "flags": 1, "description": "x"}},
+            "properties": {
+                "name": {"type": {"$ref": "#/0"}, "flags": 1, "description": "x"},
+                "description": {"type": {"$ref": "#/0"}, "flags": 0, "description": "y"},
+            },
         },
         {"$type": "ResourceType", "name": "A/b@1", "body": {"$ref": "#/2"}},
     ]
@@ -370,7 +373,11 @@ def test_extract_keeps_the_reachable_types_and_renumbers_them() -> None:
         {
             "$type": "ObjectType",
             "name": "Body",
-            "properties": {"name": {"type": {"$ref": "#/2"}, "flags": 1}},
+            "properties": {
+                "name": {"type": {"$ref": "#/2"}, "flags": 1},
+                # A property called "description" stays; only description texts go.
+                "description": {"type": {"$ref": "#/2"}, "flags": 0},
+            },
         },
         {"$type": "StringType"},
     ]

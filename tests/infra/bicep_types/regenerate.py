@@ -89,7 +89,13 @@ def _rewrite(node: Any, renumber: dict[int, int]) -> Any:
     if isinstance(node, dict):
         if set(node) == {"$ref"}:
             return {"$ref": f"#/{renumber[_index(node)]}"}
-        return {k: _rewrite(v, renumber) for k, v in node.items() if k != "description"}
+        # Drop description texts, never a property that happens to be named "description"
+        # (those are keys of a properties map, and their values are objects).
+        return {
+            k: _rewrite(v, renumber)
+            for k, v in node.items()
+            if not (k == "description" and isinstance(v, str))
+        }
     if isinstance(node, list):
         return [_rewrite(v, renumber) for v in node]
     return node
