@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from connector.config import SETTINGS
-
 from ._bicep import (
     AZD_PLACEHOLDER,
     MAIN_BICEP,
@@ -21,6 +19,7 @@ from ._bicep import (
     one,
     parse,
 )
+from ._settings import DEPLOYMENT_DEFAULTS, NOT_SET_THROUGH_AZD, SETTINGS, admin_settings
 
 # Settings the Functions platform reads, not the connector.
 PLATFORM_PREFIXES = ("AzureWebJobsStorage__", "APPLICATIONINSIGHTS_", "FUNCTIONS_")
@@ -144,32 +143,6 @@ def test_names_agree_with_the_connector_defaults(
 
 # --- Settings that survive `azd provision` ------------------------------------------------------
 
-# Non-secret settings an admin does not set through azd, each with its reason. Every other
-# non-secret entry of SETTINGS must be wired (test below), so a setting added to connector/config.py
-# fails here until it is wired or listed.
-NOT_SET_THROUGH_AZD = {
-    # The deployment's own resources: derived from what the templates create.
-    "KEY_VAULT_URL": "the vault the deployment creates",
-    "AZURE_CLIENT_ID": "the identity the deployment creates",
-    "OKTA_API_TOKEN_SECRET_NAME": "names of secrets in the deployment's own vault, fixed so that",
-    "SCIM_BEARER_TOKEN_SECRET_NAME": "the docs and the postprovision hook name the same secrets",
-    "SCIM_BEARER_TOKEN_PREVIOUS_SECRET_NAME": "(idem)",
-    "RELAY_NAMESPACE": "the Relay namespace the deployment creates",
-    "RELAY_SEND_RULE_NAME": "the Send rule the deployment creates",
-    "RELAY_SEND_KEY_SECRET_NAME": "the vault secret the deployment writes the Send key into",
-    # Test doubles only: never set in Azure.
-    "KEY_VAULT_EMULATOR": "loopback Key Vault emulator (tests)",
-    "RELAY_ENDPOINT_URL": "loopback relay doubles (tests)",
-}
-
-# Deployment defaults that deliberately differ from the connector's own, and why.
-DEPLOYMENT_DEFAULTS = {
-    # (maximumInstanceCount + alwaysReadyInstanceCount) x 18 = (3 + 1) x 18 = 72 <= Okta's 75.
-    "OKTA_MAX_CONCURRENCY": "18",
-    # The Hybrid Connection the templates create needs a name; the connector has no default.
-    "RELAY_HYBRID_CONNECTION": "onprem-rest",
-}
-
 
 def _azd_wiring() -> dict[str, tuple[str, str | None]]:
     """azd variable -> (main.bicep parameter, default) from main.parameters.json."""
@@ -190,10 +163,6 @@ def _module_parameter(app_value: Any) -> str | None:
     if call is not None and call[0] == "string" and isinstance(call[1][0], str):
         return str(call[1][0])
     return None
-
-
-def admin_settings() -> list[str]:
-    return [s.name for s in SETTINGS if not s.secret and s.name not in NOT_SET_THROUGH_AZD]
 
 
 def test_the_exclusion_list_names_real_settings() -> None:
