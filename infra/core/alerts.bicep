@@ -109,10 +109,6 @@ resource logAlertRules 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
   }
 ]
 
-resource relayNamespace 'Microsoft.Relay/namespaces@2021-11-01' existing = if (!empty(relayNamespaceName)) {
-  name: relayNamespaceName
-}
-
 // No on-premises listener connected to the Hybrid Connection for 5 minutes: every request to the
 // on-premises target fails until an agent reconnects. ActiveListeners counts the listeners
 // connected each minute (summed over the window, 0 means none at any minute); the
@@ -126,7 +122,7 @@ resource relayListenerGone 'Microsoft.Insights/metricAlerts@2018-03-01' = if (!e
     severity: 1
     enabled: true
     scopes: [
-      relayNamespace.id
+      resourceId('Microsoft.Relay/namespaces', relayNamespaceName)
     ]
     evaluationFrequency: 'PT1M'
     windowSize: 'PT5M'

@@ -95,6 +95,13 @@ def test_every_scim_function_name_matches_the_alert_filter() -> None:
 def test_relay_listener_alert_only_with_a_relay() -> None:
     alert = one("Microsoft.Insights/metricAlerts")
     assert alert.condition is not None, "no relay, no listener to watch"
+    [scope] = alert.properties["scopes"]
+    assert scope["function"]["type"] == "resource_id"
+    arguments = {k: v for k, v in scope["function"]["parameters"].items() if v is not None}
+    assert arguments == {
+        "resource_type": "Microsoft.Relay/namespaces",
+        "resource_name_1": "relayNamespaceName",
+    }
     criterion = alert.properties["criteria"]["allOf"][0]
     assert criterion["metricNamespace"] == "Microsoft.Relay/namespaces"
     assert criterion["metricName"] == "ActiveListeners"
