@@ -7,7 +7,9 @@ themselves are described in ``_bicep_types``; the data's source in ``bicep_types
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import pytest
 from ._bicep import INFRA_DIR, REPO_ROOT, bicep_files
 from ._bicep_ast import declarations
 from ._bicep_types import DATA_DIR, Problem, check_files, type_data, type_references
-from .bicep_types.regenerate import extract
+from .bicep_types.regenerate import Source, build, extract
 
 
 def test_the_real_templates_have_no_type_problem() -> None:
@@ -413,3 +415,43 @@ def test_the_data_file_is_small_and_sits_next_to_its_readme() -> None:
     assert data_file.stat().st_size < 512 * 1024
     assert (DATA_DIR / "README.md").is_file()
     assert REPO_ROOT in data_file.parents
+
+
+def test_build_finds_each_type_and_every_version_it_has(tmp_path: Path) -> None:
+    # A miniature bicep-types-az checkout: two versions of one type, one of them wanted.
+    def types_file(version: str) -> list[dict[str, Any]]:
+        return [
+            {"$type": "StringType"},
+            {"$type": "ObjectType", "name": "Thing", "properties": {}},
+            {
+                "$type": "ResourceType",
+                "name": f"Microsoft.Test/things@{version}",
+                "body": {"$ref": "#/1"},
+                "readableScopes": 8,
+                "writableScopes": 8,
+            },
+        ]
+
+    for version in ("2023-01-01", "2024-01-01"):
+        folder = tmp_path / "generated" / "test" / "microsoft.test" / version
+        folder.mkdir(parents=True)
+        (folder / "types.json").write_text(json.dumps(types_file(version)))
+    git = shutil.which("git") or "git"
+    for args in (["init", "-q"], ["add", "."], ["commit", "-qm", "types"]):
+        subprocess.run(  # noqa: S603 - git on a temporary folder
+            [git, "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+    source = Source(work_tree=tmp_path, git_dir=None, commit="HEAD")
+    document = build(source, {"Microsoft.Test/things@2024-01-01"})
+    assert document["source"]["commit"] == source.commit
+    assert len(source.commit) == 40
+    assert document["apiVersions"] == {"microsoft.test/things": ["2023-01-01", "2024-01-01"]}
+    entry = document["resources"]["Microsoft.Test/things@2024-01-01"]
+    assert entry["path"] == "generated/test/microsoft.test/2024-01-01/types.json"
+    assert [t["$type"] for t in entry["types"]] == ["ResourceType", "ObjectType"]
+    with pytest.raises(SystemExit, match="not found"):
+        build(source, {"Microsoft.Test/things@2025-01-01"})
