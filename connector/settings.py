@@ -239,8 +239,8 @@ class Settings(BaseModel):
     okta_org_url: Annotated[str, BeforeValidator(_okta_url)] | None = _setting(
         None,
         "OKTA_ORG_URL",
-        "Okta org URL, e.g. https://example.okta.com. Unset: the embedded Okta sandbox.",
-        azure=True,
+        "Okta org URL, e.g. https://example.okta.com (TARGET=okta). Unset: the embedded Okta "
+        "sandbox with `python -m connector serve`.",
     )
     key_vault_url: Annotated[str, BeforeValidator(_vault_url)] | None = _setting(
         None,

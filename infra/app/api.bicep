@@ -12,8 +12,6 @@ param identityId string
 param identityClientId string
 
 param storageBlobEndpoint string
-param storageQueueEndpoint string
-param storageTableEndpoint string
 param deploymentContainerName string
 param applicationInsightsName string
 param keyVaultUri string
@@ -22,16 +20,35 @@ param oktaApiTokenSecretName string
 param scimBearerSecretName string
 param scimBearerPreviousSecretName string
 
-@description('<namespace>.servicebus.windows.net, or empty when no relay is deployed.')
-param relayNamespaceFqdn string = ''
+@description('Host name of the Relay namespace (as the namespace reports it), or empty when no relay is deployed.')
+param relayNamespaceHost string = ''
 param relayHybridConnectionName string = ''
 param relaySendRuleName string = ''
 param relaySendKeySecretName string = ''
 
 @minValue(0)
 param alwaysReadyInstanceCount int = 1
-param maximumInstanceCount int = 100
+@minValue(1)
+param maximumInstanceCount int = 3
 param instanceMemoryMB int = 2048
+
+// Connector settings an admin may change (main.bicep describes each).
+param entraTenantId string = ''
+param entraJwksUrl string = ''
+param oktaExternalIdAttribute string = 'scimExternalId'
+param oktaActivateOnCreate string = 'true'
+param oktaDisableMode string = 'deactivate'
+param oktaMaxConcurrency int = 18
+param requestBudgetSeconds int = 20
+param logLevel string = 'INFO'
+param secretsCacheTtlSeconds int = 300
+param secretsMaxStaleSeconds int = 86400
+param schemaXmlPath string = ''
+param schemaMappingPath string = ''
+param target string = 'okta'
+param targetDescription string = ''
+param targetBaseUrl string = ''
+param sslCertFile string = ''
 
 @allowed([
   '3.11'
@@ -43,18 +60,18 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
 
-// Host storage through the managed identity (no connection string, no shared key).
+// Host storage through the managed identity (no connection string, no shared key). Blob only:
+// the app has HTTP triggers alone, and the host needs queues and tables only for other triggers
+// (Durable Functions, queue or blob-polling triggers), so it is given no queue or table service.
 var platformSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
   AzureWebJobsStorage__blobServiceUri: storageBlobEndpoint
-  AzureWebJobsStorage__queueServiceUri: storageQueueEndpoint
-  AzureWebJobsStorage__tableServiceUri: storageTableEndpoint
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
 }
 
-// Settings the connector reads (connector/config.py). Secrets are never app settings: the
+// Settings the connector reads (connector/settings.py). Secrets are never app settings: the
 // connector reads them from the vault with the identity named by AZURE_CLIENT_ID.
 var connectorSettings = {
   OKTA_ORG_URL: oktaOrgUrl
@@ -65,8 +82,29 @@ var connectorSettings = {
   SCIM_BEARER_TOKEN_PREVIOUS_SECRET_NAME: scimBearerPreviousSecretName
 }
 
-var relaySettings = empty(relayNamespaceFqdn) ? {} : {
-  RELAY_NAMESPACE: relayNamespaceFqdn
+// Settings the admin sets with `azd env set` (see docs/deploy-to-azure.md). An empty value makes
+// the connector use its default.
+var adminSettings = {
+  ENTRA_TENANT_ID: entraTenantId
+  ENTRA_JWKS_URL: entraJwksUrl
+  OKTA_EXTERNAL_ID_ATTRIBUTE: oktaExternalIdAttribute
+  OKTA_ACTIVATE_ON_CREATE: oktaActivateOnCreate
+  OKTA_DISABLE_MODE: oktaDisableMode
+  OKTA_MAX_CONCURRENCY: string(oktaMaxConcurrency)
+  REQUEST_BUDGET_SECONDS: string(requestBudgetSeconds)
+  LOG_LEVEL: logLevel
+  SECRETS_CACHE_TTL_SECONDS: string(secretsCacheTtlSeconds)
+  SECRETS_MAX_STALE_SECONDS: string(secretsMaxStaleSeconds)
+  SCHEMA_XML_PATH: schemaXmlPath
+  SCHEMA_MAPPING_PATH: schemaMappingPath
+  TARGET: target
+  TARGET_DESCRIPTION: targetDescription
+  TARGET_BASE_URL: targetBaseUrl
+  SSL_CERT_FILE: sslCertFile
+}
+
+var relaySettings = empty(relayNamespaceHost) ? {} : {
+  RELAY_NAMESPACE: relayNamespaceHost
   RELAY_HYBRID_CONNECTION: relayHybridConnectionName
   RELAY_SEND_RULE_NAME: relaySendRuleName
   RELAY_SEND_KEY_SECRET_NAME: relaySendKeySecretName
@@ -105,10 +143,11 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
     httpsOnly: true
     clientAffinityEnabled: false
     keyVaultReferenceIdentity: identityId
+    // ftpsState is not set: ARM refuses it on Flex Consumption in some regions (error 51021). FTP and
+    // basic-auth publishing are off through the basicPublishingCredentialsPolicies below.
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
     }
     functionAppConfig: {
@@ -143,7 +182,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: functionApp
   name: 'appsettings'
-  properties: union(platformSettings, connectorSettings, relaySettings)
+  properties: union(platformSettings, connectorSettings, adminSettings, relaySettings)
 }
 
 // No FTP and no basic-auth publishing: azd deploys with an Entra token.

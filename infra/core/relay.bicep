@@ -18,6 +18,9 @@ param keyVaultName string
 
 param sendKeySecretName string = 'relay-send-key'
 
+@description('Log Analytics workspace that receives the Hybrid Connection events.')
+param logAnalyticsWorkspaceId string
+
 resource namespace 'Microsoft.Relay/namespaces@2021-11-01' = {
   name: namespaceName
   location: location
@@ -25,6 +28,21 @@ resource namespace 'Microsoft.Relay/namespaces@2021-11-01' = {
   sku: {
     name: 'Standard'
     tier: 'Standard'
+  }
+}
+
+// Listener and sender connects, disconnects and errors land in Log Analytics.
+resource namespaceDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: namespace
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        category: 'HybridConnectionsEvent'
+        enabled: true
+      }
+    ]
   }
 }
 
@@ -77,7 +95,9 @@ resource sendKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
 }
 
 output namespaceName string = namespace.name
-output namespaceFqdn string = '${namespace.name}.servicebus.windows.net'
+// The namespace reports its endpoint as https://<host>:443/; the agent and the connector need the
+// host alone. Taken from the resource, not built from a suffix, so that any cloud works.
+output namespaceHost string = split(split(namespace.properties.serviceBusEndpoint, '/')[2], ':')[0]
 output hybridConnectionName string = hybridConnection.name
 output sendRuleName string = sendRule.name
 output listenRuleName string = listenRule.name

@@ -10,13 +10,17 @@ param deploymentContainerName string
 @description('Principal id of the function app identity.')
 param appPrincipalId string
 
+@description('Log Analytics workspace that receives the blob service\'s logs.')
+param logAnalyticsWorkspaceId string
+
+// Storage Blob Data Owner is the one data role the app needs: the Functions host keeps its
+// leases, keys and state in blob containers it creates (AzureWebJobsStorage through the identity),
+// and Flex Consumption reads the deployment package from the blob container below with the same
+// identity. The app has only HTTP triggers, so the host touches no queue and no table: no Queue or
+// Table data role is granted.
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
-var storageQueueDataContributor = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
-var storageTableDataContributor = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 var appRoles = [
   storageBlobDataOwner
-  storageQueueDataContributor
-  storageTableDataContributor
 ]
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -48,6 +52,29 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   name: 'default'
 }
 
+// Storage logs are per service; the app uses the blob service only.
+resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'to-log-analytics'
+  scope: blobService
+  properties: {
+    workspaceId: logAnalyticsWorkspaceId
+    logs: [
+      {
+        category: 'StorageRead'
+        enabled: true
+      }
+      {
+        category: 'StorageWrite'
+        enabled: true
+      }
+      {
+        category: 'StorageDelete'
+        enabled: true
+      }
+    ]
+  }
+}
+
 resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: deploymentContainerName
@@ -70,6 +97,4 @@ resource appRoleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01'
 
 output name string = account.name
 output blobEndpoint string = account.properties.primaryEndpoints.blob
-output queueEndpoint string = account.properties.primaryEndpoints.queue
-output tableEndpoint string = account.properties.primaryEndpoints.table
 output deploymentContainerName string = deploymentContainer.name

@@ -26,8 +26,12 @@ INFRA_DIR = REPO_ROOT / "infra"
 MAIN_BICEP = INFRA_DIR / "main.bicep"
 MAIN_PARAMETERS = INFRA_DIR / "main.parameters.json"
 
-# Output and parameter names that suggest a credential. "Key Vault" is a resource, not a key,
-# and a name ending in "name" (relaySendKeySecretName) names a secret without holding it.
+# azd substitutes ${NAME} (empty when unset) and ${NAME=default} in the parameters file.
+AZD_PLACEHOLDER = re.compile(r"^\$\{(?P<name>[A-Z][A-Z0-9_]*)(?:=(?P<default>[^}]*))?\}$")
+
+# Output and parameter names that suggest a credential. "Key Vault" is a resource, not a key; a
+# name ending in "name" (relaySendKeySecretName) names a secret without holding it, and one ending
+# in "seconds" (secretsCacheTtlSeconds) is a duration.
 _SECRET_WORDS = re.compile(r"key|secret|token|password|passwd|connectionstring|credential")
 _KEY_VAULT = re.compile(r"keyvault")
 
@@ -93,7 +97,7 @@ def unquote(key: str) -> str:
 
 def looks_secret(name: str) -> bool:
     normalized = re.sub(r"[_\-]", "", name).lower()
-    if normalized.endswith("name"):
+    if normalized.endswith(("name", "seconds")):
         return False
     return bool(_SECRET_WORDS.search(_KEY_VAULT.sub("", normalized)))
 

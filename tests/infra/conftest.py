@@ -1,4 +1,5 @@
-"""The settings cross-check imports connector.config from the repository root."""
+"""The settings cross-check imports the connector's settings registry (tests/infra/_settings.py)
+from the repository root."""
 
 from __future__ import annotations
 

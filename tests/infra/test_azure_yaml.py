@@ -47,6 +47,30 @@ SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        # azd hooks: a hook name -> {shell, run} or per-OS {posix: {...}, windows: {...}}.
+        "hooks": {
+            "type": "object",
+            "propertyNames": {"pattern": "^(pre|post)(provision|deploy|up|down|package|restore)$"},
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "posix": {"$ref": "#/$defs/hook"},
+                    "windows": {"$ref": "#/$defs/hook"},
+                    "shell": {"enum": ["sh", "pwsh"]},
+                    "run": {"type": "string", "minLength": 1},
+                },
+            },
+        },
+    },
+    "$defs": {
+        "hook": {
+            "type": "object",
+            "required": ["shell", "run"],
+            "properties": {
+                "shell": {"enum": ["sh", "pwsh"]},
+                "run": {"type": "string", "minLength": 1},
+            },
+        }
     },
 }
 
@@ -107,6 +131,22 @@ def test_service_name_matches_the_tagged_function_app(project: dict[str, Any]) -
         (
             {"name": "scim", "services": {"api": {"project": ".", "host": "x", "language": "go"}}},
             "is not one of",
+        ),
+        (
+            {
+                "name": "scim",
+                "services": {"api": {"project": ".", "host": "function"}},
+                "hooks": {"postprovision": {"posix": {"shell": "bash", "run": "x.sh"}}},
+            },
+            "'bash' is not one of ['sh', 'pwsh']",
+        ),
+        (
+            {
+                "name": "scim",
+                "services": {"api": {"project": ".", "host": "function"}},
+                "hooks": {"afterprovision": {"shell": "sh", "run": "x.sh"}},
+            },
+            "does not match",
         ),
     ],
 )

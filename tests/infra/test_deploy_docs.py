@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from connector.settings import SETTINGS
-
-from ._bicep import MAIN_BICEP, REPO_ROOT, declared, parse
+from ._bicep import AZD_PLACEHOLDER, MAIN_BICEP, MAIN_PARAMETERS, REPO_ROOT, declared, parse
+from ._settings import SETTINGS, admin_settings
 
 DOC = REPO_ROOT / "docs" / "deploy-to-azure.md"
 
@@ -49,3 +49,42 @@ def test_doc_parameters_exist() -> None:
         assert name in text
     retention = params["keyVaultSoftDeleteRetentionInDays"]["default"]
     assert f"soft-deleted for {retention} days" in text
+
+
+# Set by azd itself (azd env new, the location prompt, the signed-in user).
+AZD_OWN = {"AZURE_ENV_NAME", "AZURE_LOCATION", "AZURE_PRINCIPAL_ID"}
+
+
+def test_doc_lists_every_value_that_survives_azd_provision() -> None:
+    text = DOC.read_text()
+    document = json.loads(MAIN_PARAMETERS.read_text())
+    variables = set()
+    for entry in document["parameters"].values():
+        match = AZD_PLACEHOLDER.match(str(entry["value"]))
+        if match:
+            variables.add(match.group("name"))
+    assert set(admin_settings()) <= variables
+    for name in sorted(variables - AZD_OWN):
+        assert f"| `{name}` |" in text, f"{name} is not in the doc's settings table"
+    assert "azd env set" in text
+    assert "lost at the next `azd provision`" in " ".join(text.split())
+
+
+def test_doc_shows_the_scale_arithmetic_of_the_defaults() -> None:
+    params = parse(MAIN_BICEP)["parameters"]
+    on_demand = params["maximumInstanceCount"]["default"]
+    always_ready = params["alwaysReadyInstanceCount"]["default"]
+    per_instance = params["oktaMaxConcurrency"]["default"]
+    product = (on_demand + always_ready) * per_instance
+    line = f"({on_demand} + {always_ready}) × {per_instance} = {product} ≤ 75"
+    assert line in DOC.read_text()
+
+
+def test_doc_describes_the_postprovision_hook_and_the_secret_order() -> None:
+    text = DOC.read_text()
+    assert "infra/hooks/postprovision.sh" in text
+    assert "azd hooks run postprovision" in text
+    steps = [text.index(f"**`{name}`**") for name in ("scim-bearer-token", "okta-api-token")]
+    steps.append(text.index("**`relay-send-key`**"))
+    assert steps == sorted(steps), "the secrets are described in the order to set them"
+    assert "read -rs OKTA_TOKEN" in text

@@ -36,6 +36,8 @@ VAULT_SECRET = re.compile(r"^resource\s+\w+\s+'Microsoft\.KeyVault/vaults/secret
         ("listenKey", True),
         ("adminPassword", True),
         ("storageSecret", True),
+        ("secretsCacheTtlSeconds", False),
+        ("SECRETS_MAX_STALE_SECONDS", False),
     ],
 )
 def test_secret_name_detection(name: str, secret: bool) -> None:

@@ -24,6 +24,8 @@ from ._bicep import (
     parse,
     relative,
 )
+from ._bicep_ast import bicep_file
+from ._bicep_types import resource_property_kind, type_data
 
 KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
 KEY_VAULT_SECRETS_OFFICER = "b86a8fe4-44ce-4948-aee5-eccb2c155cd7"
@@ -35,8 +37,6 @@ KNOWN_ROLES = {
     KEY_VAULT_SECRETS_USER,
     KEY_VAULT_SECRETS_OFFICER,
     STORAGE_BLOB_DATA_OWNER,
-    STORAGE_QUEUE_DATA_CONTRIBUTOR,
-    STORAGE_TABLE_DATA_CONTRIBUTOR,
     MONITORING_METRICS_PUBLISHER,
 }
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -103,7 +103,8 @@ def test_main_parameters() -> None:
     location_metadata = [d for d in params["location"]["decorators"] if d["type"] == "metadata"]
     assert location_metadata == [{"type": "metadata", "argument": {"azd": {"type": "location"}}}]
     assert params["principalId"]["default"] == ""
-    assert params["oktaOrgUrl"]["default"] is None, "the Okta org is required, no default"
+    # Only TARGET=okta needs the Okta org; the connector and doctor name it when it is missing.
+    assert params["oktaOrgUrl"]["default"] == ""
     assert params["onPremEndpoint"]["default"] == ""
     assert params["alwaysReadyInstanceCount"]["type"] == "int"
 
@@ -170,16 +171,24 @@ def test_function_app_hardening(site: Resource) -> None:
     props = site.properties
     assert props["httpsOnly"] is True
     assert props["siteConfig"]["minTlsVersion"] == "1.2"
-    assert props["siteConfig"]["ftpsState"] == "Disabled"
+    assert props["siteConfig"]["scmMinTlsVersion"] == "1.2"
+    # ARM rejects ftpsState on a Flex Consumption site in some regions (error 51021), so it must
+    # not be set; FTP is closed by the basic publishing credentials policies instead.
+    assert "ftpsState" not in props["siteConfig"]
+    for path in bicep_files():
+        assert not re.search(r"^\s*ftpsState\s*:", path.read_text(), re.MULTILINE), path
     # Vault references (if any are added later) resolve with the user-assigned identity.
     assert props["keyVaultReferenceIdentity"] == "identityId"
 
 
 def test_basic_publishing_credentials_are_off(site: Resource) -> None:
+    # What keeps FTP and basic-auth deployment closed on Flex Consumption: both policies, each
+    # unconditional (no `if`), on this site, with allow: false.
     policies = declared("Microsoft.Web/sites/basicPublishingCredentialsPolicies")
     assert {p.config["name"] for p in policies} == {"ftp", "scm"}
     for policy in policies:
         assert policy.config["parent"] == site.symbol
+        assert policy.condition is None
         assert policy.properties == {"allow": False}
 
 
@@ -233,12 +242,15 @@ def test_storage_account_uses_identity_access_only() -> None:
 
 
 def test_storage_roles_for_the_function_identity() -> None:
+    # Least privilege: the host of an HTTP-only app on Flex Consumption uses blobs alone (its
+    # state and the deployment package), so Blob Data Owner is the one data role on the account.
     roles = role_assignments_on("Microsoft.Storage/storageAccounts")
-    assert STORAGE_BLOB_DATA_OWNER in roles
-    assert STORAGE_QUEUE_DATA_CONTRIBUTOR in roles
-    assert STORAGE_TABLE_DATA_CONTRIBUTOR in roles
+    assert set(roles) == {STORAGE_BLOB_DATA_OWNER}
+    assert STORAGE_QUEUE_DATA_CONTRIBUTOR not in roles
+    assert STORAGE_TABLE_DATA_CONTRIBUTOR not in roles
     for assignment in roles.values():
         assert assignment.properties["principalType"] == "ServicePrincipal"
+        assert assignment.condition is None
 
 
 # --- Monitoring --------------------------------------------------------------------------------
@@ -309,6 +321,10 @@ def test_every_role_assignment_uses_a_known_role_id() -> None:
         assert name is not None
         assert name[0] == "guid", "role assignment names are deterministic guid(...) values"
     assert granted == KNOWN_ROLES
+    for path in bicep_files():
+        text = path.read_text()
+        assert STORAGE_QUEUE_DATA_CONTRIBUTOR not in text
+        assert STORAGE_TABLE_DATA_CONTRIBUTOR not in text
     for path in bicep_files():
         # A corrupted Key Vault Secrets User GUID circulates in public samples.
         assert "0445c86b869e" not in path.read_text()
@@ -408,3 +424,96 @@ def test_no_parameter_without_use() -> None:
         for name in parse(path).get("parameters", {}):
             uses = len(re.findall(rf"\b{re.escape(name)}\b", text))
             assert uses >= 2, f"{relative(path)}: parameter {name} is never used"
+
+
+# --- Region, scale and the relay host ----------------------------------------------------------
+
+AZURE_REGION = re.compile(r"^[a-z]{4,}[0-9]?$")  # eastus, westus2, southafricanorth
+
+
+def test_location_is_limited_to_regions_that_offer_flex_consumption() -> None:
+    location = bicep_file(MAIN_BICEP).parameters["location"]
+    regions = location.allowed
+    assert regions, "location has no @allowed list"
+    assert len(regions) >= 10
+    assert all(isinstance(r, str) and AZURE_REGION.match(r) for r in regions), regions
+    assert len(set(regions)) == len(regions), "a region is listed twice"
+    assert "eastus2euap" not in regions, "canary regions need an allow-listed subscription"
+    # The list says where it comes from and when it was read.
+    text = MAIN_BICEP.read_text()
+    assert "az functionapp list-flexconsumption-locations" in text
+    assert "Azure-Samples/functions-quickstart-python-http-azd" in text
+    assert re.search(r"read on \d{4}-\d{2}-\d{2}", text)
+
+
+OKTA_CONCURRENT_LIMIT = 75  # Okta's concurrent API calls per org
+
+
+def test_default_scale_keeps_okta_concurrency_within_its_limit() -> None:
+    params = bicep_file(MAIN_BICEP).parameters
+    on_demand = parameter_default(MAIN_BICEP, "maximumInstanceCount")
+    always_ready = parameter_default(MAIN_BICEP, "alwaysReadyInstanceCount")
+    per_instance = parameter_default(MAIN_BICEP, "oktaMaxConcurrency")
+    # Flex Consumption's maximumInstanceCount counts on-demand instances only; always-ready
+    # instances come on top, so both count against Okta's limit.
+    assert (on_demand + always_ready) * per_instance <= OKTA_CONCURRENT_LIMIT
+    assert params["maximumInstanceCount"].min_value == 1
+    assert params["oktaMaxConcurrency"].max_value == OKTA_CONCURRENT_LIMIT
+    api = modules(MAIN_BICEP)["api"]["params"]
+    assert api["maximumInstanceCount"] == "maximumInstanceCount"
+    assert api["oktaMaxConcurrency"] == "oktaMaxConcurrency"
+    scale = one("Microsoft.Web/sites").properties["functionAppConfig"]["scaleAndConcurrency"]
+    assert scale["maximumInstanceCount"] == "maximumInstanceCount"
+
+
+def test_relay_namespace_output_is_the_host_the_namespace_reports() -> None:
+    # No DNS suffix is written anywhere: the host comes from the namespace's own endpoint.
+    for path in bicep_files():
+        assert "servicebus.windows.net" not in path.read_text(), relative(path)
+    namespace = one("Microsoft.Relay/namespaces")
+    host = parse(namespace.file)["outputs"]["namespaceHost"]["value"]
+    # split(split(<ns>.properties.serviceBusEndpoint, '/')[2], ':')[0]
+    outer = host["operator"]
+    assert outer["type"] == "index_accessor"
+    outer_split = outer["operands"]["operand_1"]["function"]
+    inner = outer_split["parameters"]["input_string"]["operator"]
+    inner_split = inner["operands"]["operand_1"]["function"]
+    source = inner_split["parameters"]["input_string"]["operator"]["operands"]
+    assert source["operand_1"] == namespace.symbol
+    assert source["operand_2"]["operator"]["operands"] == {
+        "operand_1": "properties",
+        "operand_2": "serviceBusEndpoint",
+    }
+    read = resource_property_kind(type_data())
+    ns_decl = bicep_file(namespace.file).resources[namespace.symbol]
+    assert read(ns_decl, ("properties", "serviceBusEndpoint")) == "string"
+
+    def host_of(endpoint: str) -> str:  # the template's own delimiters and indexes
+        first = endpoint.split(inner_split["parameters"]["delimiter"])[
+            inner["operands"]["operand_2"]
+        ]
+        host = first.split(outer_split["parameters"]["delimiter"])[outer["operands"]["operand_2"]]
+        return str(host)
+
+    assert host_of("https://relay-abc.servicebus.windows.net:443/") == (
+        "relay-abc.servicebus.windows.net"
+    )
+    assert host_of("https://relay-abc.servicebus.usgovcloudapi.net:443/") == (
+        "relay-abc.servicebus.usgovcloudapi.net"
+    )
+    no_port = host_of("https://relay-abc.servicebus.windows.net/")
+    assert no_port == "relay-abc.servicebus.windows.net"
+    main = parse(MAIN_BICEP)
+    for use in (
+        main["outputs"]["AZURE_RELAY_NAMESPACE"]["value"],
+        modules(MAIN_BICEP)["api"]["params"]["relayNamespaceHost"],
+    ):
+        branches = conditional(use)
+        assert branches is not None
+        assert branches[0] == "enableRelay"
+        assert branches[1]["operator"]["operands"]["operand_1"] == "relay"
+        assert branches[1]["operator"]["operands"]["operand_2"]["operator"]["operands"] == {
+            "operand_1": "outputs",
+            "operand_2": "namespaceHost",
+        }
+        assert branches[2] == ""
