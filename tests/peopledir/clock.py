@@ -37,6 +37,10 @@ class FakeClock:
         with self._lock:
             self._now += seconds
 
+    def set(self, moment: float) -> None:
+        with self._lock:
+            self._now = moment
+
 
 def timestamp(epoch_seconds: float) -> str:
     """RFC 3339 in UTC with milliseconds, e.g. 2026-12-01T10:00:00.000Z."""
