@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 
+import httpx
 import pytest
 
 from .harness import CLIENT, GRANT, Peopledir, detail_of, problem_of, serving
@@ -12,7 +13,7 @@ from .harness import CLIENT, GRANT, Peopledir, detail_of, problem_of, serving
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def _oauth_error(response, status: int, error: str) -> str:
+def _oauth_error(response: httpx.Response, status: int, error: str) -> str:
     assert response.status_code == status, response.text
     assert response.headers["Content-Type"] == "application/json"
     assert response.headers["Cache-Control"] == "no-store"
@@ -67,7 +68,7 @@ def test_every_token_is_new_and_earlier_ones_keep_working(pd: Peopledir) -> None
     "auth",
     [(CLIENT[0], "wrong"), ("someone-else", CLIENT[1]), (CLIENT[0].upper(), CLIENT[1])],
 )
-def test_wrong_client_credentials_are_invalid_client(pd: Peopledir, auth) -> None:
+def test_wrong_client_credentials_are_invalid_client(pd: Peopledir, auth: tuple[str, str]) -> None:
     response = pd.request_token(auth=auth)
     description = _oauth_error(response, 401, "invalid_client")
     assert description == "Client authentication failed."
@@ -83,7 +84,7 @@ def test_wrong_secret_in_the_body_is_invalid_client(pd: Peopledir) -> None:
     "form",
     [GRANT, {**GRANT, "client_id": CLIENT[0]}, {**GRANT, "client_secret": CLIENT[1]}],
 )
-def test_no_client_authentication_is_invalid_client(pd: Peopledir, form) -> None:
+def test_no_client_authentication_is_invalid_client(pd: Peopledir, form: dict[str, str]) -> None:
     description = _oauth_error(pd.request_token(form, auth=None), 401, "invalid_client")
     assert description == "Client authentication is required."
 
