@@ -47,7 +47,7 @@ class PeopledirOptions:
 
 
 class PeopledirApp:
-    def __init__(self, options: PeopledirOptions | None = None, clock: Clock | None = None):
+    def __init__(self, options: PeopledirOptions | None = None, clock: Clock | None = None) -> None:
         self.options = options or PeopledirOptions()
         self.clock: Clock = clock or SystemClock()
         self.request_log: list[tuple[str, str, int]] = []  # (method, path and query, status)
