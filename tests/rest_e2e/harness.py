@@ -37,6 +37,10 @@ class App:
     # The user's values by the connector's attribute names, read from the raw record by the
     # test's own knowledge of the application (never through the description).
     profile: Callable[[AppUser], dict[str, Any]]
+    # What the application keeps beyond userName, name, the work email and the state (the
+    # sequences send and check only these): displayName, nickName, title, userType,
+    # preferredLanguage, phones, department, manager, externalId, employeeNumber, ecma2host.
+    stores: frozenset[str] = frozenset()
 
     def user(self, login: str) -> AppUser:
         found = [u for u in self.users() if u.login.lower() == login.lower()]
@@ -96,7 +100,27 @@ def ledgerline(sandbox: Sandbox) -> App:
             "externalId": a["external_ref"],
         }
 
-    return App("Ledgerline HR", users, lambda: list(sandbox.request_log), profile)
+    return App(
+        "Ledgerline HR",
+        users,
+        lambda: list(sandbox.request_log),
+        profile,
+        frozenset(
+            {
+                "displayName",
+                "nickName",
+                "title",
+                "userType",
+                "preferredLanguage",
+                "phones",
+                "department",
+                "manager",
+                "externalId",
+                "employeeNumber",
+                "ecma2host",
+            }
+        ),
+    )
 
 
 def sample_env(base_url: str, description: Path = SAMPLE / "description.yaml") -> dict[str, str]:
