@@ -7,15 +7,11 @@ only when `active` changes. Target failures become SCIM errors here.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from functools import wraps
+from collections.abc import Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
 from scim2_models import (
-    InvalidFilterException,
     InvalidValueException,
-    NotFoundException,
-    UniquenessException,
 )
 from scim2_models.path import FilterNode
 
@@ -31,60 +27,14 @@ from .mapping.writes import (
     resource_writes,
 )
 from .page_snapshots import PageSnapshots
-from .targets.errors import (
-    LoginConflictError,
-    QueryNotSupportedError,
-    RateLimitedError,
-    RejectedError,
-    StateRefusedError,
-    UnavailableError,
-    UserNotFoundError,
-)
+from .targets.errors import StateRefusedError, UserNotFoundError
 from .targets.model import TargetUser
 from .targets.protocol import UserTarget, search
 from .targets.query import Everyone
-from .transport.budget import request_budget
+from .use_case import use_case
 
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class ServiceBusyError(Exception):
-    """The target is rate limited (429) or failing (503); try again after `retry_after` s."""
-
-    def __init__(self, status: int, detail: str, retry_after: int) -> None:
-        self.status = status
-        self.detail = detail
-        self.retry_after = retry_after
-        super().__init__(detail)
-
-
-def _use_case(
-    method: Callable[P, Awaitable[R]],
-) -> Callable[P, Awaitable[R]]:
-    """Run a use case inside the request's time budget and translate target failures."""
-
-    @wraps(method)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        service = args[0]
-        assert isinstance(service, UserService)
-        with request_budget(service.budget_seconds):
-            try:
-                return await method(*args, **kwargs)
-            except UserNotFoundError as exc:
-                raise NotFoundException(detail="User not found") from exc
-            except LoginConflictError as exc:
-                raise UniquenessException(detail=f"userName already exists: {exc}") from exc
-            except RejectedError as exc:
-                raise InvalidValueException(detail=exc.detail) from exc
-            except QueryNotSupportedError as exc:
-                raise InvalidFilterException(detail=str(exc)) from exc
-            except RateLimitedError as exc:
-                raise ServiceBusyError(429, exc.reason, exc.retry_after) from exc
-            except UnavailableError as exc:
-                raise ServiceBusyError(503, exc.reason, exc.retry_after) from exc
-
-    return wrapper
 
 
 class UserService:
@@ -97,7 +47,7 @@ class UserService:
     def render(self, user: TargetUser) -> dict[str, Any]:
         return render_user(self.catalog, user)
 
-    @_use_case
+    @use_case
     async def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
         # A body describes the whole new resource: value filters in it select from nothing.
         changes = compile_writes(self.catalog, resource_writes(body), {}, lenient=True)
@@ -107,11 +57,11 @@ class UserService:
         user = await self.target.create(changes.profile, active=changes.active is not False)
         return self.render(user)
 
-    @_use_case
+    @use_case
     async def get(self, user_id: str) -> dict[str, Any]:
         return self.render(await self._existing(user_id))
 
-    @_use_case
+    @use_case
     async def replace(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         changes = compile_writes(self.catalog, resource_writes(body), {}, lenient=True)
         if not changes.profile.get(self.catalog.anchor_slot.target):
@@ -124,7 +74,7 @@ class UserService:
             changes.active = True
         return self.render(await self._apply(user_id, changes, replace=True))
 
-    @_use_case
+    @use_case
     async def patch(self, user_id: str, operations: Sequence[Operation]) -> dict[str, Any]:
         known: TargetUser | None = None
         try:
@@ -134,11 +84,11 @@ class UserService:
             changes = compile_writes(self.catalog, operations, self.render(known))
         return self.render(await self._apply(user_id, changes, known))
 
-    @_use_case
+    @use_case
     async def delete(self, user_id: str) -> None:
         await self.target.delete(user_id)
 
-    @_use_case
+    @use_case
     async def query(
         self, ast: FilterNode | None, *, continuing: bool = False
     ) -> list[dict[str, Any]]:

@@ -227,7 +227,7 @@ async def _check_target(
             "Okta sandbox (the Functions host needs OKTA_ORG_URL)",
         )
     try:
-        target = build_target(settings, store)
+        target = build_target(settings, store).users
     except ValueError as error:
         return None, CheckResult(name, False, str(error), _fix_of(error))
     if not relay_ok:

@@ -77,7 +77,7 @@ def serve(host: str, port: int, *, rest_sandbox: bool = False) -> int:
 
     try:
         # Built once here only to refuse a bad configuration before listening.
-        target = build_runtime().target
+        target = build_runtime().targets.users
     except ConfigurationError as exc:
         return _refuse(exc)
     note = note or f"{target.capabilities.name} (TARGET={settings.target})"

@@ -15,7 +15,7 @@ from scim2_models import SCIMException
 
 from ..auth import AuthenticationError
 from ..secrets import SecretsUnavailableError
-from ..service import ServiceBusyError
+from ..use_case import ServiceBusyError
 from .responses import error_response
 from .runtime import ConfigurationError, runtime
 

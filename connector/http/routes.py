@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from . import handlers
+from . import group_handlers, handlers
 from .endpoint import scim_endpoint
 
 blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
@@ -43,13 +43,13 @@ async def scim_user(req: func.HttpRequest) -> func.HttpResponse:
 @blueprint.function_name("scim_groups")
 @blueprint.route("scim/v2/Groups", auth_level=_ANONYMOUS)
 async def scim_groups(req: func.HttpRequest) -> func.HttpResponse:
-    return await scim_endpoint(handlers.groups)(req)
+    return await scim_endpoint(group_handlers.groups)(req)
 
 
 @blueprint.function_name("scim_group")
 @blueprint.route("scim/v2/Groups/{id}", auth_level=_ANONYMOUS)
 async def scim_group(req: func.HttpRequest) -> func.HttpResponse:
-    return await scim_endpoint(handlers.group)(req)
+    return await scim_endpoint(group_handlers.group)(req)
 
 
 @blueprint.function_name("scim_service_provider_config")

@@ -11,12 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..auth import Authenticator, authenticator_for
+from ..group_service import GroupService
 from ..mapping import Catalog, SchemaError, load_schema
 from ..secrets import SecretStore, secret_store
 from ..service import UserService
 from ..settings import Settings
 from ..targets.factory import build_target
-from ..targets.protocol import UserTarget
+from ..targets.protocol import Targets
 
 
 @dataclass
@@ -25,8 +26,10 @@ class Runtime:
     catalog: Catalog
     store: SecretStore
     authenticator: Authenticator
-    target: UserTarget
+    targets: Targets
     service: UserService
+    # None when the target has no groups (a description without a `groups:` section).
+    groups: GroupService | None
 
 
 _runtime: Runtime | None = None
@@ -49,15 +52,17 @@ def _build(env: Mapping[str, str]) -> Runtime:
     settings = Settings.from_env(env)
     catalog = load_schema(settings)
     store = secret_store(settings, env)
-    target = build_target(settings, store)
-    catalog = catalog.fitted(target.capabilities)
+    targets = build_target(settings, store)
+    catalog = catalog.fitted(targets.users.capabilities)
+    budget = settings.request_budget_seconds
     return Runtime(
         settings=settings,
         catalog=catalog,
         store=store,
         authenticator=authenticator_for(store, settings),
-        target=target,
-        service=UserService(catalog, target, settings.request_budget_seconds),
+        targets=targets,
+        service=UserService(catalog, targets.users, budget),
+        groups=GroupService(targets.groups, budget) if targets.groups is not None else None,
     )
 
 

@@ -158,7 +158,7 @@ class _Translator:
             return AnyOf(kept) if kept else Never()
         if isinstance(node, Not):
             raise _invalid(
-                "`not` cannot be searched for in the target; rewrite the filter without it"
+                "the target's search has no `not`; rewrite the filter without it"
             )
         if isinstance(node, Present | Comparison):
             return self._condition(node.attr_path, node, None)

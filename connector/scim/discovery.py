@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from scim2_models import Context, EnterpriseUser, User
+from scim2_models import Context, EnterpriseUser, Group, User
 
 from ..mapping import Catalog
 from ..mapping.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
+from ..mapping.groups import GROUP_SCHEMA
+from ..targets.protocol import GroupCapabilities
 
 SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
@@ -44,12 +46,13 @@ def service_provider_config(base_url: str) -> dict[str, Any]:
     }
 
 
-def resource_types(catalog: Catalog, base_url: str) -> list[dict[str, Any]]:
+def resource_types(
+    catalog: Catalog, base_url: str, groups: GroupCapabilities | None = None
+) -> list[dict[str, Any]]:
     extensions = [{"schema": ENTERPRISE_USER, "required": False}]
     if catalog.ecma_view:
         extensions.append({"schema": ECMA2HOST_USER, "required": False})
-    # Only Users: groups are not provisioned yet, and saying otherwise would invite Entra to try.
-    return [
+    types = [
         {
             "schemas": [RESOURCE_TYPE_SCHEMA],
             "id": "User",
@@ -61,6 +64,41 @@ def resource_types(catalog: Catalog, base_url: str) -> list[dict[str, Any]]:
             "meta": {"resourceType": "ResourceType", "location": f"{base_url}/ResourceTypes/User"},
         }
     ]
+    # Groups only where the target provisions them: saying otherwise would invite Entra to try.
+    if groups is not None:
+        types.append(
+            {
+                "schemas": [RESOURCE_TYPE_SCHEMA],
+                "id": "Group",
+                "name": "Group",
+                "endpoint": "/Groups",
+                "description": f"Groups of users, stored in {groups.name}",
+                "schema": GROUP_SCHEMA,
+                "schemaExtensions": [],
+                "meta": {
+                    "resourceType": "ResourceType",
+                    "location": f"{base_url}/ResourceTypes/Group",
+                },
+            }
+        )
+    return types
+
+
+def _group_attributes() -> list[dict[str, Any]]:
+    """The RFC's Group attributes the connector keeps: displayName, and members by value (a
+    member's `display` and `$ref` are not stored, so they are not advertised)."""
+    dumped = Group.to_schema().model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
+    kept = []
+    for attribute in dumped["attributes"]:
+        attribute = dict(attribute)
+        if attribute["name"] == "displayName":
+            attribute["required"] = True
+        if attribute["name"] == "members":
+            attribute["subAttributes"] = [
+                s for s in attribute["subAttributes"] if s["name"] in {"value", "type"}
+            ]
+        kept.append(attribute)
+    return kept
 
 
 def _rfc_attributes(model: type[User[Any]] | type[EnterpriseUser]) -> list[dict[str, Any]]:
@@ -113,7 +151,9 @@ def _schema(
     }
 
 
-def schemas(catalog: Catalog, base_url: str) -> list[dict[str, Any]]:
+def schemas(
+    catalog: Catalog, base_url: str, groups: GroupCapabilities | None = None
+) -> list[dict[str, Any]]:
     targets = {s.attr: s for s in catalog.slots if s.schema == ECMA2HOST_USER}
     status = catalog.status_values
     ecma = [
@@ -162,4 +202,6 @@ def schemas(catalog: Catalog, base_url: str) -> list[dict[str, Any]]:
                 ecma,
             )
         )
+    if groups is not None:
+        documents.append(_schema(base_url, GROUP_SCHEMA, "Group", "Group", _group_attributes()))
     return documents

@@ -17,6 +17,14 @@ class LoginConflictError(TargetError):
     """Another user already holds this login."""
 
 
+class GroupNotFoundError(TargetError):
+    """No such group in the target."""
+
+
+class NameConflictError(TargetError):
+    """Another group already has this name."""
+
+
 class RejectedError(TargetError):
     """The target refused the values; `detail` says why, in the target's words."""
 
@@ -32,6 +40,11 @@ class StateRefusedError(RejectedError):
     def __init__(self, detail: str, user: TargetUser) -> None:
         super().__init__(detail)
         self.user = user
+
+
+class NotWritableError(RejectedError):
+    """The target does not let the connector change this group (e.g. one imported from a
+    directory); `detail` says why and what to do."""
 
 
 class UnavailableError(TargetError):

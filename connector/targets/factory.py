@@ -11,7 +11,7 @@ from ..secrets import SecretKey, SecretStore
 from ..settings import Settings
 from .context import TargetContext
 from .errors import UnavailableError
-from .protocol import UserTarget
+from .protocol import Targets, UserTarget
 from .secret_source import secret_token
 
 
@@ -19,7 +19,7 @@ class TargetConfigurationError(ValueError):
     """The target cannot be built from the settings; the message says what to change."""
 
 
-def build_target(settings: Settings, store: SecretStore) -> UserTarget:
+def build_target(settings: Settings, store: SecretStore) -> Targets:
     context = TargetContext(settings, store, relay_transport(settings, store))
     if settings.target == "okta":
         return okta_target(context)
@@ -30,7 +30,7 @@ def build_target(settings: Settings, store: SecretStore) -> UserTarget:
     return python_target(settings.target, context)
 
 
-def okta_target(context: TargetContext) -> UserTarget:
+def okta_target(context: TargetContext) -> Targets:
     from .okta.client import OktaClient
     from .okta.users import OktaUsers
 
@@ -50,15 +50,17 @@ def okta_target(context: TargetContext) -> UserTarget:
         transport=context.transport,
         max_concurrency=settings.okta_max_concurrency,
     )
-    return OktaUsers(
+    users = OktaUsers(
         client,
         activate_on_create=settings.okta_activate_on_create,
         disable_mode=settings.okta_disable_mode,
     )
+    return Targets(users)
 
 
-def python_target(spec: str, context: TargetContext) -> UserTarget:
-    """`python:package.module:factory`: the module is imported, `factory(context)` called."""
+def python_target(spec: str, context: TargetContext) -> Targets:
+    """`python:package.module:factory`: the module is imported, `factory(context)` called; it
+    returns a UserTarget, or Targets for users and groups."""
     _, module_name, factory_name = spec.split(":")
     try:
         module = importlib.import_module(module_name)
@@ -72,8 +74,8 @@ def python_target(spec: str, context: TargetContext) -> UserTarget:
         raise TargetConfigurationError(
             f"TARGET={spec}: {module_name} has no function {factory_name}(context)"
         )
-    target: UserTarget = factory(context)
-    return target
+    built: UserTarget | Targets = factory(context)
+    return built if isinstance(built, Targets) else Targets(built)
 
 
 def relay_transport(settings: Settings, store: SecretStore) -> httpx.AsyncBaseTransport | None:

@@ -1,4 +1,4 @@
-"""The target-neutral user record the mapping layer renders into SCIM."""
+"""The target-neutral user and group records the mapping layer renders into SCIM."""
 
 from __future__ import annotations
 
@@ -18,4 +18,18 @@ class TargetUser:
     created: str | None
     last_modified: str | None
     # The record as the application returned it; only the target that read it looks inside.
+    record: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class TargetGroup:
+    id: str
+    name: str
+    external_id: str | None
+    # False for a group the target does not let the connector change (Okta: a group imported
+    # from a directory, the built-in Everyone); `kind` is the target's word for what it is.
+    writable: bool
+    kind: str
+    created: str | None
+    last_modified: str | None
     record: Any = field(default=None, compare=False, repr=False)

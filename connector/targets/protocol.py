@@ -8,11 +8,11 @@ repeat: Entra resends whatever did not get a clear answer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .model import TargetUser
+from .model import TargetGroup, TargetUser
 from .query import Query
 
 Profile = Mapping[str, str | None]
@@ -84,6 +84,76 @@ class UserTarget(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class GroupCapabilities:
+    name: str
+    # Whether the target keeps SCIM's externalId for a group (Okta: in a custom group profile
+    # attribute); without it, externalId is not advertised and cannot be filtered on.
+    external_id: bool
+
+
+class GroupTarget(Protocol):
+    """Groups and their memberships. Every membership change is idempotent: adding a member
+    that is there and removing one that is not are successes, so a resent PATCH is safe."""
+
+    @property
+    def capabilities(self) -> GroupCapabilities: ...
+
+    async def get(self, group_id: str) -> TargetGroup | None: ...
+
+    async def find_by_name(self, name: str) -> TargetGroup | None:
+        """The group with this name (ignoring case), as consistently as the target allows."""
+        ...
+
+    def pages(self, query: Query) -> AsyncIterator[list[TargetGroup]]:
+        """Every group the query selects (on `name`, `externalId`, or Everyone); raises
+        QueryNotSupportedError for a query it cannot answer exactly."""
+        ...
+
+    async def create(self, name: str, external_id: str | None) -> TargetGroup:
+        """A new group; NameConflictError when the name is taken by another group."""
+        ...
+
+    async def update(self, group: TargetGroup, name: str, external_id: str | None) -> TargetGroup:
+        """Give the group this name and externalId (a rename is a read and a write where the
+        target replaces whole groups)."""
+        ...
+
+    async def delete(self, group_id: str) -> None:
+        """Remove the group (its members stay users); GroupNotFoundError if there is none."""
+        ...
+
+    def members(self, group_id: str) -> AsyncIterator[list[str]]:
+        """The ids of the group's users, page by page."""
+        ...
+
+    async def is_member(self, group_id: str, user_id: str) -> bool: ...
+
+    async def add_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
+        """Add the users; returns the ids that are not users of the target (all others are
+        members afterwards)."""
+        ...
+
+    async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> None:
+        """Remove the users; ids that are not members (or not users) are no error."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What TARGET builds: the users' target and, where the target has them, groups."""
+
+    users: UserTarget
+    groups: GroupTarget | None = None
+
+    async def aclose(self) -> None:
+        await self.users.aclose()
+        if self.groups is not None:
+            await self.groups.aclose()
 
 
 async def search(target: UserTarget, query: Query) -> list[TargetUser]:

@@ -1,4 +1,8 @@
-"""A target-neutral query: what the mapping asks a target to find, before any target syntax."""
+"""A target-neutral query: what the mapping asks a target to find, before any target syntax.
+
+For users, `Condition.attribute` is a connector attribute (mapping.json's names); for groups it
+is `name` or `externalId`.
+"""
 
 from __future__ import annotations
 
@@ -36,7 +40,7 @@ class AnyOf:
 
 @dataclass(frozen=True)
 class Everyone:
-    """Every user, whatever its state."""
+    """Every user (whatever its state), or every group."""
 
 
 Query = Condition | IdIs | ActiveIs | AllOf | AnyOf | Everyone

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connector.service import ServiceBusyError, UserService
+from connector.service import UserService
 from connector.settings import Settings
 from connector.targets.errors import RateLimitedError, UnavailableError, UserNotFoundError
 from connector.targets.okta.client import OktaClient
@@ -22,6 +22,7 @@ from connector.targets.okta.users import OktaUsers
 from connector.transport import backoff as backoff_module
 from connector.transport.backoff import backoff
 from connector.transport.budget import remaining, request_budget
+from connector.use_case import ServiceBusyError
 
 Handler = Callable[[httpx.Request], httpx.Response]
 LOGIN = "ada@example.com"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from ...secrets import EnvSecretStore, NamedSecret
 from ..context import TargetContext
+from ..protocol import Targets
 from .loading import DescriptionError, load_description, where
 from .users import RestUsers
 
 __all__ = ["DescriptionError", "RestUsers", "rest_target"]
 
 
-def rest_target(context: TargetContext) -> RestUsers:
+def rest_target(context: TargetContext) -> Targets:
     """The target TARGET_DESCRIPTION describes; DescriptionError (file, line, fix) if it cannot
     work."""
     path = context.settings.target_description
@@ -28,4 +29,4 @@ def rest_target(context: TargetContext) -> RestUsers:
         ]
         if missing:
             raise DescriptionError(missing)
-    return RestUsers(description, context, path, marks)
+    return Targets(RestUsers(description, context, path, marks))

@@ -1,0 +1,156 @@
+"""The group use cases Entra drives: create, read, find, rename, change members, replace, delete.
+
+Membership changes are idempotent and time-boxed: each member is one target call (or one per
+batch where the target has batches), paced by the target's rate limit inside the request's
+budget. When the budget runs out mid-PATCH, Entra gets 429/503 with Retry-After and resends the
+same PATCH; a PATCH with many members reads the member list first, so the resend does only what
+is left.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from scim2_models import InvalidValueException, NotFoundException
+from scim2_models.path import FilterNode
+
+from .mapping.groups import group_matches, plan_groups, render_group
+from .mapping.writes import Operation
+from .page_snapshots import PageSnapshots
+from .scim.groups import GroupWrite, Members, compile_group_patch, read_group
+from .targets.errors import GroupNotFoundError, NameConflictError
+from .targets.model import TargetGroup
+from .targets.protocol import GroupTarget
+from .use_case import use_case
+
+# A change of more members than this reads the group's member list first: a resent PATCH then
+# calls only for what is left, and a listing costs one call per page of members.
+LIST_FIRST_ABOVE = 20
+# How many unknown ids a SCIM error names.
+_NAMED = 10
+
+
+class GroupService:
+    def __init__(self, target: GroupTarget, budget_seconds: float = 20.0) -> None:
+        self.target = target
+        self.budget_seconds = budget_seconds
+        self.snapshots = PageSnapshots()
+
+    @use_case
+    async def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        write = read_group(body)
+        assert write.name is not None  # required by read_group
+        group = await self._create(write.name, write.external_id)
+        wanted = write.members.exactly or []
+        unknown = await self.target.add_members(group.id, wanted) if wanted else []
+        return render_group(group, [m for m in wanted if m not in unknown])
+
+    async def _create(self, name: str, external_id: str | None) -> TargetGroup:
+        try:
+            return await self.target.create(name, external_id)
+        except NameConflictError:
+            # Entra matches groups by name before creating them; a match that missed a group
+            # created a moment ago (a lagging search, a lost answer) must not make a second
+            # one. The group with this name is Entra's own if it has the same externalId.
+            existing = await self.target.find_by_name(name)
+            if existing is not None and external_id and existing.external_id == external_id:
+                return existing
+            raise
+
+    @use_case
+    async def get(self, group_id: str, *, with_members: bool) -> dict[str, Any]:
+        group = await self._existing(group_id)
+        return render_group(group, await self._members(group.id) if with_members else None)
+
+    @use_case
+    async def query(
+        self, ast: FilterNode | None, *, with_members: bool, continuing: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every group the filter selects, rendered. `continuing`: a later page of a listing,
+        which may read the first page's snapshot."""
+        key = f"{ast}|{with_members}"
+        if continuing and (snapshot := self.snapshots.get(key)) is not None:
+            return snapshot
+        found = await self._query(ast)
+        resources = [
+            render_group(g, await self._members(g.id) if with_members else None) for g in found
+        ]
+        self.snapshots.put(key, resources)
+        return resources
+
+    async def _query(self, ast: FilterNode | None) -> list[TargetGroup]:
+        plan = plan_groups(ast, self.target.capabilities.external_id)
+        found: list[TargetGroup]
+        if plan.by_id is not None:
+            group = await self.target.get(plan.by_id)
+            found = [group] if group is not None else []
+            if found and plan.member is not None:
+                found = found if await self.target.is_member(plan.by_id, plan.member) else []
+        elif plan.by_name is not None:
+            group = await self.target.find_by_name(plan.by_name)
+            found = [group] if group is not None else []
+        else:
+            assert plan.query is not None
+            found = []
+            async for page in self.target.pages(plan.query):
+                found.extend(page)
+        return [g for g in found if group_matches(plan, render_group(g, None))]
+
+    @use_case
+    async def patch(self, group_id: str, operations: Sequence[Operation]) -> None:
+        write = compile_group_patch(operations)
+        if write.name is not None or write.names_external_id:
+            await self._rename(await self._existing(group_id), write)
+        await self._apply(group_id, write.members)
+
+    @use_case
+    async def replace(self, group_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        write = read_group(body)
+        group = await self._rename(await self._existing(group_id), write)
+        await self._apply(group.id, write.members)
+        return render_group(group, await self._members(group.id))
+
+    @use_case
+    async def delete(self, group_id: str) -> None:
+        await self.target.delete(group_id)
+
+    async def _rename(self, group: TargetGroup, write: GroupWrite) -> TargetGroup:
+        name = write.name if write.name is not None else group.name
+        external_id = write.external_id if write.names_external_id else group.external_id
+        if (name, external_id) == (group.name, group.external_id):
+            return group
+        return await self.target.update(group, name, external_id)
+
+    async def _apply(self, group_id: str, members: Members) -> None:
+        if members.empty:
+            return
+        many = len(members.add) + len(members.remove) > LIST_FIRST_ABOVE
+        if members.exactly is not None or many:
+            to_add, to_remove = members.outcome(set(await self._members(group_id)))
+        else:
+            to_add, to_remove = list(members.add), list(members.remove)
+        if to_remove:
+            await self.target.remove_members(group_id, to_remove)
+        unknown = await self.target.add_members(group_id, to_add) if to_add else []
+        if unknown:
+            named = ", ".join(unknown[:_NAMED]) + (" …" if len(unknown) > _NAMED else "")
+            raise InvalidValueException(
+                detail=f"{len(unknown)} member(s) are not users of "
+                f"{self.target.capabilities.name}: {named}; the other members were applied"
+            )
+
+    async def _members(self, group_id: str) -> list[str]:
+        found: list[str] = []
+        async for page in self.target.members(group_id):
+            found.extend(page)
+        return found
+
+    async def _existing(self, group_id: str) -> TargetGroup:
+        group = await self.target.get(group_id)
+        if group is None:
+            raise GroupNotFoundError(group_id)
+        return group
+
+
+__all__ = ["GroupService", "NotFoundException"]

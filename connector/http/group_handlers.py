@@ -1,0 +1,92 @@
+"""What the Groups routes do with a request, in terms of the protocol and the group service.
+
+Without a group target (a described application with no `groups:` section), queries answer an
+empty list, as Entra's Test Connection needs, and writes answer 501 saying to turn group
+provisioning off.
+"""
+
+from __future__ import annotations
+
+import azure.functions as func
+from scim2_models import NotFoundException, SCIMException
+
+from ..group_service import GroupService
+from ..scim.filters import parse_filter
+from ..scim.listing import list_response
+from ..scim.patch import parse_patch
+from ..scim.requests import query_param, read_json, read_paging, read_resource
+from .responses import scim_response
+from .runtime import runtime
+from .shaping import allow, location, params_of, route_id, shaped
+
+
+class GroupsNotImplementedError(SCIMException):
+    status = 501
+    _default_detail = (
+        "This target provisions no groups; turn group provisioning off in Entra "
+        "(Provisioning > Mappings > Provision Microsoft Entra ID Groups = No), or describe the "
+        "application's groups (docs/targets.md)"
+    )
+
+
+def _service() -> GroupService | None:
+    return runtime().groups
+
+
+def wants_members(params: dict[str, str]) -> bool:
+    """Members are listed only when asked for: `excludedAttributes=members` is the cheap path
+    (no member listing at all), and `attributes=` without members leaves them out too."""
+    excluded = [
+        a.strip().lower() for a in (query_param(params, "excludedAttributes") or "").split(",")
+    ]
+    if "members" in excluded:
+        return False
+    wanted = [
+        a.strip().lower() for a in (query_param(params, "attributes") or "").split(",") if a.strip()
+    ]
+    return not wanted or any(a == "members" or a.startswith("members.") for a in wanted)
+
+
+async def groups(req: func.HttpRequest) -> func.HttpResponse:
+    method = allow(req, "GET", "POST")
+    service = _service()
+    params = params_of(req)
+    if method == "POST":
+        if service is None:
+            raise GroupsNotImplementedError
+        created = await service.create(read_resource(req.get_body()))
+        return scim_response(201, shaped(req, created), {"Location": location(req, created)})
+    paging = read_paging(params)
+    text = query_param(params, "filter")
+    ast = parse_filter(text) if text is not None and text.strip() else None
+    if service is None:
+        # Entra's Test Connection needs an empty list here, not a 404.
+        return scim_response(200, list_response([], paging))
+    found = await service.query(
+        ast, with_members=wants_members(params), continuing=paging.start_index > 1
+    )
+    body = list_response(found, paging)
+    body["Resources"] = [shaped(req, r, params) for r in body["Resources"]]
+    return scim_response(200, body)
+
+
+async def group(req: func.HttpRequest) -> func.HttpResponse:
+    method = allow(req, "GET", "PUT", "PATCH", "DELETE")
+    service = _service()
+    group_id = route_id(req, "Group")
+    if service is None:
+        if method == "GET":
+            raise NotFoundException(detail="Group not found: this target provisions no groups")
+        raise GroupsNotImplementedError
+    if method == "GET":
+        found = await service.get(group_id, with_members=wants_members(params_of(req)))
+        return scim_response(200, shaped(req, found))
+    if method == "PUT":
+        replaced = await service.replace(group_id, read_resource(req.get_body()))
+        return scim_response(200, shaped(req, replaced))
+    if method == "PATCH":
+        # Microsoft asks for 204 here, and not to echo what may be thousands of members.
+        await service.patch(group_id, parse_patch(read_json(req.get_body())))
+        return scim_response(204)
+    await service.delete(group_id)
+    return scim_response(204)

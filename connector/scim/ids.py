@@ -1,0 +1,15 @@
+"""SCIM ids are opaque, but not anything: what can never be a target's id is refused once, here,
+for every target (a `.` or `..` in a URL path would address the collection, not a resource)."""
+
+from __future__ import annotations
+
+MAX_ID_LENGTH = 255
+
+
+def valid_id(value: str) -> bool:
+    return (
+        0 < len(value) <= MAX_ID_LENGTH
+        and value.strip() == value
+        and value not in {".", ".."}
+        and all(ord(c) >= 0x20 and ord(c) != 0x7F for c in value)
+    )
