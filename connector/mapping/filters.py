@@ -157,9 +157,7 @@ class _Translator:
             kept = tuple(t for t in terms if not isinstance(t, Never))
             return AnyOf(kept) if kept else Never()
         if isinstance(node, Not):
-            raise _invalid(
-                "the target's search has no `not`; rewrite the filter without it"
-            )
+            raise _invalid("the target's search has no `not`; rewrite the filter without it")
         if isinstance(node, Present | Comparison):
             return self._condition(node.attr_path, node, None)
         if isinstance(node, ValuePath):
