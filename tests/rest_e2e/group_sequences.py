@@ -130,6 +130,7 @@ async def lifecycle(scim: httpx.AsyncClient, app: GroupApp, flag: bool) -> None:
     )
     assert other.json()["totalResults"] == 0
 
+    remove: dict[str, Any]
     if flag:
         remove = {"op": "remove", "path": f'members[value eq "{users[1]}"]'}
     else:
