@@ -443,6 +443,94 @@ class Users(_Model):
         return self
 
 
+class MemberOperation(WriteOperation):
+    """Add or remove members: one per call (`{member}` in the path), or in batches (`ids`)."""
+
+    ids: Pointer | None = Field(
+        None,
+        description="Batches: where the list of user ids goes in the body (e.g. /account_ids "
+        "inside the envelope); unset: one member per call, named by {member} in the path.",
+    )
+    batch: int = Field(1, ge=1, le=1000, description="Batches: at most this many ids per call.")
+    id_type: Literal["string", "integer"] = Field(
+        "string", description="How the application writes user ids in batch bodies."
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> MemberOperation:
+        names = placeholders(self.path)
+        if self.ids is None:
+            _only(self.path, {"id", "member"}, "a member path")
+            if "member" not in names:
+                raise ValueError(
+                    "one member per call needs {member} in the path, e.g. "
+                    "/groups/{id}/members/{member}; or give `ids:` for batches"
+                )
+            if self.batch != 1:
+                raise ValueError("batch needs `ids:`, where the list of ids goes in the body")
+        else:
+            _only(self.path, {"id"}, "a batch member path")
+        if "id" not in names:
+            raise ValueError("a member path needs {id}, the group's id")
+        return self
+
+
+class Members(_Model):
+    listing: ListOperation = Field(
+        alias="list", description="The group's members ({id} is the group's id)."
+    )
+    member: Pointer = Field(
+        "", description="Where the user id is in one listed member (unset: it is the entry)."
+    )
+    add: MemberOperation
+    remove: MemberOperation
+
+    @model_validator(mode="after")
+    def _paths(self) -> Members:
+        _only(self.listing.path, {"id"}, "members.list.path")
+        return self
+
+
+class Groups(_Model):
+    id: Pointer = Field(description="Where the group's id is.")
+    name: Pointer = Field(description="Where the group's name (SCIM displayName) is.")
+    external_id: Pointer | None = Field(
+        None, description="Where SCIM's externalId is kept, if the application has a place."
+    )
+    created: Pointer | None = None
+    last_modified: Pointer | None = None
+    get: Operation
+    listing: ListOperation = Field(alias="list")
+    find: list[Find] = Field(default_factory=list)
+    create: WriteOperation
+    update: UpdateOperation
+    delete: DeleteOperation
+    members: Members
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Groups:
+        for op, where in ((self.get, "get"), (self.update, "update"), (self.delete, "delete")):
+            _only(op.path, {"id"}, f"groups.{where}.path")
+            if "id" not in placeholders(op.path):
+                raise ValueError(f"groups.{where}.path must contain {{id}}, e.g. /groups/{{id}}")
+        _only(self.listing.path, set(), "groups.list.path")
+        _only(self.create.path, set(), "groups.create.path")
+        names = {"name"} | ({"externalId"} if self.external_id else set())
+        for find in self.find:
+            if find.attribute not in names or find.op != "eq":
+                raise ValueError(
+                    f"groups are found by {' or '.join(sorted(names))} with op eq, "
+                    f"not {find.attribute} {find.op}"
+                )
+        if not any(f.attribute == "name" for f in self.find):
+            raise ValueError(
+                "add a find with `attribute: name`: Entra matches groups by displayName"
+            )
+        if self.delete.disable_first:
+            raise ValueError("groups have no disabled state: remove disableFirst")
+        return self
+
+
 class Description(_Model):
     """A REST application as the connector sees it."""
 
@@ -454,6 +542,9 @@ class Description(_Model):
         default_factory=list, description="Checked in order before the defaults."
     )
     users: Users
+    groups: Groups | None = Field(
+        None, description="The application's groups, if the connector is to provision them."
+    )
 
     def secrets(self) -> list[tuple[str, tuple[str, ...]]]:
         """(secret name, where it is in the description) for every secret named."""

@@ -1,0 +1,158 @@
+"""The calls every described resource makes: templates filled and escaped, bodies shaped as the
+description says (envelope, fixed values, update styles), records found in answers, and error
+answers turned into the target's failures."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ...transport.backoff import backoff
+from ...transport.budget import remaining
+from ..errors import RejectedError, UnavailableError
+from ..http import ApiClient, ApiError, Call
+from . import pointer
+from .answers import Answers
+from .description import Operation, UpdateOperation, WriteOperation, placeholders
+from .loading import Marks, where
+
+log = logging.getLogger(__name__)
+
+MEDIA_TYPES = {
+    "merge-patch": "application/merge-patch+json",
+    "json-patch": "application/json-patch+json",
+}
+
+Change = tuple[tuple[str, ...], Any]
+"""A value to write at a pointer (None clears)."""
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """A path template with each placeholder's value escaped as one path segment."""
+    rendered = template
+    for name in placeholders(template):
+        rendered = rendered.replace("{" + name + "}", quote(values[name], safe=""))
+    return rendered
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """A query parameter template (httpx encodes parameters itself)."""
+    rendered = template
+    for name in placeholders(template):
+        rendered = rendered.replace("{" + name + "}", values[name])
+    return rendered
+
+
+def json_of(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+class Calls:
+    """One described application's plumbing, shared by its users and its groups."""
+
+    def __init__(
+        self, api: ApiClient, answers: Answers, name: str, source: Path, marks: Marks
+    ) -> None:
+        self.api = api
+        self.answers = answers
+        self.name = name
+        self._source = source
+        self._marks = marks
+
+    async def send(self, call: Call, *, retry_unknown: bool = True) -> httpx.Response:
+        return await self.api.send(call, retry_unknown=retry_unknown)
+
+    def call(self, op: Operation, values: Mapping[str, str]) -> Call:
+        """A body-less call of `op` with its placeholders filled."""
+        return Call(op.method, render(op.path, values), params=op.query or None)
+
+    def write(self, op: WriteOperation, path: str, body: Any, media: str | None = None) -> Call:
+        media = op.content_type or media
+        if media is None:
+            return Call(op.method, path, params=op.query or None, json=body)
+        return Call(
+            op.method,
+            path,
+            params=op.query or None,
+            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": media},
+        )
+
+    def body(self, op: WriteOperation, record: Any) -> Any:
+        """The record with the operation's fixed values, inside its envelope if it has one."""
+        if isinstance(record, dict):
+            for where_to, value in op.fixed.items():
+                pointer.place(record, pointer.parse(where_to), value)
+        if op.envelope:
+            wrapped: dict[str, Any] = {}
+            pointer.place(wrapped, pointer.parse(op.envelope), record)
+            return wrapped
+        return record
+
+    def update(
+        self, op: UpdateOperation, path: str, changes: Sequence[Change], record: Any
+    ) -> Call:
+        """The update call in the description's style; `record` is the current record, needed
+        (and only used) by `replace`."""
+        body: Any
+        if op.style == "replace":
+            body = copy.deepcopy(record)
+            for tokens, value in changes:
+                pointer.place(body, tokens, value)
+            for omitted in op.omit:
+                pointer.remove(body, pointer.parse(omitted))
+        elif op.style == "json-patch":
+            body = [
+                {"op": "remove", "path": pointer.render(tokens)}
+                if value is None
+                else {"op": "add", "path": pointer.render(tokens), "value": value}
+                for tokens, value in changes
+            ]
+        else:
+            body = {}
+            for tokens, value in changes:
+                pointer.place(body, tokens, value)
+        return self.write(op, path, self.body(op, body), MEDIA_TYPES.get(op.style))
+
+    def extract(self, response: httpx.Response, result: str | None) -> Any:
+        return pointer.resolve(json_of(response), pointer.parse(result) if result else ())
+
+    def record(self, response: httpx.Response, op: Operation) -> Any:
+        """The record in an answer, or None when it carries none (e.g. a 204)."""
+        if not response.content:
+            return None
+        found = self.extract(response, op.result)
+        return found if isinstance(found, dict) else None
+
+    def failure(self, error: ApiError) -> Exception:
+        refused = self.answers.refused(error)
+        if refused is not None:
+            return refused
+        meaning, message = self.answers.meaning(error)
+        if meaning == "retryable" or error.status >= 500:
+            return UnavailableError(f"{self.name}: {message}", retry_after=60)
+        return RejectedError(f"{self.name} rejected the request: {message}")
+
+    def at(self, loc: tuple[str, ...]) -> str:
+        """`file:line:col` of a part of the description, for messages."""
+        return where(self._marks, loc, self._source)
+
+    async def pause(self, attempt: int, reason: str) -> None:
+        wait = backoff(attempt)
+        if wait + 0.5 > remaining():
+            raise UnavailableError(reason, retry_after=max(1, round(wait)))
+        log.info("retrying in %.2fs: %s", wait, reason)
+        await asyncio.sleep(wait)

@@ -1,0 +1,379 @@
+"""A described REST application's groups and memberships as a provisioning target.
+
+Memberships are changed one member per call or in batches, as the description says; every
+change is idempotent (a member already there, or already gone, is a success). A batch the
+application refuses whole (one unknown id fails all, as some do) is split until the refused ids
+are found, so the other members are still added.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import Any
+
+from ..errors import (
+    GroupNotFoundError,
+    NameConflictError,
+    QueryNotSupportedError,
+    UnavailableError,
+)
+from ..http import ApiError, Call, OutcomeUnknownError
+from ..model import TargetGroup
+from ..protocol import GroupCapabilities
+from ..query import Condition, Everyone, IdIs, Query
+from . import pointer
+from .calls import Calls, Change, fill, json_of, render
+from .description import Find, Groups, ListOperation, MemberOperation
+from .paging import Page, Pager
+from .values import text
+
+# Members added or removed one per call at once, so the rate limit, not latency, is the ceiling.
+MEMBER_CONCURRENCY = 4
+
+
+class RestGroups:
+    def __init__(self, spec: Groups, calls: Calls, base_url: str) -> None:
+        self.spec = spec
+        self._calls = calls
+        self.capabilities = GroupCapabilities(
+            name=calls.name, external_id=spec.external_id is not None
+        )
+        self._id = pointer.parse(spec.id)
+        self._name = pointer.parse(spec.name)
+        self._external = pointer.parse(spec.external_id) if spec.external_id else None
+        self._member = pointer.parse(spec.members.member)
+        self._pager = Pager(
+            spec.listing.paging,
+            _result(spec.listing.result),
+            base_url,
+            self._fetcher(spec.listing),
+        )
+        members = spec.members.listing
+        self._member_pager = Pager(
+            members.paging, _result(members.result), base_url, self._fetcher(members)
+        )
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def to_group(self, record: Any) -> TargetGroup:
+        raw_id = pointer.resolve(record, self._id)
+        name = pointer.resolve(record, self._name)
+        if raw_id is None or isinstance(raw_id, dict | list) or not isinstance(name, str):
+            raise UnavailableError(
+                f"{self._calls.name} answered a group without an id at {self.spec.id} or a "
+                f"name at {self.spec.name}; check {self._calls.at(('groups',))}",
+                retry_after=300,
+            )
+        external = pointer.resolve(record, self._external) if self._external else None
+        created = pointer.resolve(record, pointer.parse(self.spec.created or "/-"))
+        modified = pointer.resolve(record, pointer.parse(self.spec.last_modified or "/-"))
+        return TargetGroup(
+            id=text(raw_id),
+            name=name,
+            external_id=text(external) if external not in (None, "") else None,
+            writable=True,
+            kind="group",
+            created=text(created) if self.spec.created and created is not None else None,
+            last_modified=(
+                text(modified) if self.spec.last_modified and modified is not None else None
+            ),
+            record=record,
+        )
+
+    async def get(self, group_id: str) -> TargetGroup | None:
+        try:
+            response = await self._calls.send(self._calls.call(self.spec.get, {"id": group_id}))
+        except ApiError as error:
+            if self._calls.answers.meaning(error)[0] == "not-found":
+                return None
+            raise self._calls.failure(error) from error
+        record = self._calls.record(response, self.spec.get)
+        group = self.to_group(record) if record is not None else None
+        return group if group is not None and group.id == group_id else None
+
+    async def find_by_name(self, name: str) -> TargetGroup | None:
+        async for page in self.pages(Condition("name", "eq", name)):
+            for group in page:
+                if group.name.casefold() == name.casefold():
+                    return group
+        return None
+
+    async def pages(self, query: Query) -> AsyncIterator[list[TargetGroup]]:
+        if isinstance(query, IdIs):
+            group = await self.get(query.value)
+            if group is not None:
+                yield [group]
+            return
+        params = dict(self.spec.listing.query)
+        if isinstance(query, Condition):
+            find = self._find(query)
+            if find.path is not None:
+                async for page in self._lookup(find, query.value or ""):
+                    yield page
+                return
+            params |= {k: fill(t, {"value": query.value or ""}) for k, t in find.query.items()}
+        elif not isinstance(query, Everyone):
+            raise QueryNotSupportedError(f"{self._calls.name}'s groups cannot answer this filter")
+        async for records in self._pager.pages(self.spec.listing.path, params):
+            yield [self.to_group(r) for r in records]
+
+    def _find(self, query: Condition) -> Find:
+        for find in self.spec.find:
+            if find.attribute == query.attribute and query.op == "eq":
+                return find
+        raise QueryNotSupportedError(
+            f"{self._calls.name}'s groups cannot be searched by {query.attribute} {query.op}"
+        )
+
+    async def _lookup(self, find: Find, value: str) -> AsyncIterator[list[TargetGroup]]:
+        assert find.path is not None
+        try:
+            response = await self._calls.send(Call("GET", render(find.path, {"value": value})))
+        except ApiError as error:
+            if self._calls.answers.meaning(error)[0] == "not-found":
+                return
+            raise self._calls.failure(error) from error
+        found = self._calls.extract(response, find.result)
+        records = found if isinstance(found, list) else [found] if found is not None else []
+        groups = [self.to_group(r) for r in records if isinstance(r, dict)]
+        if groups:
+            yield groups
+
+    def _fetcher(self, listing: ListOperation) -> Callable[[str, Mapping[str, str]], Any]:
+        """How the pager fetches one page of `listing` (groups, or one group's members)."""
+
+        async def fetch(path: str, params: Mapping[str, str]) -> Page:
+            response = await self._calls.send(Call("GET", path, params=params))
+            body = json_of(response)
+            records = pointer.resolve(body, _result(listing.result))
+            if not isinstance(records, list):
+                raise UnavailableError(
+                    f"{self._calls.name}'s list answer for {path} has no list at "
+                    f"{listing.result or '(the whole body)'}; check the groups section in "
+                    f"{self._calls.at(('groups',))}",
+                    retry_after=300,
+                )
+            return Page(records, body, response.headers)
+
+        return fetch
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def _changes(self, name: str, external_id: str | None) -> list[Change]:
+        changes: list[Change] = [(self._name, name)]
+        if self._external is not None:
+            changes.append((self._external, external_id))
+        return changes
+
+    async def create(self, name: str, external_id: str | None) -> TargetGroup:
+        op = self.spec.create
+        record: dict[str, Any] = {}
+        for tokens, value in self._changes(name, external_id):
+            if value is not None:
+                pointer.place(record, tokens, value)
+        call = self._calls.write(op, op.path, self._calls.body(op, record))
+        attempt = 0
+        while True:
+            try:
+                response = await self._calls.send(call, retry_unknown=False)
+            except OutcomeUnknownError as exc:
+                # The create may have landed: look before sending it again.
+                existing = await self.find_by_name(name)
+                if existing is not None:
+                    return existing
+                await self._calls.pause(attempt, f"group create outcome unknown ({exc})")
+                attempt += 1
+                continue
+            except ApiError as error:
+                meaning, message = self._calls.answers.meaning(error)
+                if meaning == "conflict":
+                    raise NameConflictError(message) from error
+                raise self._calls.failure(error) from error
+            created = self._calls.record(response, op)
+            if created is not None:
+                return self.to_group(created)
+            found = await self.find_by_name(name)
+            if found is None:
+                raise UnavailableError(
+                    f"{self._calls.name} accepted the new group {name!r} but it cannot be found "
+                    "by name yet; Entra will retry",
+                    retry_after=60,
+                )
+            return found
+
+    async def update(self, group: TargetGroup, name: str, external_id: str | None) -> TargetGroup:
+        op = self.spec.update
+        record = group.record
+        if op.style == "replace" and not isinstance(record, dict):
+            fresh = await self.get(group.id)
+            if fresh is None:
+                raise GroupNotFoundError(group.id)
+            record = fresh.record
+        path = render(op.path, {"id": group.id})
+        call = self._calls.update(op, path, self._changes(name, external_id), record)
+        try:
+            response = await self._calls.send(call)
+        except ApiError as error:
+            meaning, message = self._calls.answers.meaning(error)
+            if meaning == "not-found":
+                raise GroupNotFoundError(group.id) from error
+            if meaning == "conflict":
+                raise NameConflictError(message) from error
+            raise self._calls.failure(error) from error
+        updated = self._calls.record(response, op)
+        if updated is not None:
+            return self.to_group(updated)
+        fresh = await self.get(group.id)
+        if fresh is None:
+            raise GroupNotFoundError(group.id)
+        return fresh
+
+    async def delete(self, group_id: str) -> None:
+        op = self.spec.delete
+        call = self._calls.call(op, {"id": group_id})
+        attempt, tried = 0, False
+        while True:
+            try:
+                await self._calls.send(call, retry_unknown=False)
+                return
+            except OutcomeUnknownError as exc:
+                tried = True
+                await self._calls.pause(attempt, f"group delete outcome unknown ({exc})")
+                attempt += 1
+            except ApiError as error:
+                meaning, _ = self._calls.answers.meaning(error)
+                if meaning in {"not-found", "already-done"} and tried:
+                    return
+                if meaning == "not-found":
+                    raise GroupNotFoundError(group_id) from error
+                if meaning == "already-done":
+                    return
+                raise self._calls.failure(error) from error
+
+    # -- members ----------------------------------------------------------------------------
+
+    async def members(self, group_id: str) -> AsyncIterator[list[str]]:
+        listing = self.spec.members.listing
+        path = render(listing.path, {"id": group_id})
+        try:
+            async for records in self._member_pager.pages(path, dict(listing.query)):
+                yield [self._member_id(r) for r in records]
+        except ApiError as error:
+            if self._calls.answers.meaning(error)[0] == "not-found":
+                raise GroupNotFoundError(group_id) from error
+            raise self._calls.failure(error) from error
+
+    def _member_id(self, entry: Any) -> str:
+        raw = pointer.resolve(entry, self._member)
+        if raw is None or isinstance(raw, dict | list):
+            raise UnavailableError(
+                f"{self._calls.name} listed a member without a user id at "
+                f"{self.spec.members.member or '(the entry)'}; check groups.members.member in "
+                f"{self._calls.at(('groups', 'members'))}",
+                retry_after=300,
+            )
+        return text(raw)
+
+    async def is_member(self, group_id: str, user_id: str) -> bool:
+        async for page in self.members(group_id):
+            if user_id in page:
+                return True
+        return False
+
+    async def add_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
+        op = self.spec.members.add
+        writable, unknown = _typed(op, user_ids)
+        if op.ids is None:
+            refused = await self._one_by_one(group_id, op, writable, adding=True)
+        else:
+            refused = []
+            for start in range(0, len(writable), op.batch):
+                refused += await self._batch(group_id, op, writable[start : start + op.batch])
+        return unknown + refused
+
+    async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> None:
+        op = self.spec.members.remove
+        writable, _ = _typed(op, user_ids)  # an id the app cannot even hold is no member
+        if op.ids is None:
+            await self._one_by_one(group_id, op, writable, adding=False)
+            return
+        for start in range(0, len(writable), op.batch):
+            await self._batch(group_id, op, writable[start : start + op.batch], adding=False)
+
+    async def _one_by_one(
+        self, group_id: str, op: MemberOperation, user_ids: Sequence[str], *, adding: bool
+    ) -> list[str]:
+        gate = asyncio.Semaphore(MEMBER_CONCURRENCY)
+
+        async def one(user_id: str) -> str | None:
+            async with gate:
+                path = render(op.path, {"id": group_id, "member": user_id})
+                return await self._member_call(
+                    group_id, self._calls.write(op, path, None), user_id, adding
+                )
+
+        results = await asyncio.gather(*(one(u) for u in user_ids))
+        return [u for u in results if u is not None]
+
+    async def _batch(
+        self, group_id: str, op: MemberOperation, user_ids: Sequence[str], *, adding: bool = True
+    ) -> list[str]:
+        """One call for the batch; a batch refused whole is split until the refused ids are
+        found (one unknown user must not keep the others out)."""
+        if not user_ids:
+            return []
+        assert op.ids is not None
+        record: dict[str, Any] = {}
+        ids = [int(u) if op.id_type == "integer" else u for u in user_ids]
+        pointer.place(record, pointer.parse(op.ids), ids)
+        path = render(op.path, {"id": group_id})
+        call = self._calls.write(op, path, self._calls.body(op, record))
+        try:
+            await self._calls.send(call)
+            return []
+        except ApiError as error:
+            meaning, _ = self._calls.answers.meaning(error)
+            if meaning == "already-done":
+                return []
+            if meaning not in {"rejected", "not-found", None} or error.status >= 500:
+                raise self._calls.failure(error) from error
+            if meaning == "not-found" and await self.get(group_id) is None:
+                raise GroupNotFoundError(group_id) from error
+            if len(user_ids) == 1:
+                return list(user_ids) if adding else []
+        middle = len(user_ids) // 2
+        return await self._batch(
+            group_id, op, user_ids[:middle], adding=adding
+        ) + await self._batch(group_id, op, user_ids[middle:], adding=adding)
+
+    async def _member_call(
+        self, group_id: str, call: Call, user_id: str, adding: bool
+    ) -> str | None:
+        """One member in one call; the id when the application refuses it as a member."""
+        try:
+            await self._calls.send(call)
+            return None
+        except ApiError as error:
+            meaning, _ = self._calls.answers.meaning(error)
+            if meaning == "already-done":
+                return None
+            if meaning == "not-found" and not adding:
+                return None  # not a member (or not a user): nothing to remove
+            if meaning in {"not-found", "rejected"} and error.status < 500:
+                if await self.get(group_id) is None:
+                    raise GroupNotFoundError(group_id) from error
+                return user_id
+            raise self._calls.failure(error) from error
+
+
+def _result(result: str | None) -> tuple[str, ...]:
+    return pointer.parse(result) if result else ()
+
+
+def _typed(op: MemberOperation, user_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(ids the application can hold, ids it cannot: not users of it, with no call)."""
+    if op.id_type != "integer":
+        return list(user_ids), []
+    good = [u for u in user_ids if u.isascii() and u.isdigit()]
+    return good, [u for u in user_ids if u not in good]
