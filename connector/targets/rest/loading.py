@@ -114,7 +114,10 @@ def _problems(error: ValidationError, marks: Marks, path: Path) -> list[str]:
             expected = item.get("ctx", {}).get("expected", "")
             text = f"must be one of {expected}, got {item.get('input')!r}"
         elif kind == "value_error":
-            text = str(item.get("ctx", {}).get("error", item["msg"]))
+            error_of = item.get("ctx", {}).get("error")
+            text = str(error_of if error_of is not None else item["msg"])
+            # A model's own check may say which of its parts is wrong: point at that line.
+            loc = (*loc, *getattr(error_of, "at", ()))
         else:
             text = f"{item['msg'].lower()}, got {item.get('input')!r}"
         problems.append(f"{where(marks, loc, path)}: {_dotted(loc)}: {text}")
