@@ -110,9 +110,14 @@ def _problems(error: ValidationError, marks: Marks, path: Path) -> list[str]:
         elif kind == "missing":
             text = f"{loc[-1]!r} is missing here; add it (see docs/targets.md)"
             loc = loc[:-1]
-        elif kind in {"literal_error", "union_tag_invalid"}:
+        elif kind == "literal_error":
             expected = item.get("ctx", {}).get("expected", "")
             text = f"must be one of {expected}, got {item.get('input')!r}"
+        elif kind == "union_tag_invalid":
+            # Reported on the whole section; the wrong word is its `type`.
+            ctx = item.get("ctx", {})
+            text = f"must be one of {ctx.get('expected_tags', '')}, got {ctx.get('tag')!r}"
+            loc = (*loc, "type")
         elif kind == "value_error":
             error_of = item.get("ctx", {}).get("error")
             text = str(error_of if error_of is not None else item["msg"])
