@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _MISSING = object()
+# RFC 6901 §4: "0", or ASCII digits without a leading zero.
+_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
 def parse(pointer: str) -> tuple[str, ...]:
@@ -26,7 +29,7 @@ def resolve(document: Any, tokens: tuple[str, ...], default: Any = None) -> Any:
     for token in tokens:
         if isinstance(current, dict):
             current = current.get(token, _MISSING)
-        elif isinstance(current, list) and token.isdigit():
+        elif isinstance(current, list) and _INDEX.fullmatch(token):
             index = int(token)
             current = current[index] if index < len(current) else _MISSING
         else:
