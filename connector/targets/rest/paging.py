@@ -78,6 +78,7 @@ class Pager:
             assert paging.size_param is not None  # checked by the format
             query[paging.size_param] = str(paging.page_size)
         cursors: set[str] = set()
+        links: set[str] = set()
         for _ in range(MAX_PAGES):
             if paging.style == "page":
                 query[paging.page_param] = str(number)
@@ -120,4 +121,11 @@ class Pager:
             if not isinstance(url, str) or not url or not records:
                 return
             path, query = relative(url, self._base_url)
+            link = repr((path, sorted(query.items())))
+            if link in links:
+                raise UnavailableError(
+                    "the application handed out the same next-page link twice; its paging loops",
+                    retry_after=300,
+                )
+            links.add(link)
         raise UnavailableError(f"the listing did not end after {MAX_PAGES} pages", retry_after=300)
