@@ -75,7 +75,8 @@ class Answers:
             texts = [_text(pointer.resolve(body, pointer.parse(p))) for p in _USUAL_MESSAGES]
             texts = [t for t in texts if t][:1] if body is not None else []
         message = "; ".join(t for t in texts if t) or error.text.strip() or f"HTTP {error.status}"
-        return redact.redact(message[:_MAX_MESSAGE])
+        # Masked before it is cut: a cut through a secret would leave a piece no mask matches.
+        return redact.redact(message)[:_MAX_MESSAGE]
 
 
 def _text(value: Any) -> str:
