@@ -60,7 +60,7 @@ class Answers:
 
     def refused(self, error: ApiError) -> UnavailableError | None:
         """A 403 the description does not explain: the connector's account lacks rights."""
-        if error.status != 403:
+        if error.status != 403 or self.meaning(error)[0] is not None:
             return None
         return UnavailableError(
             f"{self._name} refused the connector (HTTP 403: {self._message(error, ())}); "
