@@ -86,6 +86,7 @@ class Seen:
 
     method: str
     path: str
+    raw_path: str
     params: dict[str, str]
     headers: httpx.Headers
     content: bytes
@@ -115,6 +116,7 @@ class ScriptedApp:
             Seen(
                 request.method,
                 request.url.path,
+                request.url.raw_path.decode("ascii").partition("?")[0],
                 dict(request.url.params),
                 request.headers,
                 request.content,
