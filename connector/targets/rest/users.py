@@ -620,7 +620,8 @@ class RestUsers:
         if refused is not None:
             return refused
         meaning, message = self._answers.meaning(error)
-        if meaning == "retryable":
+        if meaning == "retryable" or (meaning is None and error.status >= 500):
+            # A server error is the application's trouble, not the request's: Entra retries.
             return UnavailableError(f"{self.description.name}: {message}", retry_after=60)
         return RejectedError(f"{self.description.name} rejected the request: {message}")
 
