@@ -30,9 +30,11 @@ def next_link(lines: list[str]) -> str | None:
     for line in lines:
         for part in line.split(","):
             url, _, params = part.partition(";")
-            compact = params.replace(" ", "")
-            if 'rel="next"' in compact or "rel=next" in compact:
-                return url.strip().strip("<>")
+            for param in params.split(";"):
+                name, _, value = param.partition("=")
+                # rel is a space-separated list of relation types, compared ignoring case.
+                if name.strip().lower() == "rel" and "next" in value.strip(' "').lower().split():
+                    return url.strip().strip("<>")
     return None
 
 
