@@ -262,6 +262,10 @@ def test_next_link_reads_rfc_8288_lines() -> None:
     assert next_link(['<https://x/a?page=2>; rel="prev"']) is None
     assert next_link(['<https://x/a?page=2> ; rel = "next"']) == "https://x/a?page=2"
     assert next_link(['<https://x/p1>; rel="prev", <https://x/p3>; rel="next"']) == "https://x/p3"
+    assert next_link(['<https://x/p3>; title="rel=next"; rel="last"']) is None
+    assert next_link(["<https://x/p3>; rel=nextpage"]) is None
+    assert next_link(['<https://x/p3>; rel="next last"']) == "https://x/p3"
+    assert next_link(["<https://x/p3>; REL=Next"]) == "https://x/p3"
 
 
 def test_relative_keeps_the_path_under_the_base_and_drops_the_host() -> None:
