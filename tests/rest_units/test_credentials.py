@@ -16,8 +16,12 @@ import httpx
 import pytest
 
 from connector.secrets import EnvSecretStore, NamedSecret, Secret
+from connector.settings import Settings
+from connector.targets.context import TargetContext
 from connector.targets.errors import UnavailableError
 from connector.targets.http import Authorization
+from connector.targets.rest import DescriptionError
+from connector.targets.rest import rest_target as build_target
 from connector.targets.rest.credentials import (
     EXPIRY_MARGIN_SECONDS,
     UNANNOUNCED_LIFETIME_SECONDS,
@@ -37,7 +41,7 @@ from connector.targets.rest.description import (
 )
 from connector.transport.budget import request_budget
 
-from .helpers import ScriptedApp, account, reply, rest_target
+from .helpers import SAMPLE, SAMPLE_TEXT, ScriptedApp, account, line_of, reply, rest_target
 
 
 class Vault:
@@ -510,3 +514,18 @@ async def test_an_absolute_token_url_is_not_sent_the_apis_way(tmp_path: Path) ->
         await target.aclose()
     assert "is unreachable (ConnectError)" in caught.value.reason
     assert app.calls == []
+
+
+def test_a_missing_local_secret_is_reported_when_the_target_is_built(tmp_path: Path) -> None:
+    settings = Settings.from_env({"TARGET": "rest", "TARGET_DESCRIPTION": str(SAMPLE)})
+    with pytest.raises(DescriptionError) as caught:
+        build_target(TargetContext(settings, EnvSecretStore({}), None))
+    line = line_of(SAMPLE_TEXT, "  secret: ledgerline-api-key")
+    assert caught.value.problems == [
+        f"{SAMPLE}:{line}:3: auth.secret: the secret 'ledgerline-api-key' is not set; set the "
+        "environment variable LEDGERLINE_API_KEY (in Azure: the vault secret ledgerline-api-key)"
+    ]
+    target = build_target(
+        TargetContext(settings, EnvSecretStore({"LEDGERLINE_API_KEY": "k"}), None)
+    )
+    assert target.capabilities.name == "Ledgerline HR"
