@@ -17,6 +17,7 @@ from connector.targets.errors import (
     UserNotFoundError,
 )
 from connector.targets.model import TargetUser
+from connector.targets.rest import RestUsers
 from connector.transport.budget import request_budget
 
 from .helpers import ScriptedApp, account, ledgerline_error, lost, reply, rest_target
@@ -322,9 +323,8 @@ async def test_a_403_is_missing_rights_unless_a_rule_explains_it(tmp_path: Path)
 # -- enable / disable -------------------------------------------------------------------------
 
 
-def ada(target: Any, **fields: Any) -> TargetUser:
-    user: TargetUser = target.to_user(account(1001, **fields), "test")
-    return user
+def ada(target: RestUsers, **fields: Any) -> TargetUser:
+    return target.to_user(account(1001, **fields), "test")
 
 
 async def test_state_by_actions(tmp_path: Path) -> None:
