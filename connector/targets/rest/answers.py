@@ -60,7 +60,7 @@ class Answers:
 
     def refused(self, error: ApiError) -> UnavailableError | None:
         """A 403 the description does not explain: the connector's account lacks rights."""
-        if error.status != 403:
+        if error.status != 403 or self.meaning(error)[0] is not None:
             return None
         return UnavailableError(
             f"{self._name} refused the connector (HTTP 403: {self._message(error, ())}); "
@@ -75,7 +75,8 @@ class Answers:
             texts = [_text(pointer.resolve(body, pointer.parse(p))) for p in _USUAL_MESSAGES]
             texts = [t for t in texts if t][:1] if body is not None else []
         message = "; ".join(t for t in texts if t) or error.text.strip() or f"HTTP {error.status}"
-        return redact.redact(message[:_MAX_MESSAGE])
+        # Masked before it is cut: a cut through a secret would leave a piece no mask matches.
+        return redact.redact(message)[:_MAX_MESSAGE]
 
 
 def _text(value: Any) -> str:

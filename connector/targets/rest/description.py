@@ -64,16 +64,24 @@ class _Model(BaseModel):
     )
 
 
+class Problem(ValueError):
+    """A problem found by a model's check, `at` a part of that model (for file:line:col)."""
+
+    def __init__(self, message: str, *at: str | int) -> None:
+        super().__init__(message)
+        self.at = at
+
+
 def placeholders(template: str) -> set[str]:
     return set(_PLACEHOLDER.findall(template))
 
 
-def _only(template: str, allowed: set[str], where: str) -> None:
+def _only(template: str, allowed: set[str], where: str, *at: str | int) -> None:
     unknown = placeholders(template) - allowed
     if unknown:
         names = ", ".join("{" + n + "}" for n in sorted(unknown))
         known = ", ".join("{" + n + "}" for n in sorted(allowed)) or "none"
-        raise ValueError(f"{where} uses {names}; the placeholders here are {known}")
+        raise Problem(f"{where} uses {names}; the placeholders here are {known}", *at)
 
 
 # -- connection, auth, rate limits ----------------------------------------------------------
@@ -407,39 +415,50 @@ class Users(_Model):
     def _coherent(self) -> Users:
         for name in self.attributes:
             if not _ATTRIBUTE.match(name):
-                raise ValueError(f"attribute name {name!r}: letters, digits and _ only")
+                raise Problem(
+                    f"attribute name {name!r}: letters, digits and _ only", "attributes", name
+                )
         if self.anchor not in self.attributes:
-            raise ValueError(f"the anchor {self.anchor!r} must be one of the attributes")
+            raise Problem(f"the anchor {self.anchor!r} must be one of the attributes", "anchor")
         for op, where in ((self.get, "get"), (self.update, "update"), (self.delete, "delete")):
-            _only(op.path, {"id"}, f"{where}.path")
+            _only(op.path, {"id"}, f"{where}.path", where, "path")
             if "id" not in placeholders(op.path):
-                raise ValueError(f"{where}.path must contain {{id}}, e.g. /users/{{id}}")
-        _only(self.listing.path, set(), "list.path")
-        _only(self.create.path, set(), "create.path")
+                raise Problem(
+                    f"{where}.path must contain {{id}}, e.g. /users/{{id}}", where, "path"
+                )
+        _only(self.listing.path, set(), "list.path", "list", "path")
+        _only(self.create.path, set(), "create.path", "create", "path")
         names = set(self.attributes) | {"active"}
-        for find in self.find:
+        for i, find in enumerate(self.find):
             if find.attribute not in names:
-                raise ValueError(
-                    f"find on {find.attribute!r}: not an attribute; use one of {sorted(names)}"
+                raise Problem(
+                    f"find on {find.attribute!r}: not an attribute; use one of {sorted(names)}",
+                    "find",
+                    i,
+                    "attribute",
                 )
             if find.attribute == "active" and self.state is None:
-                raise ValueError("find on active needs a state: section")
+                raise Problem("find on active needs a state: section", "find", i, "attribute")
             spec = self.attributes.get(find.attribute)
             textual = spec is not None and spec.type == "string" and not spec.map
             if find.op != "eq" and not textual:
-                raise ValueError(
+                raise Problem(
                     f"find on {find.attribute!r} with op {find.op}: sw and co only work on "
-                    "string attributes without a map"
+                    "string attributes without a map",
+                    "find",
+                    i,
+                    "op",
                 )
         if not any(f.attribute == self.anchor and f.op == "eq" for f in self.find):
-            raise ValueError(
+            raise Problem(
                 f"add a find with `attribute: {self.anchor}` (op eq): Entra matches users by "
-                "their anchor before creating them"
+                "their anchor before creating them",
+                "find",
             )
         if self.delete.disable_first and self.state is None:
-            raise ValueError("delete.disableFirst needs a state: section")
+            raise Problem("delete.disableFirst needs a state: section", "delete", "disableFirst")
         if self.update.style == "replace" and self.update.method not in {"PUT", "POST", "PATCH"}:
-            raise ValueError("a replace update is sent with PUT (or POST/PATCH)")
+            raise Problem("a replace update is sent with PUT (or POST/PATCH)", "update", "method")
         return self
 
 

@@ -110,11 +110,21 @@ def _problems(error: ValidationError, marks: Marks, path: Path) -> list[str]:
         elif kind == "missing":
             text = f"{loc[-1]!r} is missing here; add it (see docs/targets.md)"
             loc = loc[:-1]
-        elif kind in {"literal_error", "union_tag_invalid"}:
+        elif kind == "literal_error":
             expected = item.get("ctx", {}).get("expected", "")
             text = f"must be one of {expected}, got {item.get('input')!r}"
+        elif kind == "union_tag_invalid":
+            # Reported on the whole section; the wrong word is its `type`.
+            ctx = item.get("ctx", {})
+            text = f"must be one of {ctx.get('expected_tags', '')}, got {ctx.get('tag')!r}"
+            loc = (*loc, "type")
+        elif kind == "union_tag_not_found":
+            text = f"'type' is missing here; add it: one of {_tags(raw)}"
         elif kind == "value_error":
-            text = str(item.get("ctx", {}).get("error", item["msg"]))
+            error_of = item.get("ctx", {}).get("error")
+            text = str(error_of if error_of is not None else item["msg"])
+            # A model's own check may say which of its parts is wrong: point at that line.
+            loc = (*loc, *getattr(error_of, "at", ()))
         else:
             text = f"{item['msg'].lower()}, got {item.get('input')!r}"
         problems.append(f"{where(marks, loc, path)}: {_dotted(loc)}: {text}")
@@ -145,6 +155,23 @@ def _allowed_keys(loc: Location) -> list[str]:
     if isinstance(model, type) and issubclass(model, BaseModel):
         return [f.alias or name for name, f in model.model_fields.items()]
     return []
+
+
+def _tags(loc: Location) -> str:
+    """The `type` words the tagged union at `loc` (as pydantic reports it) accepts."""
+    current: Any = Description
+    for part in loc:
+        tagged = _tag_of(current, part)
+        current = tagged if tagged is not None else _descend(current, part)
+    words = [
+        repr(word)
+        for member in get_args(_unwrap(current))
+        if isinstance(member, type)
+        and issubclass(member, BaseModel)
+        and "type" in member.model_fields
+        for word in get_args(member.model_fields["type"].annotation)
+    ]
+    return ", ".join(words)
 
 
 def _unwrap(annotation: Any) -> Any:

@@ -30,9 +30,11 @@ def next_link(lines: list[str]) -> str | None:
     for line in lines:
         for part in line.split(","):
             url, _, params = part.partition(";")
-            compact = params.replace(" ", "")
-            if 'rel="next"' in compact or "rel=next" in compact:
-                return url.strip().strip("<>")
+            for param in params.split(";"):
+                name, _, value = param.partition("=")
+                # rel is a space-separated list of relation types, compared ignoring case.
+                if name.strip().lower() == "rel" and "next" in value.strip(' "').lower().split():
+                    return url.strip().strip("<>")
     return None
 
 
@@ -78,6 +80,7 @@ class Pager:
             assert paging.size_param is not None  # checked by the format
             query[paging.size_param] = str(paging.page_size)
         cursors: set[str] = set()
+        links: set[str] = set()
         for _ in range(MAX_PAGES):
             if paging.style == "page":
                 query[paging.page_param] = str(number)
@@ -120,4 +123,11 @@ class Pager:
             if not isinstance(url, str) or not url or not records:
                 return
             path, query = relative(url, self._base_url)
+            link = repr((path, sorted(query.items())))
+            if link in links:
+                raise UnavailableError(
+                    "the application handed out the same next-page link twice; its paging loops",
+                    retry_after=300,
+                )
+            links.add(link)
         raise UnavailableError(f"the listing did not end after {MAX_PAGES} pages", retry_after=300)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 _MISSING = object()
+# RFC 6901 §4: "0", or ASCII digits without a leading zero.
+_INDEX = re.compile(r"0|[1-9][0-9]*")
+_BAD_ESCAPE = re.compile(r"~(?![01])")
 
 
 def parse(pointer: str) -> tuple[str, ...]:
@@ -15,7 +19,7 @@ def parse(pointer: str) -> tuple[str, ...]:
         raise ValueError(f"a JSON Pointer starts with '/', got {pointer!r}")
     tokens = pointer[1:].split("/")
     for token in tokens:
-        if "~" in token.replace("~0", "").replace("~1", ""):
+        if _BAD_ESCAPE.search(token):
             raise ValueError(f"'~' must be written ~0 in a JSON Pointer, got {pointer!r}")
     return tuple(t.replace("~1", "/").replace("~0", "~") for t in tokens)
 
@@ -26,7 +30,7 @@ def resolve(document: Any, tokens: tuple[str, ...], default: Any = None) -> Any:
     for token in tokens:
         if isinstance(current, dict):
             current = current.get(token, _MISSING)
-        elif isinstance(current, list) and token.isdigit():
+        elif isinstance(current, list) and _INDEX.fullmatch(token):
             index = int(token)
             current = current[index] if index < len(current) else _MISSING
         else:

@@ -37,7 +37,7 @@ from ..query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
 from . import pointer
 from .answers import Answers
 from .credentials import credentials_for
-from .description import Description, Find, Operation, WriteOperation, placeholders
+from .description import Description, Find, OAuth2Auth, Operation, WriteOperation, placeholders
 from .loading import Marks, where
 from .paging import Page, Pager
 from .values import codecs, same_value, text
@@ -570,9 +570,13 @@ class RestUsers:
         loop = asyncio.get_running_loop()
         client = self._token_http.get(loop)
         if client is None or client.is_closed:
+            auth = self.description.auth
+            direct = isinstance(auth, OAuth2Auth) and auth.token_url.startswith("https://")
             client = self._token_http[loop] = httpx.AsyncClient(
                 base_url=self.base_url + "/",
-                transport=self._transport,
+                # The relay forwards paths to the application only: an identity provider's
+                # absolute URL is reached directly.
+                transport=None if direct else self._transport,
                 verify=self._verify,
                 timeout=self.description.connection.timeout_seconds,
             )
@@ -617,7 +621,8 @@ class RestUsers:
         if refused is not None:
             return refused
         meaning, message = self._answers.meaning(error)
-        if meaning == "retryable":
+        if meaning == "retryable" or (meaning is None and error.status >= 500):
+            # A server error is the application's trouble, not the request's: Entra retries.
             return UnavailableError(f"{self.description.name}: {message}", retry_after=60)
         return RejectedError(f"{self.description.name} rejected the request: {message}")
 

@@ -90,6 +90,8 @@ def _typed(name: str, kind: str, value: str) -> Any:
             return lowered == "true"
         raise RejectedError(f"{name} must be true or false, got {value!r}")
     try:
+        if "_" in value or not value.isascii():
+            raise ValueError(value)  # Python reads 1_000 and other scripts' digits; JSON does not
         number = int(value.strip()) if kind == "integer" else float(value.strip())
     except ValueError:
         word = "a whole number" if kind == "integer" else "a number"

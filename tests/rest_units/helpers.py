@@ -1,0 +1,186 @@
+"""What the REST target's unit tests share: the sample description (as text, as data, changed
+one part at a time), a scripted application behind httpx.MockTransport, and a target built on
+both."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from connector.secrets import EnvSecretStore, SecretStore
+from connector.settings import Settings
+from connector.targets.context import TargetContext
+from connector.targets.rest import RestUsers
+from connector.targets.rest.loading import load_description
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "samples" / "legacyapp" / "description.yaml"
+SAMPLE_TEXT = SAMPLE.read_text(encoding="utf-8")
+API_KEY = "ledgerline-key-for-unit-tests"
+BASE = "https://ledgerline.corp.example/api/v2"
+BASE_PATH = "/api/v2"
+
+Answer = Callable[[httpx.Request], httpx.Response]
+Edit = Callable[[dict[str, Any]], None]
+
+
+def sample_data() -> dict[str, Any]:
+    data = yaml.safe_load(SAMPLE_TEXT)
+    assert isinstance(data, dict)
+    return data
+
+
+def line_of(text: str, snippet: str) -> int:
+    """The 1-based number of the only line of `text` containing `snippet`."""
+    found = [n for n, line in enumerate(text.splitlines(), 1) if snippet in line]
+    assert len(found) == 1, f"{snippet!r} is on lines {found}"
+    return found[0]
+
+
+def changed(old: str, new: str, text: str = SAMPLE_TEXT) -> str:
+    """The text with `old` (which occurs exactly once) replaced by `new`."""
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
+    return text.replace(old, new)
+
+
+# -- a scripted application -----------------------------------------------------------------
+
+
+def reply(
+    status: int = 200,
+    json_body: Any = None,
+    *,
+    text: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    """An answer (a fresh response at each call)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if text is not None:
+            return httpx.Response(status, text=text, headers=headers)
+        if json_body is None:
+            return httpx.Response(status, headers=headers)
+        return httpx.Response(status, json=json_body, headers=headers)
+
+    return answer
+
+
+def lost(request: httpx.Request) -> httpx.Response:
+    """The request went out and no answer came back."""
+    raise httpx.ReadTimeout("no answer", request=request)
+
+
+def ledgerline_error(status: int, code: str, message: str, **extra: Any) -> Answer:
+    return reply(status, {"error": {"code": code, "message": message, **extra}})
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request as the application received it."""
+
+    method: str
+    path: str
+    raw_path: str
+    params: dict[str, str]
+    headers: httpx.Headers
+    content: bytes
+    host: str
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.content) if self.content else None
+
+
+class ScriptedApp:
+    """Answers each (method, path) with its scripted answers in turn (the last one repeats) and
+    records every request. An unscripted request fails the test."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str], list[Answer]] = {}
+        self.calls: list[Seen] = []
+
+    def on(self, method: str, path: str, *answers: Answer) -> ScriptedApp:
+        """`path` is relative to the base URL's path (/accounts for /api/v2/accounts)."""
+        assert answers
+        self.routes[(method, BASE_PATH + path)] = list(answers)
+        return self
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append(
+            Seen(
+                request.method,
+                request.url.path,
+                request.url.raw_path.decode("ascii").partition("?")[0],
+                dict(request.url.params),
+                request.headers,
+                request.content,
+                request.url.host,
+            )
+        )
+        answers = self.routes.get((request.method, request.url.path))
+        if answers is None:
+            raise AssertionError(f"unscripted call {request.method} {request.url}")
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        return answer(request)
+
+    @property
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self)
+
+    def requests(self) -> list[tuple[str, str]]:
+        """(method, path relative to the base URL) of every call, in order."""
+        return [(c.method, c.path.removeprefix(BASE_PATH)) for c in self.calls]
+
+
+# -- a target -------------------------------------------------------------------------------
+
+
+def account(account_id: int = 1001, **fields: Any) -> dict[str, Any]:
+    """A Ledgerline account as its API answers it."""
+    record: dict[str, Any] = {
+        "id": account_id,
+        "username": "ada@example.com",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "email": "ada@example.com",
+        "employee_number": 42,
+        "status": "enabled",
+        "org": {"department": "Maths"},
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-02T00:00:00Z",
+    }
+    record.update(fields)
+    return record
+
+
+def write_description(tmp_path: Path, edit: Edit | None = None) -> Path:
+    data = sample_data()
+    if edit is not None:
+        edit(data)
+    path = tmp_path / "description.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def rest_target(
+    tmp_path: Path,
+    app: ScriptedApp,
+    edit: Edit | None = None,
+    *,
+    secrets: SecretStore | None = None,
+) -> RestUsers:
+    """The sample's target (changed by `edit`) talking to `app`."""
+    path = write_description(tmp_path, edit)
+    description, marks = load_description(path)
+    context = TargetContext(
+        settings=Settings.from_env({}),
+        secrets=secrets or EnvSecretStore({"LEDGERLINE_API_KEY": API_KEY}),
+        transport=app.transport,
+    )
+    return RestUsers(description, context, path, marks)

@@ -1,0 +1,328 @@
+"""Paging in each style against a scripted listing: every record once and in order, the right
+query parameters on each call, the stopping rules, and the guards against loops and against
+links that leave the application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from connector.targets.errors import UnavailableError
+from connector.targets.query import Everyone
+from connector.targets.rest import paging as paging_module
+from connector.targets.rest.description import Paging
+from connector.targets.rest.paging import Page, Pager, next_link, relative
+
+from .helpers import BASE, ScriptedApp, account, reply, rest_target
+
+
+def records(*names: str) -> list[dict[str, Any]]:
+    return [{"name": n} for n in names]
+
+
+class Listing:
+    """Answers each fetch with the next scripted page and records (path, query) of each."""
+
+    def __init__(self, *pages: tuple[list[dict[str, Any]], Any] | Page) -> None:
+        self.pages = [
+            p if isinstance(p, Page) else Page(p[0], p[1], httpx.Headers()) for p in pages
+        ]
+        self.calls: list[tuple[str, dict[str, str]]] = []
+
+    async def __call__(self, path: str, params: Mapping[str, str]) -> Page:
+        self.calls.append((path, dict(params)))
+        assert self.pages, f"a call past the last page: {path} {dict(params)}"
+        return self.pages.pop(0)
+
+
+async def walk(
+    spec: dict[str, Any], listing: Listing, params: dict[str, str] | None = None
+) -> list[str]:
+    pager = Pager(Paging.model_validate(spec), (), BASE, listing)
+    names: list[str] = []
+    async for page in pager.pages("/accounts", params or {}):
+        assert page, "an empty page is never yielded"
+        names.extend(r["name"] for r in page)
+    return names
+
+
+# -- page numbers and offsets ----------------------------------------------------------------
+
+
+async def test_page_numbers_from_first_page_until_a_short_page() -> None:
+    listing = Listing((records("a", "b"), None), (records("c", "d"), None), (records("e"), None))
+    spec = {"style": "page", "sizeParam": "per_page", "pageSize": 2}
+    assert await walk(spec, listing, {"status": "enabled"}) == ["a", "b", "c", "d", "e"]
+    assert listing.calls == [
+        ("/accounts", {"status": "enabled", "per_page": "2", "page": "1"}),
+        ("/accounts", {"status": "enabled", "per_page": "2", "page": "2"}),
+        ("/accounts", {"status": "enabled", "per_page": "2", "page": "3"}),
+    ]
+
+
+async def test_page_numbers_may_start_at_zero_under_any_names() -> None:
+    listing = Listing((records("a", "b"), None), (records(), None))
+    spec = {"style": "page", "pageParam": "p", "sizeParam": "n", "pageSize": 2, "firstPage": 0}
+    assert await walk(spec, listing) == ["a", "b"]
+    assert [q for _, q in listing.calls] == [{"n": "2", "p": "0"}, {"n": "2", "p": "1"}]
+
+
+async def test_page_numbers_stop_when_the_total_is_reached() -> None:
+    total = {"meta": {"total": 4}}
+    listing = Listing((records("a", "b"), total), (records("c", "d"), total))
+    spec = {"style": "page", "sizeParam": "per_page", "pageSize": 2, "total": "/meta/total"}
+    assert await walk(spec, listing) == ["a", "b", "c", "d"]
+    assert len(listing.calls) == 2  # no third call for a page that would be empty
+
+
+async def test_an_empty_first_page_is_one_call_and_nothing() -> None:
+    listing = Listing((records(), {"meta": {"total": 0}}))
+    spec = {"style": "page", "sizeParam": "per_page", "pageSize": 2, "total": "/meta/total"}
+    assert await walk(spec, listing) == []
+    assert len(listing.calls) == 1
+
+
+async def test_offsets_advance_by_the_records_read() -> None:
+    listing = Listing((records("a", "b"), None), (records("c", "d"), None), (records(), None))
+    spec = {"style": "offset", "offsetParam": "skip", "sizeParam": "limit", "pageSize": 2}
+    assert await walk(spec, listing) == ["a", "b", "c", "d"]
+    assert [q for _, q in listing.calls] == [
+        {"limit": "2", "skip": "0"},
+        {"limit": "2", "skip": "2"},
+        {"limit": "2", "skip": "4"},
+    ]
+
+
+async def test_offsets_stop_at_the_total() -> None:
+    total = {"total": 3}
+    listing = Listing((records("a", "b"), total), (records("c"), total))
+    spec = {"style": "offset", "sizeParam": "limit", "pageSize": 2, "total": "/total"}
+    assert await walk(spec, listing) == ["a", "b", "c"]
+    assert [q["offset"] for _, q in listing.calls] == ["0", "2"]
+
+
+# -- cursors ----------------------------------------------------------------------------------
+
+
+async def test_cursor_in_the_body_is_sent_back_until_it_is_empty() -> None:
+    listing = Listing(
+        (records("a"), {"next": "c1"}),
+        (records("b"), {"next": 2}),  # numbers are cursors too
+        (records("c"), {"next": None}),
+    )
+    spec = {"style": "cursor", "cursorParam": "after", "nextCursor": "/next"}
+    assert await walk(spec, listing, {"q": "x"}) == ["a", "b", "c"]
+    assert [q for _, q in listing.calls] == [
+        {"q": "x"},
+        {"q": "x", "after": "c1"},
+        {"q": "x", "after": "2"},
+    ]
+
+
+@pytest.mark.parametrize("last", [{"next": ""}, {"next": None}, {}, None])
+async def test_cursor_stops_on_an_empty_or_missing_cursor(last: Any) -> None:
+    listing = Listing((records("a"), {"next": "c1"}), (records("b"), last))
+    assert await walk({"style": "cursor", "nextCursor": "/next"}, listing) == ["a", "b"]
+    assert len(listing.calls) == 2
+
+
+async def test_cursor_stops_on_an_empty_page_whatever_the_cursor() -> None:
+    listing = Listing((records("a"), {"next": "c1"}), (records(), {"next": "c2"}))
+    assert await walk({"style": "cursor", "nextCursor": "/next"}, listing) == ["a"]
+    assert len(listing.calls) == 2
+
+
+async def test_a_repeated_cursor_is_a_loop_and_stops_the_listing() -> None:
+    listing = Listing(
+        (records("a"), {"next": "c1"}),
+        (records("b"), {"next": "c2"}),
+        (records("c"), {"next": "c1"}),
+    )
+    pager = Pager(
+        Paging.model_validate({"style": "cursor", "nextCursor": "/next"}), (), BASE, listing
+    )
+    seen: list[str] = []
+
+    async def read_all() -> None:
+        async for page in pager.pages("/accounts", {}):
+            seen.extend(r["name"] for r in page)
+
+    with pytest.raises(UnavailableError) as caught:
+        await read_all()
+    assert "the same cursor twice; its paging loops" in caught.value.reason
+    assert caught.value.retry_after == 300
+    assert seen == ["a", "b", "c"]
+    assert len(listing.calls) == 3
+
+
+async def test_a_listing_that_never_ends_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(paging_module, "MAX_PAGES", 3)
+    listing = Listing(*[(records(str(i)), {"next": f"c{i}"}) for i in range(4)])
+    with pytest.raises(UnavailableError, match="did not end after 3 pages"):
+        await walk({"style": "cursor", "nextCursor": "/next"}, listing)
+    assert len(listing.calls) == 3
+
+
+# -- next URL in the body, Link header --------------------------------------------------------
+
+
+async def test_next_url_is_followed_as_a_path_on_the_base_url() -> None:
+    listing = Listing(
+        (records("a"), {"links": {"next": "https://elsewhere.example/api/v2/accounts?page=2&q=x"}}),
+        (records("b"), {"links": {"next": "/api/v2/accounts?page=3"}}),
+        (records("c"), {"links": {"next": "accounts?page=4"}}),
+        (records("d"), {"links": {"next": None}}),
+    )
+    assert await walk({"style": "next-url", "nextUrl": "/links/next"}, listing, {"q": "x"}) == [
+        "a",
+        "b",
+        "c",
+        "d",
+    ]
+    assert listing.calls == [
+        ("/accounts", {"q": "x"}),
+        ("/accounts", {"page": "2", "q": "x"}),
+        ("/accounts", {"page": "3"}),  # the link's query replaces the first call's
+        ("/accounts", {"page": "4"}),
+    ]
+
+
+@pytest.mark.parametrize("last", [{"next": ""}, {"next": 7}, {}])
+async def test_next_url_stops_without_a_url(last: Any) -> None:
+    listing = Listing((records("a"), {"next": f"{BASE}/accounts?page=2"}), (records("b"), last))
+    assert await walk({"style": "next-url", "nextUrl": "/next"}, listing) == ["a", "b"]
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["https://ledgerline.corp.example/admin/dump", "/api/v2-old/accounts", "../../other"],
+)
+async def test_a_next_link_outside_the_base_path_is_refused(link: str) -> None:
+    listing = Listing((records("a"), {"next": link}))
+    with pytest.raises(UnavailableError) as caught:
+        await walk({"style": "next-url", "nextUrl": "/next"}, listing)
+    assert "leaves its base URL" in caught.value.reason
+    assert "follows links on the configured application only" in caught.value.reason
+    assert len(listing.calls) == 1
+
+
+async def test_a_repeated_next_url_is_a_loop_and_stops_the_listing() -> None:
+    listing = Listing(
+        (records("a"), {"next": f"{BASE}/accounts?page=2"}),
+        (records("b"), {"next": f"{BASE}/accounts?page=2"}),
+    )
+    with pytest.raises(UnavailableError, match="loops"):
+        await walk({"style": "next-url", "nextUrl": "/next"}, listing)
+    assert len(listing.calls) == 2
+
+
+def link_page(names: list[str], *lines: str) -> Page:
+    return Page(records(*names), None, httpx.Headers([("Link", line) for line in lines]))
+
+
+async def test_link_header_next_among_several_link_lines() -> None:
+    listing = Listing(
+        link_page(
+            ["a"],
+            f'<{BASE}/accounts?page=1>; rel="first"',
+            f'<{BASE}/accounts?page=2&per_page=1>; rel="next", '
+            f'<{BASE}/accounts?page=9>; rel="last"',
+        ),
+        link_page(["b"], f"<{BASE}/accounts?page=3&per_page=1>; rel=next"),
+        link_page(["c"], f'<{BASE}/accounts?page=2>; rel="prev"'),
+    )
+    assert await walk({"style": "link-header"}, listing) == ["a", "b", "c"]
+    assert [q for _, q in listing.calls] == [
+        {},
+        {"page": "2", "per_page": "1"},
+        {"page": "3", "per_page": "1"},
+    ]
+
+
+async def test_a_repeated_link_is_a_loop_and_stops_the_listing() -> None:
+    same = f'<{BASE}/accounts?page=2>; rel="next"'
+    listing = Listing(link_page(["a"], same), link_page(["b"], same))
+    with pytest.raises(UnavailableError, match="loops"):
+        await walk({"style": "link-header"}, listing)
+    assert len(listing.calls) == 2
+
+
+async def test_no_paging_is_one_call() -> None:
+    listing = Listing((records("a", "b"), {"next": "ignored"}))
+    assert await walk({}, listing) == ["a", "b"]
+    assert len(listing.calls) == 1
+
+
+def test_next_link_reads_rfc_8288_lines() -> None:
+    assert next_link([]) is None
+    assert next_link(['<https://x/a?page=2>; rel="prev"']) is None
+    assert next_link(['<https://x/a?page=2> ; rel = "next"']) == "https://x/a?page=2"
+    assert next_link(['<https://x/p1>; rel="prev", <https://x/p3>; rel="next"']) == "https://x/p3"
+    assert next_link(['<https://x/p3>; title="rel=next"; rel="last"']) is None
+    assert next_link(["<https://x/p3>; rel=nextpage"]) is None
+    assert next_link(['<https://x/p3>; rel="next last"']) == "https://x/p3"
+    assert next_link(["<https://x/p3>; REL=Next"]) == "https://x/p3"
+
+
+def test_relative_keeps_the_path_under_the_base_and_drops_the_host() -> None:
+    assert relative("https://other.example/api/v2/accounts?a=1&b=", BASE) == (
+        "/accounts",
+        {"a": "1", "b": ""},
+    )
+    assert relative("/api/v2", BASE) == ("/", {})
+    assert relative("https://h/anything?x=1", "https://h") == ("/anything", {"x": "1"})
+
+
+# -- on the wire, through the target ----------------------------------------------------------
+
+
+def next_url_paging(data: dict[str, Any]) -> None:
+    data["users"]["list"]["paging"] = {"style": "next-url", "nextUrl": "/links/next"}
+
+
+async def test_the_next_url_goes_to_the_configured_host(tmp_path: Path) -> None:
+    app = ScriptedApp().on(
+        "GET",
+        "/accounts",
+        reply(
+            200,
+            {
+                "data": [account(1)],
+                "links": {"next": "http://10.0.0.7:8080/api/v2/accounts?page=2"},
+            },
+        ),
+        reply(200, {"data": [account(2)], "links": {"next": None}}),
+    )
+    target = rest_target(tmp_path, app, next_url_paging)
+    ids = [u.id async for page in target.pages(Everyone()) for u in page]
+    assert ids == ["1", "2"]
+    assert [(c.host, c.path, c.params) for c in app.calls] == [
+        ("ledgerline.corp.example", "/api/v2/accounts", {}),
+        ("ledgerline.corp.example", "/api/v2/accounts", {"page": "2"}),
+    ]
+    assert all(c.headers["x-api-key"] for c in app.calls)
+
+
+async def test_link_header_lines_on_the_wire(tmp_path: Path) -> None:
+    def link_paging(data: dict[str, Any]) -> None:
+        data["users"]["list"]["paging"] = {"style": "link-header"}
+
+    def first(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json={"data": [account(1)]},
+            headers=[
+                ("Link", f'<{BASE}/accounts?page=1>; rel="first"'),
+                ("Link", f'<{BASE}/accounts?page=2>; rel="next"'),
+            ],
+        )
+
+    app = ScriptedApp().on("GET", "/accounts", first, reply(200, {"data": [account(2)]}))
+    target = rest_target(tmp_path, app, link_paging)
+    ids = [u.id async for page in target.pages(Everyone()) for u in page]
+    assert ids == ["1", "2"]
+    assert [c.params for c in app.calls] == [{}, {"page": "2"}]
