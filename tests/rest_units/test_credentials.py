@@ -528,4 +528,4 @@ def test_a_missing_local_secret_is_reported_when_the_target_is_built(tmp_path: P
     target = build_target(
         TargetContext(settings, EnvSecretStore({"LEDGERLINE_API_KEY": "k"}), None)
     )
-    assert target.capabilities.name == "Ledgerline HR"
+    assert target.users.capabilities.name == "Ledgerline HR"
