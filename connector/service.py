@@ -142,14 +142,14 @@ class UserService:
             user = known or await self._existing(user_id)
         else:
             try:
-                user = await write(user_id, changes.profile, known)
+                user = await write(user_id, changes.profile, known, active=changes.active)
             except StateRefusedError as refused:
                 # The target refuses to edit a disabled user: when the change re-enables it,
                 # enable first, then edit; otherwise the refusal (and its fix) is the answer.
                 if changes.active is not True or refused.user.active:
                     raise
                 await self.target.set_active(refused.user, True)
-                user = await write(user_id, changes.profile)
+                user = await write(user_id, changes.profile, active=True)
         if changes.active is not None:
             user = await self.target.set_active(user, changes.active)
         return user

@@ -54,7 +54,8 @@ def use_case(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
             except GroupNotFoundError as exc:
                 raise NotFoundException(detail="Group not found") from exc
             except LoginConflictError as exc:
-                raise UniquenessException(detail=f"userName already exists: {exc}") from exc
+                said = "userName already exists" if exc.anchor else "a unique value is taken"
+                raise UniquenessException(detail=f"{said}: {exc}") from exc
             except NameConflictError as exc:
                 raise UniquenessException(detail=f"displayName already exists: {exc}") from exc
             except RejectedError as exc:

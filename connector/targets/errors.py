@@ -14,7 +14,12 @@ class UserNotFoundError(TargetError):
 
 
 class LoginConflictError(TargetError):
-    """Another user already holds this login."""
+    """Another user already holds this login, or (`anchor` False) the application refused a
+    duplicate of some value it keeps unique, without saying which."""
+
+    def __init__(self, detail: str, *, anchor: bool = True) -> None:
+        super().__init__(detail)
+        self.anchor = anchor
 
 
 class GroupNotFoundError(TargetError):

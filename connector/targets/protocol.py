@@ -57,17 +57,29 @@ class UserTarget(Protocol):
         ...
 
     async def update(
-        self, user_id: str, changes: Profile, current: TargetUser | None = None
+        self,
+        user_id: str,
+        changes: Profile,
+        current: TargetUser | None = None,
+        *,
+        active: bool | None = None,
     ) -> TargetUser:
         """Change only the attributes in `changes`. `current`: the user as just read, if the
-        caller has it (saves a read on targets without partial updates)."""
+        caller has it (saves a read on targets without partial updates). `active`: the state
+        to set in the same call where the target keeps it with the attributes (others ignore
+        it, and the caller changes the state afterwards if it still differs)."""
         ...
 
     async def replace(
-        self, user_id: str, profile: Profile, current: TargetUser | None = None
+        self,
+        user_id: str,
+        profile: Profile,
+        current: TargetUser | None = None,
+        *,
+        active: bool | None = None,
     ) -> TargetUser:
         """Set every attribute in `profile` (None clears), leaving attributes the connector
-        does not own as they are."""
+        does not own as they are; `active` as for `update`."""
         ...
 
     async def set_active(self, user: TargetUser, active: bool) -> TargetUser:

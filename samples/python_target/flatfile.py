@@ -108,7 +108,12 @@ class FlatFileUsers:
             return self._user(user_id, users[user_id])
 
     async def update(
-        self, user_id: str, changes: Profile, current: TargetUser | None = None
+        self,
+        user_id: str,
+        changes: Profile,
+        current: TargetUser | None = None,
+        *,
+        active: bool | None = None,
     ) -> TargetUser:
         async with self._lock:
             users = self._load()
@@ -120,14 +125,21 @@ class FlatFileUsers:
                     row["profile"].pop(name, None)
                 else:
                     row["profile"][name] = value
+            if active is not None:
+                row["active"] = active
             row["modified"] = _now()
             self._save(users)
             return self._user(user_id, row)
 
     async def replace(
-        self, user_id: str, profile: Profile, current: TargetUser | None = None
+        self,
+        user_id: str,
+        profile: Profile,
+        current: TargetUser | None = None,
+        *,
+        active: bool | None = None,
     ) -> TargetUser:
-        return await self.update(user_id, profile, current)
+        return await self.update(user_id, profile, current, active=active)
 
     async def set_active(self, user: TargetUser, active: bool) -> TargetUser:
         async with self._lock:

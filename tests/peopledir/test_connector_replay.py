@@ -173,6 +173,15 @@ def test_calls_per_scim_operation() -> None:
             "employeeNumber": None,
         }
 
+        # The state is a field of the person: the same PUT carries it, no second call.
+        off = patch(
+            {"op": "Replace", "path": "title", "value": "Analyst"},
+            {"op": "Replace", "path": "active", "value": "False"},
+        )
+        disabled = rest.calls_during(lambda: scim.patch(f"/Users/{created['id']}", json=off))
+        assert disabled == [("GET", path, 200), ("PUT", path, 200)]
+        assert rest.app.user("ada@example.com").active is False
+
         delete = rest.calls_during(lambda: scim.delete(f"/Users/{created['id']}"))
         assert delete == [("DELETE", path, 204)]
         assert rest.app.users() == []

@@ -353,13 +353,31 @@ async def test_a_client_secret_refused_twice_says_what_to_fix() -> None:
     with pytest.raises(UnavailableError) as caught:
         await bearer(credentials)
     assert caught.value.reason == (
-        "the token endpoint /oauth/token refused the client credentials (HTTP 401); put the "
-        "right value in the vault secret hr-client-secret (or HR_CLIENT_SECRET locally) and "
-        "check the client id 'connector'"
+        "the token endpoint /oauth/token refused the client credentials (HTTP 401: "
+        "invalid_client); put the right value in the vault secret hr-client-secret (or "
+        "HR_CLIENT_SECRET locally) and check the client id 'connector'"
     )
     assert caught.value.retry_after == 300
     assert len(server.requests) == 2
     assert len(vault.refreshes) == 1
+
+
+async def test_a_scope_refusal_says_so_in_the_issuers_words_without_rereading_the_secret() -> None:
+    vault = Vault(**{"hr-client-secret": ["right"]})
+    refused = httpx.Response(
+        400, json={"error": "invalid_scope", "error_description": "people:write is not granted"}
+    )
+    server = TokenServer(refused)
+    credentials = oauth2(server, vault)
+    with pytest.raises(UnavailableError) as caught:
+        await bearer(credentials)
+    assert caught.value.reason == (
+        "the token endpoint /oauth/token refused the token request (HTTP 400: invalid_scope: "
+        "people:write is not granted); check auth.scope and the client's permissions in the "
+        "application"
+    )
+    assert vault.refreshes == []
+    assert len(server.requests) == 1
 
 
 async def test_a_token_answer_without_a_token_points_at_the_token_pointer() -> None:
@@ -529,3 +547,20 @@ def test_a_missing_local_secret_is_reported_when_the_target_is_built(tmp_path: P
         TargetContext(settings, EnvSecretStore({"LEDGERLINE_API_KEY": "k"}), None)
     )
     assert target.users.capabilities.name == "Ledgerline HR"
+
+
+async def test_the_client_id_may_be_a_named_secret_for_per_environment_clients() -> None:
+    server = TokenServer()
+    store = EnvSecretStore({"HR_CLIENT_SECRET": "s3cret-value", "HR_CLIENT_ID": "prod-client"})
+    credentials = oauth2(
+        server, store, clientId=None, clientIdSecret="hr-client-id", clientAuth="body"
+    )
+    assert await bearer(credentials) == "Bearer tok1"
+    assert server.form()["client_id"] == ["prod-client"]
+
+
+def test_a_client_id_is_given_one_way() -> None:
+    for both_or_neither in ({"clientIdSecret": "hr-id"}, {"clientId": None}):
+        spec = {"type": "oauth2", "tokenUrl": "/t", "clientSecret": "s", "clientId": "c"}
+        with pytest.raises(ValueError, match="give the client id"):
+            OAuth2Auth.model_validate({**spec, **both_or_neither})

@@ -42,7 +42,7 @@ class Listing:
 async def walk(
     spec: dict[str, Any], listing: Listing, params: dict[str, str] | None = None
 ) -> list[str]:
-    pager = Pager(Paging.model_validate(spec), (), BASE, listing)
+    pager = Pager(Paging.model_validate(spec), BASE, listing)
     names: list[str] = []
     async for page in pager.pages("/accounts", params or {}):
         assert page, "an empty page is never yielded"
@@ -142,9 +142,7 @@ async def test_a_repeated_cursor_is_a_loop_and_stops_the_listing() -> None:
         (records("b"), {"next": "c2"}),
         (records("c"), {"next": "c1"}),
     )
-    pager = Pager(
-        Paging.model_validate({"style": "cursor", "nextCursor": "/next"}), (), BASE, listing
-    )
+    pager = Pager(Paging.model_validate({"style": "cursor", "nextCursor": "/next"}), BASE, listing)
     seen: list[str] = []
 
     async def read_all() -> None:
@@ -326,3 +324,43 @@ async def test_link_header_lines_on_the_wire(tmp_path: Path) -> None:
     ids = [u.id async for page in target.pages(Everyone()) for u in page]
     assert ids == ["1", "2"]
     assert [c.params for c in app.calls] == [{}, {"page": "2"}]
+
+
+# -- page size in every style, and pages that do not move ------------------------------------
+
+
+async def test_a_cursor_listing_sends_its_page_size_on_every_request() -> None:
+    listing = Listing((records("a", "b"), {"next": "c1"}), (records("c"), {"next": None}))
+    spec = {"style": "cursor", "nextCursor": "/next", "sizeParam": "limit", "pageSize": 200}
+    assert await walk(spec, listing) == ["a", "b", "c"]
+    assert listing.calls == [
+        ("/accounts", {"limit": "200"}),
+        ("/accounts", {"limit": "200", "cursor": "c1"}),
+    ]
+
+
+async def test_an_application_that_ignores_the_page_number_is_refused() -> None:
+    same = (records("a", "b"), None)
+    listing = Listing(same, same, same)
+    spec = {"style": "page", "sizeParam": "per_page", "pageSize": 2}
+    with pytest.raises(UnavailableError) as caught:
+        await walk(spec, listing)
+    assert "the same page twice" in caught.value.reason
+    assert "ignores page" in caught.value.reason
+    assert len(listing.calls) == 2
+
+
+@pytest.mark.parametrize(
+    ("spec", "key"),
+    [
+        ({"style": "cursor", "nextCursor": "/n", "pageParam": "p"}, "pageParam"),
+        ({"style": "page", "sizeParam": "n", "nextCursor": "/n"}, "nextCursor"),
+        ({"style": "link-header", "total": "/total"}, "total"),
+        ({"style": "cursor", "nextCursor": "/n", "pageSize": 50}, "pageSize"),
+    ],
+)
+def test_a_paging_key_that_means_nothing_in_its_style_is_an_error(
+    spec: dict[str, Any], key: str
+) -> None:
+    with pytest.raises(ValueError, match=key):
+        Paging.model_validate(spec)

@@ -166,9 +166,15 @@ class OktaUsers:
         raise LoginConflictError(f"login {sent.get('login')!r} is already taken")
 
     async def update(
-        self, user_id: str, changes: Profile, current: TargetUser | None = None
+        self,
+        user_id: str,
+        changes: Profile,
+        current: TargetUser | None = None,
+        *,
+        active: bool | None = None,
     ) -> TargetUser:
-        """One partial update (`POST /users/{id}`): unsent attributes stay, `None` clears."""
+        """One partial update (`POST /users/{id}`): unsent attributes stay, `None` clears.
+        Okta changes a state only through its lifecycle calls: `active` is left to set_active."""
         try:
             response = await self.client.send(
                 "POST", f"/api/v1/users/{quote(user_id, safe='')}", json={"profile": dict(changes)}
@@ -188,7 +194,12 @@ class OktaUsers:
         return self.to_user(response.json())
 
     async def replace(
-        self, user_id: str, profile: Profile, current: TargetUser | None = None
+        self,
+        user_id: str,
+        profile: Profile,
+        current: TargetUser | None = None,
+        *,
+        active: bool | None = None,
     ) -> TargetUser:
         # A partial update naming every owned attribute leaves Okta's other attributes alone,
         # which a PUT of the whole profile would erase.

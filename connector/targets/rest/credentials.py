@@ -14,6 +14,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from ... import redact
 from ...secrets import NamedSecret, SecretStore
 from ..errors import UnavailableError
 from ..http import Authorization, Credentials
@@ -106,7 +107,19 @@ class OAuth2ClientCredentials:
         self._lock = asyncio.Lock()
         self._token_pointer = pointer.parse(spec.token_pointer)
         self._expires_pointer = pointer.parse(spec.expires_pointer)
-        self.fix = _fix(spec.client_secret) + f" and check the client id {spec.client_id!r}"
+        self._client_id = (
+            secret_token(
+                store, NamedSecret(spec.client_id_secret), "OAuth2 client id", spec.client_id_secret
+            )
+            if spec.client_id_secret is not None
+            else None
+        )
+        checked = (
+            f"the client id {spec.client_id!r}"
+            if spec.client_id is not None
+            else f"the client id in the secret {spec.client_id_secret}"
+        )
+        self.fix = _fix(spec.client_secret) + f" and check {checked}"
 
     async def authorization(self, refresh: bool) -> Authorization:
         seen = self._token
@@ -119,15 +132,11 @@ class OAuth2ClientCredentials:
 
     async def _fetch(self, *, refresh_secret: bool) -> _Token:
         response = await self._request(await self._secret(refresh_secret))
-        if response.status_code in {400, 401} and not refresh_secret:
+        if _oauth_error(response) == "invalid_client" and not refresh_secret:
             # The client secret may have been rotated: read it again and ask once more.
             response = await self._request(await self._secret(True))
         if response.status_code >= 400:
-            raise UnavailableError(
-                f"the token endpoint {self._spec.token_url} refused the client credentials "
-                f"(HTTP {response.status_code}); {self.fix}",
-                retry_after=300,
-            )
+            raise UnavailableError(self._refusal(response), retry_after=300)
         try:
             body = response.json()
         except ValueError:
@@ -148,17 +157,37 @@ class OAuth2ClientCredentials:
         renew = max(seconds - EXPIRY_MARGIN_SECONDS, seconds / 2)
         return _Token(value, self._clock() + renew)
 
+    def _refusal(self, response: httpx.Response) -> str:
+        """The token endpoint's refusal in its own words (RFC 6749 §5.2), and what to fix."""
+        error = _oauth_error(response)
+        described = _oauth_field(response, "error_description")
+        words = f"{error}: {described}" if error and described else error or described
+        said = f": {redact.redact(words[:300])}" if words else ""
+        what = "client credentials" if error == "invalid_client" else "token request"
+        start = (
+            f"the token endpoint {self._spec.token_url} refused the {what} "
+            f"(HTTP {response.status_code}{said})"
+        )
+        if error in {"invalid_scope", "unauthorized_client"}:
+            return f"{start}; check auth.scope and the client's permissions in the application"
+        if error in {"invalid_request", "unsupported_grant_type"}:
+            return f"{start}; check auth.params and auth.clientAuth in the description"
+        return f"{start}; {self.fix}"
+
     async def _request(self, secret: str) -> httpx.Response:
         spec = self._spec
+        client_id = spec.client_id or ""
+        if self._client_id is not None:
+            client_id = await self._client_id(False)
         form = {"grant_type": "client_credentials", **spec.params}
         if spec.scope:
             form["scope"] = spec.scope
         headers = {"Accept": "application/json"}
         if spec.client_auth == "basic":
-            pair = f"{_form_quote(spec.client_id)}:{_form_quote(secret)}".encode()
+            pair = f"{_form_quote(client_id)}:{_form_quote(secret)}".encode()
             headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
         else:
-            form |= {"client_id": spec.client_id, "client_secret": secret}
+            form |= {"client_id": client_id, "client_secret": secret}
         try:
             return await self._http().post(spec.token_url, data=form, headers=headers)
         except httpx.HTTPError as exc:
@@ -166,6 +195,24 @@ class OAuth2ClientCredentials:
                 f"the token endpoint {spec.token_url} is unreachable ({type(exc).__name__})",
                 retry_after=30,
             ) from exc
+
+
+def _oauth_field(response: httpx.Response, name: str) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    value = body.get(name) if isinstance(body, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _oauth_error(response: httpx.Response) -> str:
+    """The OAuth error code of a refusal; `invalid_client` also for a bare 401."""
+    if response.status_code < 400:
+        return ""
+    return _oauth_field(response, "error") or (
+        "invalid_client" if response.status_code == 401 else ""
+    )
 
 
 def _form_quote(value: str) -> str:

@@ -149,7 +149,12 @@ class OAuth2Auth(_Model):
         description="A path on baseUrl (sent the same way as the API, through the relay if "
         "set) or an absolute https URL (sent directly)."
     )
-    client_id: str = Field(description="The client id (not a secret).")
+    client_id: str | None = Field(None, description="The client id (not a secret)...")
+    client_id_secret: SecretName | None = Field(
+        None,
+        description="...or the name of a secret holding it, when it differs between "
+        "environments (test, production) that share this description.",
+    )
     client_secret: SecretName = Field(description="Name of the secret holding the client secret.")
     scope: str | None = None
     client_auth: Literal["basic", "body"] = Field(
@@ -163,6 +168,10 @@ class OAuth2Auth(_Model):
 
     @model_validator(mode="after")
     def _url(self) -> OAuth2Auth:
+        if (self.client_id is None) == (self.client_id_secret is None):
+            raise ValueError(
+                "give the client id: either `clientId: <id>` or `clientIdSecret: <name>`"
+            )
         if not (self.token_url.startswith("/") or self.token_url.startswith("https://")):
             raise ValueError(
                 f"tokenUrl must be a path such as /oauth/token or an https:// URL, "
@@ -347,6 +356,23 @@ class Paging(_Model):
             raise ValueError("next-url paging needs nextUrl: the pointer to the next page's URL")
         if self.style in {"page", "offset"} and self.size_param is None:
             raise ValueError(f"{self.style} paging needs sizeParam (e.g. per_page or limit)")
+        used = {
+            "page": {"pageParam", "firstPage", "total"},
+            "offset": {"offsetParam", "total"},
+            "cursor": {"cursorParam", "nextCursor"},
+            "next-url": {"nextUrl"},
+            "link-header": set(),
+            "none": set(),
+        }[self.style] | {"style", "sizeParam", "pageSize"}
+        for name in self.model_fields_set:
+            key = type(self).model_fields[name].alias or name
+            if key not in used:
+                raise ValueError(
+                    f"{key} means nothing with {self.style} paging; remove it (the keys of "
+                    f"{self.style} paging are {', '.join(sorted(used))})"
+                )
+        if "page_size" in self.model_fields_set and self.size_param is None:
+            raise ValueError("pageSize is sent as sizeParam: give sizeParam too (e.g. limit)")
         return self
 
 
@@ -573,7 +599,12 @@ class Description(_Model):
         if isinstance(auth, ApiKeyAuth | BearerAuth):
             return [(auth.secret, ("auth", "secret"))]
         if isinstance(auth, OAuth2Auth):
-            return [(auth.client_secret, ("auth", "clientSecret"))]
+            named: list[tuple[str, tuple[str, ...]]] = [
+                (auth.client_secret, ("auth", "clientSecret"))
+            ]
+            if auth.client_id_secret is not None:
+                named.append((auth.client_id_secret, ("auth", "clientIdSecret")))
+            return named
         return []
 
 

@@ -43,16 +43,9 @@ class RestGroups:
         self._name = pointer.parse(spec.name)
         self._external = pointer.parse(spec.external_id) if spec.external_id else None
         self._member = pointer.parse(spec.members.member)
-        self._pager = Pager(
-            spec.listing.paging,
-            _result(spec.listing.result),
-            base_url,
-            self._fetcher(spec.listing),
-        )
+        self._pager = Pager(spec.listing.paging, base_url, self._fetcher(spec.listing))
         members = spec.members.listing
-        self._member_pager = Pager(
-            members.paging, _result(members.result), base_url, self._fetcher(members)
-        )
+        self._member_pager = Pager(members.paging, base_url, self._fetcher(members))
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -62,12 +62,10 @@ class Pager:
     def __init__(
         self,
         paging: Paging,
-        result: tuple[str, ...],
         base_url: str,
         fetch: Callable[[str, Mapping[str, str]], Any],
     ) -> None:
         self._paging = paging
-        self._result = result
         self._base_url = base_url
         self._fetch = fetch
         self._total = pointer.parse(paging.total) if paging.total else None
@@ -76,11 +74,13 @@ class Pager:
         paging = self._paging
         query = dict(params)
         number, offset, seen = paging.first_page, 0, 0
-        if paging.style in {"page", "offset"}:
-            assert paging.size_param is not None  # checked by the format
+        if paging.size_param is not None:
+            # Sent on the first request of every style; page, offset and cursor requests keep
+            # it, next-page links carry their own.
             query[paging.size_param] = str(paging.page_size)
         cursors: set[str] = set()
         links: set[str] = set()
+        previous: list[Any] | None = None
         for _ in range(MAX_PAGES):
             if paging.style == "page":
                 query[paging.page_param] = str(number)
@@ -96,6 +96,13 @@ class Pager:
                 full = len(records) >= paging.page_size
                 if not full or (isinstance(total, int) and seen >= total):
                     return
+                if records == previous:
+                    raise UnavailableError(
+                        f"the application answered the same page twice; it ignores "
+                        f"{paging.page_param if paging.style == 'page' else paging.offset_param}",
+                        retry_after=300,
+                    )
+                previous = records
                 number += 1
                 offset += len(records)
                 continue

@@ -116,9 +116,7 @@ class RestUsers:
         self._codecs = codecs(users.attributes)
         self._id = pointer.parse(users.id)
         self._state = pointer.parse(users.state.pointer) if users.state else None
-        self._pager = Pager(
-            users.listing.paging, self._result_of(users.listing), self.base_url, self._page
-        )
+        self._pager = Pager(users.listing.paging, self.base_url, self._page)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -355,7 +353,7 @@ class RestUsers:
                         user = self._ours(existing, values)
                         break
                 if meaning == "conflict":
-                    raise LoginConflictError(message) from error
+                    raise LoginConflictError(message, anchor=False) from error
                 raise self._failure(error) from error
         if not active and user.active:
             user = await self.set_active(user, False)
@@ -382,17 +380,34 @@ class RestUsers:
         return existing
 
     async def update(
-        self, user_id: str, changes: Profile, current: TargetUser | None = None
+        self,
+        user_id: str,
+        changes: Profile,
+        current: TargetUser | None = None,
+        *,
+        active: bool | None = None,
     ) -> TargetUser:
         encoded = {name: self._codecs[name].encode(value) for name, value in changes.items()}
-        return await self._patch(user_id, encoded, current)
+        state = self.description.users.state
+        if active is None or state is None or state.enable is not None:
+            return await self._patch(user_id, encoded, current)
+        # The state is a field of the record: the same update carries it (one call, not two).
+        value = state.enabled_values[0] if active else state.disabled_values[0]
+        if current is not None and current.active == active:
+            return await self._patch(user_id, encoded, current)
+        return await self._patch(user_id, encoded, current, value, with_state=True)
 
     async def replace(
-        self, user_id: str, profile: Profile, current: TargetUser | None = None
+        self,
+        user_id: str,
+        profile: Profile,
+        current: TargetUser | None = None,
+        *,
+        active: bool | None = None,
     ) -> TargetUser:
         # Every attribute the connector owns is in `profile` (None clears); the application's
         # other fields are not the connector's, and an update leaves them as they are.
-        return await self.update(user_id, profile, current)
+        return await self.update(user_id, profile, current, active=active)
 
     async def _patch(
         self,
@@ -442,7 +457,7 @@ class RestUsers:
             if meaning == "not-found":
                 raise UserNotFoundError(user_id) from error
             if meaning == "conflict":
-                raise LoginConflictError(message) from error
+                raise LoginConflictError(message, anchor=False) from error
             raise self._failure(error) from error
         record = self._record(response, op)
         if record is None:
