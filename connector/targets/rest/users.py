@@ -223,8 +223,13 @@ class RestUsers:
         params = dict(listing.query)
         if find is not None:
             params |= {k: _fill(t, {"value": value}) for k, t in find.query.items()}
-        async for records in self._pager.pages(listing.path, params):
-            yield [self.to_user(r, "users.list") for r in records]
+        try:
+            async for records in self._pager.pages(listing.path, params):
+                yield [self.to_user(r, "users.list") for r in records]
+        except ApiError as error:
+            # The application refused the listing (e.g. a find value it cannot take): say so in
+            # its words, as a lookup path does.
+            raise self._failure(error) from error
 
     def _answerable(self, query: AllOf) -> Query:
         """The first term of an `and` the application can answer by itself."""
