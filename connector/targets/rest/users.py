@@ -155,6 +155,10 @@ class RestUsers:
         )
 
     async def get(self, user_id: str) -> TargetUser | None:
+        try:
+            user_id.encode("utf-8")
+        except UnicodeEncodeError:
+            return None  # `id eq "\ud800"`: no path can carry it, and no record has it
         record = await self._get_record(user_id)
         if record is None:
             return None
