@@ -1,8 +1,10 @@
 """Random SCIM filters against the REST target and the Ledgerline sandbox (hypothesis,
 derandomized): every answer is 200 or 400; a 200 is exactly what SCIM's rules select from the
-known accounts; a 400 sent no list request; and every list request the application received
+known accounts; a 400 sent no list request (unless the application itself refused the narrowed
+one: a value only it can judge, in its words); and every list request the application received
 was narrowed by a filter parameter the description declares. A filter no declared parameter
-can narrow is refused (invalidFilter), never answered by listing everyone.
+can narrow is refused (invalidFilter), never answered by listing everyone, and one that can be
+narrowed is answered (but for the forms may_be_refused() names).
 
 The oracle below is this test's own reading of RFC 7644 §3.4.2.2 for the simple attributes
 generated here (strings compared ignoring case, except the caseExact `externalId`; `ne` and
