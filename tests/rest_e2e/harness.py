@@ -55,6 +55,7 @@ class App:
 class RestStack:
     app: App
     server: RunningServer
+    app_url: str = ""  # the application's own origin (the sandbox's), e.g. for a relay agent
 
     @property
     def tenant_url(self) -> str:
@@ -141,4 +142,4 @@ def ledgerline_stack(options: SandboxOptions | None = None, **env: str) -> Itera
         sandbox.start(host="127.0.0.1", port=0) as running,
         connector({**sample_env(running.url), **env}) as server,
     ):
-        yield RestStack(ledgerline(sandbox), server)
+        yield RestStack(ledgerline(sandbox), server, running.url)

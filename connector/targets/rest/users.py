@@ -154,6 +154,10 @@ class RestUsers:
         )
 
     async def get(self, user_id: str) -> TargetUser | None:
+        try:
+            user_id.encode("utf-8")
+        except UnicodeEncodeError:
+            return None  # `id eq "\ud800"`: no path can carry it, and no record has it
         record = await self._get_record(user_id)
         if record is None:
             return None
@@ -222,8 +226,13 @@ class RestUsers:
         params = dict(listing.query)
         if find is not None:
             params |= {k: _fill(t, {"value": value}) for k, t in find.query.items()}
-        async for records in self._pager.pages(listing.path, params):
-            yield [self.to_user(r, "users.list") for r in records]
+        try:
+            async for records in self._pager.pages(listing.path, params):
+                yield [self.to_user(r, "users.list") for r in records]
+        except ApiError as error:
+            # The application refused the listing (e.g. a find value it cannot take): say so in
+            # its words, as a lookup path does.
+            raise self._failure(error) from error
 
     def _answerable(self, query: AllOf) -> Query:
         """The first term of an `and` the application can answer by itself."""

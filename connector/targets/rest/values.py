@@ -29,6 +29,11 @@ class Codec:
             return self.spec.default
         if value is None:
             return None
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # JSON may escape a lone surrogate ("\ud800"): no request can carry it.
+            raise RejectedError(f"{self.name} is not valid Unicode text") from None
         if self.spec.map is not None:
             if value not in self.spec.map:
                 allowed = ", ".join(self.spec.map)
