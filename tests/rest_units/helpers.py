@@ -16,7 +16,7 @@ import yaml
 from connector.secrets import EnvSecretStore, SecretStore
 from connector.settings import Settings
 from connector.targets.context import TargetContext
-from connector.targets.rest import RestUsers
+from connector.targets.rest import RestUsers, build
 from connector.targets.rest.loading import load_description
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -183,4 +183,6 @@ def rest_target(
         secrets=secrets or EnvSecretStore({"LEDGERLINE_API_KEY": API_KEY}),
         transport=app.transport,
     )
-    return RestUsers(description, context, path, marks)
+    users = build(description, context, path, marks).users
+    assert isinstance(users, RestUsers)
+    return users

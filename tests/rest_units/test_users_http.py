@@ -13,7 +13,7 @@ from connector.secrets import EnvSecretStore
 from connector.settings import Settings
 from connector.targets.context import TargetContext
 from connector.targets.errors import RateLimitedError, UnavailableError
-from connector.targets.rest import RestUsers
+from connector.targets.rest import RestUsers, build
 from connector.targets.rest.loading import DescriptionError, load_description
 from connector.transport.budget import request_budget
 
@@ -140,7 +140,8 @@ async def test_a_target_base_url_setting_overrides_the_description(tmp_path: Pat
     context = TargetContext(
         settings, EnvSecretStore({"LEDGERLINE_API_KEY": API_KEY}), app.transport
     )
-    target = RestUsers(description, context, path, marks)
+    target = build(description, context, path, marks).users
+    assert isinstance(target, RestUsers)
     with request_budget(5.0):
         await target.get("1")
     assert target.base_url == "http://127.0.0.1:9/api/v2"

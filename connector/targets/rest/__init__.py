@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ...secrets import EnvSecretStore, NamedSecret
 from ..context import TargetContext
 from ..protocol import Targets
-from .loading import DescriptionError, load_description, where
+from .connection import base_url, connect
+from .description import Description
+from .groups import RestGroups
+from .loading import DescriptionError, Marks, load_description, where
 from .users import RestUsers
 
-__all__ = ["DescriptionError", "RestUsers", "rest_target"]
+__all__ = ["DescriptionError", "RestGroups", "RestUsers", "build", "rest_target"]
 
 
 def rest_target(context: TargetContext) -> Targets:
@@ -29,4 +34,12 @@ def rest_target(context: TargetContext) -> Targets:
         ]
         if missing:
             raise DescriptionError(missing)
-    return Targets(RestUsers(description, context, path, marks))
+    return build(description, context, path, marks)
+
+
+def build(description: Description, context: TargetContext, source: Path, marks: Marks) -> Targets:
+    """The users (and, if described, groups) of a loaded description, sharing one connection."""
+    calls = connect(description, context, source, marks)
+    url = base_url(description, context)
+    groups = RestGroups(description.groups, calls, url) if description.groups else None
+    return Targets(RestUsers(description, calls, url), groups)

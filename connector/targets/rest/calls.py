@@ -8,7 +8,7 @@ import asyncio
 import copy
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -64,13 +64,23 @@ class Calls:
     """One described application's plumbing, shared by its users and its groups."""
 
     def __init__(
-        self, api: ApiClient, answers: Answers, name: str, source: Path, marks: Marks
+        self,
+        api: ApiClient,
+        answers: Answers,
+        name: str,
+        source: Path,
+        marks: Marks,
+        closing: Callable[[], Awaitable[None]],
     ) -> None:
         self.api = api
         self.answers = answers
         self.name = name
         self._source = source
         self._marks = marks
+        self._closing = closing
+
+    async def aclose(self) -> None:
+        await self._closing()
 
     async def send(self, call: Call, *, retry_unknown: bool = True) -> httpx.Response:
         return await self.api.send(call, retry_unknown=retry_unknown)
@@ -142,7 +152,8 @@ class Calls:
         if refused is not None:
             return refused
         meaning, message = self.answers.meaning(error)
-        if meaning == "retryable" or error.status >= 500:
+        if meaning == "retryable" or (meaning is None and error.status >= 500):
+            # A server error is the application's trouble, not the request's: Entra retries.
             return UnavailableError(f"{self.name}: {message}", retry_after=60)
         return RejectedError(f"{self.name} rejected the request: {message}")
 

@@ -244,6 +244,9 @@ class RestGroups:
                     return
                 raise self._calls.failure(error) from error
 
+    async def aclose(self) -> None:
+        await self._calls.aclose()
+
     # -- members ----------------------------------------------------------------------------
 
     async def members(self, group_id: str) -> AsyncIterator[list[str]]:

@@ -8,21 +8,10 @@ are successes, and a query the description cannot express is refused, never wide
 
 from __future__ import annotations
 
-import asyncio
-import copy
-import json
 import logging
 from collections.abc import AsyncIterator, Mapping
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import httpx
-
-from ...transport.backoff import backoff
-from ...transport.budget import remaining
-from ...transport.ratelimit import RateLimitHeaders
-from ..context import TargetContext
 from ..errors import (
     LoginConflictError,
     QueryNotSupportedError,
@@ -30,93 +19,35 @@ from ..errors import (
     UnavailableError,
     UserNotFoundError,
 )
-from ..http import DEFAULT_RETRYABLE, ApiClient, ApiError, Call, OutcomeUnknownError
+from ..http import ApiError, Call, OutcomeUnknownError
 from ..model import TargetUser
 from ..protocol import Capabilities, Profile, search
 from ..query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
 from . import pointer
-from .answers import Answers
-from .credentials import credentials_for
-from .description import Description, Find, OAuth2Auth, Operation, WriteOperation, placeholders
-from .loading import Marks, where
+from .calls import Calls, fill, json_of, render
+from .description import Description, Find
 from .paging import Page, Pager
 from .values import codecs, same_value, text
 
 log = logging.getLogger(__name__)
 
-_MEDIA_TYPES = {
-    "merge-patch": "application/merge-patch+json",
-    "json-patch": "application/json-patch+json",
-}
-
-
-def _render(template: str, values: Mapping[str, str]) -> str:
-    """A path template with each placeholder's value escaped as one path segment."""
-    rendered = template
-    for name in placeholders(template):
-        rendered = rendered.replace("{" + name + "}", quote(values[name], safe=""))
-    return rendered
-
-
-def _fill(template: str, values: Mapping[str, str]) -> str:
-    """A query parameter template (httpx encodes parameters itself)."""
-    rendered = template
-    for name in placeholders(template):
-        rendered = rendered.replace("{" + name + "}", values[name])
-    return rendered
-
 
 class RestUsers:
-    def __init__(
-        self, description: Description, context: TargetContext, source: Path, marks: Marks
-    ) -> None:
-        self.description = d = description
-        self._source = source
-        self._marks = marks
-        users = d.users
-        settings = context.settings
-        self.base_url = (settings.target_base_url or d.connection.base_url).rstrip("/")
-        retryable = set(DEFAULT_RETRYABLE)
-        for rule in d.errors:
-            if rule.means == "retryable":
-                retryable |= rule.statuses
-        verify: bool | str = d.connection.verify_tls
-        if verify and d.connection.ca_bundle:
-            verify = d.connection.ca_bundle
-        elif verify and settings.ssl_cert_file:
-            verify = str(settings.ssl_cert_file)
-        self._token_http: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
-        self._transport = context.transport
-        self._verify = verify
-        credentials = credentials_for(d.auth, context.secrets, self._token_client)
-        self.api = ApiClient(
-            self.base_url,
-            credentials,
-            name=d.name,
-            rate_limit_headers=RateLimitHeaders(
-                limit=d.rate_limit.limit_header.lower(),
-                remaining=d.rate_limit.remaining_header.lower(),
-                reset=d.rate_limit.reset_header.lower(),
-                reset_unit=d.rate_limit.reset_unit,
-            ),
-            retryable=frozenset(retryable),
-            transport=context.transport,
-            max_concurrency=d.connection.max_concurrency,
-            attempt_timeout=d.connection.timeout_seconds,
-            verify=verify,
-            headers=d.connection.headers,
-        )
+    def __init__(self, description: Description, calls: Calls, base_url: str) -> None:
+        self.description = description
+        self._calls = calls
+        self.base_url = base_url
+        users = description.users
         self.capabilities = Capabilities(
-            name=d.name,
+            name=description.name,
             attributes=frozenset(users.attributes),
             partial_update=users.update.style != "replace",
             disabled_state=users.state is not None,
         )
-        self._answers = Answers(d.errors, d.name)
         self._codecs = codecs(users.attributes)
         self._id = pointer.parse(users.id)
         self._state = pointer.parse(users.state.pointer) if users.state else None
-        self._pager = Pager(users.listing.paging, self.base_url, self._page)
+        self._pager = Pager(users.listing.paging, base_url, self._page)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -126,7 +57,7 @@ class RestUsers:
             raise UnavailableError(
                 f"{self.description.name} answered a record without an id at "
                 f"{self.description.users.id} ({where_from}); check users.id in "
-                f"{self._at(('users', 'id'))}",
+                f"{self._calls.at(('users', 'id'))}",
                 retry_after=300,
             )
         profile = {name: codec.read(record) for name, codec in self._codecs.items()}
@@ -169,15 +100,13 @@ class RestUsers:
     async def _get_record(self, user_id: str) -> Any:
         op = self.description.users.get
         try:
-            response = await self._send(
-                Call(op.method, _render(op.path, {"id": user_id}), params=op.query or None)
-            )
+            response = await self._calls.send(self._calls.call(op, {"id": user_id}))
         except ApiError as error:
-            meaning, _ = self._answers.meaning(error)
+            meaning, _ = self._calls.answers.meaning(error)
             if meaning == "not-found":
                 return None
-            raise self._failure(error) from error
-        return self._record(response, op)
+            raise self._calls.failure(error) from error
+        return self._calls.record(response, op)
 
     async def find_by_anchor(self, value: str) -> TargetUser | None:
         anchor = self.description.users.anchor
@@ -225,14 +154,14 @@ class RestUsers:
         listing = self.description.users.listing
         params = dict(listing.query)
         if find is not None:
-            params |= {k: _fill(t, {"value": value}) for k, t in find.query.items()}
+            params |= {k: fill(t, {"value": value}) for k, t in find.query.items()}
         try:
             async for records in self._pager.pages(listing.path, params):
                 yield [self.to_user(r, "users.list") for r in records]
         except ApiError as error:
             # The application refused the listing (e.g. a find value it cannot take): say so in
             # its words, as a lookup path does.
-            raise self._failure(error) from error
+            raise self._calls.failure(error) from error
 
     def _answerable(self, query: AllOf) -> Query:
         """The first term of an `and` the application can answer by itself."""
@@ -290,29 +219,30 @@ class RestUsers:
     async def _lookup(self, find: Find, value: str) -> AsyncIterator[list[TargetUser]]:
         assert find.path is not None
         try:
-            response = await self._send(
-                Call("GET", _render(find.path, {"value": value}), params=None)
+            response = await self._calls.send(
+                Call("GET", render(find.path, {"value": value}), params=None)
             )
         except ApiError as error:
-            meaning, _ = self._answers.meaning(error)
+            meaning, _ = self._calls.answers.meaning(error)
             if meaning == "not-found":
                 return
-            raise self._failure(error) from error
-        found = self._extract(response, find.result)
+            raise self._calls.failure(error) from error
+        found = self._calls.extract(response, find.result)
         records = found if isinstance(found, list) else [found] if found is not None else []
         users = [self.to_user(r, "users.find") for r in records if isinstance(r, dict)]
         if users:
             yield users
 
     async def _page(self, path: str, params: Mapping[str, str]) -> Page:
-        response = await self._send(Call("GET", path, params=params))
-        body = _json(response)
-        records = pointer.resolve(body, self._result_of(self.description.users.listing))
+        response = await self._calls.send(Call("GET", path, params=params))
+        body = json_of(response)
+        listing = self.description.users.listing
+        records = pointer.resolve(body, pointer.parse(listing.result) if listing.result else ())
         if not isinstance(records, list):
             raise UnavailableError(
                 f"{self.description.name}'s list answer has no list at "
                 f"{self.description.users.listing.result or '(the whole body)'}; check "
-                f"users.list.result in {self._at(('users', 'list'))}",
+                f"users.list.result in {self._calls.at(('users', 'list'))}",
                 retry_after=300,
             )
         return Page([r for r in records if isinstance(r, dict)], body, response.headers)
@@ -332,13 +262,13 @@ class RestUsers:
             chosen = state.enabled_values[0] if active else state.disabled_values[0]
             pointer.place(record, self._state, chosen)
         op = users.create
-        call = self._write(op, op.path, self._body(op, record))
+        call = self._calls.write(op, op.path, self._calls.body(op, record))
         anchor = str(values.get(users.anchor) or "")
         attempt, uncertain = 0, False
         while True:
             try:
-                response = await self._send(call, retry_unknown=False)
-                created = self._record(response, op)
+                response = await self._calls.send(call, retry_unknown=False)
+                created = self._calls.record(response, op)
                 user = (
                     self.to_user(created, "users.create")
                     if created is not None
@@ -352,10 +282,10 @@ class RestUsers:
                 if existing is not None:
                     user = self._ours(existing, values)
                     break
-                await self._pause(attempt, f"create outcome unknown ({exc})")
+                await self._calls.pause(attempt, f"create outcome unknown ({exc})")
                 attempt += 1
             except ApiError as error:
-                meaning, message = self._answers.meaning(error)
+                meaning, message = self._calls.answers.meaning(error)
                 if meaning == "conflict" and uncertain:
                     existing = await self.find_by_anchor(anchor)
                     if existing is not None:
@@ -363,7 +293,7 @@ class RestUsers:
                         break
                 if meaning == "conflict":
                     raise LoginConflictError(message, anchor=False) from error
-                raise self._failure(error) from error
+                raise self._calls.failure(error) from error
         if not active and user.active:
             user = await self.set_active(user, False)
         return user
@@ -434,41 +364,25 @@ class RestUsers:
         ]
         if with_state and self._state is not None:
             changes.append((self._state, state))
-        path = _render(op.path, {"id": user_id})
+        path = render(op.path, {"id": user_id})
+        record = None
         if op.style == "replace":
             record = current.record if current is not None and current.record else None
             if record is None:
                 record = await self._get_record(user_id)
                 if record is None:
                     raise UserNotFoundError(user_id)
-            body: Any = copy.deepcopy(record)
-            for tokens, value in changes:
-                pointer.place(body, tokens, value)
-            for omitted in op.omit:
-                pointer.remove(body, pointer.parse(omitted))
-        elif op.style == "json-patch":
-            body = [
-                {"op": "remove", "path": pointer.render(tokens)}
-                if value is None
-                else {"op": "add", "path": pointer.render(tokens), "value": value}
-                for tokens, value in changes
-            ]
-        else:
-            body = {}
-            for tokens, value in changes:
-                pointer.place(body, tokens, value)
-        media = op.content_type or _MEDIA_TYPES.get(op.style)
-        call = self._write(op, path, self._body(op, body), media)
+        call = self._calls.update(op, path, changes, record)
         try:
-            response = await self._send(call)
+            response = await self._calls.send(call)
         except ApiError as error:
-            meaning, message = self._answers.meaning(error)
+            meaning, message = self._calls.answers.meaning(error)
             if meaning == "not-found":
                 raise UserNotFoundError(user_id) from error
             if meaning == "conflict":
                 raise LoginConflictError(message, anchor=False) from error
-            raise self._failure(error) from error
-        record = self._record(response, op)
+            raise self._calls.failure(error) from error
+        record = self._calls.record(response, op)
         if record is None:
             # No record in the answer (e.g. 204): read it back.
             fresh = await self.get(user_id)
@@ -491,15 +405,15 @@ class RestUsers:
             value = state.enabled_values[0] if active else state.disabled_values[0]
             return await self._patch(user.id, {}, user, value, with_state=True)
         try:
-            response = await self._send(_action(action, user.id))
+            response = await self._calls.send(self._calls.call(action, {"id": user.id}))
         except ApiError as error:
-            meaning, _ = self._answers.meaning(error)
+            meaning, _ = self._calls.answers.meaning(error)
             if meaning == "already-done":
                 return _with_state(user, active)
             if meaning == "not-found":
                 raise UserNotFoundError(user.id) from error
-            raise self._failure(error) from error
-        record = self._record(response, action)
+            raise self._calls.failure(error) from error
+        record = self._calls.record(response, action)
         return self.to_user(record, "users.state") if record else _with_state(user, active)
 
     async def delete(self, user_id: str) -> None:
@@ -512,25 +426,25 @@ class RestUsers:
             await self._disable(user_id)
             known_to_exist = True
         op = users.delete
-        call = _action(op, user_id)
+        call = self._calls.call(op, {"id": user_id})
         attempt = 0
         while True:
             try:
-                await self._send(call, retry_unknown=False)
+                await self._calls.send(call, retry_unknown=False)
                 return
             except OutcomeUnknownError as exc:
                 known_to_exist = True
-                await self._pause(attempt, f"delete outcome unknown ({exc})")
+                await self._calls.pause(attempt, f"delete outcome unknown ({exc})")
                 attempt += 1
             except ApiError as error:
-                meaning, _ = self._answers.meaning(error)
+                meaning, _ = self._calls.answers.meaning(error)
                 if meaning == "already-done":
                     return
                 if meaning == "not-found":
                     if known_to_exist:
                         return  # gone already (an earlier attempt, or someone else)
                     raise UserNotFoundError(user_id) from error
-                raise self._failure(error) from error
+                raise self._calls.failure(error) from error
 
     async def _disable(self, user_id: str) -> None:
         state = self.description.users.state
@@ -540,14 +454,14 @@ class RestUsers:
             return
         action = state.disable
         try:
-            await self._send(_action(action, user_id))
+            await self._calls.send(self._calls.call(action, {"id": user_id}))
         except ApiError as error:
-            meaning, _ = self._answers.meaning(error)
+            meaning, _ = self._calls.answers.meaning(error)
             if meaning == "already-done":
                 return
             if meaning == "not-found":
                 raise UserNotFoundError(user_id) from error
-            raise self._failure(error) from error
+            raise self._calls.failure(error) from error
 
     # -- doctor -----------------------------------------------------------------------------
 
@@ -562,12 +476,12 @@ class RestUsers:
         try:
             page = await self._page(listing.path, params)
         except ApiError as error:
-            refused = self._answers.refused(error)
+            refused = self._calls.answers.refused(error)
             raise UnavailableError(
                 str(refused)
                 if refused
                 else f"{self.description.name} answered {error.status} to GET {listing.path}: "
-                f"{self._answers.meaning(error)[1]}; check connection.baseUrl and users.list",
+                f"{self._calls.answers.meaning(error)[1]}; check connection.baseUrl and users.list",
                 retry_after=300,
             ) from error
         for record in page.records[:1]:
@@ -578,100 +492,7 @@ class RestUsers:
         )
 
     async def aclose(self) -> None:
-        await self.api.aclose()
-        for client in self._token_http.values():
-            await client.aclose()
-        self._token_http.clear()
-
-    # -- plumbing ---------------------------------------------------------------------------
-
-    async def _send(self, call: Call, *, retry_unknown: bool = True) -> httpx.Response:
-        return await self.api.send(call, retry_unknown=retry_unknown)
-
-    def _token_client(self) -> httpx.AsyncClient:
-        """The client for OAuth2 token requests: a path on the base URL goes the API's way
-        (through the relay if set); an absolute URL is reached directly."""
-        loop = asyncio.get_running_loop()
-        client = self._token_http.get(loop)
-        if client is None or client.is_closed:
-            auth = self.description.auth
-            direct = isinstance(auth, OAuth2Auth) and auth.token_url.startswith("https://")
-            client = self._token_http[loop] = httpx.AsyncClient(
-                base_url=self.base_url + "/",
-                # The relay forwards paths to the application only: an identity provider's
-                # absolute URL is reached directly.
-                transport=None if direct else self._transport,
-                verify=self._verify,
-                timeout=self.description.connection.timeout_seconds,
-            )
-        return client
-
-    def _write(self, op: WriteOperation, path: str, body: Any, media: str | None = None) -> Call:
-        media = op.content_type or media
-        if media is None:
-            return Call(op.method, path, params=op.query or None, json=body)
-        return Call(
-            op.method,
-            path,
-            params=op.query or None,
-            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
-            headers={"Content-Type": media},
-        )
-
-    def _body(self, op: WriteOperation, record: Any) -> Any:
-        if isinstance(record, dict):
-            for where_to, value in op.fixed.items():
-                pointer.place(record, pointer.parse(where_to), value)
-        if op.envelope:
-            wrapped: dict[str, Any] = {}
-            pointer.place(wrapped, pointer.parse(op.envelope), record)
-            return wrapped
-        return record
-
-    def _result_of(self, op: Operation) -> tuple[str, ...]:
-        return pointer.parse(op.result) if op.result else ()
-
-    def _extract(self, response: httpx.Response, result: str | None) -> Any:
-        return pointer.resolve(_json(response), pointer.parse(result) if result else ())
-
-    def _record(self, response: httpx.Response, op: Operation) -> Any:
-        if not response.content:
-            return None
-        record = self._extract(response, op.result)
-        return record if isinstance(record, dict) else None
-
-    def _failure(self, error: ApiError) -> Exception:
-        refused = self._answers.refused(error)
-        if refused is not None:
-            return refused
-        meaning, message = self._answers.meaning(error)
-        if meaning == "retryable" or (meaning is None and error.status >= 500):
-            # A server error is the application's trouble, not the request's: Entra retries.
-            return UnavailableError(f"{self.description.name}: {message}", retry_after=60)
-        return RejectedError(f"{self.description.name} rejected the request: {message}")
-
-    def _at(self, loc: tuple[str, ...]) -> str:
-        return where(self._marks, loc, self._source)
-
-    async def _pause(self, attempt: int, reason: str) -> None:
-        wait = backoff(attempt)
-        if wait + 0.5 > remaining():
-            raise UnavailableError(reason, retry_after=max(1, round(wait)))
-        log.info("retrying in %.2fs: %s", wait, reason)
-        await asyncio.sleep(wait)
-
-
-def _action(op: Operation, user_id: str) -> Call:
-    return Call(op.method, _render(op.path, {"id": user_id}), params=op.query or None)
-
-
-def _json(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
+        await self._calls.aclose()
 
 
 def _with_state(user: TargetUser, active: bool) -> TargetUser:

@@ -1,0 +1,82 @@
+"""The way to a described application: its base URL, TLS, credentials, rate-limit headers and
+retryable statuses, made into the shared HTTP client and the call plumbing its resources use."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+
+from ...transport.ratelimit import RateLimitHeaders
+from ..context import TargetContext
+from ..http import DEFAULT_RETRYABLE, ApiClient
+from .answers import Answers
+from .calls import Calls
+from .credentials import credentials_for
+from .description import Description, OAuth2Auth
+from .loading import Marks
+
+
+def base_url(description: Description, context: TargetContext) -> str:
+    return (context.settings.target_base_url or description.connection.base_url).rstrip("/")
+
+
+def connect(description: Description, context: TargetContext, source: Path, marks: Marks) -> Calls:
+    d = description
+    settings = context.settings
+    url = base_url(d, context)
+    retryable = set(DEFAULT_RETRYABLE)
+    for rule in d.errors:
+        if rule.means == "retryable":
+            retryable |= rule.statuses
+    verify: bool | str = d.connection.verify_tls
+    if verify and d.connection.ca_bundle:
+        verify = d.connection.ca_bundle
+    elif verify and settings.ssl_cert_file:
+        verify = str(settings.ssl_cert_file)
+    token_clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+
+    def token_client() -> httpx.AsyncClient:
+        """The client for OAuth2 token requests: a path on the base URL goes the API's way
+        (through the relay if set); an absolute URL is reached directly."""
+        loop = asyncio.get_running_loop()
+        client = token_clients.get(loop)
+        if client is None or client.is_closed:
+            auth = d.auth
+            direct = isinstance(auth, OAuth2Auth) and auth.token_url.startswith("https://")
+            client = token_clients[loop] = httpx.AsyncClient(
+                base_url=url + "/",
+                # The relay forwards paths to the application only: an identity provider's
+                # absolute URL is reached directly.
+                transport=None if direct else context.transport,
+                verify=verify,
+                timeout=d.connection.timeout_seconds,
+            )
+        return client
+
+    api = ApiClient(
+        url,
+        credentials_for(d.auth, context.secrets, token_client),
+        name=d.name,
+        rate_limit_headers=RateLimitHeaders(
+            limit=d.rate_limit.limit_header.lower(),
+            remaining=d.rate_limit.remaining_header.lower(),
+            reset=d.rate_limit.reset_header.lower(),
+            reset_unit=d.rate_limit.reset_unit,
+        ),
+        retryable=frozenset(retryable),
+        transport=context.transport,
+        max_concurrency=d.connection.max_concurrency,
+        attempt_timeout=d.connection.timeout_seconds,
+        verify=verify,
+        headers=d.connection.headers,
+    )
+
+    async def close() -> None:
+        await api.aclose()
+        for client in token_clients.values():
+            await client.aclose()
+        token_clients.clear()
+
+    return Calls(api, Answers(d.errors, d.name), d.name, source, marks, close)
