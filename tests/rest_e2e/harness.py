@@ -56,6 +56,7 @@ class RestStack:
     app: App
     server: RunningServer
     app_url: str = ""  # the application's own origin (the sandbox's), e.g. for a relay agent
+    sandbox: Sandbox | None = None  # the Ledgerline sandbox, when that is the application
 
     @property
     def tenant_url(self) -> str:
@@ -142,4 +143,4 @@ def ledgerline_stack(options: SandboxOptions | None = None, **env: str) -> Itera
         sandbox.start(host="127.0.0.1", port=0) as running,
         connector({**sample_env(running.url), **env}) as server,
     ):
-        yield RestStack(ledgerline(sandbox), server, running.url)
+        yield RestStack(ledgerline(sandbox), server, running.url, sandbox)
