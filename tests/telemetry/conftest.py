@@ -78,7 +78,8 @@ class Telemetry:
                     if metric.name != name:
                         continue
                     for point in metric.data.data_points:
-                        value = getattr(point, "value", None)
+                        # Sums have a value, histograms a count.
+                        value: Any = getattr(point, "value", None)
                         if value is None:
                             value = getattr(point, "count", 0)
                         found.append((dict(point.attributes or {}), float(value)))
