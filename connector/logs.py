@@ -21,5 +21,7 @@ def configure_logging() -> None:
     log.setLevel(level)
     # httpx logs every request URL at INFO; URLs carry logins, which are not log material.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # httpcore's DEBUG trace prints response headers, and Okta's Link headers carry searches.
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("azure").setLevel(logging.WARNING)
     redact.install()

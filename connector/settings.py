@@ -120,6 +120,17 @@ def _target_url(value: Any) -> str:
     return _origin(value, "https://app.example.com/api", https_only=False)
 
 
+def _connection_string(value: Any) -> str:
+    text = str(value).strip()
+    if "instrumentationkey=" not in text.lower():
+        # The value may be a credential-like string: name the rule, not the value.
+        raise ValueError(
+            "must be an Application Insights connection string (InstrumentationKey=...;"
+            "IngestionEndpoint=...), as the portal shows under Overview > Connection String"
+        )
+    return text
+
+
 def _guid(value: Any) -> str:
     text = str(value).strip()
     if not _GUID.match(text):
@@ -352,6 +363,20 @@ class Settings(BaseModel):
     )
     log_level: Annotated[str, _choice("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")] = _setting(
         "INFO", "LOG_LEVEL", "Python log level of the connector's own loggers."
+    )
+    applicationinsights_connection_string: (
+        Annotated[str, BeforeValidator(_connection_string)] | None
+    ) = _setting(
+        None,
+        "APPLICATIONINSIGHTS_CONNECTION_STRING",
+        "Application Insights to send traces, metrics and the per-request records to (through "
+        "the Azure Monitor OpenTelemetry distro); unset: no OpenTelemetry at all.",
+        azure=True,
+    )
+    telemetry_console: Flag = _setting(
+        False,
+        "TELEMETRY_CONSOLE",
+        "true: print each SCIM request's spans (operation and target calls) on the console.",
     )
 
     @model_validator(mode="after")

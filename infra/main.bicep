@@ -321,6 +321,17 @@ module api 'app/api.bicep' = {
   }
 }
 
+module workbook 'core/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: location
+    tags: tags
+    nameSeed: resourceToken
+  }
+}
+
 module alerts 'core/alerts.bicep' = if (!empty(alertEmail)) {
   name: 'alerts'
   scope: rg

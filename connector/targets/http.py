@@ -11,12 +11,14 @@ import asyncio
 import json
 import logging
 import math
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
 
+from .. import telemetry
 from ..transport.backoff import backoff
 from ..transport.budget import remaining, retries_allowed
 from ..transport.errors import GatewayError
@@ -93,6 +95,8 @@ class _LoopState:
 
 
 BucketOf = Callable[[str, str], str]
+# A call's path as telemetry shows it: values (ids, logins) replaced, no query.
+PathTemplate = Callable[[str], str]
 
 
 def one_bucket(method: str, path: str) -> str:
@@ -115,11 +119,13 @@ class ApiClient:
         verify: bool | str = True,
         headers: Mapping[str, str] | None = None,
         pacer: Pacer | None = None,
+        path_template: PathTemplate = telemetry.template,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.name = name
         self._credentials = credentials
         self._bucket_of = bucket_of
+        self._path_template = path_template
         self._retryable = retryable
         self._transport = transport
         self._max_concurrency = max_concurrency
@@ -183,6 +189,7 @@ class ApiClient:
                             retry_after=300,
                         ) from exc
                     gateway_refused = True  # the transport re-signs with a freshly read key
+                    telemetry.retried("gateway refused the connector; key re-read")
                     continue
                 if not retry_unknown and writes:
                     raise OutcomeUnknownError(type(exc).__name__) from exc
@@ -208,6 +215,7 @@ class ApiClient:
                 # The credentials may have been rotated: re-read them once and retry.
                 refreshed = True
                 await self._credentials.authorization(True)
+                telemetry.retried(f"{self.name} refused the credentials; re-read them")
                 continue
             if status == 401:
                 raise UnavailableError(
@@ -236,6 +244,7 @@ class ApiClient:
 
     def _check_wait(self, wait: float) -> None:
         if wait > remaining() - _MIN_ATTEMPT_SECONDS:
+            telemetry.budget_exhausted(429)
             raise RateLimitedError(
                 f"{self.name} rate limit budget exhausted", _retry_after_seconds(wait)
             )
@@ -246,9 +255,13 @@ class ApiClient:
         left = remaining()
         if wait + _MIN_ATTEMPT_SECONDS > left or not retries_allowed():
             log.warning("giving up after %d attempts: %s", attempt + 1, reason)
+            if retries_allowed():
+                telemetry.budget_exhausted(429 if rate else 503)
             error = RateLimitedError if rate else UnavailableError
             raise error(reason, _retry_after_seconds(max(wait, 1.0)))
         log.info("retrying in %.2fs (attempt %d): %s", wait, attempt + 1, reason)
+        telemetry.retried(reason)
+        telemetry.waited(wait, "rate_limit" if rate else "backoff")
         await asyncio.sleep(wait)
 
     async def _attempt(
@@ -266,6 +279,7 @@ class ApiClient:
             if taken:
                 try:
                     self._check_wait(wait)
+                    telemetry.waited(wait, "pacing")
                     await asyncio.sleep(wait)
                 except BaseException:
                     self.pacer.abandon(bucket)
@@ -273,6 +287,7 @@ class ApiClient:
                 async with state.gate:
                     return await self._request(state, bucket, call, authorization)
             self._check_wait(wait)
+            telemetry.waited(wait, "pacing")
             await asyncio.sleep(wait)
 
     async def _request(
@@ -281,9 +296,10 @@ class ApiClient:
         timeout = max(_MIN_ATTEMPT_SECONDS, min(self._attempt_timeout, remaining()))
         params = {**(call.params or {}), **authorization.params}
         headers = {**(call.headers or {}), **authorization.headers}
+        started_ns, started = time.time_ns(), time.perf_counter()
         try:
             # httpx sends `Content-Length: 0` on a body-less POST, which Okta requires (else 411).
-            return await state.http.request(
+            response = await state.http.request(
                 call.method,
                 call.path,
                 params=params or None,
@@ -292,9 +308,30 @@ class ApiClient:
                 headers=headers,
                 timeout=timeout,
             )
-        except BaseException:
+        except BaseException as exc:
             self.pacer.abandon(bucket)  # no answer will be observed for this call
+            self._report(call, None, started_ns, started, type(exc).__name__)
             raise
+        self._report(call, response.status_code, started_ns, started)
+        return response
+
+    def _report(
+        self,
+        call: Call,
+        status: int | None,
+        started_ns: int,
+        started: float,
+        error: str | None = None,
+    ) -> None:
+        telemetry.target_call(
+            self.name,
+            call.method,
+            self._path_template(call.path),
+            status,
+            started_ns=started_ns,
+            duration_s=time.perf_counter() - started,
+            error=error,
+        )
 
 
 def _retry_after_seconds(seconds: float) -> int:

@@ -23,6 +23,9 @@ NOT_SET_THROUGH_AZD = {
     "RELAY_NAMESPACE": "the Relay namespace the deployment creates",
     "RELAY_SEND_RULE_NAME": "the Send rule the deployment creates",
     "RELAY_SEND_KEY_SECRET_NAME": "the vault secret the deployment writes the Send key into",
+    "APPLICATIONINSIGHTS_CONNECTION_STRING": "the Application Insights the deployment creates",
+    # Local only: spans printed on the console of `python -m connector serve`.
+    "TELEMETRY_CONSOLE": "console span printer (local runs)",
     # Test doubles only: never set in Azure.
     "KEY_VAULT_EMULATOR": "loopback Key Vault emulator (tests)",
     "RELAY_ENDPOINT_URL": "loopback relay doubles (tests)",

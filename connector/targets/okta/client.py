@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from ... import telemetry
 from ...transport.pacing import Pacer
 from ..http import ApiClient, ApiError, Authorization, Call, TokenSource
 
@@ -25,6 +26,14 @@ def bucket_of(method: str, path: str) -> str:
     if _USER_PATH.match(path):
         return "user-read" if method == "GET" else "user-write"
     return "api"
+
+
+def path_template(path: str) -> str:
+    """A call's path for telemetry: `/api/v1/users/{id or login}` never shows the login."""
+    return telemetry.template(_USER_SEGMENT.sub("/api/v1/users/{}", path.split("?", 1)[0]))
+
+
+_USER_SEGMENT = re.compile(r"^/api/v1/users/[^/]+")
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,7 @@ class OktaClient:
             SswsToken(token),
             name="Okta",
             bucket_of=bucket_of,
+            path_template=path_template,
             transport=transport,
             max_concurrency=max_concurrency,
             attempt_timeout=attempt_timeout,

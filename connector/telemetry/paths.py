@@ -1,0 +1,19 @@
+"""Paths of target calls as templates: the route stays, the values (ids, logins) do not.
+
+A segment is kept only when it reads like a route word (`api`, `v1`, `users`, `lifecycle`,
+`deactivate`); anything else, such as `00u1abcd`, `alice%40example.com` or `42`, becomes `{}`.
+A target that puts a plain-word value in a path (say `/employees/jdoe`) passes its own template
+function to `ApiClient`, as Okta does for `/api/v1/users/{id or login}`.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ROUTE_WORD = re.compile(r"^(?:[a-z][a-z_-]{0,39}|v\d{1,2}(?:\.\d{1,2})?|\.search|\{\})$")
+
+
+def template(path: str) -> str:
+    """`path` without its query, every segment that is not a route word replaced by `{}`."""
+    bare = path.split("?", 1)[0].split("#", 1)[0]
+    return "/".join(s if not s or _ROUTE_WORD.match(s) else "{}" for s in bare.split("/"))
