@@ -62,6 +62,8 @@ class Call:
     json: Any = None
     content: bytes | None = None
     headers: Mapping[str, str] | None = None
+    # The path's template (`/accounts/{id}`), for telemetry: values never reach a record.
+    template: str | None = None
 
 
 class ApiError(Exception):
@@ -326,7 +328,7 @@ class ApiClient:
         telemetry.target_call(
             self.name,
             call.method,
-            self._path_template(call.path),
+            call.template or self._path_template(call.path),
             status,
             started_ns=started_ns,
             duration_s=time.perf_counter() - started,

@@ -87,18 +87,20 @@ class Calls:
 
     def call(self, op: Operation, values: Mapping[str, str]) -> Call:
         """A body-less call of `op` with its placeholders filled."""
-        return Call(op.method, render(op.path, values), params=op.query or None)
+        return Call(op.method, render(op.path, values), params=op.query or None, template=op.path)
 
     def write(self, op: WriteOperation, path: str, body: Any, media: str | None = None) -> Call:
+        """`path`: the operation's path with its placeholders filled."""
         media = op.content_type or media
         if media is None:
-            return Call(op.method, path, params=op.query or None, json=body)
+            return Call(op.method, path, params=op.query or None, json=body, template=op.path)
         return Call(
             op.method,
             path,
             params=op.query or None,
             content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
             headers={"Content-Type": media},
+            template=op.path,
         )
 
     def body(self, op: WriteOperation, record: Any) -> Any:

@@ -122,7 +122,9 @@ class RestGroups:
     async def _lookup(self, find: Find, value: str) -> AsyncIterator[list[TargetGroup]]:
         assert find.path is not None
         try:
-            response = await self._calls.send(Call("GET", render(find.path, {"value": value})))
+            response = await self._calls.send(
+                Call("GET", render(find.path, {"value": value}), template=find.path)
+            )
         except ApiError as error:
             if self._calls.answers.meaning(error)[0] == "not-found":
                 return

@@ -220,7 +220,7 @@ class RestUsers:
         assert find.path is not None
         try:
             response = await self._calls.send(
-                Call("GET", render(find.path, {"value": value}), params=None)
+                Call("GET", render(find.path, {"value": value}), template=find.path)
             )
         except ApiError as error:
             meaning, _ = self._calls.answers.meaning(error)
