@@ -50,7 +50,7 @@ BUDGET_SECONDS = "20"
 _server: RunningServer | None = None
 
 
-def _connector() -> RunningServer:
+def connector_server() -> RunningServer:
     global _server
     if _server is None:
         import function_app
@@ -79,7 +79,7 @@ def running_stack(options: SimulatorOptions, **env: str) -> Iterator[tuple[Simul
     )
     reset_runtime()
     try:
-        yield sim, f"{_connector().url}/api/scim/v2"
+        yield sim, f"{connector_server().url}/api/scim/v2"
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -190,7 +190,7 @@ def burst(limit: int, window_s: float, clients: int, factor: int, seed: int) -> 
     return result
 
 
-def _patch(*operations: dict[str, Any]) -> dict[str, Any]:
+def patch_body(*operations: dict[str, Any]) -> dict[str, Any]:
     return {"schemas": [PATCH_OP], "Operations": list(operations)}
 
 
@@ -220,7 +220,7 @@ def calls_per_operation() -> list[tuple[str, int, int, list[str]]]:
         match = '/Users?filter=userName eq "ops@example.com"'
         measure("match (userName eq existing)", "GET", match)
         measure("get by id", "GET", f"/Users/{user_id}")
-        many = _patch(
+        many = patch_body(
             {"op": "Replace", "path": "displayName", "value": "Ops Person"},
             {"op": "Replace", "path": "title", "value": "Engineer"},
             {"op": "Replace", "path": "name.givenName", "value": "Ops"},
@@ -229,12 +229,12 @@ def calls_per_operation() -> list[tuple[str, int, int, list[str]]]:
             {"op": "Replace", "path": 'emails[type eq "work"].value', "value": "ops@example.com"},
         )
         measure("PATCH 6 attributes", "PATCH", f"/Users/{user_id}", many)
-        soft = _patch(
+        soft = patch_body(
             {"op": "Replace", "path": "active", "value": "False"},
             {"op": "Replace", "path": "title", "value": "Former"},
         )
         measure("PATCH active=false + 1 attribute", "PATCH", f"/Users/{user_id}", soft)
-        only = _patch({"op": "Replace", "path": "active", "value": "True"})
+        only = patch_body({"op": "Replace", "path": "active", "value": "True"})
         measure("PATCH active=true only", "PATCH", f"/Users/{user_id}", only)
         measure("delete", "DELETE", f"/Users/{user_id}")
         measure("delete again (already gone)", "DELETE", f"/Users/{user_id}")
