@@ -23,7 +23,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from ..targets.query import ActiveIs, AllOf, AnyOf, Condition, IdIs, Query
+from ..targets.query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
 from .catalog import Catalog, Slot
 from .definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER, RFC_ATTRIBUTES, Shape
 
@@ -43,6 +43,11 @@ _SEARCHABLE = {
 @dataclass(frozen=True)
 class Never:
     """A condition no stored user can meet (the attribute has no home in the target)."""
+
+
+@dataclass(frozen=True)
+class Always:
+    """A condition every stored user meets (`ne` on an attribute with no home in the target)."""
 
 
 @dataclass(frozen=True)
@@ -147,15 +152,17 @@ class _Translator:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    def node(self, node: FilterNode) -> Query | Never:
+    def node(self, node: FilterNode) -> Query | Never | Always:
+        if isinstance(node, LogicalExpr) and node.op == LogicalOperator.and_:
+            return self._all_of(node.terms)
         if isinstance(node, LogicalExpr):
-            terms = [self.node(t) for t in node.terms]
-            if node.op == LogicalOperator.and_:
-                if any(isinstance(t, Never) for t in terms):
-                    return Never()
-                return AllOf(tuple(t for t in terms if not isinstance(t, Never)))
-            kept = tuple(t for t in terms if not isinstance(t, Never))
-            return AnyOf(kept) if kept else Never()
+            kept: list[Query] = []
+            for term in (self.node(t) for t in node.terms):
+                if isinstance(term, Always):
+                    return Always()
+                if not isinstance(term, Never):
+                    kept.append(term)
+            return AnyOf(tuple(kept)) if kept else Never()
         if isinstance(node, Not):
             raise _invalid("the target's search has no `not`; rewrite the filter without it")
         if isinstance(node, Present | Comparison):
@@ -164,9 +171,31 @@ class _Translator:
             return self._value_path(node)
         raise _invalid("unsupported filter expression")
 
+    def _all_of(self, nodes: tuple[FilterNode, ...]) -> Query | Never | Always:
+        """An `and` is asked of the target by the parts it can express, as long as one part
+        narrows the search; the whole filter is then applied to what comes back, so the answer
+        is exact (`externalId eq "x" and title ne "y"` is a search on externalId)."""
+        terms: list[Query] = []
+        refused: list[InvalidFilterException] = []
+        for node in nodes:
+            try:
+                term = self.node(node)
+            except InvalidFilterException as error:
+                refused.append(error)
+                continue
+            if isinstance(term, Never):
+                return Never()
+            if not isinstance(term, Always):
+                terms.append(term)
+        if not terms:
+            if refused:
+                raise refused[0]
+            return Always()
+        return terms[0] if len(terms) == 1 else AllOf(tuple(terms))
+
     def _condition(
         self, path: AttrPath, node: Comparison | Present, type_: str | None
-    ) -> Query | Never:
+    ) -> Query | Never | Always:
         if path.uri is None and path.attr == "id":
             if isinstance(node, Comparison) and node.op == CompareOperator.eq:
                 return IdIs(_string(node.value))
@@ -181,6 +210,9 @@ class _Translator:
             and (type_ is None or (s.type or "").lower() == type_.lower())
         ]
         if not slots:
+            # No stored user has the attribute: only `ne` is true of them all.
+            if isinstance(node, Comparison) and node.op == CompareOperator.ne:
+                return Always()
             return Never()
         queries = [self._slot(slot, node) for slot in slots]
         return queries[0] if len(queries) == 1 else AnyOf(tuple(queries))
@@ -208,7 +240,7 @@ class _Translator:
                 return False
         raise _invalid(f"{slot.attr} compares with true or false")
 
-    def _value_path(self, node: ValuePath) -> Query | Never:
+    def _value_path(self, node: ValuePath) -> Query | Never | Always:
         terms = (
             node.val_filter.terms
             if isinstance(node.val_filter, LogicalExpr)
@@ -236,7 +268,10 @@ class _Translator:
             query = self._condition(sub_path, condition, type_)
             if isinstance(query, Never):
                 return Never()
-            parts.append(query)
+            if not isinstance(query, Always):
+                parts.append(query)
+        if not parts:
+            return Always()
         return parts[0] if len(parts) == 1 else AllOf(tuple(parts))
 
 
@@ -276,4 +311,6 @@ def plan(catalog: Catalog, ast: FilterNode) -> Plan:
     translated = _Translator(catalog).node(resolved)
     if isinstance(translated, Never):
         return Plan(resolved, empty=True)
+    if isinstance(translated, Always):
+        return Plan(resolved, query=Everyone())
     return Plan(resolved, query=translated)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from scim2_models import InvalidFilterException, ScimFilter
-from scim2_models.path import FilterNode
+from scim2_models.path import Comparison, FilterNode, LogicalExpr, Not, ValuePath
+
+from .requests import is_text
 
 MAX_FILTER_LENGTH = 2048
 _OPERATORS = r"(?:eq|ne|co|sw|ew|gt|ge|lt|le)"
@@ -33,4 +35,20 @@ def parse_filter(text: str) -> FilterNode:
     bare value is text: `externalId eq 007` compares with "007", as Entra's docs mean it."""
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilterException(detail=f"filter longer than {MAX_FILTER_LENGTH} characters")
-    return ScimFilter(_quote_bare_values(text)).ast
+    ast = ScimFilter(_quote_bare_values(text)).ast
+    if not is_text(text) or not is_text(_values(ast)):
+        raise InvalidFilterException(detail="the filter holds a lone surrogate escape")
+    return ast
+
+
+def _values(node: object) -> list[object]:
+    """Every value compared in a filter, however deep."""
+    if isinstance(node, Comparison):
+        return [node.value]
+    if isinstance(node, LogicalExpr):
+        return [v for term in node.terms for v in _values(term)]
+    if isinstance(node, Not):
+        return _values(node.expr)
+    if isinstance(node, ValuePath):
+        return _values(node.val_filter)
+    return []

@@ -30,11 +30,25 @@ def read_json(body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidSyntaxException(detail="the request body is not UTF-8") from exc
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except RecursionError as exc:
         raise InvalidSyntaxException(detail="the request body nests too deeply") from exc
     except ValueError as exc:
         raise InvalidSyntaxException(detail=f"the request body is not JSON: {exc}") from exc
+    if not is_text(data):
+        # JSON may escape half a surrogate pair (`"\ud800"`): that is no Unicode text, and no
+        # target can store it.
+        raise InvalidSyntaxException(detail="the request body holds a lone surrogate escape")
+    return data
+
+
+def is_text(data: Any) -> bool:
+    """True when every string in `data` (keys included) is Unicode text (UTF-8 encodable)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_resource(body: bytes) -> dict[str, Any]:

@@ -165,3 +165,32 @@ def test_a_missing_okta_url_is_a_clear_503(okta_stack: Stack) -> None:
     assert response.status_code == 503
     assert response.headers["retry-after"] == "300"
     assert "OKTA_ORG_URL" in response.json()["detail"]
+
+
+def test_a_lone_surrogate_is_a_400_everywhere_and_writes_nothing(okta_stack: Stack) -> None:
+    """JSON can escape half a surrogate pair; that is no text any target can store."""
+    lone = b'"\\ud800"'
+    with okta_stack.client() as scim:
+        user_id = scim.post("/Users", json=new_user("sur@example.com")).json()["id"]
+        writes = len(okta_stack.writes())
+        body = (
+            b'{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":' + lone + b"}"
+        )
+        patched = (
+            b'{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],'
+            b'"Operations":[{"op":"replace","path":"title","value":' + lone + b"}]}"
+        )
+        search = b'{"filter":"userName eq \\"x\\"","attributes":[' + lone + b"]}"
+        headers = {"Content-Type": "application/scim+json"}
+        for method, path, content in (
+            ("POST", "/Users", body),
+            ("PUT", f"/Users/{user_id}", body),
+            ("PATCH", f"/Users/{user_id}", patched),
+            ("POST", "/Users/.search", search),
+            ("POST", "/.search", search),
+        ):
+            answer = scim.request(method, path, content=content, headers=headers)
+            _assert_scim_error(answer, 400, "invalidSyntax")
+        listed = scim.get("/Users", params={"filter": 'userName eq "\\ud800"'})
+        _assert_scim_error(listed, 400, "invalidFilter")
+    assert len(okta_stack.writes()) == writes

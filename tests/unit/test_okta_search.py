@@ -140,3 +140,10 @@ def test_hostile_values_inside_a_compound_query(value: str) -> None:
 def test_literal_escapes_backslash_before_quote() -> None:
     assert literal('a\\"b') == '"a\\\\\\"b"'
     assert literal("") == '""'
+
+
+def test_an_and_leaves_out_what_okta_cannot_search() -> None:
+    query = AllOf((Condition("title", "co", "x"), Condition("login", "eq", "a@x.test")))
+    assert render_search(query, suspend=False) == '(profile.login eq "a@x.test")'
+    with pytest.raises(QueryNotSupportedError):
+        render_search(AllOf((Condition("title", "co", "x"),)), suspend=False)

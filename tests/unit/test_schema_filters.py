@@ -9,7 +9,7 @@ from scim2_models.path import AttrPath, CompareOperator, Comparison, LogicalExpr
 from connector.mapping import Catalog
 from connector.mapping.definitions import ECMA2HOST_USER, ENTERPRISE_USER
 from connector.mapping.filters import Plan, plan
-from connector.targets.query import ActiveIs, AllOf, AnyOf, Condition, IdIs
+from connector.targets.query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs
 
 
 def _plan(catalog: Catalog, text: str) -> Plan:
@@ -162,3 +162,26 @@ def test_refusals_are_invalid_filters(catalog: Catalog, text: str, message: str)
     with pytest.raises(InvalidFilterException, match=message) as info:
         _plan(catalog, text)
     assert info.value.scim_type == "invalidFilter"
+
+
+def test_an_and_is_searched_by_the_parts_the_target_can_express(catalog: Catalog) -> None:
+    """The whole filter is applied to the candidates afterwards, so the answer stays exact."""
+    result = _plan(catalog, 'externalId eq "x" and title ne "y"')
+    assert result.query == Condition("scimExternalId", "eq", "x")
+    result = _plan(catalog, 'not (title eq "a") and title sw "B"')
+    assert result.query == Condition("title", "sw", "B")
+
+
+@pytest.mark.parametrize(
+    "text", ['not (title eq "a")', 'title ne "y"', 'title ne "y" and not (nickName eq "x")']
+)
+def test_an_and_with_no_part_to_search_by_is_still_refused(catalog: Catalog, text: str) -> None:
+    with pytest.raises(InvalidFilterException):
+        _plan(catalog, text)
+
+
+def test_ne_on_an_attribute_the_target_does_not_keep_selects_everyone(catalog: Catalog) -> None:
+    # No stored user has a locale: every one of them is `locale ne "x"` (RFC 7644 §3.4.2.2).
+    assert _plan(catalog, 'locale ne "x"').query == Everyone()
+    assert _plan(catalog, 'locale ne "x" and title eq "B"').query == Condition("title", "eq", "B")
+    assert _plan(catalog, 'locale eq "x"').empty

@@ -52,7 +52,19 @@ def render_search(query: Query, *, suspend: bool) -> str:
         if query.op == "pr":
             return f"profile.{query.attribute} pr"
         return f"profile.{query.attribute} {query.op} {literal(query.value or '')}"
-    if isinstance(query, AllOf | AnyOf):
-        joiner = " and " if isinstance(query, AllOf) else " or "
-        return "(" + joiner.join(render_search(t, suspend=suspend) for t in query.terms) + ")"
+    if isinstance(query, AllOf):
+        # The parts Okta can search narrow the candidates; the service applies the whole
+        # filter to them, so leaving out a part Okta cannot express keeps the answer exact.
+        parts: list[str] = []
+        refused: list[QueryNotSupportedError] = []
+        for term in query.terms:
+            try:
+                parts.append(render_search(term, suspend=suspend))
+            except QueryNotSupportedError as error:
+                refused.append(error)
+        if not parts:
+            raise refused[0]
+        return "(" + " and ".join(parts) + ")"
+    if isinstance(query, AnyOf):
+        return "(" + " or ".join(render_search(t, suspend=suspend) for t in query.terms) + ")"
     raise QueryNotSupportedError(f"unsupported query {query!r}")
