@@ -36,17 +36,26 @@ def sample_data() -> dict[str, Any]:
     return data
 
 
+def _users_part(text: str) -> int:
+    """Where the description's groups section starts (these tests are about the rest)."""
+    start = text.find("\ngroups:")
+    return len(text) if start < 0 else start
+
+
 def line_of(text: str, snippet: str) -> int:
-    """The 1-based number of the only line of `text` containing `snippet`."""
-    found = [n for n, line in enumerate(text.splitlines(), 1) if snippet in line]
+    """The 1-based number of the only line before the groups section containing `snippet`."""
+    lines = text[: _users_part(text)].splitlines()
+    found = [n for n, line in enumerate(lines, 1) if snippet in line]
     assert len(found) == 1, f"{snippet!r} is on lines {found}"
     return found[0]
 
 
 def changed(old: str, new: str, text: str = SAMPLE_TEXT) -> str:
-    """The text with `old` (which occurs exactly once) replaced by `new`."""
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times"
-    return text.replace(old, new)
+    """The text with `old` (which occurs exactly once before the groups section) replaced."""
+    end = _users_part(text)
+    head = text[:end]
+    assert head.count(old) == 1, f"{old!r} occurs {head.count(old)} times"
+    return head.replace(old, new) + text[end:]
 
 
 # -- a scripted application -----------------------------------------------------------------

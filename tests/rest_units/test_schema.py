@@ -49,7 +49,7 @@ def test_an_attribute_is_a_pointer_or_its_full_form() -> None:
         ("  type: apiKey", "  type: apikey"),  # unknown auth type
         ("  resetUnit: delta-seconds", "  resetUnit: seconds"),  # not one of the choices
         ("  timeoutSeconds: 10", "  timeoutSeconds: soon"),  # wrong type
-        ("    means: already-done", "    means: done"),  # unknown meaning
+        ("    means: conflict", "    means: duplicate"),  # unknown meaning
     ],
 )
 def test_broken_descriptions_fail_the_schema_too(old: str, new: str) -> None:
