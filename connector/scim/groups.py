@@ -16,7 +16,6 @@ from scim2_models import (
     InvalidPathException,
     InvalidValueException,
     MutabilityException,
-    NoTargetException,
 )
 from scim2_models import Path as ScimPath
 from scim2_models.path import (
@@ -174,10 +173,7 @@ def _member_filter(write: GroupWrite, operation: Operation, node: ValuePath) -> 
             detail=f"{node}: only remove is supported on a member filter; add members with "
             '{"op": "add", "path": "members", "value": [{"value": "<id>"}]}'
         )
-    ids = _filtered_ids(node.val_filter)
-    if not ids:
-        raise NoTargetException(detail=f"{node} selects no member by value")
-    write.members.removing(ids)
+    write.members.removing(_filtered_ids(node.val_filter))
 
 
 def _filtered_ids(condition: FilterNode) -> list[str]:
