@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
 
@@ -107,12 +108,14 @@ class OktaGroups:
     async def find_by_name(self, name: str) -> TargetGroup | None:
         """The `OKTA_GROUP` with this name: a group this instance wrote a moment ago is read by
         id, others are searched (one call; Okta's names are unique, so one hit is the answer)."""
-        async for page in self.pages(Condition("name", "eq", name)):
-            if page:
-                return page[0]
+        # Closed at once when left early: no call is left pending in an unfinished generator.
+        async with aclosing(self.pages(Condition("name", "eq", name))) as pages:
+            async for page in pages:
+                if page:
+                    return page[0]
         return None
 
-    async def pages(self, query: Query) -> AsyncIterator[list[TargetGroup]]:
+    async def pages(self, query: Query) -> AsyncGenerator[list[TargetGroup], None]:
         """`OKTA_GROUP`s only: Entra cannot manage the others. Everyone is the plain listing
         (Okta's live data, not the lagging index); name and externalId are searched."""
         if isinstance(query, Everyone):
@@ -172,7 +175,7 @@ class OktaGroups:
                 ) from exc
             raise self._failure(exc) from exc
 
-    async def _listing(self) -> AsyncIterator[list[TargetGroup]]:
+    async def _listing(self) -> AsyncGenerator[list[TargetGroup], None]:
         """Every group of every type, from Okta's live data (no search index involved)."""
         try:
             async for page in self._pages("/api/v1/groups", {"limit": str(GROUPS_PAGE)}):
@@ -195,9 +198,10 @@ class OktaGroups:
         (which may be thousands)."""
         path = f"/api/v1/users/{quote(user_id, safe='')}/groups"
         try:
-            async for page in self._pages(path, {"limit": str(USER_GROUPS_PAGE)}):
-                if any(g.get("id") == group_id for g in page):
-                    return True
+            async with aclosing(self._pages(path, {"limit": str(USER_GROUPS_PAGE)})) as pages:
+                async for page in pages:
+                    if any(g.get("id") == group_id for g in page):
+                        return True
         except OktaApiError as exc:
             if exc.body.status == 404:
                 return False  # not a user: a member of nothing
@@ -206,7 +210,7 @@ class OktaGroups:
 
     async def _pages(
         self, path: str, params: dict[str, str]
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+    ) -> AsyncGenerator[list[dict[str, Any]], None]:
         while True:
             response = await self.client.send("GET", path, params=params)
             data = response.json()
@@ -264,12 +268,13 @@ class OktaGroups:
         if found is not None:
             return found
         other: TargetGroup | None = None
-        async for page in self._listing():
-            for group in page:
-                if group.name.casefold() == name.casefold():
-                    if group.writable:
-                        return group
-                    other = other or group
+        async with aclosing(self._listing()) as listing:
+            async for page in listing:
+                for group in page:
+                    if group.name.casefold() == name.casefold():
+                        if group.writable:
+                            return group
+                        other = other or group
         return other
 
     async def update(self, group: TargetGroup, name: str, external_id: str | None) -> TargetGroup:
