@@ -314,6 +314,12 @@ class Settings(BaseModel):
         "OKTA_EXTERNAL_ID_ATTRIBUTE",
         "Okta custom profile attribute that stores SCIM externalId (add it to the Okta profile).",
     )
+    okta_group_external_id_attribute: Annotated[str, BeforeValidator(_attribute_name)] = _setting(
+        "scimExternalId",
+        "OKTA_GROUP_EXTERNAL_ID_ATTRIBUTE",
+        "Okta custom group profile attribute that stores a group's SCIM externalId (add it to "
+        "the Okta group profile; `doctor --fix` does).",
+    )
     okta_activate_on_create: Flag = _setting(
         True,
         "OKTA_ACTIVATE_ON_CREATE",

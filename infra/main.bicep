@@ -121,6 +121,9 @@ param entraJwksUrl string = ''
 @description('OKTA_EXTERNAL_ID_ATTRIBUTE: Okta custom profile attribute that stores SCIM externalId.')
 param oktaExternalIdAttribute string = 'scimExternalId'
 
+@description('OKTA_GROUP_EXTERNAL_ID_ATTRIBUTE: Okta custom group profile attribute that stores a group\'s SCIM externalId.')
+param oktaGroupExternalIdAttribute string = 'scimExternalId'
+
 @allowed([
   'true'
   'false'
@@ -305,6 +308,7 @@ module api 'app/api.bicep' = {
     entraTenantId: entraTenantId
     entraJwksUrl: entraJwksUrl
     oktaExternalIdAttribute: oktaExternalIdAttribute
+    oktaGroupExternalIdAttribute: oktaGroupExternalIdAttribute
     oktaActivateOnCreate: oktaActivateOnCreate
     oktaDisableMode: oktaDisableMode
     oktaMaxConcurrency: oktaMaxConcurrency

@@ -174,6 +174,17 @@ class Simulator:
             for group in sorted(self._groups.live(), key=lambda group: group.created)
         ]
 
+    def group_members(self, group_id: str) -> list[str]:
+        """The ids of a group's members (any status), as its member listing holds them.
+
+        Raises ValueError for an unknown group id.
+        """
+        try:
+            members = self._groups.members(group_id)
+        except OktaError as error:
+            raise ValueError(f"no such group: {error.summary}") from None
+        return sorted(user.id for user in members)
+
     def add_app_group(
         self,
         name: str,

@@ -1,7 +1,9 @@
 """``python -m connector doctor``: check the settings a user has made, one line per check.
 
 Each failed check says how to fix it. Nothing printed ever contains a secret: values are only
-compared and sent, and every line passes through the redactor as well.
+compared and sent, and every line passes through the redactor as well. With TARGET=okta, doctor
+also reads Okta's user and group profile schemas for the externalId attributes; `--fix` adds the
+missing ones through Okta's Schemas API (the only change doctor ever makes, and only when asked).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from connector.secrets import SecretKey, SecretStore, SecretsUnavailableError, s
 from connector.settings import Settings, SettingsError
 from connector.targets.errors import TargetError
 from connector.targets.factory import build_target
+from connector.targets.okta.schemas import GROUP, USER, check_attribute
+from connector.targets.okta.users import OktaUsers
 from connector.targets.protocol import UserTarget
 from connector.transport.budget import request_budget
 from connector.transport.relay import RelaySenderTransport, RelayUnavailableError
@@ -77,8 +81,11 @@ def _setting_problem(problem: str) -> CheckResult:
     return CheckResult(name, False, problem, f"correct {setting} as the message says")
 
 
-async def run_doctor(env: Mapping[str, str] | None = None) -> list[CheckResult]:
-    """Run every check against the settings in ``env`` (default: ``os.environ``)."""
+async def run_doctor(
+    env: Mapping[str, str] | None = None, *, fix: bool = False
+) -> list[CheckResult]:
+    """Run every check against the settings in ``env`` (default: ``os.environ``); `fix`: add
+    the externalId attributes Okta's profiles lack."""
     source = os.environ if env is None else env
     try:
         settings = Settings.from_env(source)
@@ -110,6 +117,8 @@ async def run_doctor(env: Mapping[str, str] | None = None) -> list[CheckResult]:
         else:
             target, target_check = await _check_target(store, settings, relay_ok)
         results.append(target_check)
+        if target_check.ok and isinstance(target, OktaUsers):
+            results.extend(await _check_okta_profiles(target, settings, fix))
         results.append(_check_jwt(settings))
         results.append(_check_schema(settings, target))
         if target is not None:
@@ -244,6 +253,25 @@ async def _check_target(
     return target, CheckResult(name, True, detail)
 
 
+async def _check_okta_profiles(
+    target: OktaUsers, settings: Settings, fix: bool
+) -> list[CheckResult]:
+    """The externalId attributes in Okta's user and group profiles (after a good `okta`)."""
+    results = []
+    for name, profile, attribute in (
+        ("okta-user-schema", USER, settings.okta_external_id_attribute),
+        ("okta-group-schema", GROUP, settings.okta_group_external_id_attribute),
+    ):
+        with request_budget(_CHECK_BUDGET_SECONDS, retries=False):
+            try:
+                found = await check_attribute(target.client, profile, attribute, fix=fix)
+            except TargetError as error:
+                results.append(CheckResult(name, False, str(error), _fix_of(error)))
+                continue
+        results.append(CheckResult(name, found.ok, found.detail, found.fix))
+    return results
+
+
 def _fix_of(error: Exception) -> str:
     """Target errors carry their fix after the last `; `; say so when one does not."""
     _, _, fix = str(error).rpartition("; ")
@@ -277,8 +305,14 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m connector doctor",
         description="Check the connector's settings; exit status 1 if any check fails.",
     )
-    parser.parse_args(argv)
-    results = asyncio.run(run_doctor())
+    parser.add_argument(
+        "--fix",
+        action="store_true",
+        help="add the externalId attributes missing from Okta's user and group profiles "
+        "(through Okta's Schemas API; the API token's admin must be allowed to change profiles)",
+    )
+    args = parser.parse_args(argv)
+    results = asyncio.run(run_doctor(fix=args.fix))
     for result in results:
         print(result.line())
     return 0 if all(result.ok for result in results) else 1

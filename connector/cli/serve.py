@@ -23,7 +23,9 @@ def _okta_sandbox() -> str:
     from oktasim import Simulator, SimulatorOptions
 
     token = secrets.token_urlsafe(24)
-    running = Simulator(SimulatorOptions(token=token)).start(host="127.0.0.1", port=0)
+    # A sandbox ready for groups too: the org's group profile has the externalId attribute.
+    options = SimulatorOptions(token=token, group_custom_attributes=("scimExternalId",))
+    running = Simulator(options).start(host="127.0.0.1", port=0)
     os.environ["OKTA_ORG_URL"] = running.url
     os.environ["OKTA_API_TOKEN"] = token
     return f"embedded Okta sandbox at {running.url} (in memory: lost on exit)"

@@ -32,6 +32,7 @@ def build_target(settings: Settings, store: SecretStore) -> Targets:
 
 def okta_target(context: TargetContext) -> Targets:
     from .okta.client import OktaClient
+    from .okta.groups import OktaGroups
     from .okta.users import OktaUsers
 
     settings = context.settings
@@ -54,8 +55,11 @@ def okta_target(context: TargetContext) -> Targets:
         client,
         activate_on_create=settings.okta_activate_on_create,
         disable_mode=settings.okta_disable_mode,
+        external_id_attribute=settings.okta_external_id_attribute,
     )
-    return Targets(users)
+    # One client for both: one pacer sees every call, so users and groups share Okta's limits.
+    groups = OktaGroups(client, external_id_attribute=settings.okta_group_external_id_attribute)
+    return Targets(users, groups)
 
 
 def python_target(spec: str, context: TargetContext) -> Targets:

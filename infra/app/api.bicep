@@ -36,6 +36,7 @@ param instanceMemoryMB int = 2048
 param entraTenantId string = ''
 param entraJwksUrl string = ''
 param oktaExternalIdAttribute string = 'scimExternalId'
+param oktaGroupExternalIdAttribute string = 'scimExternalId'
 param oktaActivateOnCreate string = 'true'
 param oktaDisableMode string = 'deactivate'
 param oktaMaxConcurrency int = 18
@@ -88,6 +89,7 @@ var adminSettings = {
   ENTRA_TENANT_ID: entraTenantId
   ENTRA_JWKS_URL: entraJwksUrl
   OKTA_EXTERNAL_ID_ATTRIBUTE: oktaExternalIdAttribute
+  OKTA_GROUP_EXTERNAL_ID_ATTRIBUTE: oktaGroupExternalIdAttribute
   OKTA_ACTIVATE_ON_CREATE: oktaActivateOnCreate
   OKTA_DISABLE_MODE: oktaDisableMode
   OKTA_MAX_CONCURRENCY: string(oktaMaxConcurrency)

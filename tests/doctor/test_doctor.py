@@ -23,7 +23,9 @@ TENANT = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
 
 @pytest.fixture(scope="module")
 def okta_url() -> Iterator[str]:
-    simulator = Simulator(SimulatorOptions(token=OKTA_TOKEN))
+    simulator = Simulator(
+        SimulatorOptions(token=OKTA_TOKEN, group_custom_attributes=("scimExternalId",))
+    )
     with simulator.start() as running:
         yield running.url
 
@@ -54,6 +56,8 @@ async def test_good_configuration_passes(good_env: dict[str, str]) -> None:
         "OKTA_API_TOKEN",
         "SCIM_BEARER_TOKEN",
         "okta",
+        "okta-user-schema",
+        "okta-group-schema",
         "entra-jwt",
         "schema",
     ]
@@ -70,7 +74,7 @@ def test_main_prints_one_line_per_check_and_exits_zero(
     assert main([]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 7
     assert all(line.startswith("ok ") for line in lines)
     _assert_no_secret(out)
 

@@ -97,9 +97,20 @@ def connector(env: dict[str, str]) -> Iterator[RunningServer]:
         reset_runtime()
 
 
+def okta_options(**changes: Any) -> SimulatorOptions:
+    """An org ready for the connector: the externalId attributes declared in its user profile
+    (the simulator's default) and its group profile."""
+    values: dict[str, Any] = {
+        "token": OKTA_TOKEN,
+        "concurrency_limit": 0,
+        "group_custom_attributes": ("scimExternalId",),
+    }
+    return SimulatorOptions(**{**values, **changes})
+
+
 @contextmanager
 def stack(options: SimulatorOptions | None = None, **env: str) -> Iterator[Stack]:
-    sim = Simulator(options or SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0))
+    sim = Simulator(options or okta_options())
     running = sim.start(host="127.0.0.1", port=0)
     try:
         with connector(

@@ -147,14 +147,18 @@ def test_filter_values_cannot_widen_the_search(okta_stack: Stack) -> None:
                 assert response.json()["totalResults"] == 0, attempt
 
 
-def test_group_writes_are_a_clear_error(okta_stack: Stack) -> None:
+def test_bad_group_requests_are_clear_errors_and_write_nothing(okta_stack: Stack) -> None:
     with okta_stack.client() as scim:
-        body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "g"}
-        _assert_scim_error(scim.post("/Groups", json=body), 501)
-        _assert_scim_error(scim.patch("/Groups/abc", json=patch()), 501)
+        nameless = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "members": []}
+        _assert_scim_error(scim.post("/Groups", json=nameless), 400, "invalidValue")
+        nested = {**nameless, "displayName": "g", "members": [{"value": "00g1", "type": "Group"}]}
+        _assert_scim_error(scim.post("/Groups", json=nested), 400, "invalidValue")
+        rename = patch({"op": "replace", "path": "displayName", "value": "x"})
+        _assert_scim_error(scim.patch("/Groups/00gnosuchgroup0000000", json=rename), 404)
         _assert_scim_error(scim.get("/Groups/abc"), 404)
         listed = scim.get("/Groups", params={"filter": 'externalId eq "x"'}).json()
         assert listed["totalResults"] == 0
+    assert okta_stack.writes() == []
 
 
 def test_a_missing_okta_url_is_a_clear_503(okta_stack: Stack) -> None:

@@ -1,5 +1,5 @@
 """`python -m connector serve` from a shell: it prints the Tenant URL and Secret Token, and
-answers Entra's probe against the embedded Okta sandbox within 60 seconds."""
+answers Entra's probe against the embedded Okta sandbox within 60 seconds, ready for groups."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import httpx
 from .harness import ROOT, spawn
 
 STARTUP_SECONDS = 60
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 def test_serve_answers_a_probe_with_the_printed_credentials() -> None:
@@ -32,6 +33,15 @@ def test_serve_answers_a_probe_with_the_printed_credentials() -> None:
         assert probe.status_code == 200
         assert probe.json()["totalResults"] == 0
         assert time.monotonic() - started < STARTUP_SECONDS
+        # The sandbox org is ready for groups: its group profile has the externalId attribute.
+        group = httpx.post(
+            f"{tenant_url}/Groups",
+            json={"schemas": [GROUP], "displayName": "Sandbox", "externalId": "e-1"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert group.status_code == 201, group.text
+        assert group.json()["externalId"] == "e-1"
 
 
 def test_a_busy_port_is_a_clear_message_not_a_traceback() -> None:

@@ -294,3 +294,17 @@ def test_membership_changes_count_against_the_groups_bucket() -> None:
         assert statuses == [204, 204]
         assert okta.client.get("/api/v1/groups").status_code == 429
         assert okta.client.get(f"/api/v1/groups/{group['id']}").status_code == 200
+
+
+def test_the_group_members_hook_reads_without_a_request(okta: Okta) -> None:
+    users = sorted([okta.create()["id"] for _ in range(3)])
+    group = okta.create_group("Hooked")
+    for user in users[:2]:
+        okta.add_member(group["id"], user)
+    logged = len(okta.sim.request_log)
+    assert okta.sim.group_members(group["id"]) == users[:2]
+    everyone = next(g["id"] for g in okta.sim.groups() if g["type"] == "BUILT_IN")
+    assert okta.sim.group_members(everyone) == users
+    assert len(okta.sim.request_log) == logged
+    with pytest.raises(ValueError, match="no such group"):
+        okta.sim.group_members("00gnosuchgroup0000000")

@@ -36,6 +36,8 @@ async def test_relay_and_okta_checks_pass_through_the_agent() -> None:
             "SCIM_BEARER_TOKEN",
             "relay",
             "okta",
+            "okta-user-schema",
+            "okta-group-schema",
             "entra-jwt",
             "schema",
         ]
@@ -45,7 +47,9 @@ async def test_relay_and_okta_checks_pass_through_the_agent() -> None:
         assert checks["okta"].detail == f"{UNREACHABLE_ORG} accepted the API token"
         calls = [(m, t) for m, t, _ in rs.okta.sim.request_log]
         assert ("GET", "/api/v1/users?limit=1") in calls
-        assert len(rs.double.sender_requests) == 2
+        assert ("GET", "/api/v1/meta/schemas/group/default") in calls
+        # The relay check, the token check and the two profile schemas.
+        assert len(rs.double.sender_requests) == 4
 
 
 async def test_no_listener_fails_with_a_fix() -> None:
@@ -114,7 +118,7 @@ async def test_cli_with_relay_settings_exits_zero() -> None:
             out, err = await process.communicate()
     lines = out.decode().splitlines()
     assert process.returncode == 0, out.decode() + err.decode()
-    assert len(lines) == 6
+    assert len(lines) == 8
     assert all(line.startswith("ok ") for line in lines)
     assert any(line.startswith("ok    relay: ") for line in lines)
     assert SEND_KEY not in out.decode() + err.decode()

@@ -17,14 +17,26 @@ from ...transport.pacing import Pacer
 from ..http import ApiClient, ApiError, Authorization, Call, TokenSource
 
 _USER_PATH = re.compile(r"^/api/v1/users/[^/]+$")
+_GROUP_PATH = re.compile(r"^/api/v1/groups/(?!rules$)[^/]+$")
 
 
 def bucket_of(method: str, path: str) -> str:
-    """Okta's rate-limit bucket for a call: exact path first, then the longest prefix."""
+    """Okta's rate-limit bucket for a call: exact path first, then the longest prefix.
+
+    Groups follow Okta's "Management rate limits" table: `/api/v1/groups/{id}` alone is one
+    bucket (get, replace, delete); `/api/v1/groups` and everything else under it, so the member
+    calls `/groups/{id}/users…`, is the other. A user's groups (`/users/{id}/groups`) and the
+    profile schemas match neither the users' rows nor the groups', so they count with the rest.
+    The headers of each answer correct the pacer wherever Okta counts differently.
+    """
     if path == "/api/v1/users" and method in {"GET", "POST"}:
         return "users"
     if _USER_PATH.match(path):
         return "user-read" if method == "GET" else "user-write"
+    if _GROUP_PATH.match(path):
+        return "group"
+    if path == "/api/v1/groups" or path.startswith("/api/v1/groups/"):
+        return "groups"
     return "api"
 
 
@@ -54,6 +66,34 @@ class OktaApiError(Exception):
     @property
     def detail(self) -> str:
         return "; ".join(self.body.causes) if self.body.causes else self.body.summary
+
+
+# How Okta names an attribute its profile schema does not define, in an E0000001 cause: the
+# simulator's "<name>: Property is not defined in the user schema", and the wording a recorded
+# real answer used, "Property name '<name>' is not defined in profile".
+_UNDEFINED = (
+    re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*): Property is not defined"),
+    re.compile(r"Property name '(?P<name>[^']+)' is not defined"),
+)
+
+
+def undefined_property(error: OktaApiError) -> str | None:
+    """The attribute Okta refused because its profile schema lacks it, if that is the refusal."""
+    if error.body.code != "E0000001":
+        return None
+    for cause in error.body.causes:
+        for pattern in _UNDEFINED:
+            found = pattern.search(cause)
+            if found:
+                return found.group("name")
+    return None
+
+
+def value_taken(error: OktaApiError) -> bool:
+    """Okta's refusal of a value another object already has (a login, a group name)."""
+    return error.body.code == "E0000001" and any(
+        "already exists" in cause for cause in error.body.causes
+    )
 
 
 def _error_body(error: ApiError) -> OktaErrorBody:
@@ -126,12 +166,16 @@ class OktaClient:
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
+        content: bytes | None = None,
         retry_unknown: bool = True,
     ) -> httpx.Response:
-        """One call (see `ApiClient.send`); Okta's error answers raise OktaApiError."""
+        """One call (see `ApiClient.send`); Okta's error answers raise OktaApiError.
+        `content=b""` sends an empty body with `Content-Length: 0` (Okta answers a body-less
+        PUT with 411)."""
         try:
             return await self.api.send(
-                Call(method, path, params=params, json=json), retry_unknown=retry_unknown
+                Call(method, path, params=params, json=json, content=content),
+                retry_unknown=retry_unknown,
             )
         except ApiError as error:
             raise OktaApiError(_error_body(error)) from error

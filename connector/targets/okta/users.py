@@ -27,7 +27,9 @@ from ..http import OutcomeUnknownError
 from ..model import TargetUser
 from ..protocol import Capabilities, Profile, search
 from ..query import Condition, Query
-from .client import OktaApiError, OktaClient
+from .client import OktaApiError, OktaClient, undefined_property
+from .paging import next_link as _next_link
+from .schemas import USER, undeclared
 from .search import render_search
 
 log = logging.getLogger(__name__)
@@ -47,10 +49,12 @@ class OktaUsers:
         *,
         activate_on_create: bool = True,
         disable_mode: str = "deactivate",
+        external_id_attribute: str = "scimExternalId",
     ) -> None:
         self.client = client
         self.activate_on_create = activate_on_create
         self.suspend = disable_mode == "suspend"
+        self.external_id_attribute = external_id_attribute
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -155,10 +159,17 @@ class OktaUsers:
                     if existing is not None:
                         user = self._ours(existing, values)
                         break
-                raise _translate(exc) from exc
+                raise self._refusal(exc) from exc
         if not active:
             user = await self.set_active(user, False)
         return user
+
+    def _refusal(self, exc: OktaApiError) -> Exception:
+        """A refused write; an attribute Okta's user profile lacks is named, with the fix."""
+        attribute = undefined_property(exc)
+        if attribute is not None:
+            return RejectedError(undeclared(USER, attribute, self.external_id_attribute))
+        return _translate(exc)
 
     def _ours(self, existing: TargetUser, sent: Mapping[str, str]) -> TargetUser:
         if all(existing.profile.get(k) == v for k, v in sent.items()):
@@ -190,7 +201,7 @@ class OktaUsers:
                         "Profile Updates' in Okta, or re-enable the user in the same change",
                         user,
                     ) from exc
-            raise _translate(exc) from exc
+            raise self._refusal(exc) from exc
         return self.to_user(response.json())
 
     async def replace(
@@ -305,13 +316,3 @@ def _translate(exc: OktaApiError) -> Exception:
             retry_after=300,
         )
     return RejectedError(f"Okta rejected the request: {exc.detail}")
-
-
-def _next_link(lines: list[str]) -> str | None:
-    """The `rel="next"` URL among Link header lines (Okta sends self and next separately)."""
-    for line in lines:
-        for part in line.split(","):
-            url, _, params = part.partition(";")
-            if 'rel="next"' in params.replace(" ", "") or "rel=next" in params.replace(" ", ""):
-                return url.strip().strip("<>")
-    return None
