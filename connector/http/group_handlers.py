@@ -7,14 +7,17 @@ provisioning off.
 
 from __future__ import annotations
 
+from typing import Any
+
 import azure.functions as func
-from scim2_models import NotFoundException, SCIMException
+from scim2_models import InvalidFilterException, NotFoundException, SCIMException
 
 from ..group_service import GroupService
 from ..scim.filters import parse_filter
 from ..scim.listing import list_response
 from ..scim.patch import parse_patch
-from ..scim.requests import query_param, read_json, read_paging, read_resource
+from ..scim.requests import query_param, read_json, read_paging, read_resource, search_params
+from . import handlers
 from .responses import scim_response
 from .runtime import runtime
 from .shaping import allow, location, params_of, route_id, shaped
@@ -56,18 +59,52 @@ async def groups(req: func.HttpRequest) -> func.HttpResponse:
             raise GroupsNotImplementedError
         created = await service.create(read_resource(req.get_body()))
         return scim_response(201, shaped(req, created), {"Location": location(req, created)})
+    return await _query(req, params)
+
+
+async def groups_search(req: func.HttpRequest) -> func.HttpResponse:
+    """POST /Groups/.search (RFC 7644 §3.4.3): the query travels in a SearchRequest body."""
+    allow(req, "POST")
+    return await _query(req, search_params(read_resource(req.get_body())))
+
+
+async def search_all(req: func.HttpRequest) -> func.HttpResponse:
+    """POST /.search: users and groups alike (RFC 7644 §3.4.3), each kind answering the filter
+    where it can; a filter neither kind can answer is invalidFilter."""
+    allow(req, "POST")
+    params = search_params(read_resource(req.get_body()))
     paging = read_paging(params)
-    text = query_param(params, "filter")
-    ast = parse_filter(text) if text is not None and text.strip() else None
-    if service is None:
-        # Entra's Test Connection needs an empty list here, not a 404.
-        return scim_response(200, list_response([], paging))
-    found = await service.query(
-        ast, with_members=wants_members(params), continuing=paging.start_index > 1
-    )
+    continuing = paging.start_index > 1
+    found: list[dict[str, Any]] = []
+    refused: list[InvalidFilterException] = []
+    for kind in (handlers.users_found, groups_found):
+        try:
+            found += await kind(params, continuing)
+        except InvalidFilterException as error:
+            refused.append(error)
+    if len(refused) == 2:
+        raise refused[0]
     body = list_response(found, paging)
     body["Resources"] = [shaped(req, r, params) for r in body["Resources"]]
     return scim_response(200, body)
+
+
+async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
+    paging = read_paging(params)
+    found = await groups_found(params, paging.start_index > 1)
+    body = list_response(found, paging)
+    body["Resources"] = [shaped(req, r, params) for r in body["Resources"]]
+    return scim_response(200, body)
+
+
+async def groups_found(params: dict[str, str], continuing: bool) -> list[dict[str, Any]]:
+    text = query_param(params, "filter")
+    ast = parse_filter(text) if text is not None and text.strip() else None
+    service = _service()
+    if service is None:
+        # Entra's Test Connection needs an empty list here, not a 404.
+        return []
+    return await service.query(ast, with_members=wants_members(params), continuing=continuing)
 
 
 async def group(req: func.HttpRequest) -> func.HttpResponse:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import azure.functions as func
-from scim2_models import InvalidValueException, NotFoundException
+from scim2_models import NotFoundException
 
 from ..scim import discovery
 from ..scim.errors import error_body
 from ..scim.filters import parse_filter
 from ..scim.listing import LIST_SCHEMA, list_response
 from ..scim.patch import parse_patch
-from ..scim.requests import query_param, read_json, read_paging, read_resource
+from ..scim.requests import query_param, read_json, read_paging, read_resource, search_params
 from .responses import scim_response
 from .runtime import runtime
 from .shaping import allow, base_url, location, params_of, route_id, shaped
@@ -28,30 +28,23 @@ async def users(req: func.HttpRequest) -> func.HttpResponse:
 
 
 async def search(req: func.HttpRequest) -> func.HttpResponse:
-    """POST .search (RFC 7644 §3.4.3): the query travels in a SearchRequest body."""
+    """POST /Users/.search (RFC 7644 §3.4.3): the query travels in a SearchRequest body."""
     allow(req, "POST")
-    body = read_resource(req.get_body())
-    params: dict[str, str] = {}
-    for key, value in body.items():
-        if key.lower() == "schemas":
-            continue
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            params[key] = ",".join(value)
-        elif isinstance(value, str | int) and not isinstance(value, bool):
-            params[key] = str(value)
-        else:
-            raise InvalidValueException(detail=f"{key} has an invalid value")
-    return await _query(req, params)
+    return await _query(req, search_params(read_resource(req.get_body())))
 
 
 async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
-    text = query_param(params, "filter")
-    ast = parse_filter(text) if text is not None and text.strip() else None
-    found = await runtime().service.query(ast, continuing=paging.start_index > 1)
+    found = await users_found(params, paging.start_index > 1)
     body = list_response(found, paging)
     body["Resources"] = [shaped(req, r, params) for r in body["Resources"]]
     return scim_response(200, body)
+
+
+async def users_found(params: dict[str, str], continuing: bool) -> list[dict[str, Any]]:
+    text = query_param(params, "filter")
+    ast = parse_filter(text) if text is not None and text.strip() else None
+    return await runtime().service.query(ast, continuing=continuing)
 
 
 async def user(req: func.HttpRequest) -> func.HttpResponse:

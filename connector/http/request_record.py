@@ -23,13 +23,15 @@ log = logging.getLogger("connector.requests")
 
 EVENT = "scim.request"
 
-# Operation names by handler (connector/http/handlers.py) and method.
+# Operation names by handler (connector/http/handlers.py, group_handlers.py) and method.
 _OPERATIONS: dict[str, tuple[str, dict[str, str]]] = {
     "users": ("users", {"GET": "list", "POST": "create"}),
     "search": ("users", {"POST": "search"}),
     "user": ("users", {"GET": "get", "PUT": "put", "PATCH": "patch", "DELETE": "delete"}),
     "groups": ("groups", {"GET": "list", "POST": "create"}),
     "group": ("groups", {"GET": "get", "PUT": "put", "PATCH": "patch", "DELETE": "delete"}),
+    "groups_search": ("groups", {"POST": "search"}),
+    "search_all": ("search", {"POST": "all"}),
     "service_provider_config": ("discovery", {"GET": "service_provider_config"}),
     "schemas": ("discovery", {"GET": "schemas"}),
     "resource_types": ("discovery", {"GET": "resource_types"}),

@@ -31,7 +31,7 @@ async def scim_users_search(req: func.HttpRequest) -> func.HttpResponse:
 @blueprint.function_name("scim_search")
 @blueprint.route("scim/v2/.search", auth_level=_ANONYMOUS)
 async def scim_search(req: func.HttpRequest) -> func.HttpResponse:
-    return await scim_endpoint(handlers.search)(req)
+    return await scim_endpoint(group_handlers.search_all)(req)
 
 
 @blueprint.function_name("scim_user")
@@ -44,6 +44,12 @@ async def scim_user(req: func.HttpRequest) -> func.HttpResponse:
 @blueprint.route("scim/v2/Groups", auth_level=_ANONYMOUS)
 async def scim_groups(req: func.HttpRequest) -> func.HttpResponse:
     return await scim_endpoint(group_handlers.groups)(req)
+
+
+@blueprint.function_name("scim_groups_search")
+@blueprint.route("scim/v2/Groups/.search", auth_level=_ANONYMOUS)
+async def scim_groups_search(req: func.HttpRequest) -> func.HttpResponse:
+    return await scim_endpoint(group_handlers.groups_search)(req)
 
 
 @blueprint.function_name("scim_group")

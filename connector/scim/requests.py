@@ -91,3 +91,18 @@ def read_paging(params: Mapping[str, str]) -> Paging:
 
 def query_param(params: Mapping[str, str], name: str) -> str | None:
     return _param(params, name)
+
+
+def search_params(body: Mapping[str, Any]) -> dict[str, str]:
+    """A SearchRequest body (RFC 7644 §3.4.3) as the query parameters a GET would carry."""
+    params: dict[str, str] = {}
+    for key, value in body.items():
+        if key.lower() == "schemas":
+            continue
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            params[key] = ",".join(value)
+        elif isinstance(value, str | int) and not isinstance(value, bool):
+            params[key] = str(value)
+        else:
+            raise InvalidValueException(detail=f"{key} has an invalid value")
+    return params

@@ -16,6 +16,7 @@ EXPECTED_ROUTES = {
     "scim/v2/.search",
     "scim/v2/Groups",
     "scim/v2/Groups/{id}",
+    "scim/v2/Groups/.search",
     "scim/v2/ServiceProviderConfig",
     "scim/v2/Schemas",
     "scim/v2/Schemas/{id}",

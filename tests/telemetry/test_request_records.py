@@ -226,6 +226,8 @@ def test_operation_names() -> None:
     assert operation_name("users", "GET") == "users.list"
     assert operation_name("users", "post") == "users.create"
     assert operation_name("user", "PUT") == "users.put"
+    assert operation_name("groups_search", "POST") == "groups.search"
+    assert operation_name("search_all", "POST") == "search.all"
     assert operation_name("search", "POST") == "users.search"
     assert operation_name("group", "PATCH") == "groups.patch"
     assert operation_name("schemas", "GET") == "discovery.schemas"
