@@ -13,14 +13,12 @@ import azure.functions as func
 from scim2_models import InvalidFilterException, NotFoundException, SCIMException
 
 from ..group_service import GroupService
-from ..scim.filters import parse_filter
-from ..scim.listing import list_response
 from ..scim.patch import parse_patch
 from ..scim.requests import query_param, read_json, read_paging, read_resource, search_params
 from . import handlers
 from .responses import scim_response
 from .runtime import runtime
-from .shaping import allow, location, params_of, route_id, shaped
+from .shaping import allow, filter_of, listed, location, params_of, route_id, shaped
 
 
 class GroupsNotImplementedError(SCIMException):
@@ -84,27 +82,22 @@ async def search_all(req: func.HttpRequest) -> func.HttpResponse:
             refused.append(error)
     if len(refused) == 2:
         raise refused[0]
-    body = list_response(found, paging)
-    body["Resources"] = [shaped(req, r, params) for r in body["Resources"]]
-    return scim_response(200, body)
+    return listed(req, found, paging, params)
 
 
 async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
-    found = await groups_found(params, paging.start_index > 1)
-    body = list_response(found, paging)
-    body["Resources"] = [shaped(req, r, params) for r in body["Resources"]]
-    return scim_response(200, body)
+    return listed(req, await groups_found(params, paging.start_index > 1), paging, params)
 
 
 async def groups_found(params: dict[str, str], continuing: bool) -> list[dict[str, Any]]:
-    text = query_param(params, "filter")
-    ast = parse_filter(text) if text is not None and text.strip() else None
     service = _service()
     if service is None:
         # Entra's Test Connection needs an empty list here, not a 404.
         return []
-    return await service.query(ast, with_members=wants_members(params), continuing=continuing)
+    return await service.query(
+        filter_of(params), with_members=wants_members(params), continuing=continuing
+    )
 
 
 async def group(req: func.HttpRequest) -> func.HttpResponse:

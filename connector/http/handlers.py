@@ -10,13 +10,12 @@ from scim2_models import NotFoundException
 
 from ..scim import discovery
 from ..scim.errors import error_body
-from ..scim.filters import parse_filter
-from ..scim.listing import LIST_SCHEMA, list_response
+from ..scim.listing import LIST_SCHEMA
 from ..scim.patch import parse_patch
-from ..scim.requests import query_param, read_json, read_paging, read_resource, search_params
+from ..scim.requests import read_json, read_paging, read_resource, search_params
 from .responses import scim_response
 from .runtime import runtime
-from .shaping import allow, base_url, location, params_of, route_id, shaped
+from .shaping import allow, base_url, filter_of, listed, location, params_of, route_id, shaped
 
 
 async def users(req: func.HttpRequest) -> func.HttpResponse:
@@ -35,16 +34,11 @@ async def search(req: func.HttpRequest) -> func.HttpResponse:
 
 async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
-    found = await users_found(params, paging.start_index > 1)
-    body = list_response(found, paging)
-    body["Resources"] = [shaped(req, r, params) for r in body["Resources"]]
-    return scim_response(200, body)
+    return listed(req, await users_found(params, paging.start_index > 1), paging, params)
 
 
 async def users_found(params: dict[str, str], continuing: bool) -> list[dict[str, Any]]:
-    text = query_param(params, "filter")
-    ast = parse_filter(text) if text is not None and text.strip() else None
-    return await runtime().service.query(ast, continuing=continuing)
+    return await runtime().service.query(filter_of(params), continuing=continuing)
 
 
 async def user(req: func.HttpRequest) -> func.HttpResponse:

@@ -7,10 +7,13 @@ from typing import Any
 
 import azure.functions as func
 from scim2_models import NotFoundException, SCIMException
+from scim2_models.path import FilterNode
 
+from ..scim.filters import parse_filter
 from ..scim.ids import valid_id
-from ..scim.listing import project
-from ..scim.requests import query_param
+from ..scim.listing import list_response, project
+from ..scim.requests import Paging, query_param
+from .responses import scim_response
 
 _MARKER = "/scim/v2"
 
@@ -66,3 +69,18 @@ def shaped(
         query_param(params, "attributes"),
         query_param(params, "excludedAttributes"),
     )
+
+
+def filter_of(params: dict[str, str]) -> FilterNode | None:
+    """The request's `filter`, parsed; None without one."""
+    text = query_param(params, "filter")
+    return parse_filter(text) if text is not None and text.strip() else None
+
+
+def listed(
+    req: func.HttpRequest, found: list[dict[str, Any]], paging: Paging, params: dict[str, str]
+) -> func.HttpResponse:
+    """A ListResponse of one page of `found`, each resource shaped for the answer."""
+    body = list_response(found, paging)
+    body["Resources"] = [shaped(req, r, params) for r in body["Resources"]]
+    return scim_response(200, body)

@@ -18,7 +18,7 @@ import httpx
 from ...transport.backoff import backoff
 from ...transport.budget import remaining
 from ..errors import RejectedError, UnavailableError
-from ..http import ApiClient, ApiError, Call
+from ..http import ApiClient, ApiError, Call, OutcomeUnknownError
 from . import pointer
 from .answers import Answers
 from .description import Operation, UpdateOperation, WriteOperation, placeholders
@@ -138,6 +138,26 @@ class Calls:
             for tokens, value in changes:
                 pointer.place(body, tokens, value)
         return self.write(op, path, self.body(op, body), MEDIA_TYPES.get(op.style))
+
+    async def delete(self, call: Call, *, known_to_exist: bool = False) -> bool:
+        """Send a delete until it has an answer; False when there was nothing to delete.
+        A delete whose answer was lost is sent again: `not-found` then means it had landed."""
+        attempt = 0
+        while True:
+            try:
+                await self.send(call, retry_unknown=False)
+                return True
+            except OutcomeUnknownError as exc:
+                known_to_exist = True
+                await self.pause(attempt, f"delete outcome unknown ({exc})")
+                attempt += 1
+            except ApiError as error:
+                meaning, _ = self.answers.meaning(error)
+                if meaning == "already-done":
+                    return True
+                if meaning == "not-found":
+                    return known_to_exist  # gone already (an earlier attempt, or someone else)
+                raise self.failure(error) from error
 
     def extract(self, response: httpx.Response, result: str | None) -> Any:
         return pointer.resolve(json_of(response), pointer.parse(result) if result else ())

@@ -225,26 +225,9 @@ class RestGroups:
         return fresh
 
     async def delete(self, group_id: str) -> None:
-        op = self.spec.delete
-        call = self._calls.call(op, {"id": group_id})
-        attempt, tried = 0, False
-        while True:
-            try:
-                await self._calls.send(call, retry_unknown=False)
-                return
-            except OutcomeUnknownError as exc:
-                tried = True
-                await self._calls.pause(attempt, f"group delete outcome unknown ({exc})")
-                attempt += 1
-            except ApiError as error:
-                meaning, _ = self._calls.answers.meaning(error)
-                if meaning in {"not-found", "already-done"} and tried:
-                    return
-                if meaning == "not-found":
-                    raise GroupNotFoundError(group_id) from error
-                if meaning == "already-done":
-                    return
-                raise self._calls.failure(error) from error
+        call = self._calls.call(self.spec.delete, {"id": group_id})
+        if not await self._calls.delete(call):
+            raise GroupNotFoundError(group_id)
 
     async def aclose(self) -> None:
         await self._calls.aclose()

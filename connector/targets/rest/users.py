@@ -425,26 +425,9 @@ class RestUsers:
             assert users.state is not None
             await self._disable(user_id)
             known_to_exist = True
-        op = users.delete
-        call = self._calls.call(op, {"id": user_id})
-        attempt = 0
-        while True:
-            try:
-                await self._calls.send(call, retry_unknown=False)
-                return
-            except OutcomeUnknownError as exc:
-                known_to_exist = True
-                await self._calls.pause(attempt, f"delete outcome unknown ({exc})")
-                attempt += 1
-            except ApiError as error:
-                meaning, _ = self._calls.answers.meaning(error)
-                if meaning == "already-done":
-                    return
-                if meaning == "not-found":
-                    if known_to_exist:
-                        return  # gone already (an earlier attempt, or someone else)
-                    raise UserNotFoundError(user_id) from error
-                raise self._calls.failure(error) from error
+        call = self._calls.call(users.delete, {"id": user_id})
+        if not await self._calls.delete(call, known_to_exist=known_to_exist):
+            raise UserNotFoundError(user_id)
 
     async def _disable(self, user_id: str) -> None:
         state = self.description.users.state
