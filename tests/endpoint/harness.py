@@ -3,7 +3,7 @@ pointed at a running Okta simulator, for end-to-end tests."""
 
 from __future__ import annotations
 
-import os
+import logging
 import queue
 import re
 import subprocess
@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from connector.cli.local_host import RunningServer, start
 from connector.http.runtime import reset_runtime
+from connector.logs import configure_logging
 from connector.settings import SETTINGS
 from oktasim import Simulator, SimulatorOptions
 
@@ -82,19 +84,30 @@ def _server() -> RunningServer:
 
 @contextmanager
 def connector(env: dict[str, str]) -> Iterator[RunningServer]:
-    """The served connector with these settings (and the test bearer token)."""
-    saved = dict(os.environ)
-    os.environ.update({"SCIM_BEARER_TOKEN": BEARER, **env})
-    for setting in SETTINGS:
-        if setting.name not in env and setting.name != "SCIM_BEARER_TOKEN":
-            os.environ.pop(setting.name, None)
-    reset_runtime()
-    try:
-        yield _server()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    """The served connector with these settings (and the test bearer token), for this block only.
+
+    The served app reads its settings from the environment, so the block sets exactly these
+    (every other connector setting unset) and puts each variable back as it was afterwards, one
+    by one (never by clearing the environment, which other threads read meanwhile). The
+    connector's log level follows the block's LOG_LEVEL and is put back too: function_app sets
+    it once, at its import, from whichever test happens to import it first.
+    """
+    logger = logging.getLogger("connector")
+    level = logger.level
+    with pytest.MonkeyPatch.context() as patched:
+        for name, value in {"SCIM_BEARER_TOKEN": BEARER, **env}.items():
+            patched.setenv(name, value)
+        for setting in SETTINGS:
+            if setting.name not in env and setting.name != "SCIM_BEARER_TOKEN":
+                patched.delenv(setting.name, raising=False)
         reset_runtime()
+        try:
+            server = _server()
+            configure_logging()
+            yield server
+        finally:
+            reset_runtime()
+            logger.setLevel(level)
 
 
 @contextmanager
