@@ -13,7 +13,6 @@ import httpx
 from .harness import ROOT, spawn
 
 
-
 def test_serve_answers_a_probe_with_the_printed_credentials() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OKTA_", "SCIM_", "KEY_"))}
     serve = ["-m", "connector", "serve", "--port", "0"]
