@@ -3,6 +3,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 7071
+# Test processes: the tests mostly wait on sockets, so more processes than cores still pay.
+TEST_WORKERS ?= 4
 
 .PHONY: install run run-rest test lint typecheck unit clean
 
@@ -29,7 +31,7 @@ typecheck: install
 	$(BIN)/mypy
 
 unit: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 test: lint typecheck unit
 
