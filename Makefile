@@ -3,6 +3,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 7071
+# Test processes: the tests mostly wait on sockets, so more processes than cores still pay.
+TEST_WORKERS ?= 4
+# The random test order's seed (pytest -q does not print it): `make test TEST_SEED=N` repeats one.
+ifndef TEST_SEED
+TEST_SEED := $(shell $(PYTHON) -c "import random; print(random.randrange(1, 10**6))")
+endif
 
 .PHONY: install run run-rest test lint typecheck unit clean
 
@@ -29,7 +35,8 @@ typecheck: install
 	$(BIN)/mypy
 
 unit: install
-	$(BIN)/python -m pytest -q
+	@echo "Tests in random order, seed $(TEST_SEED) (make test TEST_SEED=$(TEST_SEED) repeats it)"
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) -p randomly --randomly-seed=$(TEST_SEED)
 
 test: lint typecheck unit
 

@@ -118,7 +118,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("X-Okta-Request-Id", new_request_id())
         for name, value in response.headers:
             self.send_header(name, value)
-        if self.server.stopping.is_set():
+        if self.server.stopping.is_set() or self.close_connection:
+            # Said, not only done: a client that is not told reuses the connection and races
+            # its close (the next request gets "server disconnected").
             self.send_header("Connection", "close")
             self.close_connection = True
         self.end_headers()

@@ -12,8 +12,9 @@ from relay_agent.channel import Channel
 from relay_agent.config import AgentConfig
 from relay_agent.forward import Forwarder
 from relay_agent.health import Health
+from relay_agent.logsafe import agent_logger
 
-logger = logging.getLogger("relay_agent")
+logger: logging.Logger = agent_logger()
 
 _BACKOFF_CAP_SECONDS = 60.0
 # A 404 means the namespace or hybrid connection name is wrong: retrying fast cannot help,

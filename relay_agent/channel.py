@@ -15,6 +15,7 @@ from websockets.exceptions import WebSocketException
 
 from relay_agent.config import AgentConfig
 from relay_agent.forward import Forwarder
+from relay_agent.logsafe import agent_logger, printable
 from relay_agent.protocol import (
     CONTROL_BODY_LIMIT,
     LocalResponse,
@@ -25,7 +26,7 @@ from relay_agent.protocol import (
 )
 from relay_agent.sas import sas_token
 
-logger = logging.getLogger("relay_agent")
+logger: logging.Logger = agent_logger()
 
 # A control message holds at most 64 kB of body plus 32 kB of header metadata, JSON-escaped.
 _CONTROL_MAX_MESSAGE = 512 * 1024
@@ -79,6 +80,8 @@ class Channel:
         async for message in control:
             try:
                 command = json.loads(message)
+                if not isinstance(command, dict):
+                    raise ProtocolError("a control message must be a JSON object")
                 if "request" in command:
                     request = RelayedRequest.parse(command["request"])
                     # The body is the very next message: read it before any other command.
@@ -89,8 +92,14 @@ class Channel:
                     self._spawn(self._handle(control, request, body))
                 elif "accept" in command:
                     self._spawn(self._reject_accept(command["accept"]))
-            except (ValueError, ProtocolError) as error:
-                logger.warning("ignored a malformed control message: %s", error)
+            except WebSocketException:
+                raise  # the channel itself failed: the agent reconnects
+            except Exception as error:
+                # Whatever a message holds, it costs that message only, never the channel.
+                logger.warning(
+                    "ignored a malformed control message: %s",
+                    printable(str(error) or type(error).__name__),
+                )
 
     def _spawn(self, work: Any) -> None:
         task: asyncio.Task[None] = asyncio.create_task(work)
@@ -129,9 +138,17 @@ class Channel:
             outcome = str(response.status)
         except (WebSocketException, OSError, TimeoutError, ProtocolError) as error:
             outcome = f"undelivered ({type(error).__name__})"
+        except Exception as error:  # a bug costs this request, not the agent
+            outcome = f"undelivered ({type(error).__name__}: {printable(str(error))})"
         finally:
             elapsed = (time.monotonic() - started) * 1000
-            logger.info("%s %s %s %.0fms", shown.method, _loggable(shown.target), outcome, elapsed)
+            logger.info(
+                "%s %s %s %.0fms",
+                printable(shown.method, limit=20),
+                printable(_loggable(shown.target)),
+                outcome,
+                elapsed,
+            )
 
     def _rendezvous(self, address: str) -> connect:
         # The address comes from the relay; insist on the scheme we use for the relay itself.

@@ -30,6 +30,8 @@ class RelayedRequest:
         if not isinstance(message, dict) or not isinstance(message.get("address"), str):
             raise ProtocolError("request without an address")
         headers = message.get("requestHeaders") or {}
+        if not isinstance(headers, dict):
+            raise ProtocolError("request headers that are not an object")
         body = message.get("body")
         return cls(
             id=str(message.get("id", "")),

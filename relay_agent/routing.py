@@ -6,6 +6,7 @@ from configuration. Anything that could steer the request elsewhere is refused b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, unquote, unquote_plus
 
@@ -33,6 +34,10 @@ _HOST_OVERRIDES = frozenset(
 )
 # Characters left as they are in a path: the RFC 3986 pchar set plus '/' and existing escapes.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+# RFC 9110 section 5.6.2: methods and header names are tokens.
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+# A header value the agent can send as it is: visible ASCII, spaces and tabs, no line break.
+_FIELD_VALUE = re.compile(r"[\t\x20-\x7e]*")
 
 
 class RejectedError(Exception):
@@ -49,7 +54,9 @@ def local_url(base: httpx.URL, hybrid_connection: str, request_target: str) -> h
     if not request_target.startswith("/"):
         # absolute-form (http://other/…), authority-form or asterisk-form
         raise RejectedError(400, "Only origin-form request targets are accepted")
-    if any(c in request_target for c in "\\#") or any(ord(c) < 0x21 for c in request_target):
+    if any(c in request_target for c in "\\#") or any(
+        ord(c) < 0x21 or ord(c) == 0x7F for c in request_target
+    ):
         raise RejectedError(400, "Invalid characters in the request target")
     path, _, query = request_target.partition("?")
     prefix = "/" + hybrid_connection
@@ -58,9 +65,20 @@ def local_url(base: httpx.URL, hybrid_connection: str, request_target: str) -> h
     decoded = unquote(path)
     if "\\" in decoded or any(s in {".", ".."} for s in decoded.split("/")):
         raise RejectedError(400, "Dot segments are not accepted in the path")
-    full_path = base.path.rstrip("/") + quote(path, safe=_PATH_SAFE)
-    target = (full_path or "/") + (f"?{q}" if (q := _query(query)) else "")
+    try:
+        full_path = base.path.rstrip("/") + quote(path, safe=_PATH_SAFE)
+        target = (full_path or "/") + (f"?{q}" if (q := _query(query)) else "")
+    except UnicodeEncodeError:
+        # A lone surrogate: no UTF-8 for it, so no URL.
+        raise RejectedError(400, "Invalid characters in the request target") from None
     return base.copy_with(raw_path=target.encode("ascii"))
+
+
+def request_method(method: str) -> str:
+    """The method as it is, when HTTP can carry it (a token); RejectedError otherwise."""
+    if not _TOKEN.fullmatch(method):
+        raise RejectedError(400, "Invalid request method")
+    return method
 
 
 def _query(query: str) -> str:
@@ -75,10 +93,17 @@ def _query(query: str) -> str:
 
 
 def request_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers for the local app; raises RejectedError for a host or URL override attempt."""
+    """Headers for the local app; raises RejectedError for a host or URL override attempt (403)
+    and for a header HTTP/1.1 cannot carry as it is (400: a name that is not a token, a value
+    with a line break, a control character or a non-ASCII character)."""
     for name in headers:
+        if not _TOKEN.fullmatch(name):
+            raise RejectedError(400, "Invalid header name")
         if name.lower() in _HOST_OVERRIDES:
             raise RejectedError(403, f"The {name} header is not accepted")
+    for name, value in headers.items():
+        if not _FIELD_VALUE.fullmatch(value):
+            raise RejectedError(400, f"The {name} header's value is not printable ASCII")
     return _end_to_end(headers.items())
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -33,7 +34,15 @@ CLOCK_SKEW_SECONDS = 120
 UNKNOWN_KID_REFETCH_SECONDS = 60
 # Refetch now and then even without an unknown kid, so revoked keys stop being trusted.
 JWKS_MAX_AGE_SECONDS = 24 * 3600
-_UNAVAILABLE_RETRY_AFTER_SECONDS = 30
+# After a failed fetch the endpoint is not asked again for this long: requests are served with
+# the keys known (or refused with 503) at once, so an outage or a flood of forged tokens at a
+# cold start costs one fetch per interval, not one per request.
+FAILED_FETCH_QUIET_SECONDS = 30
+# How long one request waits for keys being fetched; then it is answered with what is known
+# (503 Retry-After when that is not enough) while the fetch goes on for the next requests.
+KEY_WAIT_SECONDS = 5.0
+# A whole fetch, however the endpoint dribbles its answer (httpx's timeout is per read).
+FETCH_TIMEOUT_SECONDS = 10.0
 
 JwksFetcher = Callable[[str], Awaitable[Any]]
 
@@ -43,62 +52,107 @@ def default_jwks_url(tenant_id: str) -> str:
 
 
 async def _fetch_with_httpx(url: str) -> Any:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0)) as client:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(FETCH_TIMEOUT_SECONDS)) as client:
         response = await client.get(url)
         response.raise_for_status()
         return response.json()
 
 
 class JwksCache:
-    """The tenant's signing keys by kid: fetched on first use, refetched on an unknown kid."""
+    """The tenant's signing keys by kid: fetched on first use, refetched on an unknown kid.
+
+    Concurrent requests share the one fetch in flight, each waiting at most ``wait_seconds``;
+    a failed fetch is remembered for FAILED_FETCH_QUIET_SECONDS.
+    """
 
     def __init__(
         self,
         url: str,
         fetch: JwksFetcher = _fetch_with_httpx,
         clock: Callable[[], float] = time.monotonic,
+        *,
+        wait_seconds: float = KEY_WAIT_SECONDS,
+        fetch_timeout_seconds: float = FETCH_TIMEOUT_SECONDS,
     ) -> None:
         self._url = url
         self._fetch = fetch
         self._clock = clock
+        self._wait_seconds = wait_seconds
+        self._fetch_timeout_seconds = fetch_timeout_seconds
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
-        self._lock = asyncio.Lock()
+        self._quiet_until: float | None = None
+        self._in_flight: asyncio.Task[None] | None = None
 
     def _should_refetch(self, kid: str) -> bool:
+        now = self._clock()
+        if self._quiet_until is not None and now < self._quiet_until:
+            return False
         if self._fetched_at is None:
             return True
-        age = self._clock() - self._fetched_at
+        age = now - self._fetched_at
         unknown = kid not in self._keys
         return age >= JWKS_MAX_AGE_SECONDS or (unknown and age >= UNKNOWN_KID_REFETCH_SECONDS)
 
     async def key(self, kid: str) -> jwt.PyJWK:
         if self._should_refetch(kid):
-            # Concurrent first requests share one fetch: the others find the keys on entry.
-            async with self._lock:
-                if self._should_refetch(kid):
-                    await self._refetch()
+            await self._join_fetch()
         key = self._keys.get(kid)
-        if key is None:
-            raise AuthenticationError("the token is signed with an unknown key")
-        return key
+        if key is not None:
+            return key
+        if not self._keys or self._fetching():
+            # Not a verdict on the token: the keys that could sign it are not known yet.
+            raise SecretsUnavailableError(
+                "Entra signing keys cannot be fetched now", retry_after=self._retry_after()
+            )
+        raise AuthenticationError("the token is signed with an unknown key")
+
+    def _fetching(self) -> bool:
+        return self._in_flight is not None and not self._in_flight.done()
+
+    async def _join_fetch(self) -> None:
+        """Start a fetch unless one is in flight, and wait for it, for `wait_seconds` at most."""
+        task = self._in_flight
+        loop = asyncio.get_running_loop()
+        if task is None or task.done() or task.get_loop() is not loop:
+            task = self._in_flight = loop.create_task(self._refetch())
+        try:
+            # shield: a request that stops waiting must not cancel the fetch the others share.
+            await asyncio.wait_for(asyncio.shield(task), self._wait_seconds)
+        except TimeoutError:
+            _log.warning(
+                "Entra signing keys from %s not fetched within %.0f s; answering with the keys "
+                "known meanwhile",
+                self._url,
+                self._wait_seconds,
+            )
 
     async def _refetch(self) -> None:
+        """One fetch; records its outcome and never raises (its waiters read the outcome)."""
         try:
-            document = await self._fetch(self._url)
+            async with asyncio.timeout(self._fetch_timeout_seconds):
+                document = await self._fetch(self._url)
             keys = _signing_keys(document)
-        except (httpx.HTTPError, ValueError) as error:
-            _log.warning("Fetching Entra signing keys from %s failed: %s", self._url, error)
-            if not self._keys:
-                raise SecretsUnavailableError(
-                    "Entra signing keys cannot be fetched now",
-                    retry_after=_UNAVAILABLE_RETRY_AFTER_SECONDS,
-                ) from error
-            # Keep the keys we have; the failure counts as a fetch for the rate limits above.
-            self._fetched_at = self._clock()
+        except Exception as error:  # whatever it is, the answer is "no keys from this fetch"
+            reason = str(error) or type(error).__name__
+            if isinstance(error, TimeoutError):
+                reason = f"no answer within {self._fetch_timeout_seconds:.0f} s"
+            _log.warning("Fetching Entra signing keys from %s failed: %s", self._url, reason)
+            self._quiet_until = self._clock() + FAILED_FETCH_QUIET_SECONDS
+            if self._keys:
+                # Keep the keys we have; the failure counts as a fetch for the rate limits above.
+                self._fetched_at = self._clock()
             return
         self._keys = keys
         self._fetched_at = self._clock()
+        self._quiet_until = None
+
+    def _retry_after(self) -> int:
+        if self._quiet_until is not None:
+            remaining = self._quiet_until - self._clock()
+            if remaining > 0:
+                return max(1, math.ceil(remaining))
+        return FAILED_FETCH_QUIET_SECONDS
 
 
 def _signing_keys(document: Any) -> dict[str, jwt.PyJWK]:

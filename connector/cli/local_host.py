@@ -3,28 +3,81 @@
 Routes come from the functions' own trigger metadata and host.json's route prefix, matched
 case-insensitively with literal segments preferred over parameters, as the Functions host does.
 Handlers run on one long-lived event loop in a background thread (the shared httpx client is
-bound to the loop that opened it). `func start` remains the real host.
+bound to the loop that opened it), and so does the HTTP/1.1 side: h11 (a sans-I/O parser, the one
+httpx's stack uses) over asyncio streams. `func start` remains the real host.
+
+The server may face a network (a tunnel to Entra, a load test), so it does what a front end
+would: a request's head is bounded in size and time; a route that checks a bearer token answers
+401/413 from the head alone, before a byte of the body is read (a route function says so by
+carrying `connector.http.endpoint.PRECHECK_ATTRIBUTE`); a body is read up to a hard limit, never
+allocated by its declared length; chunked bodies are decoded (never parsed as a next request);
+idle and half-sent requests time out; the number of open connections is capped; and each response
+leaves in one write on a TCP_NODELAY socket (two writes would wait for the client's delayed ACK).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import email.utils
+import http
 import json
+import logging
 import re
+import socket
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
+import h11
+
+from ..http.endpoint import PRECHECK_ATTRIBUTE
+from ..scim.requests import MAX_BODY_BYTES
+
+log = logging.getLogger("connector.local_host")
 
 UserFunction = Callable[[func.HttpRequest], Coroutine[Any, Any, func.HttpResponse]]
+# (the request without its body, the body's length when known) -> a refusal, or None to go on.
+Precheck = Callable[[func.HttpRequest, int | None], Awaitable[func.HttpResponse | None]]
 # Longer than any request budget, shorter than the Functions host's own 230 s limit.
 HANDLER_TIMEOUT_SECONDS = 120.0
+_READ_CHUNK = 64 * 1024
+_PROTOCOL_ERRORS = {
+    400: "malformed request",
+    431: "the request's headers are too large",
+    501: "only the chunked transfer coding is supported",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one client may cost the server; the defaults suit Entra, the tests and the benches."""
+
+    # Bodies: the SCIM limit (a larger one is refused by every route anyway).
+    max_body_bytes: int = MAX_BODY_BYTES
+    # Request line and headers together (what is buffered of a head not complete yet).
+    max_head_bytes: int = 64 * 1024
+    # Keep-alive: how long a connection may wait for the first byte of its next request.
+    idle_seconds: float = 30.0
+    # From a request's first byte to the end of its headers (slowloris sends them a byte a time).
+    head_seconds: float = 10.0
+    # From the end of the headers to the end of the body.
+    body_seconds: float = 20.0
+    # For the client to take a response (a client that never reads must not hold a connection).
+    send_seconds: float = 20.0
+    # After refusing a request whose body was not read: what the client still sends is read and
+    # dropped for this long (and up to linger_bytes), so it sees the answer rather than a reset.
+    linger_seconds: float = 2.0
+    linger_bytes: int = 4 * 1024 * 1024
+    # Far below the file-descriptor limit: past it a new connection gets a 503 and is closed,
+    # and the connector keeps descriptors for its own calls to the target.
+    max_connections: int = 512
+    handler_seconds: float = HANDLER_TIMEOUT_SECONDS
 
 
 @dataclass(frozen=True)
@@ -33,6 +86,7 @@ class Route:
     methods: frozenset[str] | None
     function: UserFunction
     literal_segments: int
+    precheck: Precheck | None = None
 
 
 def _compile(template: str) -> tuple[re.Pattern[str], int]:
@@ -68,19 +122,21 @@ def routes_of(app: func.FunctionApp, prefix: str) -> list[Route]:
         template = "/".join(p for p in (prefix, binding.get("route") or "") if p)
         pattern, literals = _compile(template)
         methods = binding.get("methods")
+        user_function = function.get_user_function()
         routes.append(
             Route(
                 pattern,
                 frozenset(m.upper() for m in methods) if methods else None,
-                function.get_user_function(),
+                user_function,
                 literals,
+                cast(Precheck | None, getattr(user_function, PRECHECK_ATTRIBUTE, None)),
             )
         )
     return sorted(routes, key=lambda r: -r.literal_segments)
 
 
 class LocalHost:
-    """Dispatches raw HTTP requests to the FunctionApp's handlers on a private event loop."""
+    """Dispatches requests to the FunctionApp's handlers on a private event loop."""
 
     def __init__(self, app: func.FunctionApp, host_json: Path) -> None:
         self.routes = routes_of(app, route_prefix(host_json))
@@ -99,26 +155,33 @@ class LocalHost:
             allowed = True
         return 405 if allowed else 404
 
+    async def call(
+        self, route: Route, request: func.HttpRequest, seconds: float = HANDLER_TIMEOUT_SECONDS
+    ) -> func.HttpResponse:
+        """The handler's answer, or 504 when it takes longer than `seconds` (on this loop)."""
+        try:
+            async with asyncio.timeout(seconds):
+                return await route.function(request)
+        except TimeoutError:
+            return func.HttpResponse(status_code=504)
+        except Exception:
+            # The connector's routes answer every error themselves; this is a bug in a handler.
+            log.exception("the handler of %s %s raised", request.method, urlsplit(request.url).path)
+            return func.HttpResponse(status_code=500)
+
     def dispatch(
         self, method: str, url: str, headers: dict[str, str], body: bytes
     ) -> func.HttpResponse:
+        """One request from another thread, without HTTP (for probes and tests)."""
         split = urlsplit(url)
         matched = self.match(split.path, method)
         if isinstance(matched, int):
             return func.HttpResponse(status_code=matched)
         route, params = matched
-        request = func.HttpRequest(
-            method=method,
-            url=url,
-            headers=headers,
-            params=dict(parse_qsl(split.query, keep_blank_values=True)),
-            route_params=params,
-            body=body,
-        )
-        future = asyncio.run_coroutine_threadsafe(route.function(request), self.loop)
+        request = _request(method, url, headers, params, body)
+        future = asyncio.run_coroutine_threadsafe(self.call(route, request), self.loop)
         try:
-            response: func.HttpResponse = future.result(timeout=HANDLER_TIMEOUT_SECONDS)
-            return response
+            return future.result(timeout=HANDLER_TIMEOUT_SECONDS + 5)
         except FutureTimeout:
             future.cancel()
             return func.HttpResponse(status_code=504)
@@ -128,70 +191,358 @@ class LocalHost:
         self._thread.join(timeout=5)
 
 
-def _handler_class(host: LocalHost, origin: Callable[[], str]) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length > 0 else b""
-            headers = {k: v for k, v in self.headers.items()}
-            response = host.dispatch(self.command, origin() + self.path, headers, body)
-            payload = response.get_body() or b""
-            self.send_response(response.status_code)
-            for name, value in response.headers.items():
-                if name.lower() not in {"content-length", "content-type"}:
-                    self.send_header(name, value)
-            if response.mimetype:
-                charset = f"; charset={response.charset}" if response.charset else ""
-                self.send_header("Content-Type", f"{response.mimetype}{charset}")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # the connector logs each request itself, without query strings
-
-    return Handler
+def _request(
+    method: str, url: str, headers: dict[str, str], route_params: dict[str, str], body: bytes
+) -> func.HttpRequest:
+    return func.HttpRequest(
+        method=method,
+        url=url,
+        headers=headers,
+        params=dict(parse_qsl(urlsplit(url).query, keep_blank_values=True)),
+        route_params=route_params,
+        body=body,
+    )
 
 
-class _Server(ThreadingHTTPServer):
-    # Entra and load tests open many connections at once; the default backlog of 5 resets some.
-    request_queue_size = 128
+class _Closed(Exception):
+    """The client went away, or took too long; the connection is closed without an answer."""
+
+
+class _Refused(Exception):
+    """The connection is answered with this plain-text status and closed."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def plain_response(status: int, detail: str, *, close: bool = True) -> bytes:
+    """A complete plain-text HTTP/1.1 response, for what is refused before h11 has a request."""
+    body = (detail + "\n").encode("utf-8")
+    phrase = http.HTTPStatus(status).phrase
+    head = (
+        f"HTTP/1.1 {status} {phrase}\r\n"
+        f"Date: {email.utils.formatdate(usegmt=True)}\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n" if close else "") + "\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+def _header_bytes(value: str) -> bytes:
+    # Latin-1 as http.server wrote headers; UTF-8 for what Latin-1 cannot say (obs-text).
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+
+
+def _no_delay(writer: asyncio.StreamWriter) -> None:
+    sock = writer.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+@dataclass
+class _Connection:
+    """One client connection: requests one after another until either side closes."""
+
+    host: LocalHost
+    limits: Limits
+    origin: str
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    conn: h11.Connection = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=self.limits.max_head_bytes)
+
+    async def serve(self) -> None:
+        _no_delay(self.writer)
+        try:
+            try:
+                while await self._exchange():
+                    self.conn.start_next_cycle()
+            except h11.RemoteProtocolError as error:
+                # h11's message may quote the client's bytes: answer in words of our own.
+                status = error.error_status_hint
+                raise _Refused(status, _PROTOCOL_ERRORS.get(status, "malformed request")) from None
+        except _Refused as refused:
+            with contextlib.suppress(ConnectionError, TimeoutError):
+                await self._send(plain_response(refused.status, refused.detail))
+                await self._linger()
+        except (_Closed, ConnectionError, TimeoutError):
+            pass
+
+    async def _exchange(self) -> bool:
+        """Answer one request; True when the connection can carry another."""
+        request = await self._head()
+        if request is None:
+            return False
+        method = request.method.decode("ascii")
+        try:
+            target = request.target.decode("ascii")
+        except UnicodeDecodeError:
+            target = ""
+        if not target.startswith("/"):
+            raise _Refused(400, "the request target must be an ASCII path (origin form)")
+        headers: dict[str, str] = {}
+        for raw_name, value in request.headers.raw_items():
+            name = raw_name.decode("ascii")
+            existing = next((k for k in headers if k.lower() == name.lower()), None)
+            if existing is None:
+                headers[name] = value.decode("latin-1")
+            else:
+                headers[existing] += ", " + value.decode("latin-1")
+        lower = {k.lower(): v for k, v in headers.items()}
+        chunked = "transfer-encoding" in lower  # h11 accepts no other coding than chunked
+        if chunked and "content-length" in lower:
+            # RFC 9112 section 6.3: more likely a smuggling attempt than a client's mistake.
+            raise _Refused(400, "both Transfer-Encoding and Content-Length")
+        declared = None if chunked else int(lower.get("content-length") or 0)
+        has_body = chunked or bool(declared)
+
+        url = self.origin + target
+        matched = self.host.match(urlsplit(target).path, method)
+        if isinstance(matched, int):
+            return await self._respond(method, func.HttpResponse(status_code=matched), has_body)
+        route, params = matched
+        head_only = _request(method, url, headers, params, b"")
+        body = b""
+        if has_body:
+            refusal = await self._before_body(route, head_only, declared)
+            if refusal is not None:
+                return await self._respond(method, refusal, body_unread=True)
+            if self.conn.they_are_waiting_for_100_continue:
+                go_on = h11.InformationalResponse(status_code=100, headers=[])
+                await self._send(self.conn.send(go_on) or b"")
+            read = await self._body()
+            if read is None:
+                # Longer than the limit while being read (chunked): refused like a declared one.
+                over = self.limits.max_body_bytes + 1
+                refusal = await self._before_body(route, head_only, over)
+                assert refusal is not None
+                return await self._respond(method, refusal, body_unread=True)
+            body = read
+        else:
+            end = await self._event(self._deadline(self.limits.body_seconds))
+            if not isinstance(end, h11.EndOfMessage):
+                raise _Refused(400, "unexpected data after a request without a body")
+        request_with_body = _request(method, url, headers, params, body)
+        response = await self.host.call(route, request_with_body, self.limits.handler_seconds)
+        return await self._respond(method, response, body_unread=False)
+
+    async def _before_body(
+        self, route: Route, head_only: func.HttpRequest, length: int | None
+    ) -> func.HttpResponse | None:
+        """The refusal the head alone earns (the route's own first), or None to read the body."""
+        if route.precheck is not None:
+            refusal = await route.precheck(head_only, length)
+            if refusal is not None:
+                return refusal
+        if length is not None and length > self.limits.max_body_bytes:
+            return func.HttpResponse(
+                f"The request body is larger than {self.limits.max_body_bytes} bytes",
+                status_code=413,
+                mimetype="text/plain",
+                charset="utf-8",
+            )
+        return None
+
+    def _deadline(self, seconds: float) -> float:
+        return asyncio.get_running_loop().time() + seconds
+
+    async def _event(self, deadline: float) -> Any:
+        """The next h11 event, reading as needed until `deadline` (then TimeoutError)."""
+        while True:
+            event = self.conn.next_event()
+            if event is not h11.NEED_DATA:
+                return event
+            async with asyncio.timeout_at(deadline):
+                data = await self.reader.read(_READ_CHUNK)
+            self.conn.receive_data(data)
+
+    async def _head(self) -> h11.Request | None:
+        """The next request's head; None when the client closed or stayed idle too long."""
+        event = self.conn.next_event()
+        if event is h11.NEED_DATA:
+            # Keep-alive: waiting for a first byte is cheap, and bounded by the idle timeout.
+            try:
+                async with asyncio.timeout(self.limits.idle_seconds):
+                    data = await self.reader.read(_READ_CHUNK)
+            except TimeoutError:
+                return None
+            self.conn.receive_data(data)
+            try:
+                event = await self._event(self._deadline(self.limits.head_seconds))
+            except TimeoutError:
+                raise _Refused(408, "the request's headers took too long") from None
+        if isinstance(event, h11.ConnectionClosed):
+            return None
+        if not isinstance(event, h11.Request):
+            raise _Refused(400, "a request was expected")
+        return event
+
+    async def _body(self) -> bytes | None:
+        """The whole body, or None as soon as it is longer than the limit."""
+        parts: list[bytes] = []
+        size = 0
+        deadline = self._deadline(self.limits.body_seconds)
+        while True:
+            try:
+                event = await self._event(deadline)
+            except TimeoutError:
+                raise _Refused(408, "the request's body took too long") from None
+            if isinstance(event, h11.EndOfMessage):
+                return b"".join(parts)
+            if isinstance(event, h11.Data):
+                size += len(event.data)
+                if size > self.limits.max_body_bytes:
+                    return None
+                parts.append(bytes(event.data))
+            elif isinstance(event, h11.ConnectionClosed):
+                raise _Closed
+
+    async def _respond(self, method: str, response: func.HttpResponse, body_unread: bool) -> bool:
+        """Send the response in one write; True when the connection can carry another request."""
+        payload = response.get_body() or b""
+        headers: list[tuple[bytes, bytes]] = []
+        for name, value in response.headers.items():
+            if name.lower() not in {"content-length", "content-type", "connection", "date"}:
+                headers.append((name.encode("ascii"), _header_bytes(value)))
+        if response.mimetype:
+            charset = f"; charset={response.charset}" if response.charset else ""
+            headers.append((b"Content-Type", f"{response.mimetype}{charset}".encode("ascii")))
+        headers.append((b"Content-Length", str(len(payload)).encode("ascii")))
+        headers.append((b"Date", email.utils.formatdate(usegmt=True).encode("ascii")))
+        if body_unread:
+            # The rest of this request was never read: it cannot be told from a next request.
+            headers.append((b"Connection", b"close"))
+        status = response.status_code
+        try:
+            phrase = http.HTTPStatus(status).phrase.encode("ascii")
+        except ValueError:
+            phrase = b""
+        try:
+            data = self.conn.send(h11.Response(status_code=status, headers=headers, reason=phrase))
+            if payload and method != "HEAD":
+                data = (data or b"") + (self.conn.send(h11.Data(data=payload)) or b"")
+            data = (data or b"") + (self.conn.send(h11.EndOfMessage()) or b"")
+        except (h11.LocalProtocolError, UnicodeEncodeError):
+            log.exception("a response cannot be sent as HTTP/1.1 (status %s)", status)
+            await self._send(plain_response(500, "Internal error; the connector's log has details"))
+            return False
+        await self._send(data)  # one write: head and body leave in the same segment
+        if body_unread:
+            await self._linger()
+            return False
+        return self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE
+
+    async def _send(self, data: bytes) -> None:
+        self.writer.write(data)
+        async with asyncio.timeout(self.limits.send_seconds):
+            await self.writer.drain()
+
+    async def _linger(self) -> None:
+        """Half-close, then drop what the client still sends (bounded), so it reads our answer
+        instead of a reset caused by closing with its data unread."""
+        with contextlib.suppress(OSError, RuntimeError):
+            if self.writer.can_write_eof():
+                self.writer.write_eof()
+        dropped = 0
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            async with asyncio.timeout(self.limits.linger_seconds):
+                while dropped < self.limits.linger_bytes:
+                    chunk = await self.reader.read(_READ_CHUNK)
+                    if not chunk:
+                        break
+                    dropped += len(chunk)
+
+
+async def serve_connection(
+    host: LocalHost,
+    limits: Limits,
+    origin: str,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+) -> None:
+    """Serve one accepted connection until either side ends it (the caller closes `writer`).
+    `origin` (scheme://host:port) prefixes each request's target in the handlers' URL."""
+    await _Connection(host, limits, origin, reader, writer).serve()
 
 
 @dataclass
 class RunningServer:
-    server: ThreadingHTTPServer
+    server: asyncio.Server
     host: LocalHost
-    thread: threading.Thread
+    limits: Limits
+    connections: set[asyncio.Task[None]] = field(default_factory=set)
+    _origin: str = ""
+
+    def __post_init__(self) -> None:
+        self._origin = self.url
 
     @property
     def url(self) -> str:
-        address, port = self.server.server_address[:2]
-        return f"http://{address!s}:{port}"
+        address, port = self.server.sockets[0].getsockname()[:2]
+        shown = f"[{address}]" if ":" in str(address) else str(address)
+        return f"http://{shown}:{port}"
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        if len(self.connections) >= self.limits.max_connections:
+            with contextlib.suppress(OSError, RuntimeError):
+                writer.write(plain_response(503, "too many connections; retry shortly"))
+            writer.close()
+            return
+        self.connections.add(task)
+        try:
+            await serve_connection(self.host, self.limits, self._origin, reader, writer)
+        except asyncio.CancelledError:
+            # Cancelled by stop(), at the top of the connection's own task: end quietly (asyncio
+            # 3.11 logs a cancelled connection callback as an error).
+            pass
+        finally:
+            self.connections.discard(task)
+            writer.close()
+
+    async def _close(self) -> None:
+        self.server.close()
+        for task in list(self.connections):
+            task.cancel()
+        await asyncio.gather(*self.connections, return_exceptions=True)
+        await self.server.wait_closed()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        future = asyncio.run_coroutine_threadsafe(self._close(), self.host.loop)
+        with contextlib.suppress(FutureTimeout):
+            future.result(timeout=5)
         self.host.close()
-        self.thread.join(timeout=5)
 
 
-def start(app: func.FunctionApp, host_json: Path, host: str, port: int) -> RunningServer:
+def start(
+    app: func.FunctionApp, host_json: Path, host: str, port: int, limits: Limits | None = None
+) -> RunningServer:
+    """Listen on host:port (0: any free port) and serve `app` until `stop()`. OSError when the
+    address cannot be bound."""
     local = LocalHost(app, host_json)
-    holder: list[ThreadingHTTPServer] = []
+    chosen = limits or Limits()
+    holder: list[RunningServer] = []
 
-    def origin() -> str:
-        address, bound = holder[0].server_address[:2]
-        return f"http://{address!s}:{bound}"
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await holder[0]._accept(reader, writer)
 
-    server = _Server((host, port), _handler_class(local, origin))
-    server.daemon_threads = True
-    holder.append(server)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return RunningServer(server, local, thread)
+    async def listen() -> asyncio.Server:
+        # Entra and load tests open many connections at once; a small backlog resets some.
+        return await asyncio.start_server(accept, host, port, backlog=128, limit=_READ_CHUNK)
+
+    try:
+        server = asyncio.run_coroutine_threadsafe(listen(), local.loop).result()
+    except OSError:
+        local.close()
+        raise
+    holder.append(RunningServer(server, local, chosen))
+    return holder[0]

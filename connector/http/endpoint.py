@@ -2,6 +2,11 @@
 
 A client mistake is a 4xx SCIM error, a target outage a 429/503 with Retry-After, and only a bug
 is a 500, which says nothing about internals (the log has the details, without secrets).
+
+The Functions host reads a whole body before it calls a function. A host that can answer from a
+request's head first (the local server) finds `answer_before_body` on every SCIM route function
+(`checked_before_body` puts it there), so an unauthenticated or oversized body is refused without
+being read, with the same SCIM error and log record as the route gives once it is read.
 """
 
 from __future__ import annotations
@@ -9,12 +14,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from functools import wraps
+from typing import Any
 
 import azure.functions as func
 from scim2_models import SCIMException
 
 from .. import telemetry
 from ..auth import AuthenticationError
+from ..scim.requests import MAX_BODY_BYTES, PayloadTooLargeError
 from ..secrets import SecretsUnavailableError
 from ..telemetry import setup
 from ..use_case import ServiceBusyError
@@ -25,6 +32,44 @@ from .runtime import ConfigurationError, runtime
 log = logging.getLogger("connector.http")
 
 Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
+# The attribute a SCIM route function carries: (request without its body, the body's length when
+# known) -> the route's refusal, or None when the body is worth reading.
+PRECHECK_ATTRIBUTE = "answer_before_body"
+
+
+def checked_before_body(handler: Handler) -> Callable[[Any], Any]:
+    """Mark a route function that serves `handler` through `scim_endpoint` (apply it first,
+    below the Functions decorators, which keep the function itself as the user function)."""
+
+    def mark(route_function: Any) -> Any:
+        async def answer_before_body(
+            req: func.HttpRequest, body_length: int | None
+        ) -> func.HttpResponse | None:
+            return await _answer_before_body(handler, req, body_length)
+
+        setattr(route_function, PRECHECK_ATTRIBUTE, answer_before_body)
+        return route_function
+
+    return mark
+
+
+async def _answer_before_body(
+    handler: Handler, req: func.HttpRequest, body_length: int | None
+) -> func.HttpResponse | None:
+    """401/503 when the bearer check refuses the request, 413 when its body is over the limit,
+    recorded and logged as the route does; None otherwise (the route checks again, with it)."""
+    try:
+        await runtime().authenticator.authenticate(req.headers.get("Authorization"))
+        if body_length is not None and body_length > MAX_BODY_BYTES:
+            raise PayloadTooLargeError(detail=f"request body larger than {MAX_BODY_BYTES} bytes")
+    except Exception as exc:
+        operation = request_record.operation_name(handler.__name__, str(req.method))
+        with telemetry.recording(operation, setup.observer()) as record:
+            response, failure = _error(exc, req)
+            request_record.finish(record, req, response, failure)
+        request_record.emit(record, req)
+        return response
+    return None
 
 
 def scim_endpoint(handler: Handler) -> Handler:
@@ -42,41 +87,44 @@ def scim_endpoint(handler: Handler) -> Handler:
 
 async def _serve(handler: Handler, req: func.HttpRequest) -> tuple[func.HttpResponse, str | None]:
     """The handler's answer, or the SCIM error for what it raised (and, for a bug, its type)."""
-    failure: str | None = None
     try:
         await runtime().authenticator.authenticate(req.headers.get("Authorization"))
-        response = await handler(req)
-    except AuthenticationError as exc:
-        response = error_response(
+        return await handler(req), None
+    except Exception as exc:
+        return _error(exc, req)
+
+
+def _error(exc: Exception, req: func.HttpRequest) -> tuple[func.HttpResponse, str | None]:
+    """The SCIM error for what the bearer check or the handler raised (and, for a bug, its type)."""
+    if isinstance(exc, AuthenticationError):
+        return error_response(
             401, f"Unauthorized: {exc}", headers={"WWW-Authenticate": 'Bearer realm="scim"'}
-        )
-    except SCIMException as exc:
-        response = error_response(exc.status, exc.detail, exc.scim_type or None)
-    except ServiceBusyError as exc:
-        response = error_response(
+        ), None
+    if isinstance(exc, SCIMException):
+        return error_response(exc.status, exc.detail, exc.scim_type or None), None
+    if isinstance(exc, ServiceBusyError):
+        return error_response(
             exc.status, exc.detail, headers={"Retry-After": str(exc.retry_after)}
-        )
-    except ConfigurationError as exc:
+        ), None
+    if isinstance(exc, ConfigurationError):
         log.error("the connector is misconfigured: %s", exc)
-        response = error_response(
+        return error_response(
             503,
             f"The connector is misconfigured: {exc}. Run `python -m connector doctor`.",
             headers={"Retry-After": "300"},
-        )
-    except SecretsUnavailableError as exc:
-        response = error_response(
+        ), None
+    if isinstance(exc, SecretsUnavailableError):
+        return error_response(
             503,
             # Also raised in env mode (bearer secret unset) and JWT mode (signing keys
             # unreachable): name every cause, and no detail of which one (the log has it).
             "The connector cannot read its credentials right now (Key Vault secrets, "
             "Entra signing keys, or a secret not configured yet); retry later",
             headers={"Retry-After": str(exc.retry_after)},
-        )
-    except Exception as exc:
-        log.exception("unexpected error serving %s %s", req.method, _path(req))
-        failure = type(exc).__name__
-        response = error_response(500, "Internal error; the connector's log has details")
-    return response, failure
+        ), None
+    log.exception("unexpected error serving %s %s", req.method, _path(req), exc_info=exc)
+    failure = type(exc).__name__
+    return error_response(500, "Internal error; the connector's log has details"), failure
 
 
 def _path(req: func.HttpRequest) -> str:

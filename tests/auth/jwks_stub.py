@@ -60,11 +60,23 @@ class JwksServer:
         self.keys = list(keys)
         self.hits = 0
         self.down = False
+        # held: each answer waits for `release`. hanging: the answer starts, then dribbles a byte
+        # now and then (a per-read timeout never fires) until `release`.
+        self.held = False
+        self.hanging = False
+        self.release = threading.Event()
+        self.reached = threading.Event()  # set by the first request that arrives
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.hits += 1
+                outer.reached.set()
+                if outer.held:
+                    outer.release.wait(30)
+                if outer.hanging:
+                    self._dribble()
+                    return
                 if outer.down:
                     self.send_error(503)
                     return
@@ -74,6 +86,18 @@ class JwksServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _dribble(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                while not outer.release.wait(0.2):
+                    try:
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                    except OSError:
+                        return
 
             def log_message(self, format: str, *args: Any) -> None:
                 return None
@@ -89,5 +113,6 @@ class JwksServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release.set()  # held and hanging answers end, so the server can close
         self._server.shutdown()
         self._server.server_close()

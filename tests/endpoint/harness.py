@@ -3,7 +3,9 @@ pointed at a running Okta simulator, for end-to-end tests."""
 
 from __future__ import annotations
 
-import os
+import asyncio
+import contextlib
+import logging
 import queue
 import re
 import subprocess
@@ -16,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from connector.cli.local_host import RunningServer, start
+from connector.http import runtime as runtime_module
 from connector.http.runtime import reset_runtime
+from connector.logs import configure_logging
 from connector.settings import SETTINGS
 from oktasim import Simulator, SimulatorOptions
 
@@ -82,19 +87,47 @@ def _server() -> RunningServer:
 
 @contextmanager
 def connector(env: dict[str, str]) -> Iterator[RunningServer]:
-    """The served connector with these settings (and the test bearer token)."""
-    saved = dict(os.environ)
-    os.environ.update({"SCIM_BEARER_TOKEN": BEARER, **env})
-    for setting in SETTINGS:
-        if setting.name not in env and setting.name != "SCIM_BEARER_TOKEN":
-            os.environ.pop(setting.name, None)
-    reset_runtime()
-    try:
-        yield _server()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    """The served connector with these settings (and the test bearer token), for this block only.
+
+    The served app reads its settings from the environment, so the block sets exactly these
+    (every other connector setting unset) and puts each variable back as it was afterwards, one
+    by one (never by clearing the environment, which other threads read meanwhile). The
+    connector's log level follows the block's LOG_LEVEL and is put back too: function_app sets
+    it once, at its import, from whichever test happens to import it first.
+    """
+    logger = logging.getLogger("connector")
+    level = logger.level
+    with pytest.MonkeyPatch.context() as patched:
+        for name, value in {"SCIM_BEARER_TOKEN": BEARER, **env}.items():
+            patched.setenv(name, value)
+        for setting in SETTINGS:
+            if setting.name not in env and setting.name != "SCIM_BEARER_TOKEN":
+                patched.delenv(setting.name, raising=False)
         reset_runtime()
+        server = _server()
+        try:
+            configure_logging()
+            yield server
+        finally:
+            _close_runtime(server)
+            reset_runtime()
+            logger.setLevel(level)
+
+
+def _close_runtime(server: RunningServer) -> None:
+    """Close what the block's requests opened (a vault client's aiohttp session, the target's
+    HTTP clients) on the loop that opened it: left to the garbage collector, aiohttp logs
+    "Unclosed client session" into whichever test runs then."""
+    built = runtime_module._runtime
+    if built is None:
+        return
+
+    async def close() -> None:
+        await built.store.aclose()
+        await built.targets.aclose()
+
+    with contextlib.suppress(Exception):
+        asyncio.run_coroutine_threadsafe(close(), server.host.loop).result(timeout=10)
 
 
 def okta_options(**changes: Any) -> SimulatorOptions:

@@ -1,5 +1,6 @@
 """`python -m connector serve` from a shell: it prints the Tenant URL and Secret Token, and
-answers Entra's probe against the embedded Okta sandbox within 60 seconds, ready for groups."""
+answers Entra's probe against the embedded Okta sandbox, ready for groups (each wait for its
+output is bounded)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,16 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
 
 from .harness import ROOT, spawn
 
-STARTUP_SECONDS = 60
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
 def test_serve_answers_a_probe_with_the_printed_credentials() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OKTA_", "SCIM_", "KEY_"))}
-    started = time.monotonic()
     serve = ["-m", "connector", "serve", "--port", "0"]
     with spawn(serve, env, r"(Tenant URL:\s+\S+\s+Secret Token:\s+\S+)") as printed:
         words = printed.split()
@@ -32,7 +30,6 @@ def test_serve_answers_a_probe_with_the_printed_credentials() -> None:
         )
         assert probe.status_code == 200
         assert probe.json()["totalResults"] == 0
-        assert time.monotonic() - started < STARTUP_SECONDS
         # The sandbox org is ready for groups: its group profile has the externalId attribute.
         group = httpx.post(
             f"{tenant_url}/Groups",

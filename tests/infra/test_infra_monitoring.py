@@ -87,7 +87,9 @@ def test_log_alerts_query_application_insights_and_notify_the_group() -> None:
 
 def test_every_scim_function_name_matches_the_alert_filter() -> None:
     # The queries select requests by function name; a route named otherwise would go unwatched.
-    names = re.findall(r"@blueprint\.route\([^)]*\)\s*\nasync def (\w+)", ROUTES.read_text())
+    names = re.findall(
+        r"@blueprint\.route\([^)]*\)\s*\n(?:@[^\n]*\n)*async def (\w+)", ROUTES.read_text()
+    )
     assert names, "no routes found"
     assert all(n.startswith("scim_") for n in names), names
 

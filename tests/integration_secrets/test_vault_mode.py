@@ -167,11 +167,10 @@ def test_vault_down_from_the_start_answers_503(vault: KeyVaultStub, tls: TlsFile
     with stack(_okta(OKTA_1), **vault_env(vault, tls)) as running:
         for token in (BEARER_1, "anything-else-at-all"):
             with running.client(token=token) as scim:
-                started = time.monotonic()
+                # That the outage costs one read per interval, not one per request, is proven
+                # with a fake clock in tests/secrets/test_cache_outage.py.
                 _assert_scim_503(scim.get("/Users", params={"count": "1"}))
                 _assert_scim_503(scim.post("/Users", json=new_user("nobody@example.com")))
-                # The outage costs one slow read per interval, not per request.
-                assert time.monotonic() - started < 20
         assert running.okta_users() == []
         assert running.calls() == []
 

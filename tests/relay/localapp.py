@@ -10,11 +10,14 @@ from .httpio import HttpRequest, read_request, write_response
 
 
 class LocalApp:
-    """`/echo` returns the body; `/big?n=` returns n bytes; `/slow?s=` waits; else JSON of the
-    request as seen. Every request is recorded."""
+    """`/echo` returns the body; `/big?n=` returns n bytes; `/slow?s=` waits; `/held` waits for
+    `release` (counting `in_flight`); else JSON of the request as seen. Every request is
+    recorded."""
 
     def __init__(self) -> None:
         self.requests: list[HttpRequest] = []
+        self.release = asyncio.Event()
+        self.in_flight = 0
         self._server: asyncio.Server | None = None
 
     @property
@@ -54,6 +57,12 @@ class LocalApp:
             return
         if url.path.endswith("/slow"):
             await asyncio.sleep(float(params["s"]))
+        if url.path.endswith("/held"):
+            self.in_flight += 1
+            try:
+                await self.release.wait()
+            finally:
+                self.in_flight -= 1
         seen = {
             "method": request.method,
             "target": request.target,

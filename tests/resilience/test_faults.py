@@ -13,7 +13,6 @@ absent"; a delete retried after a 503 may find the user already gone (404).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -174,9 +173,9 @@ async def scenario(tenant: str) -> tuple[list[Intended], Record]:
 
 
 def test_okta_ends_in_the_intended_state_despite_faults(faulty: Stack) -> None:
-    started = time.monotonic()
+    # Bounded in count (ENTRA_ATTEMPTS per operation, each within the request budget) rather
+    # than in seconds: a hang fails the test through its per-test timeout.
     intended, record = asyncio.run(scenario(faulty.tenant_url))
-    elapsed = time.monotonic() - started
 
     # Every SCIM answer: a success, or a 429/503 that says when to come back.
     for what, status, retry_after in record.answers:
@@ -207,5 +206,4 @@ def test_okta_ends_in_the_intended_state_despite_faults(faulty: Stack) -> None:
     assert okta[429] >= 1, okta  # at least the concurrency limit was met
     scim = Counter(status for _, status, _ in record.answers)
     assert scim[201] + scim[200] + scim[204] > USERS
-    print(f"\nOkta {dict(okta)}; SCIM {dict(scim)}; {elapsed:.1f} s")
-    assert elapsed < 50, f"took {elapsed:.0f} s"
+    print(f"\nOkta {dict(okta)}; SCIM {dict(scim)}")

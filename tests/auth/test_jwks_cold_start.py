@@ -1,0 +1,140 @@
+"""JWT mode at a cold start (no key cached yet): a failed fetch is remembered, concurrent
+requests share one fetch, and a request waits for a slow or hanging key endpoint only so long.
+
+Ages are read from a fake clock; the bounded waits are the cache's own, set short here, and
+every test is bounded by WAIT (it fails rather than hangs). Nothing asserts a duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+from jwks_stub import TENANT, JwksServer, SigningKey
+
+from connector.auth import AuthenticationError
+from connector.auth.entra_jwt import (
+    FAILED_FETCH_QUIET_SECONDS,
+    EntraJwtAuthenticator,
+    JwksCache,
+)
+from connector.secrets import SecretsUnavailableError
+
+WAIT = 10.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def key() -> SigningKey:
+    return SigningKey("key-1")
+
+
+@pytest.fixture
+def jwks(key: SigningKey) -> Iterator[JwksServer]:
+    with JwksServer(key) as server:
+        yield server
+
+
+def _authenticator(
+    jwks: JwksServer, clock: Clock, *, wait: float = WAIT, fetch_timeout: float = WAIT
+) -> EntraJwtAuthenticator:
+    cache = JwksCache(jwks.url, clock=clock, wait_seconds=wait, fetch_timeout_seconds=fetch_timeout)
+    return EntraJwtAuthenticator(TENANT, cache)
+
+
+async def _unavailable(authenticator: EntraJwtAuthenticator, token: str) -> int:
+    """The Retry-After of the 503 the token gets (fails if it gets anything else)."""
+    async with asyncio.timeout(WAIT):
+        with pytest.raises(SecretsUnavailableError) as caught:
+            await authenticator.authenticate(f"Bearer {token}")
+    return caught.value.retry_after
+
+
+async def test_a_failed_fetch_is_remembered_and_retried_after_the_quiet_interval(
+    jwks: JwksServer, key: SigningKey
+) -> None:
+    clock = Clock()
+    authenticator = _authenticator(jwks, clock)
+    jwks.down = True
+    assert await _unavailable(authenticator, key.token()) == FAILED_FETCH_QUIET_SECONDS
+    # Forged tokens with made-up kids, and the valid one: none triggers a fetch of its own.
+    for kid in ("made-up-1", "made-up-2", "made-up-3"):
+        await _unavailable(authenticator, SigningKey(kid).token())
+    clock.now += FAILED_FETCH_QUIET_SECONDS - 10
+    assert await _unavailable(authenticator, key.token()) == 10
+    assert jwks.hits == 1
+    jwks.down = False
+    clock.now += 10
+    await authenticator.authenticate(f"Bearer {key.token()}")
+    assert jwks.hits == 2
+
+
+async def test_concurrent_requests_share_one_failing_fetch(
+    jwks: JwksServer, key: SigningKey
+) -> None:
+    jwks.down = True
+    authenticator = _authenticator(jwks, Clock())
+    tokens = [key.token()] + [SigningKey(f"made-up-{n}").token() for n in range(9)]
+    async with asyncio.timeout(WAIT):
+        results = await asyncio.gather(
+            *(authenticator.authenticate(f"Bearer {t}") for t in tokens), return_exceptions=True
+        )
+    assert all(isinstance(r, SecretsUnavailableError) for r in results)
+    assert jwks.hits == 1
+
+
+async def test_concurrent_requests_share_one_slow_fetch(jwks: JwksServer, key: SigningKey) -> None:
+    jwks.held = True
+    authenticator = _authenticator(jwks, Clock())
+    token = key.token()
+    waiting = [
+        asyncio.create_task(authenticator.authenticate(f"Bearer {token}")) for _ in range(10)
+    ]
+    assert await asyncio.to_thread(jwks.reached.wait, WAIT)
+    jwks.release.set()
+    async with asyncio.timeout(WAIT):
+        await asyncio.gather(*waiting)
+    assert jwks.hits == 1
+
+
+async def test_a_hanging_key_endpoint_is_a_503_after_a_bounded_wait(
+    jwks: JwksServer, key: SigningKey
+) -> None:
+    jwks.hanging = True
+    clock = Clock()
+    authenticator = _authenticator(jwks, clock, wait=0.2, fetch_timeout=0.5)
+    # The valid token: not refused as invalid, answered "retry later" without waiting it out.
+    assert await _unavailable(authenticator, key.token()) > 0
+    # While that fetch is still in flight, the next request joins it rather than starting one.
+    assert await _unavailable(authenticator, key.token()) > 0
+    assert jwks.hits == 1
+
+
+async def test_keys_fetched_after_a_timed_out_wait_serve_the_next_request(
+    jwks: JwksServer, key: SigningKey
+) -> None:
+    jwks.held = True
+    authenticator = _authenticator(jwks, Clock(), wait=0.2)
+    assert await _unavailable(authenticator, key.token()) > 0
+    jwks.release.set()  # the fetch the first request started completes after it gave up
+    async with asyncio.timeout(WAIT):
+        await authenticator.authenticate(f"Bearer {key.token()}")
+    assert jwks.hits == 1
+
+
+async def test_an_unknown_kid_is_still_401_once_keys_are_known(
+    jwks: JwksServer, key: SigningKey
+) -> None:
+    authenticator = _authenticator(jwks, Clock())
+    await authenticator.authenticate(f"Bearer {key.token()}")
+    with pytest.raises(AuthenticationError):
+        await authenticator.authenticate(f"Bearer {SigningKey('made-up').token()}")
+    assert jwks.hits == 1

@@ -1,0 +1,361 @@
+"""The local server (`python -m connector serve`) over real sockets on 127.0.0.1: heads checked
+before bodies, bounded bodies, chunked bodies decoded, slow clients timed out, one write per
+response. Waits are bounded (a socket timeout); nothing asserts how long anything took."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import azure.functions as func
+import pytest
+
+from connector.cli.local_host import Limits, LocalHost, RunningServer, serve_connection, start
+from connector.http import health
+from connector.http.routes import blueprint
+
+from .harness import BEARER, ROOT, new_user, stack
+
+# Every wait of these tests is bounded by this; a server that never answers fails, not hangs.
+WAIT = 10.0
+# Short enough that a test waits little for the server to give up on a stalled client.
+QUICK = Limits(idle_seconds=0.3, head_seconds=0.3, body_seconds=0.3, linger_seconds=0.3)
+
+
+def _echo_app() -> func.FunctionApp:
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+
+    @app.function_name("echo")
+    @app.route("echo", methods=["GET", "POST"])
+    async def echo(req: func.HttpRequest) -> func.HttpResponse:
+        body = req.get_body()
+        return func.HttpResponse(body, headers={"X-Length": str(len(body))}, status_code=200)
+
+    return app
+
+
+def _connector_app() -> func.FunctionApp:
+    # A FunctionApp indexes its functions once: a server of its own needs an app of its own.
+    app = func.FunctionApp(http_auth_level=func.AuthLevel.ANONYMOUS)
+    app.register_functions(blueprint)
+    app.register_functions(health.blueprint)
+    return app
+
+
+@contextmanager
+def serving(app: func.FunctionApp, limits: Limits | None = None) -> Iterator[RunningServer]:
+    running = start(app, ROOT / "host.json", "127.0.0.1", 0, limits)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@contextmanager
+def connection(running: RunningServer) -> Iterator[socket.socket]:
+    port = int(running.url.rsplit(":", 1)[1])
+    sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+    try:
+        yield sock
+    finally:
+        sock.close()
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def read_answer(stream: Any) -> Answer:
+    """One response from a buffered socket file (Content-Length framed, as the server sends)."""
+    status_line = stream.readline()
+    assert status_line, "the server closed the connection without an answer"
+    status = int(status_line.split()[1])
+    headers: dict[str, str] = {}
+    while (line := stream.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    body = stream.read(int(headers.get("content-length", "0")))
+    return Answer(status, headers, body)
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    """True when the server closes the connection (EOF or reset) within the bounded wait;
+    whatever it sent before (a 408, say) is read and dropped."""
+    try:
+        while sock.recv(65536):
+            pass
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+    return True
+
+
+def test_a_chunked_body_is_decoded_and_never_parsed_as_a_request() -> None:
+    smuggled = b"GET /api/echo HTTP/1.1\r\nHost: x\r\n\r\n"
+    with serving(_echo_app()) as running, connection(running) as sock:
+        chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled), smuggled)
+        sock.sendall(
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked
+        )
+        stream = sock.makefile("rb")
+        answer = read_answer(stream)
+        assert answer.status == 200
+        assert answer.body == smuggled
+        # The connection carries a next request, and the chunk was not taken for one.
+        sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
+        assert read_answer(stream).body == b"ok"
+
+
+def test_pipelined_requests_are_answered_in_order() -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo"
+        )
+        stream = sock.makefile("rb")
+        assert [read_answer(stream).body, read_answer(stream).body] == [b"one", b"two"]
+
+
+@pytest.mark.parametrize("length", [1024 * 1024 + 1, 10**12])
+def test_a_declared_length_over_the_limit_is_413_before_any_body(length: int) -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % length)
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 413
+        assert answer.headers["connection"] == "close"
+        assert closed_by_server(sock)
+
+
+def test_a_chunked_body_over_the_limit_is_413_and_closed() -> None:
+    with serving(_echo_app(), Limits(max_body_bytes=1000)) as running, connection(running) as sock:
+        sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+        sock.sendall(b"400\r\n" + b"x" * 1024 + b"\r\n")  # one chunk past the limit
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 413
+        assert closed_by_server(sock)
+
+
+@pytest.mark.parametrize(
+    ("framing", "status"),
+    [
+        (b"Transfer-Encoding: gzip\r\n", 501),
+        (b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", 400),
+        (b"Content-Length: 5\r\nContent-Length: 6\r\n", 400),
+        (b"Content-Length: -1\r\n", 400),
+    ],
+    ids=["unknown-coding", "both-framings", "two-lengths", "negative-length"],
+)
+def test_ambiguous_or_unknown_framing_is_refused_and_closed(framing: bytes, status: int) -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\n" + framing + b"\r\nhello")
+        assert read_answer(sock.makefile("rb")).status == status
+        assert closed_by_server(sock)
+
+
+def test_an_oversized_head_is_431_and_closed() -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        # A header that never ends: the server stops buffering it at the limit.
+        sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000)
+        assert read_answer(sock.makefile("rb")).status == 431
+        assert closed_by_server(sock)
+
+
+def test_expect_100_continue_is_answered_before_the_body() -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+            b"Expect: 100-continue\r\n\r\n"
+        )
+        stream = sock.makefile("rb")
+        assert stream.readline().split()[1] == b"100"
+        assert stream.readline() == b"\r\n"
+        sock.sendall(b"ok")
+        assert read_answer(stream).body == b"ok"
+
+
+def test_a_stalled_head_is_disconnected() -> None:
+    with serving(_echo_app(), QUICK) as running, connection(running) as sock:
+        sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
+        assert read_answer(sock.makefile("rb")).status == 408
+        assert closed_by_server(sock)
+
+
+def test_a_stalled_body_is_disconnected() -> None:
+    with serving(_echo_app(), QUICK) as running, connection(running) as sock:
+        sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten..")
+        assert read_answer(sock.makefile("rb")).status == 408
+        assert closed_by_server(sock)
+
+
+def test_an_idle_keep_alive_connection_is_closed() -> None:
+    with serving(_echo_app(), QUICK) as running, connection(running) as sock:
+        sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_answer(sock.makefile("rb")).status == 200
+        assert closed_by_server(sock)
+
+
+def test_stalled_clients_cannot_lock_others_out() -> None:
+    limits = Limits(head_seconds=0.3, idle_seconds=0.3, max_connections=8)
+    with serving(_echo_app(), limits) as running:
+        port = int(running.url.rsplit(":", 1)[1])
+        stalled = [socket.create_connection(("127.0.0.1", port), timeout=WAIT) for _ in range(40)]
+        try:
+            for sock in stalled:
+                sock.sendall(b"GET /api/echo HTTP/1.1\r\n")
+            # Past the cap a connection is answered 503 at once; the others time out.
+            assert all(closed_by_server(sock) for sock in stalled)
+        finally:
+            for sock in stalled:
+                sock.close()
+        with connection(running) as sock:
+            sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert read_answer(sock.makefile("rb")).status == 200
+
+
+def test_connections_past_the_cap_get_503() -> None:
+    with serving(_echo_app(), Limits(max_connections=2)) as running:
+        port = int(running.url.rsplit(":", 1)[1])
+        held = [socket.create_connection(("127.0.0.1", port), timeout=WAIT) for _ in range(2)]
+        try:
+            for sock in held:  # both served, both kept open
+                sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n\r\n")
+                assert read_answer(sock.makefile("rb")).status == 200
+            with connection(running) as extra:
+                assert read_answer(extra.makefile("rb")).status == 503
+        finally:
+            for sock in held:
+                sock.close()
+
+
+class _RecordingWriter:
+    """A StreamWriter stand-in over a real TCP socket, recording each write."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.writes: list[bytes] = []
+
+    def get_extra_info(self, name: str) -> Any:
+        return self.sock if name == "socket" else None
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    async def drain(self) -> None:
+        return None
+
+    def can_write_eof(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        return None
+
+
+async def test_each_response_leaves_in_one_write_on_a_no_delay_socket() -> None:
+    host = LocalHost(_echo_app(), ROOT / "host.json")
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname())
+    accepted, _ = listener.accept()
+    try:
+        reader = asyncio.StreamReader()
+        reader.feed_data(
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+            b"GET /api/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        reader.feed_eof()
+        writer = _RecordingWriter(accepted)
+        await serve_connection(host, Limits(), "http://127.0.0.1", reader, writer)  # type: ignore[arg-type]
+        assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+        assert len(writer.writes) == 2
+        first, second = writer.writes
+        assert first.startswith(b"HTTP/1.1 200 ")
+        assert first.endswith(b"\r\n\r\nhello")
+        assert second.startswith(b"HTTP/1.1 200 ")
+        assert b"connection: close" in second.lower()
+    finally:
+        for sock in (client, accepted, listener):
+            sock.close()
+        host.close()
+
+
+# The connector's own routes: the bearer check and the SCIM limit come before the body.
+
+
+@pytest.fixture
+def connector_server() -> Iterator[RunningServer]:
+    with stack(), serving(_connector_app()) as running:
+        yield running
+
+
+def _scim_head(method: str, path: str, length: int, token: str | None = None) -> bytes:
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    return (
+        f"{method} /api/scim/v2{path} HTTP/1.1\r\nHost: x\r\n{auth}"
+        f"Content-Type: application/scim+json\r\nContent-Length: {length}\r\n\r\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("token", [None, "not-the-token-at-all"])
+def test_a_huge_body_without_the_token_is_401_before_it_is_read(
+    connector_server: RunningServer, token: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="connector.requests")
+    with connection(connector_server) as sock:
+        sock.sendall(_scim_head("POST", "/Users", 300 * 1024 * 1024, token))  # no body follows
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 401
+        assert answer.headers["content-type"].startswith("application/scim+json")
+        assert answer.headers["www-authenticate"] == 'Bearer realm="scim"'
+        assert b'"status": "401"' in answer.body
+        assert answer.headers["connection"] == "close"
+        assert closed_by_server(sock)
+    # Logged as the route logs any request.
+    records = [r for r in caplog.records if r.name == "connector.requests"]
+    assert [(r.operation, r.scim_status) for r in records] == [("users.create", 401)]  # type: ignore[attr-defined]
+
+
+def test_a_declared_body_over_1_mib_is_a_scim_413_with_the_token(
+    connector_server: RunningServer,
+) -> None:
+    with connection(connector_server) as sock:
+        sock.sendall(_scim_head("PATCH", "/Users/00u1", 10**12, BEARER))
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 413
+        assert answer.headers["content-type"].startswith("application/scim+json")
+        assert b'"status": "413"' in answer.body
+        assert closed_by_server(sock)
+
+
+def test_a_chunked_create_with_the_token_is_served(connector_server: RunningServer) -> None:
+    import json
+
+    body = json.dumps(new_user("chunky@example.com")).encode()
+    head = _scim_head("POST", "/Users", 0, BEARER).replace(
+        b"Content-Length: 0", b"Transfer-Encoding: chunked"
+    )
+    with connection(connector_server) as sock:
+        half = len(body) // 2
+        sock.sendall(
+            head
+            + b"%x\r\n%s\r\n" % (half, body[:half])
+            + b"%x\r\n%s\r\n0\r\n\r\n" % (len(body) - half, body[half:])
+        )
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 201, answer.body
+        assert json.loads(answer.body)["userName"] == "chunky@example.com"
+
+
+def test_the_health_route_reads_its_body_without_a_token(connector_server: RunningServer) -> None:
+    with connection(connector_server) as sock:
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello")
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 200
+        assert answer.headers["content-type"].startswith("application/json")
