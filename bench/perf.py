@@ -129,8 +129,9 @@ def _print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> No
 def _print_profile(title: str, profile: Profile, per: int = 1) -> None:
     shares = ", ".join(f"{p} {s:.0%}" for p, s in profile.by_package[:8] if s >= 0.01)
     print(f"  {title}: {ms(profile.total_s / per)} profiled per request; {shares}")
-    for label, seconds in profile.top_self[:6]:
-        print(f"      {ms(seconds / per):>10}  {label}")
+    print("    own time:   " + "; ".join(f"{ms(t / per)} {f}" for f, t in profile.top_self[:5]))
+    inner = [(f, t) for f, t in profile.top_connector if "/http/" not in f][:5]
+    print("    cumulative: " + "; ".join(f"{ms(t / per)} {f}" for f, t in inner))
 
 
 # -- 1. cold start --------------------------------------------------------------------------------
@@ -535,8 +536,8 @@ def print_listing(r: ListingResult) -> None:
     if r.relisting is not None:
         x = r.relisting
         print(
-            f"    probes between    {x.pages} pages, {x.probes_between} probes before each later "
-            f"page: {x.relisted_pages} of {x.pages - 1} later pages re-listed "
+            f"    probes between    after the pass, {x.probes_between} probes before each of "
+            f"pages 2..{x.pages}: {x.relisted_pages} of {x.pages - 1} re-listed "
             f"({x.later_listing_calls} listing calls; bar: none)"
             + (f"; FAILED {x.failure}" if x.failure else "")
         )
@@ -554,6 +555,54 @@ def print_listing(r: ListingResult) -> None:
         _print_profile(
             "profile of the " + ("first page" if r.requests > 1 else "request"), r.profile
         )
+
+
+# -- the bars of issue 12 --------------------------------------------------------------------------
+
+
+def _bar_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
+
+    def row(name: str, measured: str, bar: str, met: bool) -> None:
+        rows.append((name, measured, bar, "yes" if met else "NO"))
+
+    cold: ColdStart | None = results.get("cold")
+    if cold is not None:
+        app = median(cold.function_app)
+        row("import function_app", ms(app), "<= 200 ms", app <= 0.2)
+        row("  / import azure.functions", f"{cold.ratio:.2f}x", "<= 2.5x", cold.ratio <= 2.5)
+    first: FirstRequest | None = results.get("first")
+    if first is not None:
+        row("first request - warm", ms(first.extra_s), "<= 10 ms", first.extra_s <= 0.01)
+    for op in results.get("overhead", []):
+        o50 = op.at(50)[2]
+        row(f"overhead p50, {op.name}", ms(o50), "<= 1.0 ms", o50 <= 0.001)
+    for r in results.get("okta", []) + results.get("rest", []):
+        name = f"{r.name}, N={r.n:,}"
+        if r.failure is not None:
+            row(name, "FAILED", "a complete pass", False)
+            continue
+        growth = max(r.rss_growth, r.traced_peak)
+        row(f"{name}: memory growth", mb(growth), "<= 5 MB", growth <= 5_000_000)
+        calls = str(r.listing_calls)
+        row(f"{name}: target calls", calls, f"<= {r.bar_calls}", r.listing_calls <= r.bar_calls)
+        if r.relisting is not None:
+            x = r.relisting
+            relisted = f"{x.relisted_pages} of {x.pages - 1}"
+            row(f"{name}: re-listed after probes", relisted, "0", x.relisted_pages == 0)
+        if r.during_probes:
+            p99 = percentile(r.during_probes, 99)
+            row(f"{name}: probe p99 during", ms(p99), "<= 20 ms", p99 <= 0.02)
+    return rows
+
+
+def print_bars(results: dict[str, Any]) -> None:
+    rows = _bar_rows(results)
+    if rows:
+        print(
+            "\nThe bars of issue 12 (memory growth: the larger of RSS growth and tracemalloc peak)"
+        )
+        _print_table(("measure", "measured", "bar", "met"), rows)
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -591,23 +640,37 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     print(f"bench.perf{' --quick' if plan.quick else ''}: {_machine()}, sizes {plan.sizes}")
     results: dict[str, Any] = {"machine": _machine(), "plan": asdict(plan)}
-    if "cold" in args.only:
+    only = set(args.only)
+    clock = time.monotonic()
+
+    def took() -> None:
+        nonlocal clock
+        print(f"  ({time.monotonic() - clock:.0f} s)")
+        clock = time.monotonic()
+
+    if "cold" in only:
         results["cold"] = cold = cold_start(plan)
         print_cold(cold, plan)
-    if "first" in args.only or "overhead" in args.only:
+        took()
+    if only & {"first", "overhead"}:
         with Target("okta") as target:
-            if "first" in args.only:
+            if "first" in only:
                 results["first"] = first = first_request(plan, target)
                 print_first(first, plan)
-            if "overhead" in args.only:
+                took()
+            if "overhead" in only:
                 results["overhead"] = rows = overhead(plan, target)
                 print_overhead(rows, plan)
-    if "okta" in args.only:
+                took()
+    if "okta" in only:
         print(f"\n4. Listings, Okta (page size {plan.page_size}, Entra's count on GET /Users)")
         results["okta"] = okta_listings(plan)
-    if "rest" in args.only:
+        took()
+    if "rest" in only:
         print(f"\n5. Listings, REST target (Ledgerline sandbox, page size {plan.page_size})")
         results["rest"] = rest_listings(plan)
+        took()
+    print_bars(results)
     print(f"\nfinished in {time.monotonic() - started:.0f} s; profiles in {plan.profile_dir}")
     if args.json:
         Path(args.json).write_text(json.dumps(_plain(results), indent=1), encoding="utf-8")

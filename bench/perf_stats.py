@@ -126,6 +126,7 @@ class Profile:
     total_s: float  # CPU time of the profiled thread over the run
     by_package: list[tuple[str, float]]  # share of total_s, largest first
     top_self: list[tuple[str, float]]  # functions by their own time, largest first
+    top_connector: list[tuple[str, float]]  # the connector's functions by cumulative time
 
 
 _PREFIX = re.compile(r"^.*?/(site-packages|lib/python3\.\d+)/")
@@ -162,4 +163,6 @@ def summarise(path: str, top: int = 12) -> Profile:
             shares[package_of(caller) or "C code"] += tottime * edge_time / spread
     by_package = sorted(((p, t / total) for p, t in shares.items() if total), key=lambda x: -x[1])
     top_self = sorted(((_label(f), v[2]) for f, v in raw.items()), key=lambda x: -x[1])[:top]
-    return Profile(total, by_package, top_self)
+    connector = [(_label(f), v[3]) for f, v in raw.items() if package_of(f) == "connector"]
+    top_connector = sorted(connector, key=lambda x: -x[1])[:top]
+    return Profile(total, by_package, top_self, top_connector)
