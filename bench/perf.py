@@ -64,6 +64,7 @@ from bench.perf_stats import (  # noqa: E402
     ms,
     parse_importtime,
     percentile,
+    short_path,
     summarise,
     top_imports,
 )
@@ -130,8 +131,7 @@ def _print_profile(title: str, profile: Profile, per: int = 1) -> None:
     shares = ", ".join(f"{p} {s:.0%}" for p, s in profile.by_package[:8] if s >= 0.01)
     print(f"  {title}: {ms(profile.total_s / per)} profiled per request; {shares}")
     print("    own time:   " + "; ".join(f"{ms(t / per)} {f}" for f, t in profile.top_self[:5]))
-    inner = [(f, t) for f, t in profile.top_connector if "/http/" not in f][:5]
-    print("    cumulative: " + "; ".join(f"{ms(t / per)} {f}" for f, t in inner))
+    print("    branches:   " + "; ".join(f"{ms(t / per)} {f}" for f, t in profile.branches[:5]))
 
 
 # -- 1. cold start --------------------------------------------------------------------------------
@@ -218,6 +218,7 @@ class FirstRequest:
     first_s: list[float]
     warm_p50_s: list[float]
     nagle_warm_p50_s: float = 0.0  # the local host exactly as shipped (Nagle on)
+    profile: Profile | None = None  # of the first probe, in one more fresh process
 
     @property
     def extra_s(self) -> float:
@@ -241,6 +242,16 @@ def first_request(plan: Plan, target: Target) -> FirstRequest:
             result.first_s.append(_probe_s(client))
             warm = [_probe_s(client) for _ in range(plan.warm_probes)]
             result.warm_p50_s.append(percentile(warm, 50))
+            client.close()
+    if plan.profile:
+        with Connector(target.settings()) as connector:
+            client = connector.client()
+            client.connect()
+            connector.command("profile", "on")
+            _probe_s(client)
+            path = plan.profile_path("first-request")
+            connector.command("profile", "off", path)
+            result.profile = summarise(path)
             client.close()
     with Connector(target.settings() | {"PERF_HOST_NAGLE": "1"}) as connector:
         client = connector.client()
@@ -269,6 +280,8 @@ def print_first(first: FirstRequest, plan: Plan) -> None:
         f"  note: with the local host's sockets as shipped (Nagle on), a warm probe takes "
         f"{ms(first.nagle_warm_p50_s)} p50; bench/perf_host.py turns it off (see there)"
     )
+    if first.profile is not None:
+        _print_profile("profile of a first probe", first.profile)
 
 
 # -- 3. per-request overhead ----------------------------------------------------------------------
@@ -533,6 +546,9 @@ def print_listing(r: ListingResult) -> None:
     if r.failure is not None:
         print(f"    FAILED            {r.failure}")
         return
+    if r.traced_retained > 1_000_000:
+        held = "; ".join(f"{mb(size)} {short_path(line)}" for line, size in r.retained_by)
+        print(f"    retained by       {held}")
     if r.relisting is not None:
         x = r.relisting
         print(

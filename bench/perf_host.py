@@ -9,6 +9,7 @@ a command, answered by one JSON line on stdout:
     mem [gc]        RSS, peak RSS (VmHWM), traced and peak traced bytes; `gc` collects first
     reset-peak      resets the peak RSS (/proc/self/clear_refs) and tracemalloc's peak
     trace on|off    starts or stops tracemalloc (slows allocation: time nothing while on)
+    trace top K     the K source lines holding the most traced memory now: [[line, bytes], …]
     profile on      cProfile (thread CPU time) on the event-loop thread, where handlers run
     profile off P   stops it and writes the stats to the file P (read them with pstats)
     cpu             CPU seconds used so far by the loop thread and by the whole process
@@ -68,6 +69,18 @@ def _memory(collect: bool) -> dict[str, Any]:
         "traced": traced,
         "traced_peak": peak,
     }
+
+
+def _traced_top(count: int) -> list[list[Any]]:
+    import tracemalloc
+
+    gc.collect()
+    root = str(ROOT) + "/"
+    top = tracemalloc.take_snapshot().statistics("lineno")[:count]
+    return [
+        [f"{s.traceback[0].filename.removeprefix(root)}:{s.traceback[0].lineno}", s.size]
+        for s in top
+    ]
 
 
 def _reset_peak() -> dict[str, Any]:
@@ -132,6 +145,8 @@ def _answer(words: list[str], profiler: _Profiler) -> dict[str, Any] | None:
         case ["trace", "off"]:
             tracemalloc.stop()
             return {}
+        case ["trace", "top", count] if count.isdigit():
+            return {"top": _traced_top(int(count))}
         case ["profile", "on"]:
             return profiler.on()
         case ["profile", "off", path]:

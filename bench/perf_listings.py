@@ -108,6 +108,7 @@ class ListingResult:
     peak_rss_growth: int = 0
     traced_peak: int = 0
     traced_retained: int = 0
+    retained_by: list[tuple[str, int]] = field(default_factory=list)  # source line, bytes
     cpu_s: float = 0.0  # the connector process's CPU time for the pass (all threads)
     relisting: Relisting | None = None
     probe_name: str = ""
@@ -278,6 +279,8 @@ def measure(listing: Listing, plan: ListingPlan) -> ListingResult:
         end = connector.memory()
         result.traced_peak = end["traced_peak"] - start["traced"]
         result.traced_retained = end["traced"] - start["traced"]
+        top = connector.command("trace", "top", "4")["top"]
+        result.retained_by = [(str(line), int(size)) for line, size in top]
         client.close()
     return result
 

@@ -126,19 +126,26 @@ class Profile:
     total_s: float  # CPU time of the profiled thread over the run
     by_package: list[tuple[str, float]]  # share of total_s, largest first
     top_self: list[tuple[str, float]]  # functions by their own time, largest first
-    top_connector: list[tuple[str, float]]  # the connector's functions by cumulative time
+    # Functions by cumulative time below the trunk (those holding < 70 % of the total, import
+    # machinery left out): where the request's time branches off.
+    branches: list[tuple[str, float]]
 
 
 _PREFIX = re.compile(r"^.*?/(site-packages|lib/python3\.\d+)/")
+TRUNK = 0.7
+
+
+def short_path(filename: str) -> str:
+    """A source file relative to the repository, site-packages or the standard library."""
+    root = str(Path(__file__).resolve().parents[1]) + "/"
+    return _PREFIX.sub("", filename.removeprefix(root))
 
 
 def _label(function: Function) -> str:
     filename, line, name = function
     if filename == "~":
         return name
-    root = str(Path(__file__).resolve().parents[1]) + "/"
-    filename = filename.removeprefix(root)
-    return f"{_PREFIX.sub('', filename)}:{line}({name})"
+    return f"{short_path(filename)}:{line}({name})"
 
 
 def summarise(path: str, top: int = 12) -> Profile:
@@ -163,6 +170,10 @@ def summarise(path: str, top: int = 12) -> Profile:
             shares[package_of(caller) or "C code"] += tottime * edge_time / spread
     by_package = sorted(((p, t / total) for p, t in shares.items() if total), key=lambda x: -x[1])
     top_self = sorted(((_label(f), v[2]) for f, v in raw.items()), key=lambda x: -x[1])[:top]
-    connector = [(_label(f), v[3]) for f, v in raw.items() if package_of(f) == "connector"]
-    top_connector = sorted(connector, key=lambda x: -x[1])[:top]
-    return Profile(total, by_package, top_self, top_connector)
+    below = [
+        (_label(f), v[3])
+        for f, v in raw.items()
+        if v[3] < TRUNK * total and package_of(f) not in {None, "import machinery"}
+    ]
+    branches = sorted(below, key=lambda x: -x[1])[:top]
+    return Profile(total, by_package, top_self, branches)
