@@ -275,7 +275,9 @@ def measure(listing: Listing, plan: ListingPlan) -> ListingResult:
         client = _warmed(connector, listing)
         connector.command("trace", "on")
         start = connector.memory()
-        _walk(client, listing.pages)
+        traced_failure = _failure(_walk(client, listing.pages), listing.pages)
+        if traced_failure is not None:
+            result.failure = f"the traced pass: {traced_failure}"
         end = connector.memory()
         result.traced_peak = end["traced_peak"] - start["traced"]
         result.traced_retained = end["traced"] - start["traced"]
