@@ -526,6 +526,8 @@ def rest_listings(plan: Plan) -> list[ListingResult]:
 def print_listing(r: ListingResult) -> None:
     print(f"  {r.name}, N = {r.n:,} ({r.requests} SCIM request{'s' if r.requests > 1 else ''}):")
     timing = f"first {ms(r.first_s)}"
+    if r.direct_s is not None:
+        timing += f" (its target calls made directly: {ms(r.direct_s)})"
     if r.requests > 1 and r.failure is None:
         timing += f", later pages p50 {ms(r.later_p50_s)}, whole pass {r.total_s:.2f} s"
     print(f"    time              {timing}; connector CPU {r.cpu_s:.2f} s")

@@ -62,6 +62,8 @@ class Listing:
     direct_probe: ProbeMaker = okta_probe
     probed_pages: int = 5  # the first and the later pages with probes between (the issue's: 5)
     heavy_repeats: int = 3  # at most this many heavy requests while probing
+    # Replay the pass's target calls directly, for the target's own share of the time.
+    replay: bool = True
 
     @property
     def bar_calls(self) -> int:
@@ -110,6 +112,7 @@ class ListingResult:
     traced_retained: int = 0
     retained_by: list[tuple[str, int]] = field(default_factory=list)  # source line, bytes
     cpu_s: float = 0.0  # the connector process's CPU time for the pass (all threads)
+    direct_s: float | None = None  # the pass's target calls replayed directly, one by one
     relisting: Relisting | None = None
     probe_name: str = ""
     idle_probes: list[float] = field(default_factory=list)
@@ -138,6 +141,13 @@ def _failure(answers: list[Answer], paths: Sequence[str]) -> str | None:
     return (
         f"GET {paths[len(answers) - 1]} answered {last.status} after {last.seconds:.1f} s: {shown}"
     )
+
+
+def _replayed(target: Target, calls: list[tuple[str, str, int]]) -> float:
+    """Seconds the target takes to answer the same GETs again, sent one after the other."""
+    with clients(target.counted_client) as (direct,):
+        direct.connect()
+        return sum(direct.call("GET", path).seconds for method, path, _ in calls if method == "GET")
 
 
 def _probe(client: Http, probe: ProbeMaker) -> float:
@@ -249,6 +259,8 @@ def measure(listing: Listing, plan: ListingPlan) -> ListingResult:
         result.rss_growth = after["rss"] - before["rss"]
         result.peak_rss_growth = after["hwm"] - before["rss"]
         result.failure = _failure(answers, listing.pages) or listing.check(answers)
+        if listing.replay:
+            result.direct_s = _replayed(listing.target, calls)
         if result.failure is not None:
             return result  # the rest would only repeat the failure
         later = [a.seconds for a in answers[1:]]
@@ -413,4 +425,5 @@ def _rest_probes(n: int) -> dict[str, Any]:
         "direct_probe": direct,
         "probed_pages": 2,
         "heavy_repeats": 1,
+        "replay": False,
     }
