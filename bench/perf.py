@@ -10,7 +10,8 @@
 3. Per-request overhead: for GET by id, the probe (`userName eq <random>`), POST and a
    5-operation PATCH, the SCIM round trip minus the direct round trip of the equivalent Okta
    call, both timed in this run, interleaved, on keep-alive connections, against an unlimited
-   Okta simulator; and the event-loop CPU each operation costs, by package (cProfile).
+   Okta simulator; the connector's CPU per request (event-loop thread, whole process), and
+   where the loop's time goes, by package (cProfile).
 4. Listings (bench/perf_listings.py) over N users seeded into Okta through its own API: a full
    pass of `GET /Users?startIndex=…&count=100`, its target calls, the connector's memory growth,
    re-listing when probes run between pages, and probe latency while the first page is built;
@@ -19,8 +20,9 @@
    a Ledgerline team of N members.
 
 Three processes: this one (the clients), the target (bench/perf_target.py) and the connector,
-so each one's CPU and memory is its own. The full run takes a few minutes on 2 cores; `--quick`
-uses N = 300 and 2,000 and fewer repetitions. Nothing here asserts a timing: the numbers are
+so each one's CPU and memory is its own. The full run takes 4-8 minutes on 2 shared cores (most
+of it the sandbox's listings at N = 10,000); `--quick` uses N = 300 and 2,000 and fewer
+repetitions (~1.5 minutes). Nothing here asserts a timing: the numbers are
 for reading, and bench/RESULTS.md records them with the command.
 """
 
