@@ -1,0 +1,86 @@
+"""The performance harness (bench/perf*.py) works: its arithmetic, and its connector and target
+processes answer their line protocols. Timings are never asserted here (bench/RESULTS.md)."""
+
+from __future__ import annotations
+
+import cProfile
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.perf_listings import user_probe
+from bench.perf_stack import Connector, PerfError, Target
+from bench.perf_stats import package_of, parse_importtime, percentile, summarise
+
+REPORT = """\
+import time: self [us] | cumulative | imported package
+import time:       100 |        100 |     b.inner
+import time:       200 |        300 |   b
+import time:        50 |         50 |   c
+import time:        10 |        360 | a
+import time:         5 |          5 | d
+"""
+
+
+def test_importtime_lines_know_their_importer() -> None:
+    lines = {line.module: line for line in parse_importtime(REPORT)}
+    assert set(lines) == {"a", "b", "b.inner", "c", "d"}
+    assert (lines["b.inner"].parent, lines["b.inner"].depth) == ("b", 2)
+    assert (lines["b"].parent, lines["c"].parent) == ("a", "a")
+    assert lines["a"].parent is None
+    assert lines["d"].parent is None
+    assert (lines["a"].self_us, lines["a"].cumulative_us) == (10, 360)
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(n) for n in range(100, 0, -1)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 99) == 99.0
+    assert percentile(values, 100) == 100.0
+    assert percentile([7.0], 99) == 7.0
+    with pytest.raises(ValueError, match="no values"):
+        percentile([], 50)
+
+
+def test_profile_time_goes_to_packages_and_c_code_to_its_callers(tmp_path: Path) -> None:
+    assert package_of(("/x/site-packages/httpx/_client.py", 1, "send")) == "httpx"
+    assert package_of(("/repo/connector/service.py", 1, "get")) == "connector"
+    assert package_of(("~", 0, "<built-in method builtins.len>")) is None
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(200):
+        json.loads(json.dumps({"n": list(range(50))}))
+    profile.disable()
+    path = tmp_path / "run.prof"
+    profile.dump_stats(path)
+    summary = summarise(str(path))
+    shares = dict(summary.by_package)
+    assert sum(shares.values()) == pytest.approx(1.0)
+    # json's C encoder and decoder count as json's, not as anonymous C code.
+    assert shares["json"] == max(shares.values())
+
+
+def test_the_connector_and_target_processes_answer_their_protocols(tmp_path: Path) -> None:
+    with Target("okta") as target, Connector(target.settings()) as connector:
+        client = connector.client()
+        mark = target.mark()
+        answer = client.call("GET", user_probe())
+        assert answer.status == 200
+        assert answer.json()["totalResults"] == 0
+        calls = target.calls_since(mark)
+        assert [(m, t.split("/")[3], s) for m, t, s in calls] == [("GET", "users", 404)]
+        memory = connector.memory()
+        assert memory["rss"] > 0
+        assert memory["hwm"] >= memory["rss"]
+        assert connector.command("reset-peak") == {}
+        cpu = connector.command("cpu")
+        assert cpu["process"] >= cpu["loop"] > 0
+        connector.command("profile", "on")
+        client.call("GET", user_probe())
+        written = tmp_path / "probe.prof"
+        connector.command("profile", "off", str(written))
+        assert summarise(str(written)).total_s > 0
+        with pytest.raises(PerfError, match="unknown command"):
+            connector.command("nonsense")
+        client.close()
