@@ -23,11 +23,19 @@ class SharedSecretAuthenticator:
 
     def __init__(self, store: SecretStore) -> None:
         self._store = store
+        self._current_seen: str | None = None
 
     async def authenticate(self, authorization: str | None) -> None:
         presented = bearer_token(authorization).encode()
-        accepted = [await self._current()]
-        previous = await self._store.get(SecretKey.SCIM_BEARER_TOKEN_PREVIOUS)
+        current = await self._current()
+        # Each secret is cached on its own: when the current one has just changed (a rotation's
+        # first step), the previous one is read afresh too, or the token Entra still sends
+        # would be refused until the cached "no previous token" expired.
+        rotated = self._current_seen is not None and current != self._current_seen
+        self._current_seen = current
+        key = SecretKey.SCIM_BEARER_TOKEN_PREVIOUS
+        previous = await (self._store.refresh(key) if rotated else self._store.get(key))
+        accepted = [current]
         if previous is not None and len(previous) >= MIN_SECRET_TOKEN_LENGTH:
             accepted.append(previous)
         elif previous is not None:

@@ -6,8 +6,13 @@ import logging
 
 import pytest
 
-from connector.auth import AuthenticationError, Authenticator, authenticator_for
-from connector.secrets import SecretsUnavailableError, secret_store
+from connector.auth import (
+    AuthenticationError,
+    Authenticator,
+    SharedSecretAuthenticator,
+    authenticator_for,
+)
+from connector.secrets import SecretKey, SecretsUnavailableError, secret_store
 from connector.settings import Settings
 
 CURRENT = "current-secret-token-0123"
@@ -104,3 +109,38 @@ async def test_explicit_env_mapping_is_used() -> None:
     await authenticator.authenticate(f"Bearer {PREVIOUS}")
     with pytest.raises(AuthenticationError):
         await authenticator.authenticate(f"Bearer {CURRENT}")
+
+
+class CachedStore:
+    """Each secret cached on its own, as the vault store does: `get` may answer an old value,
+    `refresh` always reads the source."""
+
+    def __init__(self) -> None:
+        self.source: dict[SecretKey, str | None] = {}
+        self.cached: dict[SecretKey, str | None] = {}
+
+    async def get(self, key: SecretKey) -> str | None:
+        if key not in self.cached:
+            self.cached[key] = self.source.get(key)
+        return self.cached[key]
+
+    async def refresh(self, key: SecretKey) -> str | None:
+        self.cached[key] = self.source.get(key)
+        return self.cached[key]
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_a_rotation_reads_the_previous_token_afresh_when_the_current_one_changes() -> None:
+    old, new = "old-secret-token-123", "new-secret-token-456"
+    store = CachedStore()
+    store.source[SecretKey.SCIM_BEARER_TOKEN] = old
+    authenticator = SharedSecretAuthenticator(store)  # type: ignore[arg-type]
+    await authenticator.authenticate(f"Bearer {old}")  # "no previous token" is now cached
+    # Step 1 of a rotation in the vault; the current token's cache entry expires first.
+    store.source[SecretKey.SCIM_BEARER_TOKEN] = new
+    store.source[SecretKey.SCIM_BEARER_TOKEN_PREVIOUS] = old
+    store.cached.pop(SecretKey.SCIM_BEARER_TOKEN)
+    await authenticator.authenticate(f"Bearer {old}")  # Entra still sends the old one
+    await authenticator.authenticate(f"Bearer {new}")
