@@ -219,7 +219,6 @@ class FirstRequest:
     import_s: list[float]
     first_s: list[float]
     warm_p50_s: list[float]
-    nagle_warm_p50_s: float = 0.0  # the local host exactly as shipped (Nagle on)
     profile: Profile | None = None  # of the first probe, in one more fresh process
 
     @property
@@ -255,12 +254,6 @@ def first_request(plan: Plan, target: Target) -> FirstRequest:
             connector.command("profile", "off", path)
             result.profile = summarise(path)
             client.close()
-    with Connector(target.settings() | {"PERF_HOST_NAGLE": "1"}) as connector:
-        client = connector.client()
-        client.connect()
-        warm = [_probe_s(client) for _ in range(plan.warm_probes + 1)][1:]
-        result.nagle_warm_p50_s = percentile(warm, 50)
-        client.close()
     return result
 
 
@@ -278,10 +271,6 @@ def print_first(first: FirstRequest, plan: Plan) -> None:
         ],
     )
     print(f"  first - warm: {ms(first.extra_s)}  (bar: <= 10 ms)")
-    print(
-        f"  note: with the local host's sockets as shipped (Nagle on), a warm probe takes "
-        f"{ms(first.nagle_warm_p50_s)} p50; bench/perf_host.py turns it off (see there)"
-    )
     if first.profile is not None:
         _print_profile("profile of a first probe", first.profile)
 

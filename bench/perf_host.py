@@ -15,7 +15,6 @@ a command, answered by one JSON line on stdout:
     cpu             CPU seconds used so far by the loop thread and by the whole process
     quit            stops serving and exits
 
-`PERF_HOST_NAGLE=1` serves with the local host's socket options exactly as shipped (see main).
 The configuration is the environment the harness passes (the same variables as in Azure). The
 simulators stay in the harness's process, so their memory is not this process's.
 """
@@ -160,13 +159,6 @@ def _answer(words: list[str], profiler: _Profiler) -> dict[str, Any] | None:
 
 def main() -> int:
     server = start(function_app.app, ROOT / "host.json", "127.0.0.1", 0)
-    if os.environ.get("PERF_HOST_NAGLE") != "1":
-        # The local host writes a response's head and body separately and leaves Nagle's
-        # algorithm on: with the client's delayed ACK that adds ~40 ms to every response on
-        # loopback, a property of this development server (the Functions host does not do it),
-        # which would hide the connector's own time. The class is read per new connection.
-        # (setattr: the attribute is not on the server's declared handler type)
-        setattr(server.server.RequestHandlerClass, "disable_nagle_algorithm", True)  # noqa: B010
     print(json.dumps({"url": server.url, "import_s": _import_s, "pid": os.getpid()}), flush=True)
     profiler = _Profiler(server)
     try:
