@@ -48,6 +48,7 @@ from .definitions import (
     canonical_sub,
 )
 from .matching import matches
+from .references import is_absolute_uri
 
 ADD, REPLACE, REMOVE = "add", "replace", "remove"
 _SELECTORS = {"type", "primary", "display", "$ref"}
@@ -105,6 +106,7 @@ class WriteCompiler:
         # POST/PUT bodies carry read-only attributes (id, meta) that clients may echo back.
         self.lenient = lenient
         self.stored = stored
+        self._references = catalog.reference_targets
         self.changes = Changes()
         # What the slots of the operation being applied claim, per target attribute.
         self._claims: dict[str, dict[Slot, str | None]] = {}
@@ -381,6 +383,11 @@ class WriteCompiler:
         if not isinstance(value, str):
             raise InvalidValueException(
                 detail=f"{_describe(slot)} must be a string, got {type(value).__name__}"
+            )
+        if slot.target in self._references and not is_absolute_uri(value):
+            raise InvalidValueException(
+                detail=f"{_describe(slot)} must be an absolute URL such as "
+                "https://example.com/people/ada (the attribute is a SCIM reference)"
             )
         self._claims.setdefault(slot.target, {})[slot] = value
 
