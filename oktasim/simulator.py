@@ -31,7 +31,7 @@ from oktasim.ratelimit import (
 from oktasim.render import group_json, user_json
 from oktasim.routes import Router
 from oktasim.schemas import SchemasApi
-from oktasim.store import Store
+from oktasim.store import DEPROVISIONED_UPDATES, REFUSE_403, Store
 
 NO_FAULTS_HEADER = "X-Oktasim-No-Faults"
 
@@ -56,7 +56,9 @@ class SimulatorOptions:
     search_lag_ms: float = 0.0
     activation_ms: float = 0.0  # asynchronous activation: transitioningToStatus, 409 on update
     deactivate_returns_204: bool = False
-    refuse_deprovisioned_updates: bool = False
+    # Updates of DEPROVISIONED users: refused with 403 E0000038 as in every org by default
+    # ("refuse"), with 404 E0000007 ("refuse-404"), or allowed ("allow", the org option on).
+    deprovisioned_updates: str = REFUSE_403
     any_login: bool = False  # the org's login pattern relaxed to `.+` (default: email address)
 
     def __post_init__(self) -> None:
@@ -67,6 +69,10 @@ class SimulatorOptions:
                 raise ValueError(f"{name} must not be negative")
         if self.rate_limit_window_s <= 0:
             raise ValueError("rate_limit_window_s must be positive")
+        if self.deprovisioned_updates not in DEPROVISIONED_UPDATES:
+            raise ValueError(
+                f"deprovisioned_updates must be one of {', '.join(DEPROVISIONED_UPDATES)}"
+            )
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,7 @@ class Simulator:
             type_suffix=new_type_suffix(self._random(2)),
             search_lag_s=self.options.search_lag_ms / 1000,
             activation_s=self.options.activation_ms / 1000,
-            refuse_deprovisioned_updates=self.options.refuse_deprovisioned_updates,
+            deprovisioned_updates=self.options.deprovisioned_updates,
             clock=clock,
         )
         self._groups = GroupStore(
@@ -229,9 +235,12 @@ class Simulator:
         """Puts a user into a status no admin call reaches, e.g. LOCKED_OUT or PASSWORD_EXPIRED."""
         self._store.force_status(user_id, status)
 
-    def set_refuse_deprovisioned_updates(self, refuse: bool) -> None:
-        """Okta without "Edit Deactivated User Profile": updates of DEPROVISIONED users get 404."""
-        self._store.refuse_deprovisioned_updates = refuse
+    def set_deprovisioned_updates(self, mode: str) -> None:
+        """How updates of DEPROVISIONED users are answered: "refuse" (403 E0000038, an org
+        without "Edit Deactivated User Profile Updates"), "refuse-404" or "allow"."""
+        if mode not in DEPROVISIONED_UPDATES:
+            raise ValueError(f"mode must be one of {', '.join(DEPROVISIONED_UPDATES)}")
+        self._store.deprovisioned_updates = mode
 
     # -- the request pipeline ----------------------------------------------------------------
 

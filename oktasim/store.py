@@ -31,6 +31,11 @@ STATUSES = (
 PROVIDER_TYPES = ("OKTA", "ACTIVE_DIRECTORY", "LDAP", "FEDERATION", "SOCIAL", "IMPORT")
 MAX_GROUP_IDS = 20
 MAX_PASSWORD = 72
+# How an org answers profile updates of DEPROVISIONED users (see README, "Deactivated users").
+REFUSE_403 = "refuse"  # 403 E0000038: Okta's support articles, the default of every org
+REFUSE_404 = "refuse-404"  # 404 E0000007: one third-party report (okta-sdk-java#721)
+ALLOW = "allow"  # "Edit Deactivated User Profile Updates" turned on
+DEPROVISIONED_UPDATES = (REFUSE_403, REFUSE_404, ALLOW)
 
 
 @dataclass
@@ -90,7 +95,7 @@ class Store:
     rng: random.Random
     search_lag_s: float = 0.0
     activation_s: float = 0.0
-    refuse_deprovisioned_updates: bool = False
+    deprovisioned_updates: str = REFUSE_403
     type_suffix: str = field(default_factory=lambda: new_type_suffix(random.Random()))
     emails: list[Email] = field(default_factory=list)
     _users: dict[str, User] = field(default_factory=dict)
@@ -211,7 +216,9 @@ class Store:
             raise OktaError("E0000003")
         with self._lock:
             user = self._edit(user_id)
-            if user.status == "DEPROVISIONED" and self.refuse_deprovisioned_updates:
+            if user.status == "DEPROVISIONED" and self.deprovisioned_updates == REFUSE_403:
+                raise OktaError("E0000038")
+            if user.status == "DEPROVISIONED" and self.deprovisioned_updates == REFUSE_404:
                 raise user_not_found(user_id)
             if user.activating():
                 raise OktaError("E0000112")

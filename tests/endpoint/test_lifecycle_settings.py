@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from oktasim import SimulatorOptions
 
 from .harness import OKTA_TOKEN, new_user, patch, stack
@@ -60,18 +62,25 @@ def test_creating_an_inactive_user() -> None:
         assert running.sim.emails_sent == []
 
 
-def test_an_org_that_refuses_edits_of_deactivated_users() -> None:
-    options = SimulatorOptions(
-        token=OKTA_TOKEN, concurrency_limit=0, refuse_deprovisioned_updates=True
-    )
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("refuse", id="403-E0000038"),  # Okta's support articles: every org
+        pytest.param("refuse-404", id="404-E0000007"),  # one third-party report
+    ],
+)
+def test_an_org_that_refuses_edits_of_deactivated_users(answer: str) -> None:
+    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0, deprovisioned_updates=answer)
     title = {"op": "Replace", "path": "title", "value": "Back"}
     with stack(options) as running, running.client() as scim:
         user_id = scim.post("/Users", json=new_user("edit@example.com")).json()["id"]
         assert scim.patch(f"/Users/{user_id}", json=OFF).json()["active"] is False
-        # Editing while deactivated: a clear 400, never a 404 for a user that exists.
+        # Editing while deactivated: a clear 400 with the fix, never a 503 that Entra retries
+        # forever, nor a 404 for a user that exists.
         refused = scim.patch(f"/Users/{user_id}", json=patch(title))
-        assert refused.status_code == 400
-        assert "deactivated" in refused.json()["detail"]
+        assert refused.status_code == 400, refused.text
+        assert "Edit Deactivated User Profile Updates" in refused.json()["detail"]
+        assert "Retry-After" not in refused.headers
         # Editing while re-enabling: reactivate first, then edit.
         both = patch(title, {"op": "Replace", "path": "active", "value": "True"})
         changed = scim.patch(f"/Users/{user_id}", json=both)
@@ -80,3 +89,15 @@ def test_an_org_that_refuses_edits_of_deactivated_users() -> None:
     profile = running.okta_user("edit@example.com")
     assert profile["profile"]["title"] == "Back"
     assert profile["status"] != "DEPROVISIONED"
+
+
+def test_an_org_that_allows_edits_of_deactivated_users() -> None:
+    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0, deprovisioned_updates="allow")
+    title = {"op": "Replace", "path": "title", "value": "Archived"}
+    with stack(options) as running, running.client() as scim:
+        user_id = scim.post("/Users", json=new_user("kept@example.com")).json()["id"]
+        assert scim.patch(f"/Users/{user_id}", json=OFF).json()["active"] is False
+        edited = scim.patch(f"/Users/{user_id}", json=patch(title))
+        assert edited.status_code == 200, edited.text
+        assert (edited.json()["title"], edited.json()["active"]) == ("Archived", False)
+    assert running.okta_user("kept@example.com")["status"] == "DEPROVISIONED"

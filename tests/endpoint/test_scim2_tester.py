@@ -12,7 +12,9 @@ reasons of the target rather than of SCIM, so this run uses the packaged mapping
 - Okta requires `email`, and a random `emails` element of type `home` alone leaves it blank.
 
 The Okta org behind it has a relaxed login pattern (`.+`, a setting Okta offers), because the
-tester's userNames are UUIDs rather than email addresses.
+tester's userNames are UUIDs rather than email addresses, and allows edits of deactivated users
+("Edit Deactivated User Profile Updates"), because the tester creates users with a random
+`active` and then edits them (that refusal has its own tests, test_lifecycle_settings.py).
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ def _tester_mapping(tmp_path: Path) -> Path:
 
 
 def test_every_user_check_succeeds(tmp_path: Path) -> None:
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0, any_login=True)
+    options = SimulatorOptions(
+        token=OKTA_TOKEN, concurrency_limit=0, any_login=True, deprovisioned_updates="allow"
+    )
     with stack(options, SCHEMA_MAPPING_PATH=str(_tester_mapping(tmp_path))) as running:
         client = SyncSCIMClient(
             httpx2.Client(

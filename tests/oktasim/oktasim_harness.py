@@ -43,7 +43,7 @@ class Okta:
         """Back to an empty org with the default token, for a server shared by many tests."""
         self.sim.reset()
         self.sim.set_token(TOKEN)
-        self.sim.set_refuse_deprovisioned_updates(False)
+        self.sim.set_deprovisioned_updates(SimulatorOptions.deprovisioned_updates)
         return self
 
     def create(

@@ -202,11 +202,29 @@ def test_deprovisioned_profile_updates(okta: Okta) -> None:
     user_id = okta.create()["id"]
     okta.lifecycle(user_id, "deactivate")
     update = {"profile": {"title": "Gone"}}
-    allowed = okta.client.post(f"/api/v1/users/{user_id}", json=update)
-    assert allowed.status_code == 200
-    okta.sim.set_refuse_deprovisioned_updates(True)
+    # An org as Okta ships it: refused with 403 E0000038 (Okta's support articles), both the
+    # partial update and the replace.
+    for method in ("POST", "PUT"):
+        body = update if method == "POST" else {"profile": {**okta.sim.users()[0]["profile"]}}
+        refused = okta.client.request(method, f"/api/v1/users/{user_id}", json=body)
+        assert refused.status_code == 403
+        assert refused.json() | {"errorId": "-"} == {
+            "errorCode": "E0000038",
+            "errorSummary": "This operation is not allowed in the user's current status.",
+            "errorLink": "E0000038",
+            "errorId": "-",
+            "errorCauses": [],
+        }
+    okta.sim.set_deprovisioned_updates("refuse-404")
     refused = okta.client.post(f"/api/v1/users/{user_id}", json=update)
     assert (refused.status_code, error_code(refused)) == (404, "E0000007")
+    okta.sim.set_deprovisioned_updates("allow")
+    allowed = okta.client.post(f"/api/v1/users/{user_id}", json=update)
+    assert allowed.status_code == 200
+    assert allowed.json()["profile"]["title"] == "Gone"
+    assert allowed.json()["status"] == "DEPROVISIONED"
+    with pytest.raises(ValueError, match="mode must be one of"):
+        okta.sim.set_deprovisioned_updates("sometimes")
 
 
 def test_force_status_hook(okta: Okta) -> None:

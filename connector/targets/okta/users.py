@@ -17,6 +17,7 @@ from ...transport.backoff import backoff
 from ...transport.budget import remaining
 from ..errors import (
     LoginConflictError,
+    RateLimitedError,
     RejectedError,
     StateRefusedError,
     TargetError,
@@ -28,6 +29,7 @@ from ..model import TargetUser
 from ..protocol import Capabilities, Profile, search
 from ..query import Condition, Query
 from .client import OktaApiError, OktaClient, undefined_property
+from .codes import Meaning, meaning, not_found, taken_attribute
 from .paging import next_link as _next_link
 from .schemas import USER, undeclared
 from .search import render_search
@@ -97,7 +99,7 @@ class OktaUsers:
         try:
             response = await self.client.send("GET", f"/api/v1/users/{quote(id_or_login, safe='')}")
         except OktaApiError as exc:
-            if exc.body.status == 404:
+            if not_found(exc):
                 return None
             raise _translate(exc) from exc
         data = response.json()
@@ -154,7 +156,7 @@ class OktaUsers:
                 await self._pause(attempt, f"create outcome unknown ({exc})")
                 attempt += 1
             except OktaApiError as exc:
-                if uncertain and _duplicate_login(exc):
+                if uncertain and taken_attribute(exc) == "login":
                     existing = await self.find_by_anchor(login)
                     if existing is not None:
                         user = self._ours(existing, values)
@@ -191,18 +193,33 @@ class OktaUsers:
                 "POST", f"/api/v1/users/{quote(user_id, safe='')}", json={"profile": dict(changes)}
             )
         except OktaApiError as exc:
-            if exc.body.status == 404:
-                # Okta answers 404 to an edit of a deactivated user unless the org allows it;
-                # a 404 would make Entra drop its link to a user that exists.
-                user = await self.get(user_id)
-                if user is not None and not user.active:
-                    raise StateRefusedError(
-                        "Okta refuses to edit deactivated users: enable 'Edit Deactivated User "
-                        "Profile Updates' in Okta, or re-enable the user in the same change",
-                        user,
-                    ) from exc
+            refusal = meaning(exc)
+            if refusal in {Meaning.STATE, Meaning.NOT_FOUND}:
+                # An org without "Edit Deactivated User Profile Updates" refuses edits of a
+                # deactivated user: 403 E0000038 per Okta's support articles, 404 E0000007 in
+                # one report (and a 404 would make Entra drop its link to a user that exists).
+                raise await self._state_refusal(user_id, exc) from exc
             raise self._refusal(exc) from exc
         return self.to_user(response.json())
+
+    async def _state_refusal(self, user_id: str, exc: OktaApiError) -> Exception:
+        user = await self.get(user_id)
+        if user is None:
+            return UserNotFoundError(user_id)
+        if not user.active:
+            return StateRefusedError(
+                "Okta refuses to edit deactivated users: enable 'Edit Deactivated User Profile "
+                "Updates' in Okta (Directory > People > More actions), or re-enable the user in "
+                "the same change",
+                user,
+            )
+        if meaning(exc) is Meaning.NOT_FOUND:
+            return _translate(exc)
+        return StateRefusedError(
+            f"Okta refuses to change the user in its status {user.state} ({exc.body.code} "
+            f"{exc.body.summary})",
+            user,
+        )
 
     async def replace(
         self,
@@ -258,7 +275,7 @@ class OktaUsers:
                     await self._pause(attempt, f"delete outcome unknown ({exc})")
                     attempt += 1
                 except OktaApiError as exc:
-                    if exc.body.status != 404:
+                    if not not_found(exc):
                         raise _translate(exc) from exc
                     if step == 1 and not maybe_applied:
                         raise UserNotFoundError(user_id) from exc
@@ -269,7 +286,7 @@ class OktaUsers:
         try:
             await self.client.send("GET", "/api/v1/users", params={"limit": "1"})
         except OktaApiError as exc:
-            if exc.body.status == 403:
+            if meaning(exc) is Meaning.FORBIDDEN:
                 raise TargetError(
                     f"{self.client.base_url} refused the token access to users (403); create "
                     "the token as an admin who can read and manage users"
@@ -295,24 +312,45 @@ def _login_query(login: str) -> Query:
     return Condition("login", "eq", login)
 
 
-def _duplicate_login(exc: OktaApiError) -> bool:
-    return exc.body.code == "E0000001" and any(
-        "already exists" in cause for cause in exc.body.causes
-    )
-
-
 def _translate(exc: OktaApiError) -> Exception:
+    """Okta's refusal in the service's terms, by its errorCode (see codes.py)."""
     body = exc.body
-    if body.status == 404:
-        return UserNotFoundError(body.summary)
-    if _duplicate_login(exc):
+    said = f"{body.code} {body.summary}".strip()
+    match meaning(exc):
+        case Meaning.NOT_FOUND:
+            return UserNotFoundError(body.summary)
+        case Meaning.NO_SUCH_PATH:
+            return UnavailableError(
+                f"Okta has no such API path ({said}); check that OKTA_ORG_URL is the org's base "
+                "URL, e.g. https://example.okta.com",
+                retry_after=300,
+            )
+        case Meaning.BUSY:
+            return UnavailableError(f"Okta is busy with this user: {body.summary}", retry_after=60)
+        case Meaning.RATE_LIMITED:
+            return RateLimitedError(f"Okta rate limit reached ({said})", retry_after=60)
+        case Meaning.FORBIDDEN:
+            return UnavailableError(
+                f"Okta refused the connector ({said}); grant the API token's admin the rights "
+                "to manage users",
+                retry_after=300,
+            )
+        case Meaning.CREDENTIALS:
+            return UnavailableError(
+                f"Okta refused the connector's credentials ({said}); put a valid token in the "
+                "vault secret okta-api-token (or OKTA_API_TOKEN locally)",
+                retry_after=300,
+            )
+        case Meaning.MASTERED:
+            return RejectedError(
+                f"Okta refuses the change: the user's profile is mastered by another system "
+                f"({said}); change it there, or make Okta the profile's source"
+            )
+        case Meaning.STATE:
+            return RejectedError(f"Okta refuses this in the user's current status ({said})")
+    taken = taken_attribute(exc)
+    if taken == "login":
         return LoginConflictError(exc.detail)
-    if body.status == 409:
-        return UnavailableError(f"Okta is busy with this user: {body.summary}", retry_after=60)
-    if body.status in {403}:
-        return UnavailableError(
-            f"Okta refused the connector ({body.code} {body.summary}); grant the API token's "
-            "admin the rights to manage users",
-            retry_after=300,
-        )
+    if taken is not None:
+        return LoginConflictError(exc.detail, anchor=False)
     return RejectedError(f"Okta rejected the request: {exc.detail}")
