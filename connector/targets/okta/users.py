@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import aclosing
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 DEPROVISIONED = "DEPROVISIONED"
 SUSPENDED = "SUSPENDED"
 PAGE_SIZE = 200
+# Deactivate, delete, confirm; each re-enable racing the delete adds one.
+_MAX_DELETES = 5
 _QUIET = {"sendEmail": "false"}
 
 
@@ -82,7 +85,7 @@ class OktaUsers:
 
     async def find_by_anchor(self, login: str) -> TargetUser | None:
         """Consistent lookup by login (GET by login, not the eventually consistent search)."""
-        if not login or "/" in login or "?" in login or login.strip() != login:
+        if not _addressable(login):
             # Okta cannot address such logins in a URL path; its search can find them.
             found = await search(self, _login_query(login))
             return found[0] if found else None
@@ -107,10 +110,11 @@ class OktaUsers:
 
     async def pages(self, query: Query) -> AsyncIterator[list[TargetUser]]:
         """Every user matching the query, page by page, deprovisioned users included."""
-        params: dict[str, str] = {
-            "search": render_search(query, suspend=self.suspend),
-            "limit": str(PAGE_SIZE),
-        }
+        params = {"search": render_search(query, suspend=self.suspend), "limit": str(PAGE_SIZE)}
+        async for page in self._paged(params):
+            yield page
+
+    async def _paged(self, params: dict[str, str]) -> AsyncGenerator[list[TargetUser], None]:
         path = "/api/v1/users"
         while True:
             try:
@@ -157,7 +161,8 @@ class OktaUsers:
                 attempt += 1
             except OktaApiError as exc:
                 if uncertain and taken_attribute(exc) == "login":
-                    existing = await self.find_by_anchor(login)
+                    # Okta says the login exists: find that user for certain, lag or not.
+                    existing = await self._holder(login)
                     if existing is not None:
                         user = self._ours(existing, values)
                         break
@@ -165,6 +170,22 @@ class OktaUsers:
         if not active:
             user = await self.set_active(user, False)
         return user
+
+    async def _holder(self, login: str) -> TargetUser | None:
+        """The user holding this login, which Okta just said exists. A login Okta's GET can
+        address is read that way; any other is searched (one call, usually enough), then found
+        in the plain listing (`GET /api/v1/users`, one call per 200 users, only then), which
+        shows users as they are rather than the lagging search index."""
+        found = await self.find_by_anchor(login)
+        if found is not None or _addressable(login):
+            return found
+        # Closed at once when left early: no call is left pending in an unfinished generator.
+        async with aclosing(self._paged({"limit": str(PAGE_SIZE)})) as listing:
+            async for page in listing:
+                for user in page:
+                    if str(user.profile.get("login") or "").casefold() == login.casefold():
+                        return user
+        return None
 
     def _refusal(self, exc: OktaApiError) -> Exception:
         """A refused write; an attribute Okta's user profile lacks is named, with the fix."""
@@ -261,10 +282,14 @@ class OktaUsers:
         return TargetUser(user.id, user.profile, active, state, user.created, user.last_modified)
 
     async def delete(self, user_id: str) -> None:
-        """Really delete: Okta's first DELETE only deactivates, the second removes."""
+        """Really delete. Okta's DELETE of a user that is not deactivated only deactivates it, and
+        one of a deactivated user removes it; so DELETEs go on until Okta answers 404 (2 calls
+        for a deactivated user, 3 for another). A re-enable landing between two DELETEs (which
+        makes the next one deactivate again) then costs one more, never a 204 over a user that
+        stays in Okta."""
         path = f"/api/v1/users/{quote(user_id, safe='')}"
         maybe_applied = False
-        for step in (1, 2):
+        for _ in range(_MAX_DELETES):
             attempt = 0
             while True:
                 try:
@@ -277,10 +302,15 @@ class OktaUsers:
                 except OktaApiError as exc:
                     if not not_found(exc):
                         raise _translate(exc) from exc
-                    if step == 1 and not maybe_applied:
+                    if not maybe_applied:
                         raise UserNotFoundError(user_id) from exc
-                    return  # gone already: a deprovisioned user goes on the first call
+                    return  # gone: deleted by this request's earlier DELETEs
             maybe_applied = True
+        raise UnavailableError(
+            f"user {user_id} was re-enabled each time the connector deleted it; the delete is "
+            "retried later",
+            retry_after=60,
+        )
 
     async def check(self) -> str:
         try:
@@ -306,6 +336,11 @@ class OktaUsers:
             raise UnavailableError(reason, retry_after=max(1, round(wait)))
         log.info("retrying in %.2fs: %s", wait, reason)
         await asyncio.sleep(wait)
+
+
+def _addressable(login: str) -> bool:
+    """Whether `GET /api/v1/users/{login}` can name this login (Okta: not with `/` or `?`)."""
+    return bool(login) and "/" not in login and "?" not in login and login.strip() == login
 
 
 def _login_query(login: str) -> Query:
