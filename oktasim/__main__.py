@@ -113,18 +113,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--search-lag-ms",
         type=float,
-        default=0.0,
+        default=SimulatorOptions.search_lag_ms,
         metavar="N",
-        help="users' and groups' filter/search/q results see writes only after this delay "
-        "(default: %(default)s)",
+        help="users' and groups' filter/search/q results see writes only after this delay, as "
+        "Okta's eventually consistent search does; 0 turns it off (default: %(default)s)",
     )
     parser.add_argument(
         "--activation-ms",
         type=float,
-        default=0.0,
+        default=SimulatorOptions.activation_ms,
         metavar="N",
         help="activation completes asynchronously after this delay; meanwhile users show "
-        "transitioningToStatus ACTIVE and profile updates get 409 E0000112 (default: %(default)s)",
+        "transitioningToStatus ACTIVE and profile updates get 409 E0000112; 0 turns it off "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--deactivate-204",

@@ -52,10 +52,10 @@ class User:
     has_password: bool = False
     recovery_question: str | None = None
     provider: tuple[str, str] = ("OKTA", "OKTA")
-    activating_until: float = 0.0  # time.monotonic() when the asynchronous activation ends
+    activating_until: float = 0.0  # on the store's clock: when the asynchronous activation ends
 
-    def activating(self) -> bool:
-        return time.monotonic() < self.activating_until
+    def activating(self, now: float) -> bool:
+        return now < self.activating_until
 
     def set_status(self, status: str, at: datetime) -> None:
         if status != self.status:
@@ -102,7 +102,7 @@ class Store:
     _logins: dict[str, str] = field(default_factory=dict)  # login_key -> id, for uniqueness
     _exact: dict[str, str] = field(default_factory=dict)  # casefolded login -> id, for GET
     _short: dict[str, set[str]] = field(default_factory=dict)  # casefolded shortname -> ids
-    clock: Clock = time.monotonic  # drives the search index lag
+    clock: Clock = time.monotonic  # drives the search index lag and asynchronous activation
     # Called under the store lock with (user id, time) once a user exists / no longer exists.
     created_listeners: list[Callable[[str, datetime], None]] = field(default_factory=list)
     removed_listeners: list[Callable[[str, datetime], None]] = field(default_factory=list)
@@ -220,7 +220,7 @@ class Store:
                 raise OktaError("E0000038")
             if user.status == "DEPROVISIONED" and self.deprovisioned_updates == REFUSE_404:
                 raise user_not_found(user_id)
-            if user.activating():
+            if user.activating(self.clock()):
                 raise OktaError("E0000112")
             merged = {} if replace else dict(user.profile)
             if replace or "profile" in body:
@@ -364,7 +364,7 @@ class Store:
     # -- internals ---------------------------------------------------------------------------
 
     def _activate(self, user: User, now: datetime) -> None:
-        user.activating_until = time.monotonic() + self.activation_s
+        user.activating_until = self.clock() + self.activation_s
         if user.has_password:
             user.activated = now
             user.set_status("ACTIVE", now)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from oktasim import SimulatorOptions
-
-from .harness import OKTA_TOKEN, new_user, patch, stack
+from .harness import new_user, okta_options, patch, stack
 
 OFF = patch({"op": "Replace", "path": "active", "value": "False"})
 ON = patch({"op": "Replace", "path": "active", "value": "True"})
 
 
 def test_suspend_mode_suspends_active_users_and_unsuspends_them() -> None:
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    options = okta_options()
     with stack(options, OKTA_DISABLE_MODE="suspend") as running, running.client() as scim:
         user_id = scim.post("/Users", json=new_user("sus@example.com")).json()["id"]
         running.sim.force_status(user_id, "ACTIVE")  # the user completed Okta's activation
@@ -32,7 +30,7 @@ def test_suspend_mode_suspends_active_users_and_unsuspends_them() -> None:
 
 def test_suspend_mode_deactivates_users_okta_cannot_suspend() -> None:
     """Okta suspends only ACTIVE users; one still PROVISIONED is deactivated instead."""
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    options = okta_options()
     with stack(options, OKTA_DISABLE_MODE="suspend") as running, running.client() as scim:
         user_id = scim.post("/Users", json=new_user("prov@example.com")).json()["id"]
         assert running.okta_user("prov@example.com")["status"] == "PROVISIONED"
@@ -42,7 +40,7 @@ def test_suspend_mode_deactivates_users_okta_cannot_suspend() -> None:
 
 
 def test_staged_creation_without_activation_emails() -> None:
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    options = okta_options()
     with stack(options, OKTA_ACTIVATE_ON_CREATE="false") as running, running.client() as scim:
         created = scim.post("/Users", json=new_user("staged@example.com"))
         assert created.status_code == 201
@@ -54,7 +52,7 @@ def test_staged_creation_without_activation_emails() -> None:
 
 
 def test_creating_an_inactive_user() -> None:
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    options = okta_options()
     with stack(options) as running, running.client() as scim:
         created = scim.post("/Users", json=new_user("off@example.com", active=False))
         assert created.json()["active"] is False
@@ -70,7 +68,7 @@ def test_creating_an_inactive_user() -> None:
     ],
 )
 def test_an_org_that_refuses_edits_of_deactivated_users(answer: str) -> None:
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0, deprovisioned_updates=answer)
+    options = okta_options(deprovisioned_updates=answer)
     title = {"op": "Replace", "path": "title", "value": "Back"}
     with stack(options) as running, running.client() as scim:
         user_id = scim.post("/Users", json=new_user("edit@example.com")).json()["id"]
@@ -92,7 +90,7 @@ def test_an_org_that_refuses_edits_of_deactivated_users(answer: str) -> None:
 
 
 def test_an_org_that_allows_edits_of_deactivated_users() -> None:
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0, deprovisioned_updates="allow")
+    options = okta_options(deprovisioned_updates="allow")
     title = {"op": "Replace", "path": "title", "value": "Archived"}
     with stack(options) as running, running.client() as scim:
         user_id = scim.post("/Users", json=new_user("kept@example.com")).json()["id"]

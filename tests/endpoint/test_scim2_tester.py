@@ -27,9 +27,8 @@ from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 
 from connector.mapping.catalog import PACKAGED_DIR
-from oktasim import SimulatorOptions
 
-from .harness import BEARER, OKTA_TOKEN, stack
+from .harness import BEARER, okta_options, stack
 
 
 def _tester_mapping(tmp_path: Path) -> Path:
@@ -43,9 +42,7 @@ def _tester_mapping(tmp_path: Path) -> Path:
 
 
 def test_every_user_check_succeeds(tmp_path: Path) -> None:
-    options = SimulatorOptions(
-        token=OKTA_TOKEN, concurrency_limit=0, any_login=True, deprovisioned_updates="allow"
-    )
+    options = okta_options(any_login=True, deprovisioned_updates="allow")
     with stack(options, SCHEMA_MAPPING_PATH=str(_tester_mapping(tmp_path))) as running:
         client = SyncSCIMClient(
             httpx2.Client(

@@ -131,7 +131,12 @@ class FakeClock:
 
 @contextmanager
 def serving(clock: FakeClock | None = None, **options: Any) -> Iterator[Okta]:
+    """A served simulator on a fake clock. The search index and activation lag only where a
+    test asks for them: each test of another feature would otherwise have to move the clock
+    on after every write (the defaults themselves are tested in test_oktasim_defaults.py)."""
     options.setdefault("token", TOKEN)
+    options.setdefault("search_lag_ms", 0.0)
+    options.setdefault("activation_ms", 0.0)
     sim = Simulator(SimulatorOptions(**options), clock=clock or FakeClock())
     with (
         sim.start(host="127.0.0.1", port=0) as running,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
-from oktasim_harness import NO_FAULTS, Okta, error_code, serving
+from oktasim_harness import NO_FAULTS, FakeClock, Okta, error_code, serving
 
 
 @pytest.fixture(scope="module")
@@ -238,12 +237,13 @@ def test_force_status_hook(okta: Okta) -> None:
 
 
 def test_asynchronous_activation() -> None:
-    with serving(activation_ms=300) as okta:
+    clock = FakeClock()
+    with serving(clock=clock, activation_ms=300) as okta:
         user = okta.create()
         assert user["transitioningToStatus"] == "ACTIVE"
         busy = okta.client.post(f"/api/v1/users/{user['id']}", json={"profile": {"title": "x"}})
         assert (busy.status_code, error_code(busy)) == (409, "E0000112")
-        time.sleep(0.35)
+        clock.advance(0.35)
         settled = okta.client.get(f"/api/v1/users/{user['id']}").json()
         assert "transitioningToStatus" not in settled
         done = okta.client.post(f"/api/v1/users/{user['id']}", json={"profile": {"title": "x"}})

@@ -23,6 +23,7 @@ from connector.targets.errors import (
     UnavailableError,
     UserNotFoundError,
 )
+from connector.targets.okta import users as users_module
 from connector.targets.okta.client import OktaApiError, OktaClient, OktaErrorBody
 from connector.targets.okta.codes import Meaning, meaning, taken_attribute
 from connector.targets.okta.groups import OktaGroups
@@ -175,11 +176,6 @@ async def test_a_state_refusal_of_an_active_user_says_okta_s_words() -> None:
             RejectedError,
             "Does not match required pattern",
         ),
-        (
-            (409, "E0000112", "Cannot update this user because they are still being activated."),
-            UnavailableError,
-            "busy",
-        ),
     ],
 )
 async def test_a_refused_edit_is_translated_by_its_code(
@@ -229,3 +225,26 @@ async def test_group_refusals_are_translated_by_code() -> None:
         with pytest.raises(GroupNotFoundError):
             await groups.delete("00g1")
     await groups.aclose()
+
+
+async def test_an_update_while_okta_activates_the_user_is_sent_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(users_module, "backoff", lambda attempt: 0.0)
+    busy = (409, "E0000112", "Cannot update this user because they are still being activated.")
+    answers = [_error(*busy), _error(*busy)]
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        if answers:
+            return answers.pop(0)
+        return httpx.Response(200, json={"id": USER, "status": "ACTIVE", "profile": {"title": "x"}})
+
+    users = _users(respond)
+    with request_budget(5):
+        updated = await users.update(USER, {"title": "x"})
+    assert updated.profile == {"title": "x"}
+    await users.aclose()
+    always = _users(lambda request: _error(*busy))
+    with request_budget(0.6), pytest.raises(UnavailableError, match="still activating"):
+        await always.update(USER, {"title": "x"})
+    await always.aclose()

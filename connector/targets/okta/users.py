@@ -208,20 +208,32 @@ class OktaUsers:
         active: bool | None = None,
     ) -> TargetUser:
         """One partial update (`POST /users/{id}`): unsent attributes stay, `None` clears.
-        Okta changes a state only through its lifecycle calls: `active` is left to set_active."""
-        try:
-            response = await self.client.send(
-                "POST", f"/api/v1/users/{quote(user_id, safe='')}", json={"profile": dict(changes)}
-            )
-        except OktaApiError as exc:
-            refusal = meaning(exc)
-            if refusal in {Meaning.STATE, Meaning.NOT_FOUND}:
-                # An org without "Edit Deactivated User Profile Updates" refuses edits of a
-                # deactivated user: 403 E0000038 per Okta's support articles, 404 E0000007 in
-                # one report (and a 404 would make Entra drop its link to a user that exists).
-                raise await self._state_refusal(user_id, exc) from exc
-            raise self._refusal(exc) from exc
-        return self.to_user(response.json())
+        Okta changes a state only through its lifecycle calls: `active` is left to set_active.
+
+        A user still being activated (Okta activates asynchronously, and answers `409 E0000112`
+        meanwhile) is updated again after a pause, within the request's budget: the update is
+        the same whenever it lands."""
+        attempt = 0
+        while True:
+            try:
+                response = await self.client.send(
+                    "POST",
+                    f"/api/v1/users/{quote(user_id, safe='')}",
+                    json={"profile": dict(changes)},
+                )
+                return self.to_user(response.json())
+            except OktaApiError as exc:
+                refusal = meaning(exc)
+                if refusal is Meaning.BUSY:
+                    await self._pause(attempt, f"Okta is still activating the user ({exc})")
+                    attempt += 1
+                    continue
+                if refusal in {Meaning.STATE, Meaning.NOT_FOUND}:
+                    # An org without "Edit Deactivated User Profile Updates" refuses edits of a
+                    # deactivated user: 403 E0000038 per Okta's support articles, 404 E0000007
+                    # in one report (a 404 would make Entra drop its link to a user that exists).
+                    raise await self._state_refusal(user_id, exc) from exc
+                raise self._refusal(exc) from exc
 
     async def _state_refusal(self, user_id: str, exc: OktaApiError) -> Exception:
         user = await self.get(user_id)
