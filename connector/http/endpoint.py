@@ -15,7 +15,7 @@ from scim2_models import SCIMException
 
 from .. import telemetry
 from ..auth import AuthenticationError
-from ..secrets import SecretsUnavailableError
+from ..secrets import SecretConfigurationError, SecretsUnavailableError
 from ..telemetry import setup
 from ..use_case import ServiceBusyError
 from . import request_record
@@ -62,6 +62,13 @@ async def _serve(handler: Handler, req: func.HttpRequest) -> tuple[func.HttpResp
             503,
             f"The connector is misconfigured: {exc}. Run `python -m connector doctor`.",
             headers={"Retry-After": "300"},
+        )
+    except SecretConfigurationError as exc:
+        log.error("the connector is misconfigured: %s", exc)
+        response = error_response(
+            503,
+            f"The connector is misconfigured: {exc}. Run `python -m connector doctor`.",
+            headers={"Retry-After": str(exc.retry_after)},
         )
     except SecretsUnavailableError as exc:
         response = error_response(
