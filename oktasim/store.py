@@ -338,7 +338,7 @@ class Store:
 
     def reset_factors(self, user_id: str) -> None:
         with self._lock:
-            self._by_id(user_id)
+            self._find(user_id)
 
     def strip_attribute(self, name: str) -> None:
         """A custom attribute left the schema: its values leave every profile."""
@@ -385,9 +385,13 @@ class Store:
             if candidate not in self._users:
                 return candidate
 
-    def _edit(self, user_id: str) -> User:
-        """A private copy to change; stored records are never mutated, so readers need no copy."""
-        return copy.deepcopy(self._by_id(user_id))
+    def _edit(self, id_or_login: str) -> User:
+        """A private copy to change; stored records are never mutated, so readers need no copy.
+
+        `/api/v1/users/{id}` and its lifecycle paths take "an ID, login, or login shortname (as
+        long as the shortname is unambiguous)" (spec, parameter pathId), for writes as for GET.
+        """
+        return copy.deepcopy(self._find(id_or_login))
 
     def _by_id(self, user_id: str) -> User:
         user = self._users.get(user_id)

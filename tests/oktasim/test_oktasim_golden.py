@@ -173,3 +173,22 @@ def test_link_lines(okta: Okta) -> None:
     assert lines[0].endswith('rel="self"')
     assert "after=" in lines[1]
     assert lines[1].endswith('rel="next"')
+
+
+def test_user_paths_take_an_id_a_login_or_a_short_name(okta: Okta) -> None:
+    # spec, parameter pathId of /api/v1/users/{id} (get, update, replace, delete, lifecycle):
+    # "An ID, login, or login shortname (as long as the shortname is unambiguous)".
+    user_id = okta.create("pat.doe@example.com")["id"]
+    by_login = okta.client.post(
+        "/api/v1/users/pat.doe%40example.com", json={"profile": {"title": "By login"}}
+    )
+    assert (by_login.status_code, by_login.json()["id"]) == (200, user_id)
+    by_short = okta.client.post("/api/v1/users/pat.doe", json={"profile": {"title": "Short"}})
+    assert by_short.json()["profile"]["title"] == "Short"
+    assert okta.lifecycle("pat.doe", "deactivate").status_code == 200
+    assert okta.client.delete("/api/v1/users/pat.doe%40example.com").status_code == 204
+    assert okta.sim.users() == []
+    okta.create("pat.doe@example.org")
+    okta.create("pat.doe@example.net")
+    ambiguous = okta.client.post("/api/v1/users/pat.doe", json={"profile": {"title": "x"}})
+    assert ambiguous.status_code == 404

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import aclosing
 from typing import Any
@@ -78,6 +79,8 @@ class OktaUsers:
 
     async def get(self, user_id: str) -> TargetUser | None:
         """The user with this id. Okta also accepts a login here; a SCIM id is only an id."""
+        if not is_user_id(user_id):
+            return None
         data = await self._get_raw(user_id)
         if data is None or data.get("id") != user_id:
             return None
@@ -213,14 +216,11 @@ class OktaUsers:
         A user still being activated (Okta activates asynchronously, and answers `409 E0000112`
         meanwhile) is updated again after a pause, within the request's budget: the update is
         the same whenever it lands."""
+        path = _user_path(user_id)
         attempt = 0
         while True:
             try:
-                response = await self.client.send(
-                    "POST",
-                    f"/api/v1/users/{quote(user_id, safe='')}",
-                    json={"profile": dict(changes)},
-                )
+                response = await self.client.send("POST", path, json={"profile": dict(changes)})
                 return self.to_user(response.json())
             except OktaApiError as exc:
                 refusal = meaning(exc)
@@ -299,7 +299,7 @@ class OktaUsers:
         for a deactivated user, 3 for another). A re-enable landing between two DELETEs (which
         makes the next one deactivate again) then costs one more, never a 204 over a user that
         stays in Okta."""
-        path = f"/api/v1/users/{quote(user_id, safe='')}"
+        path = _user_path(user_id)
         maybe_applied = False
         for _ in range(_MAX_DELETES):
             attempt = 0
@@ -348,6 +348,25 @@ class OktaUsers:
             raise UnavailableError(reason, retry_after=max(1, round(wait)))
         log.info("retrying in %.2fs: %s", wait, reason)
         await asyncio.sleep(wait)
+
+
+# Okta's `/api/v1/users/{id}` paths, writes and lifecycle included, also take "a login, or login
+# shortname (as long as the shortname is unambiguous)" (spec, parameter pathId): a SCIM id that
+# is not an Okta user id would write to whichever user holds that login or short name (an id an
+# ECMA2Host connector derived from its anchor, after a migration, is one). Okta's ids are
+# opaque, but a user's is always `00u` and letters and digits (every recorded answer); nothing
+# else is a user of this connector, answered without a call.
+_USER_ID = re.compile(r"^00u[0-9A-Za-z]+$")
+
+
+def is_user_id(value: str) -> bool:
+    return _USER_ID.match(value) is not None
+
+
+def _user_path(user_id: str) -> str:
+    if not is_user_id(user_id):
+        raise UserNotFoundError(user_id)
+    return f"/api/v1/users/{quote(user_id, safe='')}"
 
 
 def _addressable(login: str) -> bool:
