@@ -13,9 +13,20 @@ from connector.targets.okta.client import OktaClient
 from connector.targets.okta.paging import next_link as _next_link
 from connector.targets.okta.paging import next_page
 from connector.targets.okta.users import OktaUsers
+from connector.targets.protocol import search
+from connector.targets.query import Condition
 from connector.transport.budget import request_budget
 
-from .okta_sim import FakeClock, LoseAnswers, Org, client_for, okta_users, options, org
+from .okta_sim import (
+    ATTRIBUTE,
+    FakeClock,
+    LoseAnswers,
+    Org,
+    client_for,
+    okta_users,
+    options,
+    org,
+)
 
 NEXT = "https://org.okta.com/api/v1/users?after=00u2&limit=200"
 SELF = "https://org.okta.com/api/v1/users?limit=200"
@@ -228,3 +239,19 @@ async def test_deleting_a_deactivated_user_takes_two_calls() -> None:
                 await users.delete(user_id)
         assert [(m, s) for m, _, s in okta.calls_since(mark)] == [("DELETE", 204), ("DELETE", 404)]
         assert okta.sim.users() == []
+
+
+async def test_a_search_on_a_missing_external_id_attribute_names_it_and_the_fix() -> None:
+    """An org without the externalId attribute answers Entra's `externalId eq` match with
+    "Invalid search query." (E0000031): the SCIM error names the attribute and the fix."""
+    with org(options(custom_attributes=())) as okta:
+        async with okta_users(okta) as users:
+            with request_budget(5), pytest.raises(RejectedError) as refused:
+                await search(users, Condition(ATTRIBUTE, "eq", 'profile.title "x"'))
+            assert f"profile.{ATTRIBUTE}" in refused.value.detail
+            assert "doctor --fix" in refused.value.detail
+            with request_budget(5), pytest.raises(RejectedError) as other:
+                await search(users, Condition("badgeNumber", "eq", "7"))
+            assert "profile.badgeNumber" in other.value.detail
+            assert "profile.title" not in other.value.detail
+            assert "doctor --fix" not in other.value.detail

@@ -123,6 +123,8 @@ class OktaUsers:
             try:
                 response = await self.client.send("GET", path, params=params)
             except OktaApiError as exc:
+                if exc.body.code == "E0000031" and "search" in params:
+                    raise self._unsearchable(params["search"], exc) from exc
                 raise _translate(exc) from exc
             page = response.json()
             if isinstance(page, list):
@@ -189,6 +191,24 @@ class OktaUsers:
                     if str(user.profile.get("login") or "").casefold() == login.casefold():
                         return user
         return None
+
+    def _unsearchable(self, expression: str, exc: OktaApiError) -> RejectedError:
+        """Okta refused a search (E0000031, e.g. "Invalid search query."): what Okta usually
+        means is an attribute its user profile lacks, so the attributes searched are named,
+        the externalId attribute with the fix doctor offers."""
+        unquoted = _LITERAL.sub('""', expression)  # values never name attributes
+        searched = list(dict.fromkeys(_SEARCHED.findall(unquoted)))
+        attribute = self.external_id_attribute
+        if attribute in searched:
+            return RejectedError(
+                f"Okta cannot search users on profile.{attribute} ({exc.detail}); "
+                + undeclared(USER, attribute, attribute)
+            )
+        named = ", ".join(f"profile.{a}" for a in searched) or "this filter"
+        return RejectedError(
+            f"Okta cannot search users on {named} ({exc.detail}); an attribute the mapping "
+            "stores is probably missing from Okta's user profile: add it in the Profile Editor"
+        )
 
     def _refusal(self, exc: OktaApiError) -> Exception:
         """A refused write; an attribute Okta's user profile lacks is named, with the fix."""
@@ -357,6 +377,10 @@ class OktaUsers:
 # opaque, but a user's is always `00u` and letters and digits (every recorded answer); nothing
 # else is a user of this connector, answered without a call.
 _USER_ID = re.compile(r"^00u[0-9A-Za-z]+$")
+# The profile attributes a rendered search expression names, once its quoted values (escaped as
+# search.py writes them) are taken out.
+_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SEARCHED = re.compile(r"profile\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def is_user_id(value: str) -> bool:
