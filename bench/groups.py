@@ -35,7 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.throughput import BEARER, OKTA_TOKEN, running_stack, user_body  # noqa: E402
+from bench.throughput import (  # noqa: E402
+    BEARER,
+    NO_LAG,
+    OKTA_TOKEN,
+    running_stack,
+    user_body,
+)
 from oktasim import Simulator, SimulatorOptions  # noqa: E402
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -127,6 +133,7 @@ def members_run(
 ) -> MembersResult:
     options = SimulatorOptions(
         token=OKTA_TOKEN,
+        **NO_LAG,
         rate_limit_per_minute=limit,
         rate_limit_window_s=window_s,
         group_custom_attributes=(ATTRIBUTE,),
@@ -173,7 +180,7 @@ def calls_per_operation(k: int = 5) -> list[tuple[str, int, int, list[str]]]:
     """(operation, SCIM status, Okta calls, the calls) for each Entra-like group operation."""
     rows: list[tuple[str, int, int, list[str]]] = []
     options = SimulatorOptions(
-        token=OKTA_TOKEN, concurrency_limit=0, group_custom_attributes=(ATTRIBUTE,)
+        token=OKTA_TOKEN, concurrency_limit=0, group_custom_attributes=(ATTRIBUTE,), **NO_LAG
     )
     with (
         running_stack(options) as (sim, tenant),

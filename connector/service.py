@@ -20,9 +20,11 @@ from .mapping.filters import plan
 from .mapping.matching import matches
 from .mapping.render import render_user
 from .mapping.writes import (
+    NOTHING_STORED,
     Changes,
     NeedsCurrentResource,
     Operation,
+    Stored,
     compile_writes,
     resource_writes,
 )
@@ -50,7 +52,9 @@ class UserService:
     @use_case
     async def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
         # A body describes the whole new resource: value filters in it select from nothing.
-        changes = compile_writes(self.catalog, resource_writes(body), {}, lenient=True)
+        changes = compile_writes(
+            self.catalog, resource_writes(body), {}, lenient=True, stored=NOTHING_STORED
+        )
         anchor = self.catalog.anchor_slot.target
         if not changes.profile.get(anchor):
             raise InvalidValueException(detail="userName is required")
@@ -63,7 +67,14 @@ class UserService:
 
     @use_case
     async def replace(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        changes = compile_writes(self.catalog, resource_writes(body), {}, lenient=True)
+        known: TargetUser | None = None
+        writes = resource_writes(body)
+        try:
+            changes = compile_writes(self.catalog, writes, {}, lenient=True)
+        except NeedsCurrentResource:
+            # Two aliases disagree: the stored values say which one the client changed.
+            known = await self._existing(user_id)
+            changes = compile_writes(self.catalog, writes, {}, lenient=True, stored=_stored(known))
         if not changes.profile.get(self.catalog.anchor_slot.target):
             raise InvalidValueException(detail="userName is required")
         # A replace clears what the body leaves out, but only attributes the mapping owns:
@@ -72,7 +83,7 @@ class UserService:
             changes.profile.setdefault(attribute, None)
         if changes.active is None:
             changes.active = True
-        return self.render(await self._apply(user_id, changes, replace=True))
+        return self.render(await self._apply(user_id, changes, known, replace=True))
 
     @use_case
     async def patch(self, user_id: str, operations: Sequence[Operation]) -> dict[str, Any]:
@@ -81,7 +92,9 @@ class UserService:
             changes = compile_writes(self.catalog, operations)
         except NeedsCurrentResource:
             known = await self._existing(user_id)
-            changes = compile_writes(self.catalog, operations, self.render(known))
+            changes = compile_writes(
+                self.catalog, operations, self.render(known), stored=_stored(known)
+            )
         return self.render(await self._apply(user_id, changes, known))
 
     @use_case
@@ -153,3 +166,7 @@ class UserService:
         if changes.active is not None:
             user = await self.target.set_active(user, changes.active)
         return user
+
+
+def _stored(user: TargetUser) -> Stored:
+    return Stored(user.profile, user.active)

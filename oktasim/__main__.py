@@ -9,6 +9,7 @@ import threading
 from collections.abc import Sequence
 
 from oktasim.simulator import Simulator, SimulatorOptions
+from oktasim.store import DEPROVISIONED_UPDATES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -112,18 +113,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--search-lag-ms",
         type=float,
-        default=0.0,
+        default=SimulatorOptions.search_lag_ms,
         metavar="N",
-        help="users' and groups' filter/search/q results see writes only after this delay "
-        "(default: %(default)s)",
+        help="users' and groups' filter/search/q results see writes only after this delay, as "
+        "Okta's eventually consistent search does; 0 turns it off (default: %(default)s)",
     )
     parser.add_argument(
         "--activation-ms",
         type=float,
-        default=0.0,
+        default=SimulatorOptions.activation_ms,
         metavar="N",
         help="activation completes asynchronously after this delay; meanwhile users show "
-        "transitioningToStatus ACTIVE and profile updates get 409 E0000112 (default: %(default)s)",
+        "transitioningToStatus ACTIVE and profile updates get 409 E0000112; 0 turns it off "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--deactivate-204",
@@ -131,9 +133,12 @@ def _parser() -> argparse.ArgumentParser:
         help="lifecycle/deactivate answers 204 (2020 behaviour) instead of 200 {}",
     )
     parser.add_argument(
-        "--refuse-deprovisioned-updates",
-        action="store_true",
-        help="profile updates of DEPROVISIONED users get 404 E0000007",
+        "--deprovisioned-updates",
+        choices=DEPROVISIONED_UPDATES,
+        default=SimulatorOptions.deprovisioned_updates,
+        help="profile updates of DEPROVISIONED users: refuse (403 E0000038, as Okta's support "
+        "articles show for an org without 'Edit Deactivated User Profile Updates'), refuse-404 "
+        "(404 E0000007, as one report saw) or allow (that org option on) (default: %(default)s)",
     )
     parser.add_argument(
         "--any-login",
@@ -159,7 +164,7 @@ def options_from(args: argparse.Namespace) -> SimulatorOptions:
         search_lag_ms=args.search_lag_ms,
         activation_ms=args.activation_ms,
         deactivate_returns_204=args.deactivate_204,
-        refuse_deprovisioned_updates=args.refuse_deprovisioned_updates,
+        deprovisioned_updates=args.deprovisioned_updates,
         any_login=args.any_login,
     )
 

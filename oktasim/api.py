@@ -124,15 +124,19 @@ class UsersApi:
         next_cursor: str | None,
     ) -> Response:
         headers = link_headers(request, f"{org_url}/api/v1/users", limit, next_cursor)
+        now = self.store.clock()
         body = [
-            user_json(user, org_url, self.store.type_suffix, full_links=False) for user in users
+            user_json(user, org_url, self.store.type_suffix, now=now, full_links=False)
+            for user in users
         ]
         return Response(200, body, headers)
 
     # -- one user ----------------------------------------------------------------------------
 
     def _user(self, user: User, org_url: str) -> Response:
-        return Response(200, user_json(user, org_url, self.store.type_suffix))
+        return Response(
+            200, user_json(user, org_url, self.store.type_suffix, now=self.store.clock())
+        )
 
     def _get(self, id_or_login: str, org_url: str) -> Response:
         return self._user(self.store.get(id_or_login), org_url)

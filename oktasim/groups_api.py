@@ -143,8 +143,8 @@ class GroupsApi:
         users = sorted(self.store.members(group_id), key=lambda user: user.id)
         limit = page_limit(request, MEMBERS_LIMIT, MEMBERS_LIMIT)
         page, cursor = keyed_page([([user.id], user) for user in users], request, limit)
-        suffix = self.store.users.type_suffix
-        body = [user_json(user, org_url, suffix, full_links=False) for user in page]
+        suffix, now = self.store.users.type_suffix, self.store.users.clock()
+        body = [user_json(user, org_url, suffix, now=now, full_links=False) for user in page]
         return Response(200, body, link_headers(request, org_url + request.path, limit, cursor))
 
     def _user_groups(self, request: Request, id_or_login: str, org_url: str) -> Response:

@@ -57,8 +57,9 @@ _LIFECYCLE = {
 
 
 def user_json(
-    user: User, org_url: str, type_suffix: str, *, full_links: bool = True
+    user: User, org_url: str, type_suffix: str, *, now: float, full_links: bool = True
 ) -> dict[str, Any]:
+    """`now`: the store's clock, which says whether an activation is still running."""
     # Key order as recorded from real Okta; nulls for the always-present pair.
     profile: dict[str, Any] = {
         name: user.profile.get(name) for name in _LEADING if name in user.profile
@@ -75,7 +76,7 @@ def user_json(
     ]
     credentials["provider"] = {"type": user.provider[0], "name": user.provider[1]}
     shown: dict[str, Any] = {"id": user.id, "status": user.status}
-    if user.activating():
+    if user.activating(now):
         shown["transitioningToStatus"] = "ACTIVE"
     return shown | {
         "created": format_timestamp(user.created),

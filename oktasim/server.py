@@ -89,7 +89,11 @@ class _Handler(BaseHTTPRequestHandler):
         request = Request(self.command, path, query, headers, body)
         outcome = self.server.simulator.handle(request)
         if outcome.fault is Fault.TIMEOUT:
-            self.server.stopping.wait(outcome.hang_s)
+            try:
+                self.server.stopping.wait(outcome.hang_s)
+            finally:
+                if outcome.release is not None:
+                    outcome.release()  # only now is the request no longer in flight
             self._abandon()
         elif outcome.fault is Fault.DROP:
             self.server.simulator.mark_unanswered(outcome)

@@ -31,14 +31,16 @@ from oktasim.ratelimit import (
 from oktasim.render import group_json, user_json
 from oktasim.routes import Router
 from oktasim.schemas import SchemasApi
-from oktasim.store import Store
+from oktasim.store import DEPROVISIONED_UPDATES, REFUSE_403, Store
 
 NO_FAULTS_HEADER = "X-Oktasim-No-Faults"
 
 
 @dataclass(frozen=True)
 class SimulatorOptions:
-    """Everything configurable; the defaults behave like a Workforce org without faults."""
+    """Everything configurable. The defaults behave like a Workforce org as Okta ships it,
+    without faults: its rate and concurrency limits, a search index and activations that lag,
+    and edits of deactivated users refused. Tests turn off what they do not exercise."""
 
     token: str = "t0ken"  # noqa: S105 (a well-known development default)
     custom_attributes: tuple[str, ...] = ("scimExternalId",)
@@ -53,10 +55,17 @@ class SimulatorOptions:
     drop_rate: float = 0.0
     hang_s: float = 300.0  # how long a "timeout" request hangs unless the server stops first
     seed: int | None = None
-    search_lag_ms: float = 0.0
-    activation_ms: float = 0.0  # asynchronous activation: transitioningToStatus, 409 on update
+    # Okta's search (and filter, q) is eventually consistent, "typically under a second"
+    # (legacy Users API page): the simulator plays the slow end of typical.
+    search_lag_ms: float = 1000.0
+    # Activation is asynchronous (spec; an Okta engineer in okta-developer-docs#1773): during it
+    # users show transitioningToStatus and updates get 409 E0000112. Okta gives no duration;
+    # as long as the search lag (inference).
+    activation_ms: float = 1000.0
     deactivate_returns_204: bool = False
-    refuse_deprovisioned_updates: bool = False
+    # Updates of DEPROVISIONED users: refused with 403 E0000038 as in every org by default
+    # ("refuse"), with 404 E0000007 ("refuse-404"), or allowed ("allow", the org option on).
+    deprovisioned_updates: str = REFUSE_403
     any_login: bool = False  # the org's login pattern relaxed to `.+` (default: email address)
 
     def __post_init__(self) -> None:
@@ -67,16 +76,25 @@ class SimulatorOptions:
                 raise ValueError(f"{name} must not be negative")
         if self.rate_limit_window_s <= 0:
             raise ValueError("rate_limit_window_s must be positive")
+        if self.deprovisioned_updates not in DEPROVISIONED_UPDATES:
+            raise ValueError(
+                f"deprovisioned_updates must be one of {', '.join(DEPROVISIONED_UPDATES)}"
+            )
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """What the HTTP layer must do: answer, answer nothing and hang, or drop the connection."""
+    """What the HTTP layer must do: answer, answer nothing and hang, or drop the connection.
+
+    A hanging request is still in flight for Okta's concurrency limit: `release` frees its slot,
+    and the HTTP layer calls it when the hang ends.
+    """
 
     response: Response | None
     fault: Fault = Fault.NONE
     hang_s: float = 0.0
     log_index: int = -1
+    release: Callable[[], None] | None = None
 
 
 @dataclass
@@ -101,7 +119,7 @@ class Simulator:
             type_suffix=new_type_suffix(self._random(2)),
             search_lag_s=self.options.search_lag_ms / 1000,
             activation_s=self.options.activation_ms / 1000,
-            refuse_deprovisioned_updates=self.options.refuse_deprovisioned_updates,
+            deprovisioned_updates=self.options.deprovisioned_updates,
             clock=clock,
         )
         self._groups = GroupStore(
@@ -162,8 +180,9 @@ class Simulator:
 
     def users(self) -> list[dict[str, Any]]:
         """Every user in any status, as a single GET would return it."""
+        now = self._store.clock()
         return [
-            user_json(user, self.org_url, self._store.type_suffix)
+            user_json(user, self.org_url, self._store.type_suffix, now=now)
             for user in sorted(self._store.live(), key=lambda user: user.created)
         ]
 
@@ -229,9 +248,12 @@ class Simulator:
         """Puts a user into a status no admin call reaches, e.g. LOCKED_OUT or PASSWORD_EXPIRED."""
         self._store.force_status(user_id, status)
 
-    def set_refuse_deprovisioned_updates(self, refuse: bool) -> None:
-        """Okta without "Edit Deactivated User Profile": updates of DEPROVISIONED users get 404."""
-        self._store.refuse_deprovisioned_updates = refuse
+    def set_deprovisioned_updates(self, mode: str) -> None:
+        """How updates of DEPROVISIONED users are answered: "refuse" (403 E0000038, an org
+        without "Edit Deactivated User Profile Updates"), "refuse-404" or "allow"."""
+        if mode not in DEPROVISIONED_UPDATES:
+            raise ValueError(f"mode must be one of {', '.join(DEPROVISIONED_UPDATES)}")
+        self._store.deprovisioned_updates = mode
 
     # -- the request pipeline ----------------------------------------------------------------
 
@@ -246,12 +268,17 @@ class Simulator:
             response = Response.error(OktaError("E0000047"))
             response.headers.extend(concurrency_verdict().headers())
             return self._logged(request, Outcome(response))
+        held = True
         try:
             if self.options.latency_ms > 0:
                 time.sleep(self.options.latency_ms / 1000)
             decision = counters.faults.decide()
             if decision.fault is Fault.TIMEOUT:
-                return self._logged(request, Outcome(None, Fault.TIMEOUT, self.options.hang_s))
+                held = False  # the slot stays taken until the hang ends
+                hanging = Outcome(
+                    None, Fault.TIMEOUT, self.options.hang_s, release=counters.gate.leave
+                )
+                return self._logged(request, hanging)
             verdict = counters.rate.take(bucket)
             if decision.fault is Fault.ERROR:
                 return self._logged(request, Outcome(_server_error(decision.status, verdict)))
@@ -264,7 +291,8 @@ class Simulator:
                 return Outcome(outcome.response, Fault.DROP, log_index=outcome.log_index)
             return outcome
         finally:
-            counters.gate.leave()
+            if held:
+                counters.gate.leave()
 
     def _answer(self, request: Request, verdict: Verdict) -> Outcome:
         response = self._authorised_response(request)
@@ -289,7 +317,7 @@ class Simulator:
         with self._lock:
             self.request_log.append((request.method, target, status))
             index = len(self.request_log) - 1
-        return Outcome(outcome.response, outcome.fault, outcome.hang_s, index)
+        return Outcome(outcome.response, outcome.fault, outcome.hang_s, index, outcome.release)
 
     def mark_unanswered(self, outcome: Outcome) -> None:
         """A dropped request was applied but got no response; its log status becomes 0."""

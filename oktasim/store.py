@@ -31,6 +31,11 @@ STATUSES = (
 PROVIDER_TYPES = ("OKTA", "ACTIVE_DIRECTORY", "LDAP", "FEDERATION", "SOCIAL", "IMPORT")
 MAX_GROUP_IDS = 20
 MAX_PASSWORD = 72
+# How an org answers profile updates of DEPROVISIONED users (see README, "Deactivated users").
+REFUSE_403 = "refuse"  # 403 E0000038: Okta's support articles, the default of every org
+REFUSE_404 = "refuse-404"  # 404 E0000007: one third-party report (okta-sdk-java#721)
+ALLOW = "allow"  # "Edit Deactivated User Profile Updates" turned on
+DEPROVISIONED_UPDATES = (REFUSE_403, REFUSE_404, ALLOW)
 
 
 @dataclass
@@ -47,10 +52,10 @@ class User:
     has_password: bool = False
     recovery_question: str | None = None
     provider: tuple[str, str] = ("OKTA", "OKTA")
-    activating_until: float = 0.0  # time.monotonic() when the asynchronous activation ends
+    activating_until: float = 0.0  # on the store's clock: when the asynchronous activation ends
 
-    def activating(self) -> bool:
-        return time.monotonic() < self.activating_until
+    def activating(self, now: float) -> bool:
+        return now < self.activating_until
 
     def set_status(self, status: str, at: datetime) -> None:
         if status != self.status:
@@ -90,14 +95,14 @@ class Store:
     rng: random.Random
     search_lag_s: float = 0.0
     activation_s: float = 0.0
-    refuse_deprovisioned_updates: bool = False
+    deprovisioned_updates: str = REFUSE_403
     type_suffix: str = field(default_factory=lambda: new_type_suffix(random.Random()))
     emails: list[Email] = field(default_factory=list)
     _users: dict[str, User] = field(default_factory=dict)
     _logins: dict[str, str] = field(default_factory=dict)  # login_key -> id, for uniqueness
     _exact: dict[str, str] = field(default_factory=dict)  # casefolded login -> id, for GET
     _short: dict[str, set[str]] = field(default_factory=dict)  # casefolded shortname -> ids
-    clock: Clock = time.monotonic  # drives the search index lag
+    clock: Clock = time.monotonic  # drives the search index lag and asynchronous activation
     # Called under the store lock with (user id, time) once a user exists / no longer exists.
     created_listeners: list[Callable[[str, datetime], None]] = field(default_factory=list)
     removed_listeners: list[Callable[[str, datetime], None]] = field(default_factory=list)
@@ -211,9 +216,11 @@ class Store:
             raise OktaError("E0000003")
         with self._lock:
             user = self._edit(user_id)
-            if user.status == "DEPROVISIONED" and self.refuse_deprovisioned_updates:
+            if user.status == "DEPROVISIONED" and self.deprovisioned_updates == REFUSE_403:
+                raise OktaError("E0000038")
+            if user.status == "DEPROVISIONED" and self.deprovisioned_updates == REFUSE_404:
                 raise user_not_found(user_id)
-            if user.activating():
+            if user.activating(self.clock()):
                 raise OktaError("E0000112")
             merged = {} if replace else dict(user.profile)
             if replace or "profile" in body:
@@ -331,7 +338,7 @@ class Store:
 
     def reset_factors(self, user_id: str) -> None:
         with self._lock:
-            self._by_id(user_id)
+            self._find(user_id)
 
     def strip_attribute(self, name: str) -> None:
         """A custom attribute left the schema: its values leave every profile."""
@@ -357,7 +364,7 @@ class Store:
     # -- internals ---------------------------------------------------------------------------
 
     def _activate(self, user: User, now: datetime) -> None:
-        user.activating_until = time.monotonic() + self.activation_s
+        user.activating_until = self.clock() + self.activation_s
         if user.has_password:
             user.activated = now
             user.set_status("ACTIVE", now)
@@ -378,9 +385,13 @@ class Store:
             if candidate not in self._users:
                 return candidate
 
-    def _edit(self, user_id: str) -> User:
-        """A private copy to change; stored records are never mutated, so readers need no copy."""
-        return copy.deepcopy(self._by_id(user_id))
+    def _edit(self, id_or_login: str) -> User:
+        """A private copy to change; stored records are never mutated, so readers need no copy.
+
+        `/api/v1/users/{id}` and its lifecycle paths take "an ID, login, or login shortname (as
+        long as the shortname is unambiguous)" (spec, parameter pathId), for writes as for GET.
+        """
+        return copy.deepcopy(self._find(id_or_login))
 
     def _by_id(self, user_id: str) -> User:
         user = self._users.get(user_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 
-from connector.secrets import SecretKey, SecretStore, SecretsUnavailableError
+from connector.secrets import SecretConfigurationError, SecretKey, SecretStore
 
 from .bearer import AuthenticationError, bearer_token
 
@@ -18,8 +18,24 @@ MIN_SECRET_TOKEN_LENGTH = 12
 _CONFIG_RETRY_AFTER_SECONDS = 300
 
 
+# What an admin reads when the previous Secret Token is unusable (names only, never a value).
+PREVIOUS_TOO_SHORT = (
+    f"the previous Secret Token (SCIM_BEARER_TOKEN_PREVIOUS, or the vault secret named by "
+    f"SCIM_BEARER_TOKEN_PREVIOUS_SECRET_NAME) is shorter than {MIN_SECRET_TOKEN_LENGTH} "
+    "characters, so a request still carrying the old token cannot be checked: store the whole "
+    "previous token there, or remove it once Entra sends the new one"
+)
+
+
 class SharedSecretAuthenticator:
-    """Accepts the current Secret Token and, during a rotation, the previous one."""
+    """Accepts the current Secret Token and, during a rotation, the previous one.
+
+    A previous token too short to be one is a rotation gone wrong, not a token to ignore:
+    ignoring it would answer 401 to Entra's old token, which Entra takes for invalid
+    credentials (and may quarantine the app over) with nothing pointing at the cause. A request
+    the current token does not match then gets 503 + Retry-After naming the setting: Entra
+    retries it, its provisioning log says what to fix, and the current token keeps working.
+    """
 
     def __init__(self, store: SecretStore) -> None:
         self._store = store
@@ -36,17 +52,19 @@ class SharedSecretAuthenticator:
         key = SecretKey.SCIM_BEARER_TOKEN_PREVIOUS
         previous = await (self._store.refresh(key) if rotated else self._store.get(key))
         accepted = [current]
-        if previous is not None and len(previous) >= MIN_SECRET_TOKEN_LENGTH:
+        unusable = previous is not None and len(previous) < MIN_SECRET_TOKEN_LENGTH
+        if previous is not None and not unusable:
             accepted.append(previous)
-        elif previous is not None:
-            _log.warning(
-                "The previous SCIM bearer secret is shorter than %d characters and is ignored",
-                MIN_SECRET_TOKEN_LENGTH,
-            )
         # Compare with every candidate, not stopping at the first match: constant time per secret.
         matches = [hmac.compare_digest(presented, secret.encode()) for secret in accepted]
-        if not any(matches):
-            raise AuthenticationError("the bearer token is not valid")
+        if any(matches):
+            return
+        if unusable:
+            _log.error("The SCIM bearer secret cannot be checked: %s", PREVIOUS_TOO_SHORT)
+            raise SecretConfigurationError(
+                PREVIOUS_TOO_SHORT, retry_after=_CONFIG_RETRY_AFTER_SECONDS
+            )
+        raise AuthenticationError("the bearer token is not valid")
 
     async def _current(self) -> str:
         current = await self._store.get(SecretKey.SCIM_BEARER_TOKEN)
@@ -55,15 +73,20 @@ class SharedSecretAuthenticator:
                 "The SCIM bearer secret is not set: set SCIM_BEARER_TOKEN (or the vault secret "
                 "named by SCIM_BEARER_TOKEN_SECRET_NAME); every request is refused until then"
             )
-            raise SecretsUnavailableError(
-                "the SCIM bearer secret is not configured", retry_after=_CONFIG_RETRY_AFTER_SECONDS
+            raise SecretConfigurationError(
+                "the Secret Token is not configured: set SCIM_BEARER_TOKEN (or the vault secret "
+                "named by SCIM_BEARER_TOKEN_SECRET_NAME)",
+                retry_after=_CONFIG_RETRY_AFTER_SECONDS,
             )
         if len(current) < MIN_SECRET_TOKEN_LENGTH:
             _log.error(
                 "The SCIM bearer secret is shorter than %d characters: set a longer one",
                 MIN_SECRET_TOKEN_LENGTH,
             )
-            raise SecretsUnavailableError(
-                "the SCIM bearer secret is too short", retry_after=_CONFIG_RETRY_AFTER_SECONDS
+            raise SecretConfigurationError(
+                f"the Secret Token (SCIM_BEARER_TOKEN, or the vault secret named by "
+                f"SCIM_BEARER_TOKEN_SECRET_NAME) is shorter than {MIN_SECRET_TOKEN_LENGTH} "
+                "characters: store a longer one and paste it into the Entra app",
+                retry_after=_CONFIG_RETRY_AFTER_SECONDS,
             )
         return current

@@ -105,6 +105,9 @@ async def run_doctor(
             )
             results.append(okta_check)
         results.append(await _check_bearer(store, settings))
+        previous_check = await _check_previous_bearer(store, settings)
+        if previous_check is not None:
+            results.append(previous_check)
         relay_check = await _check_relay(store, settings)
         if relay_check is not None:
             results.append(relay_check)
@@ -174,6 +177,27 @@ async def _check_bearer(store: SecretStore, settings: Settings) -> CheckResult:
             "generate a longer Secret Token, store it there and paste it into the Entra app",
         )
     return check
+
+
+async def _check_previous_bearer(store: SecretStore, settings: Settings) -> CheckResult | None:
+    """During a rotation the previous Secret Token is accepted too (no line when it is unset)."""
+    key = SecretKey.SCIM_BEARER_TOKEN_PREVIOUS
+    if settings.entra_tenant_id:
+        return None
+    check, value = await _check_secret(store, settings, key, required=False)
+    if value is None:
+        return None  # unset; or the vault cannot be read, which the other secret lines say
+    where = _where(key, settings)
+    if len(value) < MIN_SECRET_TOKEN_LENGTH:
+        return CheckResult(
+            check.name,
+            False,
+            f"{where} is shorter than {MIN_SECRET_TOKEN_LENGTH} characters: requests still "
+            "carrying the old token get 503 until it is fixed",
+            "store the whole previous Secret Token there, or remove it once Entra sends the "
+            "new one",
+        )
+    return CheckResult(check.name, True, f"{where} is set (accepted during the rotation)")
 
 
 async def _check_relay(store: SecretStore, settings: Settings) -> CheckResult | None:

@@ -50,6 +50,19 @@ def _rest_sandbox() -> str:
     return f"embedded legacy-app sandbox (Ledgerline HR) at {running.url} (in memory: lost on exit)"
 
 
+def _short_tokens() -> list[str]:
+    """The Secret Tokens set in the environment that are too short to be accepted (the values
+    are only measured, never shown)."""
+    from ..auth import MIN_SECRET_TOKEN_LENGTH
+
+    return [
+        f"{name} is shorter than {MIN_SECRET_TOKEN_LENGTH} characters; set the whole token"
+        + (", or unset it once the rotation is over" if name.endswith("_PREVIOUS") else "")
+        for name in ("SCIM_BEARER_TOKEN", "SCIM_BEARER_TOKEN_PREVIOUS")
+        if 0 < len(os.environ.get(name, "").strip()) < MIN_SECRET_TOKEN_LENGTH
+    ]
+
+
 def _refuse(problem: Exception) -> int:
     print(f"The configuration cannot work: {problem}", file=sys.stderr)
     print("Run `python -m connector doctor` for every check and its fix.", file=sys.stderr)
@@ -62,6 +75,10 @@ def serve(host: str, port: int, *, rest_sandbox: bool = False) -> int:
         settings = Settings.from_env()
     except SettingsError as exc:
         return _refuse(exc)
+    if not settings.key_vault_url and not settings.entra_tenant_id:
+        short = _short_tokens()
+        if short:
+            return _refuse(ValueError("; ".join(short)))
     note = ""
     if rest_sandbox:
         note = _rest_sandbox()

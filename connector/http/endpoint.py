@@ -22,7 +22,7 @@ from scim2_models import SCIMException
 from .. import telemetry
 from ..auth import AuthenticationError
 from ..scim.requests import MAX_BODY_BYTES, PayloadTooLargeError
-from ..secrets import SecretsUnavailableError
+from ..secrets import SecretConfigurationError, SecretsUnavailableError
 from ..telemetry import setup
 from ..use_case import ServiceBusyError
 from . import request_record
@@ -112,6 +112,13 @@ def _error(exc: Exception, req: func.HttpRequest) -> tuple[func.HttpResponse, st
             503,
             f"The connector is misconfigured: {exc}. Run `python -m connector doctor`.",
             headers={"Retry-After": "300"},
+        ), None
+    if isinstance(exc, SecretConfigurationError):
+        log.error("the connector is misconfigured: %s", exc)
+        return error_response(
+            503,
+            f"The connector is misconfigured: {exc}. Run `python -m connector doctor`.",
+            headers={"Retry-After": str(exc.retry_after)},
         ), None
     if isinstance(exc, SecretsUnavailableError):
         return error_response(

@@ -26,6 +26,7 @@ from .definitions import (
     canonical_sub,
 )
 from .errors import SchemaError
+from .references import is_reference
 from .schema_xml import XmlSchema, read_schema_xml
 
 ACTIVE = "@active"
@@ -108,6 +109,12 @@ class Catalog:
     @property
     def anchor_slot(self) -> Slot:
         return next(s for s in self.slots if s.schema == CORE_USER and s.attr == "userName")
+
+    @property
+    def reference_targets(self) -> frozenset[str]:
+        """Target attributes holding a SCIM reference (a URL), whichever slot writes them: an
+        ECMA2Host copy of `profileUrl` is read back as the core reference too."""
+        return frozenset(s.target for s in self.slots if is_reference(s.schema, s.attr, s.sub))
 
     def target_attributes(self) -> list[str]:
         """Every target attribute the connector reads or writes, in mapping order."""

@@ -69,8 +69,14 @@ class _Resolver:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    def path(self, path: AttrPath) -> AttrPath:
-        """The canonical spelling of an attribute path; unknown names are an invalid filter."""
+    def path(self, path: AttrPath, *, whole: bool = False) -> AttrPath:
+        """The canonical spelling of an attribute path; unknown names are an invalid filter.
+
+        A complex attribute named without a sub-attribute (RFC 7644 §3.4.2.2): `pr` (`whole`)
+        asks for any of its values; a comparison compares `value` where the attribute has one
+        (`emails co "x"`, `manager eq "id"`), and is an invalid filter otherwise (`name co "x"`:
+        the RFC requires a sub-attribute there).
+        """
         attr, sub, uri = path.attr, path.sub_attr, path.uri
         if uri is None and attr.lower() == PLACEHOLDER:
             return AttrPath("userName")
@@ -95,8 +101,13 @@ class _Resolver:
                 if canonical_sub is None and not (shape.name == "meta"):
                     raise _invalid(f"{shape.name} has no sub-attribute {sub!r}")
                 canonical_sub = canonical_sub or sub
-            # A complex attribute compared as a whole compares its value (`manager eq "id"`).
-            if shape.shape is Shape.COMPLEX and canonical_sub is None:
+            if shape.shape in {Shape.COMPLEX, Shape.MULTI} and canonical_sub is None and not whole:
+                if "value" not in shape.sub_attributes:
+                    example = next(s for s in shape.sub_attributes if s not in {"type", "primary"})
+                    raise _invalid(
+                        f"{shape.name} is a complex attribute: compare one of its "
+                        f"sub-attributes, e.g. {shape.name}.{example}"
+                    )
                 canonical_sub = "value"
             schema_uri = _urn(schema)
             return AttrPath(
@@ -112,11 +123,11 @@ class _Resolver:
         if isinstance(node, Not):
             return Not(self.node(node.expr))
         if isinstance(node, Present):
-            return Present(self.path(node.attr_path))
+            return Present(self.path(node.attr_path, whole=True))
         if isinstance(node, Comparison):
             return Comparison(self.path(node.attr_path), node.op, node.value)
         if isinstance(node, ValuePath):
-            outer = self.path(node.attr_path)
+            outer = self.path(node.attr_path, whole=True)
             shape = RFC_ATTRIBUTES.get(_urn(outer.uri or CORE_USER), {}).get(outer.attr.lower())
             if shape is None or shape.shape is not Shape.MULTI:
                 raise _invalid(f"{outer} is not multi-valued")
@@ -203,10 +214,12 @@ class _Translator:
         if path.uri is None and path.attr == "meta":
             raise _invalid("meta attributes cannot be filtered on this endpoint")
         schema = path.uri or CORE_USER
+        # `pr` on a complex attribute as a whole: any of its stored sub-attributes is present.
+        any_sub = isinstance(node, Present) and path.sub_attr is None
         slots = [
             s
             for s in self.catalog.slots_of(schema, path.attr)
-            if (s.sub or None) == (path.sub_attr or None)
+            if (any_sub or (s.sub or None) == (path.sub_attr or None))
             and (type_ is None or (s.type or "").lower() == type_.lower())
         ]
         if not slots:

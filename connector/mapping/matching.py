@@ -24,20 +24,36 @@ from .definitions import CORE_USER
 _CASE_EXACT = {"id", "externalid", "$ref"}
 
 
-def _values(resource: Mapping[str, Any], path: AttrPath) -> list[Any]:
-    """Every value the attribute path designates (several for a multi-valued attribute)."""
+def _values(resource: Mapping[str, Any], path: AttrPath, *, compared: bool = False) -> list[Any]:
+    """Every value the attribute path designates (several for a multi-valued attribute).
+
+    `compared`: for a comparison, a complex value named without a sub-attribute stands for its
+    `value` sub-attribute (RFC 7644 §3.4.2.2: `emails co "x"`, `manager eq "id"`).
+    """
     scope: Any = resource
     if path.uri is not None and path.uri.lower() != CORE_USER.lower():
         scope = value_of(resource, path.uri) or {}
     value = value_of(scope, path.attr) if isinstance(scope, Mapping) else None
     items = value if isinstance(value, list) else [value]
-    if path.sub_attr is None:
+    sub_attr = path.sub_attr
+    if sub_attr is None and compared and any(isinstance(i, Mapping) for i in items):
+        sub_attr = "value"
+    if sub_attr is None:
         return [v for v in items if v is not None]
     return [
         sub
         for item in items
-        if isinstance(item, Mapping) and (sub := value_of(item, path.sub_attr)) is not None
+        if isinstance(item, Mapping) and (sub := value_of(item, sub_attr)) is not None
     ]
+
+
+def _present(value: Any) -> bool:
+    """RFC 7644 §3.4.2.2 `pr`: a non-empty value, or a complex value with a non-empty node."""
+    if isinstance(value, Mapping):
+        return any(_present(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_present(v) for v in value)
+    return value not in (None, "")
 
 
 def _compare(op: CompareOperator, actual: Any, expected: Any, case_exact: bool) -> bool:
@@ -87,10 +103,10 @@ def matches(node: FilterNode, resource: Mapping[str, Any]) -> bool:
     if isinstance(node, Not):
         return not matches(node.expr, resource)
     if isinstance(node, Present):
-        return any(v not in ("", [], {}) for v in _values(resource, node.attr_path))
+        return any(_present(v) for v in _values(resource, node.attr_path))
     if isinstance(node, Comparison):
         case_exact = (node.attr_path.sub_attr or node.attr_path.attr).lower() in _CASE_EXACT
-        values = _values(resource, node.attr_path)
+        values = _values(resource, node.attr_path, compared=True)
         if node.op == CompareOperator.ne and not values:
             return True
         return any(_compare(node.op, v, node.value, case_exact) for v in values)

@@ -2,8 +2,15 @@
 
 Every write lands on catalog slots, so the outcome is a flat `{okta attribute: value}` dict plus
 an optional new `active` state: exactly one partial update and at most one state change.
-Operations apply in order; a later write to the same slot wins. Only a value filter that does not
-name a `type` needs the current resource; `NeedsCurrentResource` asks the caller to read it.
+Operations apply in order; a later write to the same slot wins.
+
+Several slots can share one target attribute: a core attribute and its ECMA2Host copy
+(`displayName` and `…:ECMA2Host:2.0:User:displayName`, `active` and `…:status`). A client that
+reads a user gets both and may send both back with only one changed, so within one operation
+(a POST/PUT body, one path-less PATCH value) the value that differs from the stored one wins; two
+values that both differ are refused, naming both. A create has nothing stored, so two different
+values there are always refused. Only such a disagreement, or a value filter that does not name a
+`type`, needs the current user; `NeedsCurrentResource` asks the caller to read it.
 """
 
 from __future__ import annotations
@@ -41,13 +48,31 @@ from .definitions import (
     canonical_sub,
 )
 from .matching import matches
+from .references import is_absolute_uri
 
 ADD, REPLACE, REMOVE = "add", "replace", "remove"
 _SELECTORS = {"type", "primary", "display", "$ref"}
 
 
 class NeedsCurrentResource(Exception):
-    """The write selects elements by something other than `type`; read the user first."""
+    """The write selects elements by something other than `type`, or two aliases of one target
+    attribute disagree: read the user first."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The target's values before the write: what decides between aliases that disagree."""
+
+    profile: Mapping[str, Any]
+    active: bool | None  # None: no user exists yet
+
+    def value(self, target: str) -> Any:
+        value = self.profile.get(target)
+        return None if value in (None, "") else value
+
+
+# A create: nothing is stored, so any two different values for one attribute disagree.
+NOTHING_STORED = Stored({}, None)
 
 
 @dataclass(frozen=True)
@@ -69,15 +94,53 @@ class Changes:
 
 class WriteCompiler:
     def __init__(
-        self, catalog: Catalog, current: Mapping[str, Any] | None = None, *, lenient: bool = False
+        self,
+        catalog: Catalog,
+        current: Mapping[str, Any] | None = None,
+        *,
+        lenient: bool = False,
+        stored: Stored | None = None,
     ) -> None:
         self.catalog = catalog
         self.current = current
         # POST/PUT bodies carry read-only attributes (id, meta) that clients may echo back.
         self.lenient = lenient
+        self.stored = stored
+        self._references = catalog.reference_targets
         self.changes = Changes()
+        # What the slots of the operation being applied claim, per target attribute.
+        self._claims: dict[str, dict[Slot, str | None]] = {}
+        self._active_claims: dict[Slot, bool] = {}
 
     def apply(self, operation: Operation) -> None:
+        self._claims, self._active_claims = {}, {}
+        self._apply(operation)
+        for target, claims in self._claims.items():
+            self.changes.profile[target] = self._agreed(claims, self._stored_value(target))
+        if self._active_claims:
+            stored = self.stored.active if self.stored is not None else None
+            self.changes.active = self._agreed(self._active_claims, stored)
+
+    def _stored_value(self, target: str) -> Any:
+        return self.stored.value(target) if self.stored is not None else None
+
+    def _agreed(self, claims: Mapping[Slot, Any], stored: Any) -> Any:
+        """One value for one target attribute from every slot the operation wrote to it."""
+        distinct = list(dict.fromkeys(claims.values()))
+        if len(distinct) == 1:
+            return distinct[0]
+        if self.stored is None:
+            raise NeedsCurrentResource
+        changed = {slot: v for slot, v in claims.items() if v != stored}
+        if len(set(changed.values())) == 1:
+            return next(iter(changed.values()))
+        named = " and ".join(_describe(s) for s in changed)
+        raise InvalidValueException(
+            detail=f"{named} set the same attribute of the user to different values; send one "
+            "of them, or the same value in each"
+        )
+
+    def _apply(self, operation: Operation) -> None:
         op = operation.op
         if operation.path is None or operation.path == "":
             if op == REMOVE:
@@ -310,18 +373,23 @@ class WriteCompiler:
 
     def _set(self, slot: Slot, value: Any) -> None:
         if slot.is_active:
-            self.changes.active = self._active(slot, value)
+            self._active_claims[slot] = self._active(slot, value)
             return
         if value is None or value == "":
             if slot.attr == "userName" and slot.schema == CORE_USER:
                 raise InvalidValueException(detail="userName is required and cannot be cleared")
-            self.changes.profile[slot.target] = None
+            self._claims.setdefault(slot.target, {})[slot] = None
             return
         if not isinstance(value, str):
             raise InvalidValueException(
                 detail=f"{_describe(slot)} must be a string, got {type(value).__name__}"
             )
-        self.changes.profile[slot.target] = value
+        if slot.target in self._references and not is_absolute_uri(value):
+            raise InvalidValueException(
+                detail=f"{_describe(slot)} must be an absolute URL such as "
+                "https://example.com/people/ada (the attribute is a SCIM reference)"
+            )
+        self._claims.setdefault(slot.target, {})[slot] = value
 
     def _active(self, slot: Slot, value: Any) -> bool:
         if value is None:
@@ -425,8 +493,10 @@ def compile_writes(
     current: Mapping[str, Any] | None = None,
     *,
     lenient: bool = False,
+    stored: Stored | None = None,
 ) -> Changes:
-    compiler = WriteCompiler(catalog, current, lenient=lenient)
+    """`stored`: the user's target values, when read (NOTHING_STORED for a create)."""
+    compiler = WriteCompiler(catalog, current, lenient=lenient, stored=stored)
     for operation in operations:
         compiler.apply(operation)
     return compiler.changes

@@ -11,7 +11,7 @@ from typing import Any
 
 from scim2_models import Context, EnterpriseUser, Group, User
 
-from ..mapping import Catalog
+from ..mapping import Catalog, Slot
 from ..mapping.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
 from ..mapping.groups import GROUP_SCHEMA
 from ..targets.protocol import GroupCapabilities
@@ -138,6 +138,14 @@ def _trimmed(
     return kept
 
 
+def _ecma_description(catalog: Catalog, name: str, slot: Slot) -> str:
+    described = f"{name} ({catalog.xml.object_type} in Schema.xml)"
+    if slot.target in catalog.reference_targets:
+        # The core reference shares the attribute, so the same values are refused here too.
+        described += "; an absolute URL, as the core attribute it is stored with"
+    return described
+
+
 def _schema(
     base_url: str, urn: str, name: str, description: str, attributes: list[dict[str, Any]]
 ) -> dict[str, Any]:
@@ -161,7 +169,7 @@ def schemas(
             "name": attribute.name,
             "type": "string",
             "multiValued": False,
-            "description": f"{attribute.name} ({catalog.xml.object_type} in Schema.xml)",
+            "description": _ecma_description(catalog, attribute.name, targets[attribute.name]),
             "required": attribute.is_anchor,
             "caseExact": False,
             "mutability": "readWrite",

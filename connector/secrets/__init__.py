@@ -11,6 +11,7 @@ from connector.secrets.env import EnvSecretStore
 from connector.secrets.model import (
     NamedSecret,
     Secret,
+    SecretConfigurationError,
     SecretKey,
     SecretStore,
     SecretsUnavailableError,
@@ -21,6 +22,7 @@ __all__ = [
     "EnvSecretStore",
     "NamedSecret",
     "Secret",
+    "SecretConfigurationError",
     "SecretKey",
     "SecretStore",
     "SecretsUnavailableError",

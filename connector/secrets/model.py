@@ -60,6 +60,12 @@ class SecretsUnavailableError(Exception):
         self.retry_after = retry_after
 
 
+class SecretConfigurationError(SecretsUnavailableError):
+    """A secret is stored but unusable as configured (e.g. a Secret Token too short): the admin
+    fixes it. The message names the setting and the fix, never a value, so the answer may say it.
+    """
+
+
 class SecretStore(Protocol):
     async def get(self, key: Secret) -> str | None:
         """The secret's value, or None when the secret does not exist."""

@@ -12,7 +12,12 @@ from connector.auth import (
     SharedSecretAuthenticator,
     authenticator_for,
 )
-from connector.secrets import SecretKey, SecretsUnavailableError, secret_store
+from connector.secrets import (
+    SecretConfigurationError,
+    SecretKey,
+    SecretsUnavailableError,
+    secret_store,
+)
 from connector.settings import Settings
 
 CURRENT = "current-secret-token-0123"
@@ -72,10 +77,23 @@ async def test_previous_token_accepted_while_set(monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.usefixtures("env")
-async def test_short_previous_token_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SCIM_BEARER_TOKEN_PREVIOUS", "short")
-    with pytest.raises(AuthenticationError):
-        await _authenticator().authenticate("Bearer short")
+async def test_a_short_previous_token_is_a_configuration_error_not_a_silent_401(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SCIM_BEARER_TOKEN_PREVIOUS", "old-token")
+    caplog.set_level(logging.ERROR)
+    authenticator = _authenticator()
+    await authenticator.authenticate(f"Bearer {CURRENT}")  # the current token keeps working
+    for presented in ("old-token", "anything-else-at-all"):
+        # Not accepted (it is too short to be a Secret Token), and not a 401 Entra would take
+        # for wrong credentials: a 503 naming the setting to fix.
+        with pytest.raises(SecretConfigurationError) as caught:
+            await authenticator.authenticate(f"Bearer {presented}")
+        assert "SCIM_BEARER_TOKEN_PREVIOUS" in str(caught.value)
+        assert caught.value.retry_after > 0
+    assert "SCIM_BEARER_TOKEN_PREVIOUS" in caplog.text
+    assert "old-token" not in caplog.text
+    assert "old-token" not in str(caught.value)
 
 
 @pytest.mark.usefixtures("env")

@@ -103,6 +103,11 @@ BROKEN = {
     "okta not https": ({"OKTA_ORG_URL": "http://example.okta.com"}, "okta", "https"),
     "bearer missing": ({"SCIM_BEARER_TOKEN": ""}, "SCIM_BEARER_TOKEN", "not set"),
     "bearer short": ({"SCIM_BEARER_TOKEN": "short-tok"}, "SCIM_BEARER_TOKEN", "shorter"),
+    "previous bearer short": (
+        {"SCIM_BEARER_TOKEN_PREVIOUS": "old-tok"},
+        "SCIM_BEARER_TOKEN_PREVIOUS",
+        "shorter than 12",
+    ),
     "tenant not a guid": ({"ENTRA_TENANT_ID": "contoso.com"}, "entra-jwt", "GUID"),
     "jwks not https": (
         {"ENTRA_TENANT_ID": TENANT, "ENTRA_JWKS_URL": "http://keys.example.com/keys"},
@@ -199,3 +204,20 @@ async def test_vault_unreachable(vault_env: dict[str, str], vault: KeyVaultStub)
     fix = results["OKTA_API_TOKEN"].fix or ""
     assert "Key Vault Secrets User" in fix
     print(results["OKTA_API_TOKEN"].line())
+
+
+async def test_the_previous_bearer_has_a_line_only_while_it_is_set(
+    good_env: dict[str, str],
+) -> None:
+    assert "SCIM_BEARER_TOKEN_PREVIOUS" not in _by_name(await run_doctor(good_env))
+    rotating = {**good_env, "SCIM_BEARER_TOKEN_PREVIOUS": "previous-bearer-token-7890"}
+    previous = _by_name(await run_doctor(rotating))["SCIM_BEARER_TOKEN_PREVIOUS"]
+    assert previous.ok
+    assert "accepted during the rotation" in previous.detail
+    assert "previous-bearer-token-7890" not in previous.line()
+    short = _by_name(await run_doctor({**good_env, "SCIM_BEARER_TOKEN_PREVIOUS": "old-tok"}))
+    failed = short["SCIM_BEARER_TOKEN_PREVIOUS"]
+    assert not failed.ok
+    assert failed.fix is not None
+    assert "remove it once Entra sends the new one" in failed.fix
+    assert "old-tok" not in failed.line()

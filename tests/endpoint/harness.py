@@ -132,11 +132,16 @@ def _close_runtime(server: RunningServer) -> None:
 
 def okta_options(**changes: Any) -> SimulatorOptions:
     """An org ready for the connector: the externalId attributes declared in its user profile
-    (the simulator's default) and its group profile."""
+    (the simulator's default) and its group profile, Okta's concurrency limit on.
+
+    Okta's search index and activation lag are off unless a test turns them on: most tests read
+    back what they just wrote through a search, which a lagging org answers only a second later
+    (tests of the lag itself, and of Entra against an org as Okta ships it, pass their own)."""
     values: dict[str, Any] = {
         "token": OKTA_TOKEN,
-        "concurrency_limit": 0,
         "group_custom_attributes": ("scimExternalId",),
+        "search_lag_ms": 0.0,
+        "activation_ms": 0.0,
     }
     return SimulatorOptions(**{**values, **changes})
 

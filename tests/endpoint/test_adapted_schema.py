@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 from connector.mapping.catalog import PACKAGED_DIR
-from oktasim import SimulatorOptions
 
-from .harness import ECMA, OKTA_TOKEN, new_user, patch, stack
+from .harness import ECMA, new_user, okta_options, patch, stack
 
 EXTRA = """        <SchemaAttribute>
           <Name>badgeNumber</Name>
@@ -33,9 +32,7 @@ def _adapted(tmp_path: Path) -> dict[str, str]:
 
 
 def test_a_new_schema_attribute_reaches_a_custom_okta_attribute(tmp_path: Path) -> None:
-    options = SimulatorOptions(
-        token=OKTA_TOKEN, concurrency_limit=0, custom_attributes=("scimExternalId", "badge")
-    )
+    options = okta_options(custom_attributes=("scimExternalId", "badge"))
     with stack(options, **_adapted(tmp_path)) as running, running.client() as scim:
         schema = scim.get(f"/Schemas/{ECMA}").json()
         assert "badgeNumber" in [a["name"] for a in schema["attributes"]]

@@ -52,5 +52,13 @@ def test_okta_calls_per_scim_operation(okta_stack: Stack) -> None:
             ("GET", user),
             ("POST", f"{user}/lifecycle/activate"),
         ]
-        assert measure("DELETE", f"/Users/{user_id}") == [("DELETE", user), ("DELETE", user)]
+        # An active user: deactivate, delete, and Okta's 404 confirming it is gone.
+        assert measure("DELETE", f"/Users/{user_id}") == [("DELETE", user)] * 3
         assert measure("DELETE", f"/Users/{user_id}") == [("DELETE", user)]
+        # Entra's usual order, soft delete first: delete, then the 404.
+        other = scim.post("/Users", json=new_user("soft@example.com")).json()["id"]
+        scim.patch(
+            f"/Users/{other}", json=patch({"op": "Replace", "path": "active", "value": "False"})
+        )
+        soft = f"/api/v1/users/{other}"
+        assert measure("DELETE", f"/Users/{other}") == [("DELETE", soft)] * 2

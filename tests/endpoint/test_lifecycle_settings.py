@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from oktasim import SimulatorOptions
+import pytest
 
-from .harness import OKTA_TOKEN, new_user, patch, stack
+from .harness import new_user, okta_options, patch, stack
 
 OFF = patch({"op": "Replace", "path": "active", "value": "False"})
 ON = patch({"op": "Replace", "path": "active", "value": "True"})
 
 
 def test_suspend_mode_suspends_active_users_and_unsuspends_them() -> None:
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    options = okta_options()
     with stack(options, OKTA_DISABLE_MODE="suspend") as running, running.client() as scim:
         user_id = scim.post("/Users", json=new_user("sus@example.com")).json()["id"]
         running.sim.force_status(user_id, "ACTIVE")  # the user completed Okta's activation
@@ -30,7 +30,7 @@ def test_suspend_mode_suspends_active_users_and_unsuspends_them() -> None:
 
 def test_suspend_mode_deactivates_users_okta_cannot_suspend() -> None:
     """Okta suspends only ACTIVE users; one still PROVISIONED is deactivated instead."""
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    options = okta_options()
     with stack(options, OKTA_DISABLE_MODE="suspend") as running, running.client() as scim:
         user_id = scim.post("/Users", json=new_user("prov@example.com")).json()["id"]
         assert running.okta_user("prov@example.com")["status"] == "PROVISIONED"
@@ -40,7 +40,7 @@ def test_suspend_mode_deactivates_users_okta_cannot_suspend() -> None:
 
 
 def test_staged_creation_without_activation_emails() -> None:
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    options = okta_options()
     with stack(options, OKTA_ACTIVATE_ON_CREATE="false") as running, running.client() as scim:
         created = scim.post("/Users", json=new_user("staged@example.com"))
         assert created.status_code == 201
@@ -52,7 +52,7 @@ def test_staged_creation_without_activation_emails() -> None:
 
 
 def test_creating_an_inactive_user() -> None:
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0)
+    options = okta_options()
     with stack(options) as running, running.client() as scim:
         created = scim.post("/Users", json=new_user("off@example.com", active=False))
         assert created.json()["active"] is False
@@ -60,18 +60,25 @@ def test_creating_an_inactive_user() -> None:
         assert running.sim.emails_sent == []
 
 
-def test_an_org_that_refuses_edits_of_deactivated_users() -> None:
-    options = SimulatorOptions(
-        token=OKTA_TOKEN, concurrency_limit=0, refuse_deprovisioned_updates=True
-    )
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("refuse", id="403-E0000038"),  # Okta's support articles: every org
+        pytest.param("refuse-404", id="404-E0000007"),  # one third-party report
+    ],
+)
+def test_an_org_that_refuses_edits_of_deactivated_users(answer: str) -> None:
+    options = okta_options(deprovisioned_updates=answer)
     title = {"op": "Replace", "path": "title", "value": "Back"}
     with stack(options) as running, running.client() as scim:
         user_id = scim.post("/Users", json=new_user("edit@example.com")).json()["id"]
         assert scim.patch(f"/Users/{user_id}", json=OFF).json()["active"] is False
-        # Editing while deactivated: a clear 400, never a 404 for a user that exists.
+        # Editing while deactivated: a clear 400 with the fix, never a 503 that Entra retries
+        # forever, nor a 404 for a user that exists.
         refused = scim.patch(f"/Users/{user_id}", json=patch(title))
-        assert refused.status_code == 400
-        assert "deactivated" in refused.json()["detail"]
+        assert refused.status_code == 400, refused.text
+        assert "Edit Deactivated User Profile Updates" in refused.json()["detail"]
+        assert "Retry-After" not in refused.headers
         # Editing while re-enabling: reactivate first, then edit.
         both = patch(title, {"op": "Replace", "path": "active", "value": "True"})
         changed = scim.patch(f"/Users/{user_id}", json=both)
@@ -80,3 +87,15 @@ def test_an_org_that_refuses_edits_of_deactivated_users() -> None:
     profile = running.okta_user("edit@example.com")
     assert profile["profile"]["title"] == "Back"
     assert profile["status"] != "DEPROVISIONED"
+
+
+def test_an_org_that_allows_edits_of_deactivated_users() -> None:
+    options = okta_options(deprovisioned_updates="allow")
+    title = {"op": "Replace", "path": "title", "value": "Archived"}
+    with stack(options) as running, running.client() as scim:
+        user_id = scim.post("/Users", json=new_user("kept@example.com")).json()["id"]
+        assert scim.patch(f"/Users/{user_id}", json=OFF).json()["active"] is False
+        edited = scim.patch(f"/Users/{user_id}", json=patch(title))
+        assert edited.status_code == 200, edited.text
+        assert (edited.json()["title"], edited.json()["active"]) == ("Archived", False)
+    assert running.okta_user("kept@example.com")["status"] == "DEPROVISIONED"

@@ -177,3 +177,33 @@ def test_a_patch_that_needs_the_user_reads_it_once(okta_stack: Stack) -> None:
         removal = patch({"op": "remove", "path": 'phoneNumbers[value eq "9"]'})
         assert scim.patch(f"/Users/{user_id}", json=removal).status_code == 200
         assert len(okta_stack.calls()) - before == 1  # the read; nothing to write
+
+
+def test_filters_on_a_complex_attribute_as_a_whole(okta_stack: Stack) -> None:
+    """RFC 7644 §3.4.2.2: `pr` matches any value of a complex attribute, a comparison without a
+    sub-attribute compares `value` where there is one and is refused where there is none."""
+    with okta_stack.client() as scim:
+        plain = scim.post("/Users", json=new_user("plain@example.com")).json()["id"]
+        phoned = new_user(
+            "phoned@example.com",
+            phoneNumbers=[{"type": "mobile", "value": "+47 555 01"}],
+            emails=[
+                {"type": "work", "value": "phoned@example.com"},
+                {"type": "home", "value": "phoned@home.test"},
+            ],
+        )
+        rich = scim.post("/Users", json=phoned).json()["id"]
+        assert sorted(_ids(scim, "emails pr")) == sorted([plain, rich])
+        assert sorted(_ids(scim, "name pr")) == sorted([plain, rich])
+        assert _ids(scim, "phoneNumbers pr") == [rich]
+        assert _ids(scim, 'emails sw "phoned@"') == [rich]
+        assert _ids(scim, 'emails eq "plain@example.com"') == [plain]
+        assert _ids(scim, 'phoneNumbers sw "+47"') == [rich]
+        assert _ids(scim, 'userName sw "p" and emails co "@home"') == [rich]
+        before = len(okta_stack.calls())
+        # Okta searches `co` on its email, not its second email: no exact search exists.
+        for refused in ('name co "Tester"', 'addresses eq "Oslo"', 'emails co "home.test"'):
+            answer = scim.get("/Users", params={"filter": refused})
+            assert answer.status_code == 400, answer.text
+            assert answer.json()["scimType"] == "invalidFilter"
+        assert okta_stack.calls()[before:] == []

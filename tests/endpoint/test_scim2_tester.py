@@ -12,7 +12,9 @@ reasons of the target rather than of SCIM, so this run uses the packaged mapping
 - Okta requires `email`, and a random `emails` element of type `home` alone leaves it blank.
 
 The Okta org behind it has a relaxed login pattern (`.+`, a setting Okta offers), because the
-tester's userNames are UUIDs rather than email addresses.
+tester's userNames are UUIDs rather than email addresses, and allows edits of deactivated users
+("Edit Deactivated User Profile Updates"), because the tester creates users with a random
+`active` and then edits them (that refusal has its own tests, test_lifecycle_settings.py).
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ from scim2_client.engines.httpx2 import SyncSCIMClient
 from scim2_tester import Status, check_server
 
 from connector.mapping.catalog import PACKAGED_DIR
-from oktasim import SimulatorOptions
 
-from .harness import BEARER, OKTA_TOKEN, stack
+from .harness import BEARER, okta_options, stack
 
 
 def _tester_mapping(tmp_path: Path) -> Path:
@@ -41,7 +42,7 @@ def _tester_mapping(tmp_path: Path) -> Path:
 
 
 def test_every_user_check_succeeds(tmp_path: Path) -> None:
-    options = SimulatorOptions(token=OKTA_TOKEN, concurrency_limit=0, any_login=True)
+    options = okta_options(any_login=True, deprovisioned_updates="allow")
     with stack(options, SCHEMA_MAPPING_PATH=str(_tester_mapping(tmp_path))) as running:
         client = SyncSCIMClient(
             httpx2.Client(

@@ -43,7 +43,7 @@ class Okta:
         """Back to an empty org with the default token, for a server shared by many tests."""
         self.sim.reset()
         self.sim.set_token(TOKEN)
-        self.sim.set_refuse_deprovisioned_updates(False)
+        self.sim.set_deprovisioned_updates(SimulatorOptions.deprovisioned_updates)
         return self
 
     def create(
@@ -131,7 +131,12 @@ class FakeClock:
 
 @contextmanager
 def serving(clock: FakeClock | None = None, **options: Any) -> Iterator[Okta]:
+    """A served simulator on a fake clock. The search index and activation lag only where a
+    test asks for them: each test of another feature would otherwise have to move the clock
+    on after every write (the defaults themselves are tested in test_oktasim_defaults.py)."""
     options.setdefault("token", TOKEN)
+    options.setdefault("search_lag_ms", 0.0)
+    options.setdefault("activation_ms", 0.0)
     sim = Simulator(SimulatorOptions(**options), clock=clock or FakeClock())
     with (
         sim.start(host="127.0.0.1", port=0) as running,

@@ -27,7 +27,7 @@ OPTIONS = (
     "--hang-seconds",
     "--activation-ms",
     "--deactivate-204",
-    "--refuse-deprovisioned-updates",
+    "--deprovisioned-updates",
     "--custom-attribute",
     "--group-custom-attribute",
     "--allow-non-loopback",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
-from oktasim_harness import NO_FAULTS, Okta, error_code, serving
+from oktasim_harness import NO_FAULTS, FakeClock, Okta, error_code, serving
 
 
 @pytest.fixture(scope="module")
@@ -202,11 +201,29 @@ def test_deprovisioned_profile_updates(okta: Okta) -> None:
     user_id = okta.create()["id"]
     okta.lifecycle(user_id, "deactivate")
     update = {"profile": {"title": "Gone"}}
-    allowed = okta.client.post(f"/api/v1/users/{user_id}", json=update)
-    assert allowed.status_code == 200
-    okta.sim.set_refuse_deprovisioned_updates(True)
+    # An org as Okta ships it: refused with 403 E0000038 (Okta's support articles), both the
+    # partial update and the replace.
+    for method in ("POST", "PUT"):
+        body = update if method == "POST" else {"profile": {**okta.sim.users()[0]["profile"]}}
+        refused = okta.client.request(method, f"/api/v1/users/{user_id}", json=body)
+        assert refused.status_code == 403
+        assert refused.json() | {"errorId": "-"} == {
+            "errorCode": "E0000038",
+            "errorSummary": "This operation is not allowed in the user's current status.",
+            "errorLink": "E0000038",
+            "errorId": "-",
+            "errorCauses": [],
+        }
+    okta.sim.set_deprovisioned_updates("refuse-404")
     refused = okta.client.post(f"/api/v1/users/{user_id}", json=update)
     assert (refused.status_code, error_code(refused)) == (404, "E0000007")
+    okta.sim.set_deprovisioned_updates("allow")
+    allowed = okta.client.post(f"/api/v1/users/{user_id}", json=update)
+    assert allowed.status_code == 200
+    assert allowed.json()["profile"]["title"] == "Gone"
+    assert allowed.json()["status"] == "DEPROVISIONED"
+    with pytest.raises(ValueError, match="mode must be one of"):
+        okta.sim.set_deprovisioned_updates("sometimes")
 
 
 def test_force_status_hook(okta: Okta) -> None:
@@ -220,12 +237,13 @@ def test_force_status_hook(okta: Okta) -> None:
 
 
 def test_asynchronous_activation() -> None:
-    with serving(activation_ms=300) as okta:
+    clock = FakeClock()
+    with serving(clock=clock, activation_ms=300) as okta:
         user = okta.create()
         assert user["transitioningToStatus"] == "ACTIVE"
         busy = okta.client.post(f"/api/v1/users/{user['id']}", json={"profile": {"title": "x"}})
         assert (busy.status_code, error_code(busy)) == (409, "E0000112")
-        time.sleep(0.35)
+        clock.advance(0.35)
         settled = okta.client.get(f"/api/v1/users/{user['id']}").json()
         assert "transitioningToStatus" not in settled
         done = okta.client.post(f"/api/v1/users/{user['id']}", json={"profile": {"title": "x"}})

@@ -14,7 +14,8 @@ from .conftest import AgentFactory
 
 @pytest.fixture
 def okta() -> Iterator[tuple[Simulator, str]]:
-    simulator = Simulator(SimulatorOptions(token="t"))
+    # The relay forwards; Okta's search and activation lag are not what is tested here.
+    simulator = Simulator(SimulatorOptions(token="t", search_lag_ms=0, activation_ms=0))
     running = simulator.start(host="127.0.0.1", port=0)
     yield simulator, running.url
     running.stop()

@@ -32,10 +32,13 @@ class FakeClock:
 
 
 def options(**changes: Any) -> SimulatorOptions:
+    """An org with Okta's concurrency limit, the group externalId attribute declared, and no
+    search or activation lag unless a test asks for it (with a FakeClock to move it on)."""
     values: dict[str, Any] = {
         "token": TOKEN,
         "group_custom_attributes": (ATTRIBUTE,),
-        "concurrency_limit": 0,
+        "search_lag_ms": 0.0,
+        "activation_ms": 0.0,
     }
     values.update(changes)
     return SimulatorOptions(**values)

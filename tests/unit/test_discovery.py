@@ -133,6 +133,14 @@ def test_ecma_schema_lists_schema_xml_attributes(catalog: Catalog) -> None:
     assert attributes["status"]["canonicalValues"] == ["Active", "Inactive"]
     assert [n for n, a in attributes.items() if "canonicalValues" in a] == ["status"]
     assert "Person in Schema.xml" in attributes["city"]["description"]
+    assert "an absolute URL" in attributes["profileUrl"]["description"]
+    assert "URL" not in attributes["city"]["description"]
+
+
+def test_profile_url_is_advertised_as_the_reference_it_is_checked_to_be(catalog: Catalog) -> None:
+    profile_url = _attributes(_by_id(catalog)[CORE_USER])["profileUrl"]
+    assert profile_url["type"] == "reference"
+    assert profile_url["referenceTypes"] == ["external"]
 
 
 def test_without_ecma_view_no_ecma_schema(minimal: Catalog) -> None:

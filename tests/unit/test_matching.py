@@ -157,3 +157,26 @@ def test_booleans_on_an_inactive_user() -> None:
 )
 def test_logical_operators(text: str, expected: bool) -> None:
     assert _matches(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name pr", True),
+        ("emails pr", True),
+        ('emails co "home.test"', True),
+        ('emails eq "PAT@example.com"', True),
+        ('emails co "nowhere"', False),
+        ('emails sw "pat@"', True),
+        (f'{ENTERPRISE_USER}:manager eq "m-1"', True),
+        ('phoneNumbers co "1"', False),
+    ],
+)
+def test_a_complex_attribute_as_a_whole(text: str, expected: bool) -> None:
+    assert _matches(text) is expected
+
+
+def test_pr_needs_a_non_empty_node() -> None:
+    hollow: dict[str, Any] = {"name": {"givenName": ""}, "emails": [{"value": ""}, {}]}
+    assert not _matches("name pr", hollow)
+    assert not _matches("emails pr", hollow)

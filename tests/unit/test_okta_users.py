@@ -8,13 +8,25 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from connector.targets.errors import RejectedError
+from connector.targets.errors import LoginConflictError, RejectedError
 from connector.targets.okta.client import OktaClient
 from connector.targets.okta.paging import next_link as _next_link
 from connector.targets.okta.paging import next_page
 from connector.targets.okta.users import OktaUsers
+from connector.targets.protocol import search
+from connector.targets.query import Condition
+from connector.transport.budget import request_budget
 
-from .okta_sim import okta_users, options, org
+from .okta_sim import (
+    ATTRIBUTE,
+    FakeClock,
+    LoseAnswers,
+    Org,
+    client_for,
+    okta_users,
+    options,
+    org,
+)
 
 NEXT = "https://org.okta.com/api/v1/users?after=00u2&limit=200"
 SELF = "https://org.okta.com/api/v1/users?limit=200"
@@ -139,3 +151,107 @@ async def test_a_missing_user_attribute_is_named_with_the_fix() -> None:
             created = await users.create({**profile, "lastName": "X"}, active=True)
             with pytest.raises(RejectedError, match="doctor --fix"):
                 await users.update(created.id, {"scimExternalId": "e"})
+
+
+# -- outcomes that must be exact ----------------------------------------------------------------
+
+
+def _profile(login: str) -> dict[str, str]:
+    return {"login": login, "email": "x@example.com", "firstName": "X", "lastName": "Y"}
+
+
+@pytest.mark.parametrize(
+    "login", ["ops/admin@example.com", "who?@example.com", " padded@example.com "]
+)
+async def test_a_lost_create_of_a_login_okta_cannot_address_is_resolved(login: str) -> None:
+    """Okta's GET by login cannot address these logins and its search has not caught up yet:
+    the resend's "login taken" is resolved from the live listing, never answered 409."""
+    with org(options(any_login=True, search_lag_ms=600_000), clock=FakeClock()) as okta:
+        lose = LoseAnswers(lambda r: r.method == "POST" and r.url.path == "/api/v1/users")
+        users = OktaUsers(client_for(okta, lose))
+        try:
+            with request_budget(10):
+                created = await users.create(_profile(login), active=True)
+        finally:
+            await users.aclose()
+        assert lose.left == 0
+        held = [u for u in okta.sim.users() if u["profile"]["login"] == login]
+        assert [u["id"] for u in held] == [created.id]
+
+
+async def test_a_lost_create_does_not_take_over_someone_elses_login() -> None:
+    with org(options(any_login=True, search_lag_ms=600_000), clock=FakeClock()) as okta:
+        okta.user("ops/other@example.com")  # an older user, with other values
+        lose = LoseAnswers(lambda r: r.method == "POST" and r.url.path == "/api/v1/users")
+        users = OktaUsers(client_for(okta, lose))
+        try:
+            with request_budget(10), pytest.raises(LoginConflictError):
+                await users.create(_profile("ops/other@example.com"), active=True)
+        finally:
+            await users.aclose()
+
+
+class ReenableBetweenDeletes(httpx.AsyncBaseTransport):
+    """Entra's re-enable PATCH lands between the connector's two DELETEs of one user."""
+
+    def __init__(self, okta: Org, user_id: str) -> None:
+        self._inner = httpx.AsyncHTTPTransport()
+        self._okta, self._user_id, self.deletes = okta, user_id, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if request.method == "DELETE":
+            self.deletes += 1
+            if self.deletes == 1:
+                activated = self._okta.admin.post(
+                    f"/api/v1/users/{self._user_id}/lifecycle/activate",
+                    params={"sendEmail": "false"},
+                    content=b"",
+                )
+                assert activated.status_code == 200, activated.text
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def test_a_delete_racing_a_re_enable_still_deletes() -> None:
+    with org() as okta:
+        user_id = okta.user("racer@example.com")
+        race = ReenableBetweenDeletes(okta, user_id)
+        users = OktaUsers(client_for(okta, race))
+        try:
+            with request_budget(10):
+                await users.delete(user_id)
+        finally:
+            await users.aclose()
+        assert [u["id"] for u in okta.sim.users()] == []  # gone, as the 204 says
+        assert race.deletes == 4  # deactivate, (re-enabled) deactivate, delete, 404
+
+
+async def test_deleting_a_deactivated_user_takes_two_calls() -> None:
+    with org() as okta:
+        user_id = okta.user("soft@example.com")
+        okta.admin.post(f"/api/v1/users/{user_id}/lifecycle/deactivate", content=b"")
+        mark = okta.mark()
+        async with okta_users(okta) as users:
+            with request_budget(10):
+                await users.delete(user_id)
+        assert [(m, s) for m, _, s in okta.calls_since(mark)] == [("DELETE", 204), ("DELETE", 404)]
+        assert okta.sim.users() == []
+
+
+async def test_a_search_on_a_missing_external_id_attribute_names_it_and_the_fix() -> None:
+    """An org without the externalId attribute answers Entra's `externalId eq` match with
+    "Invalid search query." (E0000031): the SCIM error names the attribute and the fix."""
+    with org(options(custom_attributes=())) as okta:
+        async with okta_users(okta) as users:
+            with request_budget(5), pytest.raises(RejectedError) as refused:
+                await search(users, Condition(ATTRIBUTE, "eq", 'profile.title "x"'))
+            assert f"profile.{ATTRIBUTE}" in refused.value.detail
+            assert "doctor --fix" in refused.value.detail
+            with request_budget(5), pytest.raises(RejectedError) as other:
+                await search(users, Condition("badgeNumber", "eq", "7"))
+            assert "profile.badgeNumber" in other.value.detail
+            assert "profile.title" not in other.value.detail
+            assert "doctor --fix" not in other.value.detail

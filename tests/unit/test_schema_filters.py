@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from scim2_models import InvalidFilterException, ScimFilter
-from scim2_models.path import AttrPath, CompareOperator, Comparison, LogicalExpr
+from scim2_models.path import AttrPath, CompareOperator, Comparison, LogicalExpr, Present
 
 from connector.mapping import Catalog
 from connector.mapping.definitions import ECMA2HOST_USER, ENTERPRISE_USER
@@ -185,3 +185,69 @@ def test_ne_on_an_attribute_the_target_does_not_keep_selects_everyone(catalog: C
     assert _plan(catalog, 'locale ne "x"').query == Everyone()
     assert _plan(catalog, 'locale ne "x" and title eq "B"').query == Condition("title", "eq", "B")
     assert _plan(catalog, 'locale eq "x"').empty
+
+
+# -- a complex attribute named without a sub-attribute (RFC 7644 §3.4.2.2) -----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("emails pr", AnyOf((Condition("email", "pr"), Condition("secondEmail", "pr")))),
+        ("name pr", AnyOf((Condition("firstName", "pr"), Condition("lastName", "pr")))),
+        (
+            "phoneNumbers pr",
+            AnyOf((Condition("mobilePhone", "pr"), Condition("primaryPhone", "pr"))),
+        ),
+        (
+            "addresses pr",
+            AnyOf(
+                tuple(
+                    Condition(a, "pr")
+                    for a in ("streetAddress", "city", "state", "zipCode", "countryCode")
+                )
+            ),
+        ),
+        (f"{ENTERPRISE_USER}:manager pr", Condition("managerId", "pr")),
+        (
+            'emails co "x"',
+            AnyOf((Condition("email", "co", "x"), Condition("secondEmail", "co", "x"))),
+        ),
+        (
+            'EMAILS eq "a@x"',
+            AnyOf((Condition("email", "eq", "a@x"), Condition("secondEmail", "eq", "a@x"))),
+        ),
+        (
+            'phoneNumbers sw "+47"',
+            AnyOf((Condition("mobilePhone", "sw", "+47"), Condition("primaryPhone", "sw", "+47"))),
+        ),
+    ],
+)
+def test_a_complex_attribute_as_a_whole(catalog: Catalog, text: str, query: object) -> None:
+    result = _plan(catalog, text)
+    assert result.query == query
+    assert not result.empty
+
+
+def test_pr_on_a_complex_attribute_keeps_the_whole_attribute_for_matching(
+    catalog: Catalog,
+) -> None:
+    assert _plan(catalog, "name pr").filter == Present(AttrPath("name"))
+    assert _plan(catalog, 'emails co "x"').filter == Comparison(
+        AttrPath("emails", "value"), CompareOperator.co, "x"
+    )
+
+
+def test_a_complex_attribute_with_no_home_matches_nobody(catalog: Catalog) -> None:
+    assert _plan(catalog, "ims pr").empty
+    assert _plan(catalog, 'photos co "x"').empty
+
+
+@pytest.mark.parametrize(
+    "text", ['name co "x"', 'name eq "Ada"', 'addresses eq "Oslo"', 'not (name sw "A")']
+)
+def test_a_comparison_on_a_complex_attribute_without_value_is_refused(
+    catalog: Catalog, text: str
+) -> None:
+    with pytest.raises(InvalidFilterException, match="is a complex attribute: compare one of"):
+        _plan(catalog, text)

@@ -13,11 +13,13 @@ from scim2_models import (
 )
 
 from connector.mapping import Catalog
-from connector.mapping.definitions import ECMA2HOST_USER, ENTERPRISE_USER
+from connector.mapping.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
 from connector.mapping.writes import (
+    NOTHING_STORED,
     Changes,
     NeedsCurrentResource,
     Operation,
+    Stored,
     compile_writes,
     resource_writes,
 )
@@ -511,3 +513,122 @@ def test_remove_bare_extension_urn_clears_every_slot(catalog: Catalog) -> None:
     assert changes.profile == dict.fromkeys(
         ["employeeNumber", "costCenter", "organization", "division", "department", "managerId"]
     )
+
+
+# -- aliases: a core attribute and its ECMA2Host copy on one target attribute --------------------
+
+
+def _aliased_pairs(catalog: Catalog) -> list[tuple[str, str, str]]:
+    """(core key, ECMA2Host key, target) for every target two such slots share."""
+    pairs = []
+    for ecma in (s for s in catalog.slots if s.schema == ECMA2HOST_USER and not s.is_active):
+        for core in catalog.slots:
+            if core.schema != ECMA2HOST_USER and core.target == ecma.target:
+                where = f'[type eq "{core.type}"]' if core.type else ""
+                sub = f".{core.sub}" if core.sub else ""
+                prefix = "" if core.schema == CORE_USER else f"{core.schema}:"
+                key = f"{prefix}{core.attr}{where}{sub}"
+                pairs.append((key, f"{ECMA2HOST_USER}:{ecma.attr}", core.target))
+    return pairs
+
+
+def _value(catalog: Catalog, target: str, text: str) -> str:
+    return f"https://x.test/{text}" if target in catalog.reference_targets else text
+
+
+def _both(core_key: str, ecma_key: str, core: Any, ecma: Any) -> list[Operation]:
+    return [Operation("replace", None, {core_key: core, ecma_key: ecma})]
+
+
+def test_every_shared_target_has_its_aliases_listed(catalog: Catalog) -> None:
+    targets = {target for _, _, target in _aliased_pairs(catalog)}
+    assert {"login", "displayName", "firstName", "email", "zipCode", "department"} <= targets
+    assert len(targets) == 23  # every Schema.xml attribute but status (tested on its own)
+
+
+@pytest.mark.parametrize("changed", ["core", "ecma"])
+def test_the_alias_that_differs_from_the_stored_value_wins(catalog: Catalog, changed: str) -> None:
+    for core_key, ecma_key, target in _aliased_pairs(catalog):
+        new, old = _value(catalog, target, "New"), _value(catalog, target, "Old")
+        core, ecma = (new, old) if changed == "core" else (old, new)
+        operations = _both(core_key, ecma_key, core, ecma)
+        with pytest.raises(NeedsCurrentResource):
+            compile_writes(catalog, operations)  # disagreeing aliases need the stored value
+        stored = Stored({target: old}, True)
+        changes = compile_writes(catalog, operations, stored=stored)
+        assert changes.profile[target] == new, core_key
+
+
+def test_agreeing_aliases_need_no_read(catalog: Catalog) -> None:
+    for core_key, ecma_key, target in _aliased_pairs(catalog):
+        same = _value(catalog, target, "Same")
+        changes = compile_writes(catalog, _both(core_key, ecma_key, same, same))
+        assert changes.profile[target] == same
+
+
+def test_aliases_both_changed_differently_are_refused_naming_both(catalog: Catalog) -> None:
+    stored = Stored({"displayName": "Old"}, True)
+    with pytest.raises(InvalidValueException) as raised:
+        compile_writes(
+            catalog, _both("displayName", f"{ECMA2HOST_USER}:displayName", "A", "B"), stored=stored
+        )
+    detail = str(raised.value.detail)
+    assert "displayName and " in detail
+    assert f"{ECMA2HOST_USER}:displayName" in detail
+
+
+def test_a_cleared_alias_against_an_echoed_one_clears(catalog: Catalog) -> None:
+    stored = Stored({"title": "Boss"}, True)
+    operations = _both("title", f"{ECMA2HOST_USER}:title", None, "Boss")
+    assert compile_writes(catalog, operations, stored=stored).profile["title"] is None
+
+
+@pytest.mark.parametrize(("active", "status"), [(False, "Active"), (True, "Inactive")])
+def test_active_wins_over_an_echoed_status(catalog: Catalog, active: bool, status: str) -> None:
+    operations = _both("active", f"{ECMA2HOST_USER}:status", active, status)
+    with pytest.raises(NeedsCurrentResource):
+        compile_writes(catalog, operations)
+    assert compile_writes(catalog, operations, stored=Stored({}, not active)).active is active
+
+
+def test_status_wins_over_an_echoed_active(catalog: Catalog) -> None:
+    operations = _both("active", f"{ECMA2HOST_USER}:status", True, "Inactive")
+    assert compile_writes(catalog, operations, stored=Stored({}, True)).active is False
+
+
+def test_a_create_refuses_two_values_for_one_attribute(catalog: Catalog) -> None:
+    body: dict[str, Any] = {"userName": "a@x.test", ECMA2HOST_USER: {"login": "b@x.test"}}
+    with pytest.raises(InvalidValueException, match=f"userName and {ECMA2HOST_USER}:login"):
+        compile_writes(catalog, resource_writes(body), {}, lenient=True, stored=NOTHING_STORED)
+    body = {"userName": "a@x.test", "active": True, ECMA2HOST_USER: {"status": "Inactive"}}
+    with pytest.raises(InvalidValueException, match=f"active and {ECMA2HOST_USER}:status"):
+        compile_writes(catalog, resource_writes(body), {}, lenient=True, stored=NOTHING_STORED)
+
+
+def test_a_create_takes_agreeing_aliases_and_a_value_beside_a_cleared_one(
+    catalog: Catalog,
+) -> None:
+    body = {
+        "userName": "a@x.test",
+        # Replacing `emails` clears the home address's slot; the ECMA2Host copy still sets it.
+        "emails": [{"type": "work", "value": "a@x.test"}],
+        ECMA2HOST_USER: {"login": "a@x.test", "secondEmail": "b@x.test", "status": "Active"},
+        "active": True,
+    }
+    changes = compile_writes(
+        catalog, resource_writes(body), {}, lenient=True, stored=NOTHING_STORED
+    )
+    assert changes.profile["login"] == "a@x.test"
+    assert changes.profile["secondEmail"] == "b@x.test"
+    assert changes.active is True
+
+
+def test_separate_operations_still_apply_in_order(catalog: Catalog) -> None:
+    changes = compile_writes(
+        catalog,
+        [
+            Operation("replace", "displayName", "First"),
+            Operation("replace", f"{ECMA2HOST_USER}:displayName", "Second"),
+        ],
+    )
+    assert changes.profile["displayName"] == "Second"

@@ -89,13 +89,6 @@ def undefined_property(error: OktaApiError) -> str | None:
     return None
 
 
-def value_taken(error: OktaApiError) -> bool:
-    """Okta's refusal of a value another object already has (a login, a group name)."""
-    return error.body.code == "E0000001" and any(
-        "already exists" in cause for cause in error.body.causes
-    )
-
-
 def _error_body(error: ApiError) -> OktaErrorBody:
     data = error.json()
     if not isinstance(data, dict):

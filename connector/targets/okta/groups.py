@@ -30,6 +30,7 @@ from ..errors import (
     NameConflictError,
     NotWritableError,
     QueryNotSupportedError,
+    RateLimitedError,
     RejectedError,
     TargetError,
     UnavailableError,
@@ -38,7 +39,8 @@ from ..http import OutcomeUnknownError
 from ..model import TargetGroup
 from ..protocol import GroupCapabilities
 from ..query import Condition, Everyone, IdIs, Query
-from .client import OktaApiError, OktaClient, undefined_property, value_taken
+from .client import OktaApiError, OktaClient, undefined_property
+from .codes import Meaning, meaning, not_found, taken_attribute
 from .paging import next_page
 from .recent import RecentGroups
 from .schemas import GROUP, undeclared
@@ -97,7 +99,7 @@ class OktaGroups:
         try:
             response = await self.client.send("GET", _group_path(group_id))
         except OktaApiError as exc:
-            if exc.body.status == 404:
+            if not_found(exc):
                 return None
             raise self._failure(exc) from exc
         data = response.json()
@@ -189,7 +191,7 @@ class OktaGroups:
             async for page in self._pages(path, {"limit": str(MEMBERS_PAGE)}):
                 yield [str(u["id"]) for u in page if u.get("id")]
         except OktaApiError as exc:
-            if exc.body.status == 404:
+            if not_found(exc):
                 raise GroupNotFoundError(group_id) from exc
             raise self._failure(exc) from exc
 
@@ -203,7 +205,7 @@ class OktaGroups:
                     if any(g.get("id") == group_id for g in page):
                         return True
         except OktaApiError as exc:
-            if exc.body.status == 404:
+            if not_found(exc):
                 return False  # not a user: a member of nothing
             raise self._failure(exc) from exc
         return False
@@ -245,7 +247,7 @@ class OktaGroups:
                 await self._pause(attempt, f"group create outcome unknown ({exc})")
                 attempt += 1
             except OktaApiError as exc:
-                if value_taken(exc):
+                if taken_attribute(exc) == "name":
                     return await self._taken(name, external_id, uncertain)
                 raise self._failure(exc) from exc
 
@@ -300,7 +302,7 @@ class OktaGroups:
                 "PUT", _group_path(group.id), json={"profile": profile}
             )
         except OktaApiError as exc:
-            if value_taken(exc):
+            if taken_attribute(exc) == "name":
                 raise NameConflictError(_conflict(name, await self.find_by_name(name))) from exc
             raise self._failure(exc) from exc
         updated = self.to_group(response.json())
@@ -319,9 +321,9 @@ class OktaGroups:
                 await self._pause(attempt, f"group delete outcome unknown ({exc})")
                 attempt += 1
             except OktaApiError as exc:
-                if exc.body.status == 404 and maybe_applied:
+                if not_found(exc) and maybe_applied:
                     break
-                if exc.body.status == 404:
+                if not_found(exc):
                     raise GroupNotFoundError(group_id) from exc
                 raise await self._refused(exc, group_id) from exc
         self.recent.deleted(group_id)
@@ -353,7 +355,7 @@ class OktaGroups:
                 try:
                     await self.client.send(method, path, content=b"" if method == "PUT" else None)
                 except OktaApiError as exc:
-                    if exc.body.status == 404 and "(UserGroup)" not in exc.body.summary:
+                    if not_found(exc) and "(UserGroup)" not in exc.body.summary:
                         unknown[user_id] = exc
                         continue
                     failures.append(exc)
@@ -366,7 +368,7 @@ class OktaGroups:
         if failures:
             first = failures[0]
             if isinstance(first, OktaApiError):
-                if first.body.status == 404:
+                if not_found(first):
                     raise GroupNotFoundError(group_id) from first
                 raise await self._refused(first, group_id) from first
             raise first
@@ -389,18 +391,37 @@ class OktaGroups:
         return self._failure(exc)
 
     def _failure(self, exc: OktaApiError) -> Exception:
+        """Okta's refusal in the service's terms, by its errorCode (see codes.py)."""
         body = exc.body
-        if body.status == 404:
-            return GroupNotFoundError(body.summary)
+        said = f"{body.code} {body.summary}".strip()
         attribute = undefined_property(exc)
         if attribute is not None:
             return RejectedError(undeclared(GROUP, attribute, self.attribute))
-        if body.status == 403:
-            return UnavailableError(
-                f"Okta refused the connector ({body.code} {body.summary}); grant the API "
-                "token's admin the rights to manage groups and their members",
-                retry_after=300,
-            )
+        match meaning(exc):
+            case Meaning.NOT_FOUND:
+                return GroupNotFoundError(body.summary)
+            case Meaning.NO_SUCH_PATH:
+                return UnavailableError(
+                    f"Okta has no such API path ({said}); check that OKTA_ORG_URL is the org's "
+                    "base URL, e.g. https://example.okta.com",
+                    retry_after=300,
+                )
+            case Meaning.FORBIDDEN:
+                return UnavailableError(
+                    f"Okta refused the connector ({said}); grant the API token's admin the "
+                    "rights to manage groups and their members",
+                    retry_after=300,
+                )
+            case Meaning.CREDENTIALS:
+                return UnavailableError(
+                    f"Okta refused the connector's credentials ({said}); put a valid token in "
+                    "the vault secret okta-api-token (or OKTA_API_TOKEN locally)",
+                    retry_after=300,
+                )
+            case Meaning.BUSY:
+                return UnavailableError(f"Okta is busy with this group: {said}", retry_after=60)
+            case Meaning.RATE_LIMITED:
+                return RateLimitedError(f"Okta rate limit reached ({said})", retry_after=60)
         return RejectedError(f"Okta rejected the request: {exc.detail}")
 
     async def _pause(self, attempt: int, reason: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .client import OktaApiError, OktaClient
+from .codes import Meaning, meaning
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ async def _add(client: OktaClient, profile: Profile, attribute: str) -> Finding:
     try:
         answer = (await client.send("POST", profile.path, json=body)).json()
     except OktaApiError as exc:
-        if exc.body.status == 403:
+        if meaning(exc) is Meaning.FORBIDDEN:
             return Finding(
                 False,
                 f"Okta refused to add {attribute} to the {profile.kind} profile (403 "

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Mapping
+import re
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from contextlib import aclosing
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -17,6 +19,7 @@ from ...transport.backoff import backoff
 from ...transport.budget import remaining
 from ..errors import (
     LoginConflictError,
+    RateLimitedError,
     RejectedError,
     StateRefusedError,
     TargetError,
@@ -28,6 +31,7 @@ from ..model import TargetUser
 from ..protocol import Capabilities, Profile, search
 from ..query import Condition, Query
 from .client import OktaApiError, OktaClient, undefined_property
+from .codes import Meaning, meaning, not_found, taken_attribute
 from .paging import next_link as _next_link
 from .schemas import USER, undeclared
 from .search import render_search
@@ -37,6 +41,8 @@ log = logging.getLogger(__name__)
 DEPROVISIONED = "DEPROVISIONED"
 SUSPENDED = "SUSPENDED"
 PAGE_SIZE = 200
+# Deactivate, delete, confirm; each re-enable racing the delete adds one.
+_MAX_DELETES = 5
 _QUIET = {"sendEmail": "false"}
 
 
@@ -73,6 +79,8 @@ class OktaUsers:
 
     async def get(self, user_id: str) -> TargetUser | None:
         """The user with this id. Okta also accepts a login here; a SCIM id is only an id."""
+        if not is_user_id(user_id):
+            return None
         data = await self._get_raw(user_id)
         if data is None or data.get("id") != user_id:
             return None
@@ -80,7 +88,7 @@ class OktaUsers:
 
     async def find_by_anchor(self, login: str) -> TargetUser | None:
         """Consistent lookup by login (GET by login, not the eventually consistent search)."""
-        if not login or "/" in login or "?" in login or login.strip() != login:
+        if not _addressable(login):
             # Okta cannot address such logins in a URL path; its search can find them.
             found = await search(self, _login_query(login))
             return found[0] if found else None
@@ -97,7 +105,7 @@ class OktaUsers:
         try:
             response = await self.client.send("GET", f"/api/v1/users/{quote(id_or_login, safe='')}")
         except OktaApiError as exc:
-            if exc.body.status == 404:
+            if not_found(exc):
                 return None
             raise _translate(exc) from exc
         data = response.json()
@@ -105,15 +113,18 @@ class OktaUsers:
 
     async def pages(self, query: Query) -> AsyncIterator[list[TargetUser]]:
         """Every user matching the query, page by page, deprovisioned users included."""
-        params: dict[str, str] = {
-            "search": render_search(query, suspend=self.suspend),
-            "limit": str(PAGE_SIZE),
-        }
+        params = {"search": render_search(query, suspend=self.suspend), "limit": str(PAGE_SIZE)}
+        async for page in self._paged(params):
+            yield page
+
+    async def _paged(self, params: dict[str, str]) -> AsyncGenerator[list[TargetUser], None]:
         path = "/api/v1/users"
         while True:
             try:
                 response = await self.client.send("GET", path, params=params)
             except OktaApiError as exc:
+                if exc.body.code == "E0000031" and "search" in params:
+                    raise self._unsearchable(params["search"], exc) from exc
                 raise _translate(exc) from exc
             page = response.json()
             if isinstance(page, list):
@@ -154,8 +165,9 @@ class OktaUsers:
                 await self._pause(attempt, f"create outcome unknown ({exc})")
                 attempt += 1
             except OktaApiError as exc:
-                if uncertain and _duplicate_login(exc):
-                    existing = await self.find_by_anchor(login)
+                if uncertain and taken_attribute(exc) == "login":
+                    # Okta says the login exists: find that user for certain, lag or not.
+                    existing = await self._holder(login)
                     if existing is not None:
                         user = self._ours(existing, values)
                         break
@@ -163,6 +175,40 @@ class OktaUsers:
         if not active:
             user = await self.set_active(user, False)
         return user
+
+    async def _holder(self, login: str) -> TargetUser | None:
+        """The user holding this login, which Okta just said exists. A login Okta's GET can
+        address is read that way; any other is searched (one call, usually enough), then found
+        in the plain listing (`GET /api/v1/users`, one call per 200 users, only then), which
+        shows users as they are rather than the lagging search index."""
+        found = await self.find_by_anchor(login)
+        if found is not None or _addressable(login):
+            return found
+        # Closed at once when left early: no call is left pending in an unfinished generator.
+        async with aclosing(self._paged({"limit": str(PAGE_SIZE)})) as listing:
+            async for page in listing:
+                for user in page:
+                    if str(user.profile.get("login") or "").casefold() == login.casefold():
+                        return user
+        return None
+
+    def _unsearchable(self, expression: str, exc: OktaApiError) -> RejectedError:
+        """Okta refused a search (E0000031, e.g. "Invalid search query."): what Okta usually
+        means is an attribute its user profile lacks, so the attributes searched are named,
+        the externalId attribute with the fix doctor offers."""
+        unquoted = _LITERAL.sub('""', expression)  # values never name attributes
+        searched = list(dict.fromkeys(_SEARCHED.findall(unquoted)))
+        attribute = self.external_id_attribute
+        if attribute in searched:
+            return RejectedError(
+                f"Okta cannot search users on profile.{attribute} ({exc.detail}); "
+                + undeclared(USER, attribute, attribute)
+            )
+        named = ", ".join(f"profile.{a}" for a in searched) or "this filter"
+        return RejectedError(
+            f"Okta cannot search users on {named} ({exc.detail}); an attribute the mapping "
+            "stores is probably missing from Okta's user profile: add it in the Profile Editor"
+        )
 
     def _refusal(self, exc: OktaApiError) -> Exception:
         """A refused write; an attribute Okta's user profile lacks is named, with the fix."""
@@ -185,24 +231,48 @@ class OktaUsers:
         active: bool | None = None,
     ) -> TargetUser:
         """One partial update (`POST /users/{id}`): unsent attributes stay, `None` clears.
-        Okta changes a state only through its lifecycle calls: `active` is left to set_active."""
-        try:
-            response = await self.client.send(
-                "POST", f"/api/v1/users/{quote(user_id, safe='')}", json={"profile": dict(changes)}
+        Okta changes a state only through its lifecycle calls: `active` is left to set_active.
+
+        A user still being activated (Okta activates asynchronously, and answers `409 E0000112`
+        meanwhile) is updated again after a pause, within the request's budget: the update is
+        the same whenever it lands."""
+        path = _user_path(user_id)
+        attempt = 0
+        while True:
+            try:
+                response = await self.client.send("POST", path, json={"profile": dict(changes)})
+                return self.to_user(response.json())
+            except OktaApiError as exc:
+                refusal = meaning(exc)
+                if refusal is Meaning.BUSY:
+                    await self._pause(attempt, f"Okta is still activating the user ({exc})")
+                    attempt += 1
+                    continue
+                if refusal in {Meaning.STATE, Meaning.NOT_FOUND}:
+                    # An org without "Edit Deactivated User Profile Updates" refuses edits of a
+                    # deactivated user: 403 E0000038 per Okta's support articles, 404 E0000007
+                    # in one report (a 404 would make Entra drop its link to a user that exists).
+                    raise await self._state_refusal(user_id, exc) from exc
+                raise self._refusal(exc) from exc
+
+    async def _state_refusal(self, user_id: str, exc: OktaApiError) -> Exception:
+        user = await self.get(user_id)
+        if user is None:
+            return UserNotFoundError(user_id)
+        if not user.active:
+            return StateRefusedError(
+                "Okta refuses to edit deactivated users: enable 'Edit Deactivated User Profile "
+                "Updates' in Okta (Directory > People > More actions), or re-enable the user in "
+                "the same change",
+                user,
             )
-        except OktaApiError as exc:
-            if exc.body.status == 404:
-                # Okta answers 404 to an edit of a deactivated user unless the org allows it;
-                # a 404 would make Entra drop its link to a user that exists.
-                user = await self.get(user_id)
-                if user is not None and not user.active:
-                    raise StateRefusedError(
-                        "Okta refuses to edit deactivated users: enable 'Edit Deactivated User "
-                        "Profile Updates' in Okta, or re-enable the user in the same change",
-                        user,
-                    ) from exc
-            raise self._refusal(exc) from exc
-        return self.to_user(response.json())
+        if meaning(exc) is Meaning.NOT_FOUND:
+            return _translate(exc)
+        return StateRefusedError(
+            f"Okta refuses to change the user in its status {user.state} ({exc.body.code} "
+            f"{exc.body.summary})",
+            user,
+        )
 
     async def replace(
         self,
@@ -244,10 +314,14 @@ class OktaUsers:
         return TargetUser(user.id, user.profile, active, state, user.created, user.last_modified)
 
     async def delete(self, user_id: str) -> None:
-        """Really delete: Okta's first DELETE only deactivates, the second removes."""
-        path = f"/api/v1/users/{quote(user_id, safe='')}"
+        """Really delete. Okta's DELETE of a user that is not deactivated only deactivates it, and
+        one of a deactivated user removes it; so DELETEs go on until Okta answers 404 (2 calls
+        for a deactivated user, 3 for another). A re-enable landing between two DELETEs (which
+        makes the next one deactivate again) then costs one more, never a 204 over a user that
+        stays in Okta."""
+        path = _user_path(user_id)
         maybe_applied = False
-        for step in (1, 2):
+        for _ in range(_MAX_DELETES):
             attempt = 0
             while True:
                 try:
@@ -258,18 +332,23 @@ class OktaUsers:
                     await self._pause(attempt, f"delete outcome unknown ({exc})")
                     attempt += 1
                 except OktaApiError as exc:
-                    if exc.body.status != 404:
+                    if not not_found(exc):
                         raise _translate(exc) from exc
-                    if step == 1 and not maybe_applied:
+                    if not maybe_applied:
                         raise UserNotFoundError(user_id) from exc
-                    return  # gone already: a deprovisioned user goes on the first call
+                    return  # gone: deleted by this request's earlier DELETEs
             maybe_applied = True
+        raise UnavailableError(
+            f"user {user_id} was re-enabled each time the connector deleted it; the delete is "
+            "retried later",
+            retry_after=60,
+        )
 
     async def check(self) -> str:
         try:
             await self.client.send("GET", "/api/v1/users", params={"limit": "1"})
         except OktaApiError as exc:
-            if exc.body.status == 403:
+            if meaning(exc) is Meaning.FORBIDDEN:
                 raise TargetError(
                     f"{self.client.base_url} refused the token access to users (403); create "
                     "the token as an admin who can read and manage users"
@@ -291,28 +370,77 @@ class OktaUsers:
         await asyncio.sleep(wait)
 
 
+# Okta's `/api/v1/users/{id}` paths, writes and lifecycle included, also take "a login, or login
+# shortname (as long as the shortname is unambiguous)" (spec, parameter pathId): a SCIM id that
+# is not an Okta user id would write to whichever user holds that login or short name (an id an
+# ECMA2Host connector derived from its anchor, after a migration, is one). Okta's ids are
+# opaque, but a user's is always `00u` and letters and digits (every recorded answer); nothing
+# else is a user of this connector, answered without a call.
+_USER_ID = re.compile(r"^00u[0-9A-Za-z]+$")
+# The profile attributes a rendered search expression names, once its quoted values (escaped as
+# search.py writes them) are taken out.
+_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SEARCHED = re.compile(r"profile\.([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def is_user_id(value: str) -> bool:
+    return _USER_ID.match(value) is not None
+
+
+def _user_path(user_id: str) -> str:
+    if not is_user_id(user_id):
+        raise UserNotFoundError(user_id)
+    return f"/api/v1/users/{quote(user_id, safe='')}"
+
+
+def _addressable(login: str) -> bool:
+    """Whether `GET /api/v1/users/{login}` can name this login (Okta: not with `/` or `?`)."""
+    return bool(login) and "/" not in login and "?" not in login and login.strip() == login
+
+
 def _login_query(login: str) -> Query:
     return Condition("login", "eq", login)
 
 
-def _duplicate_login(exc: OktaApiError) -> bool:
-    return exc.body.code == "E0000001" and any(
-        "already exists" in cause for cause in exc.body.causes
-    )
-
-
 def _translate(exc: OktaApiError) -> Exception:
+    """Okta's refusal in the service's terms, by its errorCode (see codes.py)."""
     body = exc.body
-    if body.status == 404:
-        return UserNotFoundError(body.summary)
-    if _duplicate_login(exc):
+    said = f"{body.code} {body.summary}".strip()
+    match meaning(exc):
+        case Meaning.NOT_FOUND:
+            return UserNotFoundError(body.summary)
+        case Meaning.NO_SUCH_PATH:
+            return UnavailableError(
+                f"Okta has no such API path ({said}); check that OKTA_ORG_URL is the org's base "
+                "URL, e.g. https://example.okta.com",
+                retry_after=300,
+            )
+        case Meaning.BUSY:
+            return UnavailableError(f"Okta is busy with this user: {body.summary}", retry_after=60)
+        case Meaning.RATE_LIMITED:
+            return RateLimitedError(f"Okta rate limit reached ({said})", retry_after=60)
+        case Meaning.FORBIDDEN:
+            return UnavailableError(
+                f"Okta refused the connector ({said}); grant the API token's admin the rights "
+                "to manage users",
+                retry_after=300,
+            )
+        case Meaning.CREDENTIALS:
+            return UnavailableError(
+                f"Okta refused the connector's credentials ({said}); put a valid token in the "
+                "vault secret okta-api-token (or OKTA_API_TOKEN locally)",
+                retry_after=300,
+            )
+        case Meaning.MASTERED:
+            return RejectedError(
+                f"Okta refuses the change: the user's profile is mastered by another system "
+                f"({said}); change it there, or make Okta the profile's source"
+            )
+        case Meaning.STATE:
+            return RejectedError(f"Okta refuses this in the user's current status ({said})")
+    taken = taken_attribute(exc)
+    if taken == "login":
         return LoginConflictError(exc.detail)
-    if body.status == 409:
-        return UnavailableError(f"Okta is busy with this user: {body.summary}", retry_after=60)
-    if body.status in {403}:
-        return UnavailableError(
-            f"Okta refused the connector ({body.code} {body.summary}); grant the API token's "
-            "admin the rights to manage users",
-            retry_after=300,
-        )
+    if taken is not None:
+        return LoginConflictError(exc.detail, anchor=False)
     return RejectedError(f"Okta rejected the request: {exc.detail}")
