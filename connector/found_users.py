@@ -42,9 +42,8 @@ class FoundUsers(Sequence[dict[str, Any]]):
         self._count = 0
 
     def add(self, user: TargetUser) -> None:
-        profile = user.profile
         row = [user.id, user.active, user.created, user.last_modified]
-        row += [profile.get(name) for name in self._attributes]
+        row += map(user.profile.get, self._attributes)
         self._open.append(row)
         self._count += 1
         if len(self._open) == ROWS_PER_BLOCK:

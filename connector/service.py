@@ -7,6 +7,7 @@ only when `active` changes. Target failures become SCIM errors here.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -36,6 +37,8 @@ from .targets.query import Everyone, Query
 from .use_case import use_case
 
 P = ParamSpec("P")
+# Users a listing takes in (rendered, when a filter must be checked) between turns of the loop.
+_SLICE = 100
 R = TypeVar("R")
 
 
@@ -128,9 +131,12 @@ class UserService:
         whose rendering the filter matches (the target's search may select more)."""
         found = FoundUsers(self.catalog)
         async for page in self.target.pages(query):
-            for user in page:
+            for count, user in enumerate(page, 1):
                 if only is None or matches(only, self.render(user)):
                     found.add(user)
+                if count % _SLICE == 0:
+                    await asyncio.sleep(0)  # a target's page may be large: others get a turn
+            del page  # let it go before the next one is read
         return found
 
     async def _existing(self, user_id: str) -> TargetUser:
