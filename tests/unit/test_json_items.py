@@ -38,9 +38,13 @@ def test_items_are_those_of_the_whole_decoding(
     [b"", b"[", b"[1,]", b"[1 2]", b"[1] x", b'[{"id": 1}', b"{", b"\xff\xfe\x00", b"[1]]"],
 )
 def test_what_is_not_json_fails_as_json_loads_does(body: bytes) -> None:
-    with pytest.raises(ValueError) as whole:
+    try:
         json.loads(body)
-    with pytest.raises(type(whole.value)):
+    except ValueError as error:
+        expected = type(error)
+    else:
+        pytest.fail(f"{body!r} decodes")
+    with pytest.raises(expected):
         _decoded(body)
 
 

@@ -429,6 +429,9 @@ class OktaGroups:
         log.info("retrying in %.2fs: %s", wait, reason)
         await asyncio.sleep(wait)
 
+    async def prepare(self) -> None:
+        await self.client.prepare()
+
     async def aclose(self) -> None:
         await self.client.aclose()
 

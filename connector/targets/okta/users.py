@@ -294,6 +294,9 @@ class OktaUsers:
             ) from exc
         return f"{self.client.base_url} accepted the API token"
 
+    async def prepare(self) -> None:
+        await self.client.prepare()
+
     async def aclose(self) -> None:
         await self.client.aclose()
 

@@ -474,6 +474,9 @@ class RestUsers:
             f"({len(page.records)} record(s) read)"
         )
 
+    async def prepare(self) -> None:
+        await self._calls.api.prepare()
+
     async def aclose(self) -> None:
         await self._calls.aclose()
 
