@@ -276,13 +276,18 @@ def measure(listing: Listing, plan: ListingPlan) -> ListingResult:
         result.during_probes, result.during_failure = probes_during(
             connector, listing.pages[0], repeats, listing.probe
         )
+        client.close()
         if plan.profile:
+            # A fresh connection: probing during a slow listing can outlast the server's
+            # keep-alive idle limit (30 s), which closes the first one.
+            client = connector.client()
+            client.connect()
             connector.command("profile", "on")
             _walk(client, listing.pages[:1])
             path = plan.profile_path(f"{listing.name}-{listing.n}")
             connector.command("profile", "off", path)
             result.profile = summarise(path)
-        client.close()
+            client.close()
     with Connector(settings) as connector:
         client = _warmed(connector, listing)
         connector.command("trace", "on")

@@ -19,6 +19,7 @@ from .mapping.groups import group_matches, plan_groups, render_group
 from .mapping.writes import Operation
 from .page_snapshots import PageSnapshots
 from .scim.groups import GroupWrite, Members, compile_group_patch, read_group
+from .scim.requests import MAX_PAGE_SIZE
 from .targets.errors import GroupNotFoundError, NameConflictError
 from .targets.model import TargetGroup
 from .targets.protocol import GroupTarget
@@ -35,7 +36,7 @@ class GroupService:
     def __init__(self, target: GroupTarget, budget_seconds: float = 20.0) -> None:
         self.target = target
         self.budget_seconds = budget_seconds
-        self.snapshots = PageSnapshots()
+        self.snapshots: PageSnapshots[list[dict[str, Any]]] = PageSnapshots()
 
     @use_case
     async def create(self, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -65,10 +66,16 @@ class GroupService:
 
     @use_case
     async def query(
-        self, ast: FilterNode | None, *, with_members: bool, continuing: bool = False
+        self,
+        ast: FilterNode | None,
+        *,
+        with_members: bool,
+        continuing: bool = False,
+        page_end: int = MAX_PAGE_SIZE,
     ) -> list[dict[str, Any]]:
         """Every group the filter selects, rendered. `continuing`: a later page of a listing,
-        which may read the first page's snapshot."""
+        which may read the first page's snapshot; `page_end`: the position of the last result
+        the page being answered shows (only results beyond it are kept for later pages)."""
         key = f"{ast}|{with_members}"
         if continuing and (snapshot := self.snapshots.get(key)) is not None:
             return snapshot
@@ -76,7 +83,8 @@ class GroupService:
         resources = [
             render_group(g, await self._members(g.id) if with_members else None) for g in found
         ]
-        self.snapshots.put(key, resources)
+        if len(resources) > page_end:
+            self.snapshots.put(key, resources)
         return resources
 
     async def _query(self, ast: FilterNode | None) -> list[TargetGroup]:

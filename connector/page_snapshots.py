@@ -5,22 +5,25 @@ Entra's account discovery and the validation suites page through `GET /Users` wi
 each page needs `totalResults`, which Okta can only give by listing everything. Keeping the
 first page's result briefly turns a walk of n users from O(n²) Okta calls into O(n). Lookups by
 id or userName never use it, and losing it (a new instance, a restart) only costs calls.
+
+Only a listing with results beyond the page that took it is kept (the services decide): a lookup
+answers on one page, so Entra's probes between two pages never push a listing out.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 SNAPSHOT_SECONDS = 60.0
 MAX_SNAPSHOTS = 4
 
-Resources = list[dict[str, Any]]
+Resources = TypeVar("Resources", bound=Sequence[dict[str, Any]])
 
 
-class PageSnapshots:
+class PageSnapshots(Generic[Resources]):
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._entries: OrderedDict[str, tuple[float, Resources]] = OrderedDict()

@@ -7,6 +7,7 @@ only when `active` changes. Target failures become SCIM errors here.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -15,6 +16,7 @@ from scim2_models import (
 )
 from scim2_models.path import FilterNode
 
+from .found_users import FoundUsers
 from .mapping import Catalog
 from .mapping.filters import plan
 from .mapping.matching import matches
@@ -29,13 +31,16 @@ from .mapping.writes import (
     resource_writes,
 )
 from .page_snapshots import PageSnapshots
+from .scim.requests import MAX_PAGE_SIZE
 from .targets.errors import StateRefusedError, UserNotFoundError
 from .targets.model import TargetUser
-from .targets.protocol import UserTarget, search
-from .targets.query import Everyone
+from .targets.protocol import UserTarget
+from .targets.query import Everyone, Query
 from .use_case import use_case
 
 P = ParamSpec("P")
+# Users a listing takes in (rendered, when a filter must be checked) between turns of the loop.
+_SLICE = 100
 R = TypeVar("R")
 
 
@@ -44,7 +49,7 @@ class UserService:
         self.catalog = catalog
         self.target = target
         self.budget_seconds = budget_seconds
-        self.snapshots = PageSnapshots()
+        self.snapshots: PageSnapshots[Sequence[dict[str, Any]]] = PageSnapshots()
 
     def render(self, user: TargetUser) -> dict[str, Any]:
         return render_user(self.catalog, user)
@@ -103,36 +108,49 @@ class UserService:
 
     @use_case
     async def query(
-        self, ast: FilterNode | None, *, continuing: bool = False
-    ) -> list[dict[str, Any]]:
-        """Every user the filter selects, rendered, in a stable order.
+        self, ast: FilterNode | None, *, continuing: bool = False, page_end: int = MAX_PAGE_SIZE
+    ) -> Sequence[dict[str, Any]]:
+        """Every user the filter selects, in a stable order, rendered as they are read out.
 
-        `continuing`: a later page of a listing, which may read the first page's snapshot.
+        `continuing`: a later page of a listing, which may read the first page's snapshot;
+        `page_end`: the position of the last result the page being answered shows. Only results
+        that reach beyond it are kept for later pages (a lookup never is).
         """
         key = str(ast) if ast is not None else ""
         if continuing and (snapshot := self.snapshots.get(key)) is not None:
             return snapshot
         found = await self._query(ast)
-        self.snapshots.put(key, found)
+        if len(found) > page_end:
+            self.snapshots.put(key, found)
         return found
 
-    async def _query(self, ast: FilterNode | None) -> list[dict[str, Any]]:
+    async def _query(self, ast: FilterNode | None) -> Sequence[dict[str, Any]]:
         if ast is None:
-            candidates = await search(self.target, Everyone())
-            return [self.render(u) for u in candidates]
+            return await self._listed(Everyone())
         chosen = plan(self.catalog, ast)
-        found: list[TargetUser]
-        if chosen.empty:
-            found = []
-        elif chosen.by_id is not None:
-            found = [u] if (u := await self.target.get(chosen.by_id)) else []
+        if chosen.query is not None:
+            return await self._listed(chosen.query, chosen.filter)
+        # A lookup (or a filter nothing can match): one user at most.
+        found: TargetUser | None = None
+        if chosen.by_id is not None:
+            found = await self.target.get(chosen.by_id)
         elif chosen.by_login is not None:
-            found = [u] if (u := await self.target.find_by_anchor(chosen.by_login)) else []
-        else:
-            assert chosen.query is not None
-            found = await search(self.target, chosen.query)
-        resources = [self.render(u) for u in found]
+            found = await self.target.find_by_anchor(chosen.by_login)
+        resources = [self.render(found)] if found is not None else []
         return [r for r in resources if matches(chosen.filter, r)]
+
+    async def _listed(self, query: Query, only: FilterNode | None = None) -> FoundUsers:
+        """The users of every target page, kept compact (found_users.py); with `only`, those
+        whose rendering the filter matches (the target's search may select more)."""
+        found = FoundUsers(self.catalog)
+        async for page in self.target.pages(query):
+            for count, user in enumerate(page, 1):
+                if only is None or matches(only, self.render(user)):
+                    found.add(user)
+                if count % _SLICE == 0:
+                    await asyncio.sleep(0)  # a target's page may be large: others get a turn
+            del page  # let it go before the next one is read
+        return found
 
     async def _existing(self, user_id: str) -> TargetUser:
         user = await self.target.get(user_id)

@@ -4,12 +4,14 @@ Routes come from the functions' own trigger metadata and host.json's route prefi
 case-insensitively with literal segments preferred over parameters, as the Functions host does.
 Handlers run on one long-lived event loop in a background thread (the shared httpx client is
 bound to the loop that opened it), and so does the HTTP/1.1 side: h11 (a sans-I/O parser, the one
-httpx's stack uses) over asyncio streams. `func start` remains the real host.
+httpx's stack uses) over asyncio streams. Like the Functions host adding an instance, it runs the
+app's warmup function (a `warmupTrigger`) before it opens its port. `func start` remains the
+real host.
 
 The server may face a network (a tunnel to Entra, a load test), so it does what a front end
 would: a request's head is bounded in size and time; a route that checks a bearer token answers
 401/413 from the head alone, before a byte of the body is read (a route function says so by
-carrying `connector.http.endpoint.PRECHECK_ATTRIBUTE`); a body is read up to a hard limit, never
+carrying `connector.http.lazy.PRECHECK_ATTRIBUTE`); a body is read up to a hard limit, never
 allocated by its declared length; chunked bodies are decoded (never parsed as a next request);
 idle and half-sent requests time out; the number of open connections is capped; and each response
 leaves in one write on a TCP_NODELAY socket (two writes would wait for the client's delayed ACK).
@@ -35,17 +37,20 @@ from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
 import h11
+from azure.functions.warmup import WarmUpContext
 
-from ..http.endpoint import PRECHECK_ATTRIBUTE
+from ..http.lazy import PRECHECK_ATTRIBUTE
 from ..scim.requests import MAX_BODY_BYTES
 
 log = logging.getLogger("connector.local_host")
 
 UserFunction = Callable[[func.HttpRequest], Coroutine[Any, Any, func.HttpResponse]]
+Warmup = Callable[[WarmUpContext], Coroutine[Any, Any, None]]
 # (the request without its body, the body's length when known) -> a refusal, or None to go on.
 Precheck = Callable[[func.HttpRequest, int | None], Awaitable[func.HttpResponse | None]]
 # Longer than any request budget, shorter than the Functions host's own 230 s limit.
 HANDLER_TIMEOUT_SECONDS = 120.0
+WARMUP_TIMEOUT_SECONDS = 60.0
 _READ_CHUNK = 64 * 1024
 _PROTOCOL_ERRORS = {
     400: "malformed request",
@@ -114,9 +119,16 @@ def route_prefix(host_json: Path) -> str:
 
 
 def routes_of(app: func.FunctionApp, prefix: str) -> list[Route]:
-    routes = []
+    return _functions_of(app, prefix)[0]
+
+
+def _functions_of(app: func.FunctionApp, prefix: str) -> tuple[list[Route], list[Warmup]]:
+    """The app's HTTP routes, and its warmup functions (get_functions() may run once an app)."""
+    routes, warmups = [], []
     for function in app.get_functions():
         binding = json.loads(function.get_function_json())["bindings"][0]
+        if binding.get("type") == "warmupTrigger":
+            warmups.append(cast(Warmup, function.get_user_function()))
         if binding.get("type") != "httpTrigger":
             continue
         template = "/".join(p for p in (prefix, binding.get("route") or "") if p)
@@ -132,17 +144,31 @@ def routes_of(app: func.FunctionApp, prefix: str) -> list[Route]:
                 cast(Precheck | None, getattr(user_function, PRECHECK_ATTRIBUTE, None)),
             )
         )
-    return sorted(routes, key=lambda r: -r.literal_segments)
+    return sorted(routes, key=lambda r: -r.literal_segments), warmups
 
 
 class LocalHost:
     """Dispatches requests to the FunctionApp's handlers on a private event loop."""
 
     def __init__(self, app: func.FunctionApp, host_json: Path) -> None:
-        self.routes = routes_of(app, route_prefix(host_json))
+        self.routes, self.warmups = _functions_of(app, route_prefix(host_json))
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
+
+    def warm_up(self, seconds: float = WARMUP_TIMEOUT_SECONDS) -> None:
+        """Run the app's warmup functions on the handlers' loop, as the Functions host does
+        before a new instance takes traffic; one that fails or overruns is logged, not raised
+        (the instance serves all the same)."""
+        for warmup in self.warmups:
+            future = asyncio.run_coroutine_threadsafe(warmup(WarmUpContext()), self.loop)
+            try:
+                future.result(timeout=seconds)
+            except FutureTimeout:
+                future.cancel()
+                log.warning("the app's warmup did not finish within %.0f s", seconds)
+            except Exception:
+                log.exception("the app's warmup failed")
 
     def match(self, path: str, method: str) -> tuple[Route, dict[str, str]] | int:
         allowed = False
@@ -529,6 +555,7 @@ def start(
     """Listen on host:port (0: any free port) and serve `app` until `stop()`. OSError when the
     address cannot be bound."""
     local = LocalHost(app, host_json)
+    local.warm_up()  # before the port opens: no request meets a cold instance
     chosen = limits or Limits()
     holder: list[RunningServer] = []
 

@@ -5,16 +5,14 @@ is a 500, which says nothing about internals (the log has the details, without s
 
 The Functions host reads a whole body before it calls a function. A host that can answer from a
 request's head first (the local server) finds `answer_before_body` on every SCIM route function
-(`checked_before_body` puts it there), so an unauthenticated or oversized body is refused without
-being read, with the same SCIM error and log record as the route gives once it is read.
+(`lazy.checked_before_body` puts it there), so an unauthenticated or oversized body is refused
+without being read, with the same SCIM error and log record as the route gives once it is read.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from functools import wraps
-from typing import Any
 
 import azure.functions as func
 from scim2_models import SCIMException
@@ -26,34 +24,14 @@ from ..secrets import SecretConfigurationError, SecretsUnavailableError
 from ..telemetry import setup
 from ..use_case import ServiceBusyError
 from . import request_record
+from .lazy import Handler
 from .responses import error_response
 from .runtime import ConfigurationError, runtime
 
 log = logging.getLogger("connector.http")
 
-Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
-# The attribute a SCIM route function carries: (request without its body, the body's length when
-# known) -> the route's refusal, or None when the body is worth reading.
-PRECHECK_ATTRIBUTE = "answer_before_body"
 
-
-def checked_before_body(handler: Handler) -> Callable[[Any], Any]:
-    """Mark a route function that serves `handler` through `scim_endpoint` (apply it first,
-    below the Functions decorators, which keep the function itself as the user function)."""
-
-    def mark(route_function: Any) -> Any:
-        async def answer_before_body(
-            req: func.HttpRequest, body_length: int | None
-        ) -> func.HttpResponse | None:
-            return await _answer_before_body(handler, req, body_length)
-
-        setattr(route_function, PRECHECK_ATTRIBUTE, answer_before_body)
-        return route_function
-
-    return mark
-
-
-async def _answer_before_body(
+async def answer_before_body(
     handler: Handler, req: func.HttpRequest, body_length: int | None
 ) -> func.HttpResponse | None:
     """401/503 when the bearer check refuses the request, 413 when its body is over the limit,

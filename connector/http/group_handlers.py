@@ -7,14 +7,23 @@ provisioning off.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import azure.functions as func
 from scim2_models import InvalidFilterException, NotFoundException, SCIMException
 
 from ..group_service import GroupService
+from ..scim.listing import Joined
 from ..scim.patch import parse_patch
-from ..scim.requests import query_param, read_json, read_paging, read_resource, search_params
+from ..scim.requests import (
+    Paging,
+    query_param,
+    read_json,
+    read_paging,
+    read_resource,
+    search_params,
+)
 from . import handlers
 from .responses import scim_response
 from .runtime import runtime
@@ -72,31 +81,33 @@ async def search_all(req: func.HttpRequest) -> func.HttpResponse:
     allow(req, "POST")
     params = search_params(read_resource(req.get_body()))
     paging = read_paging(params)
-    continuing = paging.start_index > 1
-    found: list[dict[str, Any]] = []
+    found: list[Sequence[dict[str, Any]]] = []
     refused: list[InvalidFilterException] = []
     for kind in (handlers.users_found, groups_found):
         try:
-            found += await kind(params, continuing)
+            found.append(await kind(params, paging))
         except InvalidFilterException as error:
             refused.append(error)
     if len(refused) == 2:
         raise refused[0]
-    return listed(req, found, paging, params)
+    return listed(req, Joined(found), paging, params)
 
 
 async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
-    return listed(req, await groups_found(params, paging.start_index > 1), paging, params)
+    return listed(req, await groups_found(params, paging), paging, params)
 
 
-async def groups_found(params: dict[str, str], continuing: bool) -> list[dict[str, Any]]:
+async def groups_found(params: dict[str, str], paging: Paging) -> Sequence[dict[str, Any]]:
     service = _service()
     if service is None:
         # Entra's Test Connection needs an empty list here, not a 404.
         return []
     return await service.query(
-        filter_of(params), with_members=wants_members(params), continuing=continuing
+        filter_of(params),
+        with_members=wants_members(params),
+        continuing=paging.start_index > 1,
+        page_end=paging.end,
     )
 
 

@@ -3,6 +3,7 @@ service (Groups: group_handlers.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import azure.functions as func
@@ -12,7 +13,7 @@ from ..scim import discovery
 from ..scim.errors import error_body
 from ..scim.listing import LIST_SCHEMA
 from ..scim.patch import parse_patch
-from ..scim.requests import read_json, read_paging, read_resource, search_params
+from ..scim.requests import Paging, read_json, read_paging, read_resource, search_params
 from .responses import scim_response
 from .runtime import runtime
 from .shaping import allow, base_url, filter_of, listed, location, params_of, route_id, shaped
@@ -34,11 +35,13 @@ async def search(req: func.HttpRequest) -> func.HttpResponse:
 
 async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
-    return listed(req, await users_found(params, paging.start_index > 1), paging, params)
+    return listed(req, await users_found(params, paging), paging, params)
 
 
-async def users_found(params: dict[str, str], continuing: bool) -> list[dict[str, Any]]:
-    return await runtime().service.query(filter_of(params), continuing=continuing)
+async def users_found(params: dict[str, str], paging: Paging) -> Sequence[dict[str, Any]]:
+    return await runtime().service.query(
+        filter_of(params), continuing=paging.start_index > 1, page_end=paging.end
+    )
 
 
 async def user(req: func.HttpRequest) -> func.HttpResponse:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..auth import Authenticator, authenticator_for
 from ..group_service import GroupService
+from ..logs import configure_level
 from ..mapping import Catalog, SchemaError, load_schema
 from ..secrets import SecretStore, secret_store
 from ..service import UserService
@@ -69,6 +70,7 @@ def _build(env: Mapping[str, str]) -> Runtime:
 def runtime() -> Runtime:
     global _runtime
     if _runtime is None:
+        configure_level()
         _runtime = build_runtime()
     return _runtime
 

@@ -3,6 +3,7 @@ a resource shaped for the answer (its location, `attributes`/`excludedAttributes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import azure.functions as func
@@ -78,7 +79,7 @@ def filter_of(params: dict[str, str]) -> FilterNode | None:
 
 
 def listed(
-    req: func.HttpRequest, found: list[dict[str, Any]], paging: Paging, params: dict[str, str]
+    req: func.HttpRequest, found: Sequence[dict[str, Any]], paging: Paging, params: dict[str, str]
 ) -> func.HttpResponse:
     """A ListResponse of one page of `found`, each resource shaped for the answer."""
     body = list_response(found, paging)

@@ -1,6 +1,11 @@
 """Builds the SCIM view of a target user from its profile and status, through the catalog.
 
 Values come back exactly as they were stored, so what Entra wrote is what Entra reads.
+
+A listing renders thousands of users through the same catalog, so what each slot needs (where
+its value comes from, where it goes) is worked out once per catalog (`_plan_of`), and the walk
+over a user is a loop over plain tuples. The order of the attributes in a resource still
+follows the slots a user has values for, exactly as a walk of `catalog.slots` gives it.
 """
 
 from __future__ import annotations
@@ -8,46 +13,86 @@ from __future__ import annotations
 from typing import Any
 
 from ..targets.model import TargetUser
-from .catalog import Catalog, Slot
+from .catalog import Catalog
 from .definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
 
+# Where a slot's value comes from.
+_PROFILE, _ACTIVE, _STATUS_TEXT = 0, 1, 2
+# The scopes a value goes into: the core resource, then the extensions in the order their
+# schemas are listed.
+_EXTENSIONS = (ENTERPRISE_USER, ECMA2HOST_USER)
+_SCOPES = (CORE_USER, *_EXTENSIONS)
 
-def _slot_value(catalog: Catalog, slot: Slot, user: TargetUser) -> Any:
-    if slot.is_active:
-        if slot.schema == ECMA2HOST_USER:
-            values = catalog.status_values
-            return values.active if user.active else values.inactive
-        return user.active
-    value = user.profile.get(slot.target)
-    return value if value not in (None, "") else None
+# (source, target attribute, scope index, attr, type or None, sub or None)
+_Step = tuple[int, str, int, str, str | None, str | None]
+# (steps, the active text, the inactive text)
+_Plan = tuple[tuple[_Step, ...], str, str]
+
+# Plans by catalog identity (the catalog is kept with its plan, so an id is never reused while
+# its entry lives). A process has one catalog per runtime; tests build a few more.
+_MAX_PLANS = 16
+_plans: dict[int, tuple[Catalog, _Plan]] = {}
+
+
+def _compile(catalog: Catalog) -> _Plan:
+    steps: list[_Step] = []
+    for slot in catalog.slots:
+        if slot.is_active:
+            source = _STATUS_TEXT if slot.schema == ECMA2HOST_USER else _ACTIVE
+        else:
+            source = _PROFILE
+        scope = _SCOPES.index(slot.schema)
+        steps.append((source, slot.target, scope, slot.attr, slot.type, slot.sub))
+    values = catalog.status_values
+    return tuple(steps), values.active, values.inactive
+
+
+def _plan_of(catalog: Catalog) -> _Plan:
+    entry = _plans.get(id(catalog))
+    if entry is not None and entry[0] is catalog:
+        return entry[1]
+    plan = _compile(catalog)
+    if len(_plans) >= _MAX_PLANS:
+        _plans.pop(next(iter(_plans)))
+    _plans[id(catalog)] = (catalog, plan)
+    return plan
 
 
 def render_user(catalog: Catalog, user: TargetUser, location: str | None = None) -> dict[str, Any]:
+    steps, active_text, inactive_text = _plan_of(catalog)
+    profile = user.profile.get
+    active = user.active
     core: dict[str, Any] = {}
-    extensions: dict[str, dict[str, Any]] = {ENTERPRISE_USER: {}, ECMA2HOST_USER: {}}
+    scopes: tuple[dict[str, Any], ...] = (core, {}, {})
     elements: dict[tuple[str, str], dict[str, Any]] = {}
-    for slot in catalog.slots:
-        value = _slot_value(catalog, slot, user)
-        if value is None:
-            continue
-        scope = core if slot.schema == CORE_USER else extensions[slot.schema]
-        if slot.type is not None and slot.sub is not None:
-            element = elements.get((slot.attr, slot.type))
-            if element is None:
-                element = elements[(slot.attr, slot.type)] = {}
-                scope.setdefault(slot.attr, []).append(element)
-            element[slot.sub] = value
-        elif slot.sub is not None:
-            scope.setdefault(slot.attr, {})[slot.sub] = value
+    for source, target, scope_index, attr, type_, sub in steps:
+        if source == _PROFILE:
+            value = profile(target)
+            if value is None or value == "":
+                continue
+        elif source == _ACTIVE:
+            value = active
         else:
-            scope[slot.attr] = value
+            value = active_text if active else inactive_text
+        scope = scopes[scope_index]
+        if sub is None:
+            scope[attr] = value
+        elif type_ is None:
+            scope.setdefault(attr, {})[sub] = value
+        else:
+            element = elements.get((attr, type_))
+            if element is None:
+                element = elements[(attr, type_)] = {}
+                scope.setdefault(attr, []).append(element)
+            element[sub] = value
     for (_, type_), element in elements.items():
         element["type"] = type_
 
-    schemas = [CORE_USER] + [urn for urn, values in extensions.items() if values]
+    schemas = [CORE_USER]
     resource: dict[str, Any] = {"schemas": schemas, "id": user.id, **core}
-    for urn, values in extensions.items():
+    for urn, values in zip(_EXTENSIONS, scopes[1:], strict=True):
         if values:
+            schemas.append(urn)
             resource[urn] = values
     meta: dict[str, Any] = {"resourceType": "User"}
     if user.created:

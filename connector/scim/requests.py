@@ -63,6 +63,11 @@ class Paging:
     start_index: int
     count: int | None
 
+    @property
+    def end(self) -> int:
+        """The position (from 1) of the last result this page can show."""
+        return self.start_index - 1 + (MAX_PAGE_SIZE if self.count is None else self.count)
+
 
 def _param(params: Mapping[str, str], name: str) -> str | None:
     value: str | None = value_of(params, name)

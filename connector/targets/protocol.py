@@ -162,6 +162,15 @@ class Targets:
     users: UserTarget
     groups: GroupTarget | None = None
 
+    async def prepare(self) -> None:
+        """Open, on the running loop, what the first call would (HTTP clients), for targets
+        that say how: an optional `prepare()` method (the packaged targets have one; any
+        other opens its clients on first use)."""
+        for target in (self.users, self.groups):
+            prepare = getattr(target, "prepare", None)
+            if callable(prepare):
+                await prepare()
+
     async def aclose(self) -> None:
         await self.users.aclose()
         if self.groups is not None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from connector.page_snapshots import MAX_SNAPSHOTS, SNAPSHOT_SECONDS, PageSnapshots
+
+Resources = list[dict[str, Any]]
 
 
 class Clock:
@@ -14,7 +18,7 @@ class Clock:
 
 def test_a_snapshot_lives_for_its_lifetime_only() -> None:
     clock = Clock()
-    snapshots = PageSnapshots(clock)
+    snapshots: PageSnapshots[Resources] = PageSnapshots(clock)
     assert snapshots.get("") is None
     snapshots.put("", [{"id": "1"}])
     clock.now = SNAPSHOT_SECONDS
@@ -24,7 +28,7 @@ def test_a_snapshot_lives_for_its_lifetime_only() -> None:
 
 
 def test_the_oldest_snapshots_make_room() -> None:
-    snapshots = PageSnapshots(Clock())
+    snapshots: PageSnapshots[Resources] = PageSnapshots(Clock())
     for index in range(MAX_SNAPSHOTS + 1):
         snapshots.put(str(index), [{"id": str(index)}])
     assert snapshots.get("0") is None

@@ -37,6 +37,12 @@ def test_paging(params: dict[str, str], expected: Paging) -> None:
     assert read_paging(params) == expected
 
 
+def test_a_page_ends_where_its_count_reaches() -> None:
+    assert Paging(101, 100).end == 200
+    assert Paging(1, None).end == MAX_PAGE_SIZE
+    assert Paging(5, 0).end == 4
+
+
 @pytest.mark.parametrize(
     "params", [{"startIndex": "one"}, {"count": "1.5"}, {"count": "0x10"}, {"count": "9" * 5000}]
 )

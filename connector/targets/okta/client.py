@@ -149,6 +149,9 @@ class OktaClient:
     def pacer(self) -> Pacer:
         return self.api.pacer
 
+    async def prepare(self) -> None:
+        await self.api.prepare()
+
     async def aclose(self) -> None:
         await self.api.aclose()
 

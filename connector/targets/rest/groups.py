@@ -229,6 +229,9 @@ class RestGroups:
         if not await self._calls.delete(call):
             raise GroupNotFoundError(group_id)
 
+    async def prepare(self) -> None:
+        await self._calls.api.prepare()
+
     async def aclose(self) -> None:
         await self._calls.aclose()
 

@@ -8,6 +8,7 @@ are successes, and a query the description cannot express is refused, never wide
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -30,6 +31,8 @@ from .paging import Page, Pager
 from .values import codecs, same_value, text
 
 log = logging.getLogger(__name__)
+# Records read into users between two turns of the event loop.
+_READ_SLICE = 25
 
 
 class RestUsers:
@@ -157,7 +160,13 @@ class RestUsers:
             params |= {k: fill(t, {"value": value}) for k, t in find.query.items()}
         try:
             async for records in self._pager.pages(listing.path, params):
-                yield [self.to_user(r, "users.list") for r in records]
+                users = []
+                for count, record in enumerate(records, 1):
+                    users.append(self.to_user(record, "users.list"))
+                    if count % _READ_SLICE == 0:
+                        await asyncio.sleep(0)  # reading a record is ~50 us: others get turns
+                del records
+                yield users
         except ApiError as error:
             # The application refused the listing (e.g. a find value it cannot take): say so in
             # its words, as a lookup path does.
@@ -473,6 +482,9 @@ class RestUsers:
             f"{self.description.name} at {self.base_url} answered GET {listing.path} "
             f"({len(page.records)} record(s) read)"
         )
+
+    async def prepare(self) -> None:
+        await self._calls.api.prepare()
 
     async def aclose(self) -> None:
         await self._calls.aclose()

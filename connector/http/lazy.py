@@ -1,0 +1,68 @@
+"""The route table's link to the handlers, loaded on first use: indexing the app stays cheap.
+
+The Functions worker imports `function_app.py` to index the routes before the instance can take
+a request; the handlers bring scim2-models, pydantic and httpx (~0.4 s). A route names its
+handler by module and function (`HandlerRef`), and the handler's module, with the endpoint
+that wraps it, is imported when the route first serves, or when the app warms up (warmup.py).
+A host that reads heads first (the local server) finds `answer_before_body` on every route
+that `checked_before_body` marks, as before.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import azure.functions as func
+
+Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
+# The attribute a SCIM route function carries: (request without its body, the body's length when
+# known) -> the route's refusal, or None when the body is worth reading.
+PRECHECK_ATTRIBUTE = "answer_before_body"
+# The modules under connector.http that hold handlers.
+HANDLER_MODULES = ("handlers", "group_handlers")
+
+
+@dataclass
+class HandlerRef:
+    """A handler by name: `module` is one of HANDLER_MODULES, `name` a function in it."""
+
+    module: str
+    name: str
+    _endpoint: Handler | None = field(default=None, init=False, repr=False)
+
+    def handler(self) -> Handler:
+        module = importlib.import_module(f"{__package__}.{self.module}")
+        return cast(Handler, getattr(module, self.name))
+
+    def endpoint(self) -> Handler:
+        """The handler wrapped by `endpoint.scim_endpoint` (built once)."""
+        if self._endpoint is None:
+            from .endpoint import scim_endpoint
+
+            self._endpoint = scim_endpoint(self.handler())
+        return self._endpoint
+
+
+async def serve(ref: HandlerRef, req: func.HttpRequest) -> func.HttpResponse:
+    return await ref.endpoint()(req)
+
+
+def checked_before_body(ref: HandlerRef) -> Callable[[Any], Any]:
+    """Mark a route function that serves `ref` (apply it first, below the Functions decorators,
+    which keep the function itself as the user function)."""
+
+    def mark(route_function: Any) -> Any:
+        async def answer_before_body(
+            req: func.HttpRequest, body_length: int | None
+        ) -> func.HttpResponse | None:
+            from .endpoint import answer_before_body as answer
+
+            return await answer(ref.handler(), req, body_length)
+
+        setattr(route_function, PRECHECK_ATTRIBUTE, answer_before_body)
+        return route_function
+
+    return mark

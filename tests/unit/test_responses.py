@@ -1,0 +1,40 @@
+"""connector/http/responses.py: an answer's body is json.dumps' bytes, however it is built."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from connector.http.responses import encoded, scim_response
+
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=4)
+    | st.just("\ud800")
+)
+KEYS = st.text(max_size=3) | st.integers(0, 3)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=7) | st.dictionaries(KEYS, inner, max_size=4),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON, slice_size=st.integers(1, 3))
+def test_pieces_join_into_the_whole_encoding(value: Any, slice_size: int) -> None:
+    assert encoded(value, slice_size) == json.dumps(value, ensure_ascii=False)
+
+
+def test_a_long_member_list_in_a_list_response() -> None:
+    group = {"id": "g", "members": [{"value": f"u{i}", "type": "User"} for i in range(1203)]}
+    body = {"schemas": ["x"], "totalResults": 2, "Resources": [group, {"id": "h"}], "n": {1: 2}}
+    assert encoded(body) == json.dumps(body, ensure_ascii=False)
+    answer = scim_response(200, body)
+    assert answer.get_body() == json.dumps(body, ensure_ascii=False).encode("utf-8")
