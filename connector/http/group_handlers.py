@@ -18,7 +18,16 @@ from ..scim.requests import query_param, read_json, read_paging, read_resource, 
 from . import handlers
 from .responses import scim_response
 from .runtime import runtime
-from .shaping import allow, filter_of, listed, location, params_of, route_id, shaped
+from .shaping import (
+    allow,
+    check_shaping,
+    filter_of,
+    listed,
+    location,
+    params_of,
+    route_id,
+    shaped,
+)
 
 
 class GroupsNotImplementedError(SCIMException):
@@ -55,6 +64,7 @@ async def groups(req: func.HttpRequest) -> func.HttpResponse:
     if method == "POST":
         if service is None:
             raise GroupsNotImplementedError
+        check_shaping(params)
         created = await service.create(read_resource(req.get_body()))
         return scim_response(201, shaped(req, created), {"Location": location(req, created)})
     return await _query(req, params)
@@ -72,6 +82,7 @@ async def search_all(req: func.HttpRequest) -> func.HttpResponse:
     allow(req, "POST")
     params = search_params(read_resource(req.get_body()))
     paging = read_paging(params)
+    check_shaping(params)
     continuing = paging.start_index > 1
     found: list[dict[str, Any]] = []
     refused: list[InvalidFilterException] = []
@@ -87,6 +98,7 @@ async def search_all(req: func.HttpRequest) -> func.HttpResponse:
 
 async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
+    check_shaping(params)
     return listed(req, await groups_found(params, paging.start_index > 1), paging, params)
 
 
@@ -108,6 +120,8 @@ async def group(req: func.HttpRequest) -> func.HttpResponse:
         if method == "GET":
             raise NotFoundException(detail="Group not found: this target provisions no groups")
         raise GroupsNotImplementedError
+    if method in ("GET", "PUT"):
+        check_shaping(params_of(req))
     if method == "GET":
         found = await service.get(group_id, with_members=wants_members(params_of(req)))
         return scim_response(200, shaped(req, found))

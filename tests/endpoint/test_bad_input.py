@@ -253,3 +253,38 @@ def test_an_extension_this_endpoint_lacks_is_named_whole(okta_stack: Stack) -> N
         _assert_scim_error(answer, 400)
         assert entra in answer.json()["detail"]
         assert okta_stack.writes() == before
+
+
+def test_a_bad_attributes_parameter_is_refused_before_anything_is_written(
+    okta_stack: Stack,
+) -> None:
+    """`attributes`/`excludedAttributes` shape the answer, and a value that names no attribute
+    (Microsoft's Postman collection sends `emails[type eq "work"]`, a filter, which RFC 7644
+    §3.10's attribute notation does not have) is a 400. It is refused before the request does
+    anything: a create or PATCH that answered 400 after being applied would be resent by the
+    client, and a listing answered 200 or 400 depending on whether anything was found."""
+    bad = {"attributes": 'emails[type eq "work"]'}
+    with okta_stack.client() as scim:
+        user_id = scim.post("/Users", json=new_user("shape@example.com")).json()["id"]
+        group = {"schemas": [GROUP], "displayName": "Shaped", "members": []}
+        group_id = scim.post("/Groups", json=group).json()["id"]
+        before = list(okta_stack.writes())
+        title = patch({"op": "replace", "path": "title", "value": "Changed"})
+        for method, path, body in (
+            ("POST", "/Users", new_user("other@example.com")),
+            ("PUT", f"/Users/{user_id}", {**new_user("shape@example.com"), "title": "Changed"}),
+            ("PATCH", f"/Users/{user_id}", title),
+            ("POST", "/Groups", {**group, "displayName": "Other"}),
+            ("PUT", f"/Groups/{group_id}", {**group, "displayName": "Renamed"}),
+        ):
+            answer = scim.request(method, path, json=body, params=bad)
+            _assert_scim_error(answer, 400, "invalidValue")
+            assert "emails[type eq" in answer.json()["detail"], (method, path)
+        assert okta_stack.writes() == before
+        reads = len(okta_stack.calls())
+        nobody = {"filter": 'userName eq "nobody@example.com"', **bad}
+        _assert_scim_error(scim.get("/Users", params=nobody), 400, "invalidValue")
+        no_group = {"filter": 'displayName eq "Nobody"', "excludedAttributes": "members[x"}
+        _assert_scim_error(scim.get("/Groups", params=no_group), 400, "invalidValue")
+        assert len(okta_stack.calls()) == reads
+    assert okta_stack.okta_user("shape@example.com")["profile"].get("title") is None
