@@ -89,7 +89,8 @@ def test_group_checks_fail_only_on_the_members_refused_on_purpose() -> None:
     failures = [(r.title, r.reason) for r in results if r.status != Status.SUCCESS]
     assert all(title in MEMBER_CHECKS for title, _ in failures), failures
     assert all(any(why in str(reason) for why in REFUSED_MEMBERS) for _, reason in failures)
-    assert len(results) >= 40
+    # A member check that fails yields one result where it would yield one per attribute.
+    assert len(results) >= 35
 
 
 def test_every_group_check_succeeds_when_members_are_users(
