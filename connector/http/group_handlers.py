@@ -27,7 +27,16 @@ from ..scim.requests import (
 from . import handlers
 from .responses import scim_response
 from .runtime import runtime
-from .shaping import allow, filter_of, listed, location, params_of, route_id, shaped
+from .shaping import (
+    allow,
+    check_shaping,
+    filter_of,
+    listed,
+    location,
+    params_of,
+    route_id,
+    shaped,
+)
 
 
 class GroupsNotImplementedError(SCIMException):
@@ -64,6 +73,7 @@ async def groups(req: func.HttpRequest) -> func.HttpResponse:
     if method == "POST":
         if service is None:
             raise GroupsNotImplementedError
+        check_shaping(params)
         created = await service.create(read_resource(req.get_body()))
         return scim_response(201, shaped(req, created), {"Location": location(req, created)})
     return await _query(req, params)
@@ -81,6 +91,7 @@ async def search_all(req: func.HttpRequest) -> func.HttpResponse:
     allow(req, "POST")
     params = search_params(read_resource(req.get_body()))
     paging = read_paging(params)
+    check_shaping(params)
     found: list[Sequence[dict[str, Any]]] = []
     refused: list[InvalidFilterException] = []
     for kind in (handlers.users_found, groups_found):
@@ -95,6 +106,7 @@ async def search_all(req: func.HttpRequest) -> func.HttpResponse:
 
 async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
+    check_shaping(params)
     return listed(req, await groups_found(params, paging), paging, params)
 
 
@@ -119,6 +131,8 @@ async def group(req: func.HttpRequest) -> func.HttpResponse:
         if method == "GET":
             raise NotFoundException(detail="Group not found: this target provisions no groups")
         raise GroupsNotImplementedError
+    if method in ("GET", "PUT"):
+        check_shaping(params_of(req))
     if method == "GET":
         found = await service.get(group_id, with_members=wants_members(params_of(req)))
         return scim_response(200, shaped(req, found))

@@ -16,12 +16,23 @@ from ..scim.patch import parse_patch
 from ..scim.requests import Paging, read_json, read_paging, read_resource, search_params
 from .responses import scim_response
 from .runtime import runtime
-from .shaping import allow, base_url, filter_of, listed, location, params_of, route_id, shaped
+from .shaping import (
+    allow,
+    base_url,
+    check_shaping,
+    filter_of,
+    listed,
+    location,
+    params_of,
+    route_id,
+    shaped,
+)
 
 
 async def users(req: func.HttpRequest) -> func.HttpResponse:
     service = runtime().service
     if allow(req, "GET", "POST") == "POST":
+        check_shaping(params_of(req))
         created = await service.create(read_resource(req.get_body()))
         return scim_response(201, shaped(req, created), {"Location": location(req, created)})
     return await _query(req, params_of(req))
@@ -35,6 +46,7 @@ async def search(req: func.HttpRequest) -> func.HttpResponse:
 
 async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
+    check_shaping(params)
     return listed(req, await users_found(params, paging), paging, params)
 
 
@@ -48,6 +60,8 @@ async def user(req: func.HttpRequest) -> func.HttpResponse:
     service = runtime().service
     method = allow(req, "GET", "PUT", "PATCH", "DELETE")
     user_id = route_id(req, "User")
+    if method != "DELETE":
+        check_shaping(params_of(req))
     if method == "GET":
         return scim_response(200, shaped(req, await service.get(user_id)))
     if method == "PUT":

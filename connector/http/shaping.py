@@ -12,7 +12,7 @@ from scim2_models.path import FilterNode
 
 from ..scim.filters import parse_filter
 from ..scim.ids import valid_id
-from ..scim.listing import list_response, project
+from ..scim.listing import check_projection, list_response, project
 from ..scim.requests import Paging, query_param
 from .responses import scim_response
 
@@ -59,6 +59,13 @@ def location(req: func.HttpRequest, resource: dict[str, Any]) -> str:
 def _located(req: func.HttpRequest, resource: dict[str, Any]) -> dict[str, Any]:
     # A copy: listed resources may be shared by the pages of one snapshot.
     return {**resource, "meta": {**resource["meta"], "location": location(req, resource)}}
+
+
+def check_shaping(params: dict[str, str]) -> None:
+    """Refuse a bad `attributes`/`excludedAttributes` before the request reads or writes
+    anything: found only while shaping the answer, the 400 would come after a create or PATCH
+    was applied (and a client would resend it), and a listing that found nothing would pass."""
+    check_projection(query_param(params, "attributes"), query_param(params, "excludedAttributes"))
 
 
 def shaped(

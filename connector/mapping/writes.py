@@ -21,6 +21,7 @@ from typing import Any
 
 from scim2_models import (
     InvalidPathException,
+    InvalidSyntaxException,
     InvalidValueException,
     MutabilityException,
     NoTargetException,
@@ -80,6 +81,10 @@ class Operation:
     op: str
     path: str | None
     value: Any
+    # A whole POST/PUT body rather than a PATCH operation: it has no `path`, so an attribute name
+    # the schemas lack makes a body that does not conform to them, `invalidSyntax` rather than
+    # PATCH's `invalidPath` (RFC 7644 §3.12, Table 9).
+    body: bool = False
 
 
 @dataclass
@@ -114,7 +119,12 @@ class WriteCompiler:
 
     def apply(self, operation: Operation) -> None:
         self._claims, self._active_claims = {}, {}
-        self._apply(operation)
+        try:
+            self._apply(operation)
+        except InvalidPathException as exc:
+            if not operation.body:
+                raise
+            raise InvalidSyntaxException(detail=exc.detail) from exc
         for target, claims in self._claims.items():
             self.changes.profile[target] = self._agreed(claims, self._stored_value(target))
         if self._active_claims:
@@ -189,6 +199,12 @@ class WriteCompiler:
                 node = ScimPath(key).ast
             except Exception as exc:
                 raise InvalidPathException(detail=f"unknown attribute {key!r}") from exc
+            if isinstance(node, AttrPath) and isinstance(item, dict) and not _served(node.uri):
+                # An extension object under its URN; the parser took the URN's last segment
+                # (`User`) for an attribute, so name the URN whole.
+                raise InvalidPathException(
+                    detail=f"unknown schema {key}: the schemas served here are listed at /Schemas"
+                )
             self._node(op, node, item)
 
     def _node(self, op: str, node: object, value: Any) -> None:
@@ -418,6 +434,14 @@ def _schema(uri: str | None) -> str:
     raise InvalidPathException(detail=f"unknown schema {uri}")
 
 
+def _served(uri: str | None) -> bool:
+    try:
+        _schema(uri)
+    except InvalidPathException:
+        return False
+    return True
+
+
 def _require_target(types: list[str], op: str, value: Any, path: str) -> None:
     """A write that selects no element and cannot describe one has nowhere to go (RFC 7644
     §3.5.2.3 noTarget); only a filter naming the `type` lets Add create the element."""
@@ -504,4 +528,4 @@ def compile_writes(
 
 def resource_writes(body: Mapping[str, Any]) -> list[Operation]:
     """A POST/PUT body is a path-less replace of every attribute it carries."""
-    return [Operation(REPLACE, None, dict(body))]
+    return [Operation(REPLACE, None, dict(body), body=True)]

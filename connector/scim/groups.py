@@ -14,6 +14,7 @@ from typing import Any
 
 from scim2_models import (
     InvalidPathException,
+    InvalidSyntaxException,
     InvalidValueException,
     MutabilityException,
 )
@@ -103,7 +104,8 @@ def read_group(body: Mapping[str, Any]) -> GroupWrite:
         elif name == "members":
             members = _member_ids(value)
         else:
-            raise InvalidPathException(detail=f"Groups have no attribute {key!r}")
+            # A body has no path: an attribute the schema lacks is invalidSyntax (RFC 7644 §3.12).
+            raise InvalidSyntaxException(detail=f"Groups have no attribute {key!r}")
     if write.name is None:
         raise InvalidValueException(detail="displayName is required")
     write.members.set_to(members)

@@ -155,6 +155,12 @@ def _without(mapping: dict[str, Any], name: str) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if k.lower() != name.lower()}
 
 
+def check_projection(attributes: str | None, excluded: str | None) -> None:
+    """Raise what `project` would for these parameters, without a resource to shape."""
+    _paths(attributes)
+    _paths(excluded)
+
+
 def project(
     resource: dict[str, Any], attributes: str | None, excluded: str | None
 ) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 
 from connector.http.runtime import reset_runtime
 
-from .harness import ENTERPRISE, Stack, new_user, patch
+from .harness import CORE, ENTERPRISE, Stack, new_user, patch
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
@@ -198,3 +198,93 @@ def test_a_lone_surrogate_is_a_400_everywhere_and_writes_nothing(okta_stack: Sta
         listed = scim.get("/Users", params={"filter": 'userName eq "\\ud800"'})
         _assert_scim_error(listed, 400, "invalidFilter")
     assert len(okta_stack.writes()) == writes
+
+
+GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
+
+
+def test_a_body_attribute_no_schema_has_is_invalid_syntax_and_writes_nothing(
+    okta_stack: Stack,
+) -> None:
+    """A POST or PUT body has no `path`: an attribute the schemas do not define makes a body that
+    does not conform to the schema, `invalidSyntax` (RFC 7644 §3.12, Table 9: `invalidPath` is
+    PATCH's). Microsoft's SCIM Postman collection sends such bodies (`adreses`, `userame`)."""
+    with okta_stack.client() as scim:
+        user_id = scim.post("/Users", json=new_user("body@example.com")).json()["id"]
+        group = {"schemas": [GROUP], "displayName": "Body errors", "members": []}
+        group_id = scim.post("/Groups", json=group).json()["id"]
+        before = list(okta_stack.writes())
+        misspelt_user = {**new_user("body@example.com"), "adreses": [{"type": "work"}]}
+        misspelt_group = {**group, "membrs": []}
+        for method, path, body, name in (
+            ("POST", "/Users", {**misspelt_user, "userName": "other@example.com"}, "adreses"),
+            ("PUT", f"/Users/{user_id}", misspelt_user, "adreses"),
+            ("POST", "/Groups", {**misspelt_group, "displayName": "Other"}, "membrs"),
+            ("PUT", f"/Groups/{group_id}", misspelt_group, "membrs"),
+        ):
+            answer = scim.request(method, path, json=body)
+            _assert_scim_error(answer, 400, "invalidSyntax")
+            assert name in answer.json()["detail"], (method, path)
+        # In a PATCH the same mistake is in the operation's path.
+        wrong_path = patch({"op": "replace", "path": "adreses", "value": "x"})
+        _assert_scim_error(scim.patch(f"/Users/{user_id}", json=wrong_path), 400, "invalidPath")
+        wrong_path = patch({"op": "replace", "path": "membrs", "value": []})
+        _assert_scim_error(scim.patch(f"/Groups/{group_id}", json=wrong_path), 400, "invalidPath")
+        assert okta_stack.writes() == before
+
+
+def test_an_extension_this_endpoint_lacks_is_named_whole(okta_stack: Stack) -> None:
+    """A body carrying an extension object the endpoint does not serve (scim-sanity's Entra
+    profile sends Microsoft's `…:Microsoft:Entra:2.0:User`) is refused naming that URN as sent,
+    not the URN less its last segment."""
+    entra = "urn:ietf:params:scim:schemas:extension:Microsoft:Entra:2.0:User"
+    with okta_stack.client() as scim:
+        body = new_user("ext@example.com")
+        body["schemas"] = [CORE, entra]
+        body[entra] = {"mailNickname": "ext"}
+        answer = scim.post("/Users", json=body)
+        _assert_scim_error(answer, 400)
+        assert entra in answer.json()["detail"]
+        assert "/Schemas" in answer.json()["detail"]
+        user_id = scim.post("/Users", json=new_user("ext@example.com")).json()["id"]
+        before = list(okta_stack.writes())
+        pathless = patch({"op": "add", "value": {entra: {"mailNickname": "ext"}}})
+        answer = scim.patch(f"/Users/{user_id}", json=pathless)
+        _assert_scim_error(answer, 400)
+        assert entra in answer.json()["detail"]
+        assert okta_stack.writes() == before
+
+
+def test_a_bad_attributes_parameter_is_refused_before_anything_is_written(
+    okta_stack: Stack,
+) -> None:
+    """`attributes`/`excludedAttributes` shape the answer, and a value that names no attribute
+    (Microsoft's Postman collection sends `emails[type eq "work"]`, a filter, which RFC 7644
+    §3.10's attribute notation does not have) is a 400. It is refused before the request does
+    anything: a create or PATCH that answered 400 after being applied would be resent by the
+    client, and a listing answered 200 or 400 depending on whether anything was found."""
+    bad = {"attributes": 'emails[type eq "work"]'}
+    with okta_stack.client() as scim:
+        user_id = scim.post("/Users", json=new_user("shape@example.com")).json()["id"]
+        group = {"schemas": [GROUP], "displayName": "Shaped", "members": []}
+        group_id = scim.post("/Groups", json=group).json()["id"]
+        before = list(okta_stack.writes())
+        title = patch({"op": "replace", "path": "title", "value": "Changed"})
+        for method, path, body in (
+            ("POST", "/Users", new_user("other@example.com")),
+            ("PUT", f"/Users/{user_id}", {**new_user("shape@example.com"), "title": "Changed"}),
+            ("PATCH", f"/Users/{user_id}", title),
+            ("POST", "/Groups", {**group, "displayName": "Other"}),
+            ("PUT", f"/Groups/{group_id}", {**group, "displayName": "Renamed"}),
+        ):
+            answer = scim.request(method, path, json=body, params=bad)
+            _assert_scim_error(answer, 400, "invalidValue")
+            assert "emails[type eq" in answer.json()["detail"], (method, path)
+        assert okta_stack.writes() == before
+        reads = len(okta_stack.calls())
+        nobody = {"filter": 'userName eq "nobody@example.com"', **bad}
+        _assert_scim_error(scim.get("/Users", params=nobody), 400, "invalidValue")
+        no_group = {"filter": 'displayName eq "Nobody"', "excludedAttributes": "members[x"}
+        _assert_scim_error(scim.get("/Groups", params=no_group), 400, "invalidValue")
+        assert len(okta_stack.calls()) == reads
+    assert okta_stack.okta_user("shape@example.com")["profile"].get("title") is None

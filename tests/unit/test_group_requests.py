@@ -9,6 +9,7 @@ import pytest
 from scim2_models import (
     InvalidFilterException,
     InvalidPathException,
+    InvalidSyntaxException,
     InvalidValueException,
     MutabilityException,
     ScimFilter,
@@ -61,7 +62,8 @@ def test_an_entra_create_body() -> None:
     [
         ({"externalId": "x"}, InvalidValueException),  # no displayName
         ({"displayName": ""}, InvalidValueException),
-        ({"displayName": "A", "owner": "x"}, InvalidPathException),
+        # A body has no path: an attribute Groups lack is invalidSyntax (RFC 7644 §3.12).
+        ({"displayName": "A", "owner": "x"}, InvalidSyntaxException),
         (
             {"displayName": "A", "members": [{"value": "g1", "type": "Group"}]},
             InvalidValueException,
