@@ -34,7 +34,7 @@ from .page_snapshots import PageSnapshots
 from .scim.requests import MAX_PAGE_SIZE
 from .targets.errors import StateRefusedError, UserNotFoundError
 from .targets.model import TargetUser
-from .targets.protocol import UserTarget
+from .targets.protocol import Profile, UserTarget
 from .targets.query import Everyone, Query
 from .use_case import use_case
 
@@ -175,15 +175,24 @@ class UserService:
             try:
                 user = await write(user_id, changes.profile, known, active=changes.active)
             except StateRefusedError as refused:
-                # The target refuses to edit a disabled user: when the change re-enables it,
-                # enable first, then edit; otherwise the refusal (and its fix) is the answer.
-                if changes.active is not True or refused.user.active:
+                # The target refuses to edit a disabled user. A resent change whose edit landed
+                # before its answer was lost (then the user was disabled) is already in place;
+                # a change that re-enables the user enables first, then edits; otherwise the
+                # refusal (and its fix) is the answer.
+                if _holds(refused.user, changes.profile):
+                    user = refused.user
+                elif changes.active is not True or refused.user.active:
                     raise
-                await self.target.set_active(refused.user, True)
-                user = await write(user_id, changes.profile, active=True)
+                else:
+                    await self.target.set_active(refused.user, True)
+                    user = await write(user_id, changes.profile, active=True)
         if changes.active is not None:
             user = await self.target.set_active(user, changes.active)
         return user
+
+
+def _holds(user: TargetUser, profile: Profile) -> bool:
+    return all(user.profile.get(name) == value for name, value in profile.items())
 
 
 def _stored(user: TargetUser) -> Stored:

@@ -99,3 +99,28 @@ def test_an_org_that_allows_edits_of_deactivated_users() -> None:
         assert edited.status_code == 200, edited.text
         assert (edited.json()["title"], edited.json()["active"]) == ("Archived", False)
     assert running.okta_user("kept@example.com")["status"] == "DEPROVISIONED"
+
+
+def test_a_resent_disable_and_edit_whose_first_try_landed_succeeds() -> None:
+    """Entra resends a PATCH whose answer it lost: the edit and the deactivation both landed,
+    and an org that refuses edits of deactivated users must not turn the resend into a 400."""
+    options = okta_options()  # refuses edits of deactivated users, as Okta ships
+    both = patch(
+        {"op": "Replace", "path": "active", "value": False},
+        {"op": "Replace", "path": "title", "value": "Second"},
+    )
+    with stack(options) as running, running.client() as scim:
+        user_id = scim.post("/Users", json=new_user("resent@example.com")).json()["id"]
+        assert scim.patch(f"/Users/{user_id}", json=both).status_code == 200
+        before = len(running.calls())
+        again = scim.patch(f"/Users/{user_id}", json=both)
+        assert again.status_code == 200, again.text
+        assert (again.json()["title"], again.json()["active"]) == ("Second", False)
+        resent = running.calls()[before:]
+        assert not [p for _, p, _ in resent if "/lifecycle/" in p]
+        # A different edit of the deactivated user is still refused with its fix.
+        other = patch({"op": "Replace", "path": "title", "value": "Third"})
+        refused = scim.patch(f"/Users/{user_id}", json=other)
+        assert refused.status_code == 400
+        assert "Edit Deactivated User Profile Updates" in refused.json()["detail"]
+    assert running.okta_user("resent@example.com")["profile"]["title"] == "Second"
