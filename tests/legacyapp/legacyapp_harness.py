@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from legacyapp import Sandbox, SandboxOptions
 
@@ -145,3 +146,24 @@ def serving(clock: FakeClock | None = None, **options: Any) -> Iterator[Ledger]:
         httpx.Client(base_url=running.url, headers={"X-Api-Key": API_KEY}, timeout=10.0) as client,
     ):
         yield Ledger(sandbox, client, running.url, clock)
+
+
+def shared_sandbox() -> tuple[object, object]:
+    """The fixtures `server` (one served sandbox for the whole test module) and `ledger` (that
+    sandbox back at its start, for each test), which a test module takes with
+    `server, ledger = shared_sandbox()`.
+
+    Not a conftest.py: this folder cannot be a package (it would be named `legacyapp` and
+    shadow the sandbox), and two package-less conftest.py files are one module name to mypy.
+    """
+
+    @pytest.fixture(scope="module")
+    def server() -> Iterator[Ledger]:
+        with serving() as harness:
+            yield harness
+
+    @pytest.fixture
+    def ledger(server: Ledger) -> Ledger:
+        return server.fresh()
+
+    return server, ledger

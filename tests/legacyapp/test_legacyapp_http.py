@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from legacyapp_harness import API_KEY, JSON_UTF8, Ledger, code_of, error_of, serving
+from legacyapp_harness import API_KEY, JSON_UTF8, Ledger, code_of, error_of, shared_sandbox
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Ledger]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def ledger(server: Ledger) -> Ledger:
-    return server.fresh()
+server, ledger = shared_sandbox()
 
 
 def _raw(ledger: Ledger, request: bytes) -> tuple[int, dict[str, str], bytes]:
