@@ -8,7 +8,6 @@ from collections.abc import Sequence
 
 from legacyapp.sandbox import NO_FAULTS_HEADER, Sandbox, SandboxOptions
 from simkit.cli import add_address_options, add_fault_options, fault_options, serve_until_stopped
-from simkit.running import Running
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,22 +51,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def options_from(args: argparse.Namespace) -> SandboxOptions:
+    return SandboxOptions(
+        api_key=args.api_key,
+        rate_limit=args.rate_limit,
+        rate_window_s=args.rate_window_seconds,
+        accounts=args.accounts,
+        **fault_options(args),
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-
-    def start() -> Running:
-        options = SandboxOptions(
-            api_key=args.api_key,
-            rate_limit=args.rate_limit,
-            rate_window_s=args.rate_window_seconds,
-            accounts=args.accounts,
-            **fault_options(args),
-        )
-        return Sandbox(options).start(
+    return serve_until_stopped(
+        lambda: Sandbox(options_from(args)).start(
             host=args.host, port=args.port, allow_non_loopback=args.allow_non_loopback
-        )
-
-    return serve_until_stopped(start, "legacyapp serving {url} (API under {url}/api/v2)")
+        ),
+        "legacyapp serving {url} (API under {url}/api/v2)",
+    )
 
 
 if __name__ == "__main__":

@@ -99,10 +99,11 @@ def serve_until_stopped(start: Callable[[], Running], banner: str) -> int:
     except (ValueError, OSError) as problem:
         print(f"invalid option: {problem}", file=sys.stderr)
         return 2
-    print(banner.format(url=running.url), flush=True)
+    # Ready to be stopped before saying so: a client may signal as soon as it reads the banner.
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     try:
+        print(banner.format(url=running.url), flush=True)
         done.wait()
     except KeyboardInterrupt:
         pass
