@@ -63,12 +63,8 @@ def options_from(args: argparse.Namespace) -> SandboxOptions:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return serve_until_stopped(
-        lambda: Sandbox(options_from(args)).start(
-            host=args.host, port=args.port, allow_non_loopback=args.allow_non_loopback
-        ),
-        "legacyapp serving {url} (API under {url}/api/v2)",
-    )
+    banner = "legacyapp serving {url} (API under {url}/api/v2)"
+    return serve_until_stopped(lambda: Sandbox(options_from(args)), args, banner)
 
 
 if __name__ == "__main__":

@@ -118,12 +118,8 @@ def options_from(args: argparse.Namespace) -> SimulatorOptions:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return serve_until_stopped(
-        lambda: Simulator(options_from(args)).start(
-            host=args.host, port=args.port, allow_non_loopback=args.allow_non_loopback
-        ),
-        "oktasim serving {url} (API under {url}/api/v1)",
-    )
+    banner = "oktasim serving {url} (API under {url}/api/v1)"
+    return serve_until_stopped(lambda: Simulator(options_from(args)), args, banner)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from simkit.running import Running
+from simkit.running import Startable
 
 
 def add_address_options(parser: argparse.ArgumentParser) -> None:
@@ -88,14 +88,19 @@ def fault_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def serve_until_stopped(start: Callable[[], Running], banner: str) -> int:
-    """Calls `start`, prints `banner` with {url} filled in, and serves until Ctrl-C or SIGTERM.
+def serve_until_stopped(
+    make: Callable[[], Startable], args: argparse.Namespace, banner: str
+) -> int:
+    """Makes the simulator, starts it where the address options say, prints `banner` with {url}
+    filled in, and serves until Ctrl-C or SIGTERM.
 
-    Returns the exit status: 0 once stopped, 2 when `start` refused an option (ValueError) or
-    could not bind the address (OSError), with the reason on stderr.
+    Returns the exit status: 0 once stopped, 2 when an option is refused (ValueError, from
+    `make` or `start`) or the address cannot be bound (OSError), with the reason on stderr.
     """
     try:
-        running = start()
+        running = make().start(
+            host=args.host, port=args.port, allow_non_loopback=args.allow_non_loopback
+        )
     except (ValueError, OSError) as problem:
         print(f"invalid option: {problem}", file=sys.stderr)
         return 2

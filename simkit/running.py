@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from typing import Self
+from typing import Protocol, Self
 
 
 class Running:
@@ -26,6 +26,14 @@ class Running:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class Startable(Protocol):
+    """A simulator: `start()` serves it on a background thread and returns at once."""
+
+    def start(
+        self, host: str = ..., port: int = ..., *, allow_non_loopback: bool = ...
+    ) -> Running: ...
 
 
 def is_loopback(host: str) -> bool:

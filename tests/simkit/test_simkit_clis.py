@@ -46,6 +46,18 @@ class Cli:
         return (ROOT / self.module / "README.md").read_text(encoding="utf-8")
 
 
+# What simkit.cli adds to every simulator's command line.
+SHARED = (
+    "--host",
+    "--port",
+    "--allow-non-loopback",
+    "--latency-ms",
+    "--error-rate",
+    "--timeout-rate",
+    "--drop-rate",
+    "--hang-seconds",
+    "--seed",
+)
 OKTASIM = Cli(
     module="oktasim",
     main=oktasim_cli.main,
@@ -53,20 +65,12 @@ OKTASIM = Cli(
     start=lambda host: Simulator().start(host=host),
     required=("--token", "cli-token"),
     options=(
-        "--host",
-        "--port",
-        "--allow-non-loopback",
+        *SHARED,
         "--token",
         "--custom-attribute",
         "--group-custom-attribute",
         "--rate-limit-per-minute",
         "--concurrency-limit",
-        "--latency-ms",
-        "--error-rate",
-        "--timeout-rate",
-        "--drop-rate",
-        "--hang-seconds",
-        "--seed",
         "--search-lag-ms",
         "--activation-ms",
         "--deactivate-204",
@@ -86,21 +90,7 @@ LEGACYAPP = Cli(
     parser=legacyapp_cli._parser,
     start=lambda host: Sandbox().start(host=host),
     required=("--api-key", "k"),
-    options=(
-        "--host",
-        "--port",
-        "--allow-non-loopback",
-        "--api-key",
-        "--rate-limit",
-        "--rate-window-seconds",
-        "--latency-ms",
-        "--error-rate",
-        "--timeout-rate",
-        "--drop-rate",
-        "--hang-seconds",
-        "--seed",
-        "--accounts",
-    ),
+    options=(*SHARED, "--api-key", "--rate-limit", "--rate-window-seconds", "--accounts"),
     no_faults_header="X-Legacyapp-No-Faults",
     api="/api/v2",
     probe="/api/v2/accounts",

@@ -8,6 +8,7 @@ import http.client
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -65,6 +66,16 @@ def toy() -> Iterator[tuple[Toy, RunningToy]]:
         yield app, running
 
 
+@contextmanager
+def _sent(running: Running, path: str) -> Iterator[socket.socket]:
+    """A connection that has sent `GET path` and not read anything yet."""
+    port = urlsplit(running.url).port
+    assert port is not None
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT_S) as client:
+        client.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        yield client
+
+
 def _connection(url: str) -> http.client.HTTPConnection:
     address = urlsplit(url)
     assert address.hostname is not None
@@ -118,10 +129,7 @@ def test_stopping_ends_a_hang_without_an_answer_and_releases_it(
     toy: tuple[Toy, RunningToy],
 ) -> None:
     app, running = toy
-    address = urlsplit(running.url)
-    assert address.port is not None
-    with socket.create_connection(("127.0.0.1", address.port), timeout=WAIT_S) as client:
-        client.sendall(b"GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
+    with _sent(running, "/hang") as client:
         assert app.hanging.wait(WAIT_S)
         assert not app.released.is_set()  # held while the request hangs
         running.stop()
@@ -134,10 +142,7 @@ def test_a_drop_closes_without_a_byte_and_is_marked_unanswered(
     toy: tuple[Toy, RunningToy],
 ) -> None:
     app, running = toy
-    address = urlsplit(running.url)
-    assert address.port is not None
-    with socket.create_connection(("127.0.0.1", address.port), timeout=WAIT_S) as client:
-        client.sendall(b"GET /drop HTTP/1.1\r\nHost: x\r\n\r\n")
+    with _sent(running, "/drop") as client:
         assert client.recv(1) == b""
     assert [outcome.log_index for outcome in app.unanswered] == [7]
 
