@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from legacyapp.api import LedgerlineApi, Request, Response
-from legacyapp.clock import Clock, SystemClock
+from legacyapp.clock import Clock
 from legacyapp.errors import ApiError
 from legacyapp.ratelimit import RateLimiter, Verdict
 from legacyapp.store import Store
+from simkit.clock import SystemClock
 from simkit.faults import Fault, FaultPlan, check_rates
 from simkit.faults import Outcome as _Outcome
 from simkit.running import Running

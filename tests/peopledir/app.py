@@ -10,11 +10,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from simkit.clock import SystemClock
 from simkit.running import Running
 from simkit.server import serve
 
 from .api import PeopleApi
-from .clock import Clock, SystemClock
+from .clock import Clock
 from .messages import Request, Response
 from .oauth import SCOPES, TokenService
 from .problems import Problem
