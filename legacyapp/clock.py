@@ -3,7 +3,6 @@ latency fault, so that tests drive time instead of waiting for it."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -16,16 +15,6 @@ class Clock(Protocol):
     def sleep(self, seconds: float) -> None:
         """Blocks the calling request for `seconds` (the latency fault)."""
         ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def now(self) -> float:
-        return time.time()
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
 
 
 def timestamp(epoch_seconds: int) -> str:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import hmac
 import random
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from legacyapp.api import LedgerlineApi, Request, Response
-from legacyapp.clock import Clock, SystemClock
+from legacyapp.clock import Clock
 from legacyapp.errors import ApiError
-from legacyapp.faults import Fault, FaultPlan, check_rates
 from legacyapp.ratelimit import RateLimiter, Verdict
 from legacyapp.store import Store
+from simkit.clock import SystemClock
+from simkit.faults import Fault, FaultPlan, check_rates
+from simkit.faults import Outcome as _Outcome
+from simkit.running import Running
+from simkit.server import serve
 
 NO_FAULTS_HEADER = "X-Legacyapp-No-Faults"
 API_KEY_HEADER = "X-Api-Key"
@@ -49,14 +51,8 @@ class SandboxOptions:
         check_rates(self.error_rate, self.timeout_rate, self.drop_rate)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What the HTTP layer must do: answer, answer nothing and hang, or drop the connection."""
-
-    response: Response | None
-    fault: Fault = Fault.NONE
-    hang_s: float = 0.0
-    log_index: int = -1
+# What the HTTP layer must do: answer, answer nothing and hang, or drop the connection.
+Outcome = _Outcome[Response]
 
 
 class Sandbox:
@@ -75,7 +71,11 @@ class Sandbox:
         seed = self.options.seed
         rng = random.Random(seed) if seed is not None else random.Random()
         faults = FaultPlan(
-            self.options.error_rate, self.options.timeout_rate, self.options.drop_rate, rng
+            self.options.error_rate,
+            self.options.timeout_rate,
+            self.options.drop_rate,
+            rng,
+            error_statuses=_ERROR_STATUSES,
         )
         return RateLimiter(self.options.rate_limit, self.options.rate_window_s), faults
 
@@ -85,11 +85,17 @@ class Sandbox:
         self, host: str = "127.0.0.1", port: int = 0, *, allow_non_loopback: bool = False
     ) -> RunningSandbox:
         """Serves on a background thread and returns at once; port 0 picks a free port."""
-        from legacyapp.server import is_loopback, serve  # the server imports this module
+        from legacyapp.server import LedgerlineHandler  # the server imports this module
 
-        if not allow_non_loopback and not is_loopback(host):
-            raise ValueError(f"refusing to serve on non-loopback host {host!r}")
-        running = serve(self, host, port)
+        running = serve(
+            RunningSandbox,
+            LedgerlineHandler,
+            self,
+            host,
+            port,
+            name="legacyapp",
+            allow_non_loopback=allow_non_loopback,
+        )
         self.base_url = running.url
         return running
 
@@ -165,6 +171,10 @@ class Sandbox:
                 self.request_log[outcome.log_index] = (method, target, 0)
 
 
+# What an error fault answers: the application's JSON 500, or the proxy's 503 page.
+_ERROR_STATUSES = (500, 503)
+
+
 def _server_error(status: int, verdict: Verdict) -> Response:
     if status == 500:
         response = Response.error(ApiError("internal", "internal server error"))
@@ -192,23 +202,5 @@ _PROXY_503 = (
 )
 
 
-class RunningSandbox:
+class RunningSandbox(Running):
     """A sandbox serving HTTP on a background thread; stop() or use it as a context manager."""
-
-    def __init__(self, url: str, stop: Callable[[], None]) -> None:
-        self.url = url
-        self._stop = stop
-
-    def stop(self) -> None:
-        self._stop()
-
-    def __enter__(self) -> RunningSandbox:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

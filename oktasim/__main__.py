@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from collections.abc import Sequence
 
-from oktasim.simulator import Simulator, SimulatorOptions
+from oktasim.simulator import NO_FAULTS_HEADER, Simulator, SimulatorOptions
 from oktasim.store import DEPROVISIONED_UPDATES
+from simkit.cli import add_address_options, add_fault_options, fault_options, serve_until_stopped
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,24 +17,12 @@ def _parser() -> argparse.ArgumentParser:
         description="In-memory simulator of Okta's Users, Groups and Schemas APIs "
         "(/api/v1/users, /api/v1/groups, /api/v1/meta/schemas). "
         "Never expose it beyond your machine.",
-        epilog="Requests carrying the header 'X-Oktasim-No-Faults: 1' are never faulted, delayed "
+        epilog=f"Requests carrying the header '{NO_FAULTS_HEADER}: 1' are never faulted, delayed "
         "or rate limited and do not count toward any limit.",
     )
-    parser.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on; loopback only unless allowed (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--port", type=int, default=0, help="TCP port; 0 picks a free one (default: %(default)s)"
-    )
+    add_address_options(parser)
     parser.add_argument(
         "--token", required=True, help="the accepted API token (Authorization: SSWS <token>)"
-    )
-    parser.add_argument(
-        "--allow-non-loopback",
-        action="store_true",
-        help="permit a --host that is not a loopback address",
     )
     parser.add_argument(
         "--custom-attribute",
@@ -69,46 +56,11 @@ def _parser() -> argparse.ArgumentParser:
         help="requests in flight before 429 with X-Rate-Limit-Limit 0; 0 disables "
         "(default: %(default)s)",
     )
-    parser.add_argument(
-        "--latency-ms",
-        type=float,
-        default=0.0,
-        metavar="N",
-        help="delay added to every faultable request (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--error-rate",
-        type=float,
-        default=0.0,
-        metavar="F",
-        help="fraction of requests answered 500/502/503 without being applied "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--timeout-rate",
-        type=float,
-        default=0.0,
-        metavar="F",
-        help="fraction of requests that hang (see --hang-seconds) without being applied "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--drop-rate",
-        type=float,
-        default=0.0,
-        metavar="F",
-        help="fraction of requests applied whose connection then closes with no response "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--hang-seconds",
-        type=float,
-        default=SimulatorOptions.hang_s,
-        metavar="S",
-        help="how long a --timeout-rate request hangs (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=None, metavar="N", help="reproducible faults and user ids"
+    add_fault_options(
+        parser,
+        errors="500/502/503",
+        hang_s=SimulatorOptions.hang_s,
+        seed="reproducible faults and user ids",
     )
     parser.add_argument(
         "--search-lag-ms",
@@ -155,41 +107,19 @@ def options_from(args: argparse.Namespace) -> SimulatorOptions:
         group_custom_attributes=tuple(args.group_custom_attributes or ()),
         rate_limit_per_minute=args.rate_limit_per_minute,
         concurrency_limit=args.concurrency_limit,
-        latency_ms=args.latency_ms,
-        error_rate=args.error_rate,
-        timeout_rate=args.timeout_rate,
-        drop_rate=args.drop_rate,
-        hang_s=args.hang_seconds,
-        seed=args.seed,
         search_lag_ms=args.search_lag_ms,
         activation_ms=args.activation_ms,
         deactivate_returns_204=args.deactivate_204,
         deprovisioned_updates=args.deprovisioned_updates,
         any_login=args.any_login,
+        **fault_options(args),
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        options = options_from(args)
-        simulator = Simulator(options)
-        running = simulator.start(
-            host=args.host, port=args.port, allow_non_loopback=args.allow_non_loopback
-        )
-    except ValueError as problem:
-        print(f"invalid option: {problem}", file=sys.stderr)
-        return 2
-    print(f"oktasim serving {running.url} (API under {running.url}/api/v1)", flush=True)
-    done = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: done.set())
-    try:
-        done.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        running.stop()
-    return 0
+    banner = "oktasim serving {url} (API under {url}/api/v1)"
+    return serve_until_stopped(lambda: Simulator(options_from(args)), args, banner)
 
 
 if __name__ == "__main__":

@@ -5,14 +5,12 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from oktasim.api import UsersApi
 from oktasim.errors import OktaError
-from oktasim.faults import Fault, FaultPlan
 from oktasim.groups import GroupStore
 from oktasim.groups_api import GroupsApi
 from oktasim.ids import new_type_suffix
@@ -32,6 +30,10 @@ from oktasim.render import group_json, user_json
 from oktasim.routes import Router
 from oktasim.schemas import SchemasApi
 from oktasim.store import DEPROVISIONED_UPDATES, REFUSE_403, Store
+from simkit.faults import Fault, FaultPlan
+from simkit.faults import Outcome as _Outcome
+from simkit.running import Running
+from simkit.server import serve
 
 NO_FAULTS_HEADER = "X-Oktasim-No-Faults"
 
@@ -82,19 +84,10 @@ class SimulatorOptions:
             )
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What the HTTP layer must do: answer, answer nothing and hang, or drop the connection.
-
-    A hanging request is still in flight for Okta's concurrency limit: `release` frees its slot,
-    and the HTTP layer calls it when the hang ends.
-    """
-
-    response: Response | None
-    fault: Fault = Fault.NONE
-    hang_s: float = 0.0
-    log_index: int = -1
-    release: Callable[[], None] | None = None
+# What the HTTP layer must do: answer, answer nothing and hang, or drop the connection. A hanging
+# request is still in flight for Okta's concurrency limit: its `release` frees the slot, and the
+# HTTP layer calls it when the hang ends.
+Outcome = _Outcome[Response]
 
 
 @dataclass
@@ -161,6 +154,7 @@ class Simulator:
                 self.options.timeout_rate,
                 self.options.drop_rate,
                 self._random(1),
+                error_statuses=_ERROR_STATUSES,
             ),
         )
 
@@ -170,11 +164,17 @@ class Simulator:
         self, host: str = "127.0.0.1", port: int = 0, *, allow_non_loopback: bool = False
     ) -> RunningSimulator:
         """Serves on a background thread and returns at once; port 0 picks a free port."""
-        from oktasim.server import is_loopback, serve  # the server imports this module
+        from oktasim.server import OktaHandler  # the server imports this module
 
-        if not allow_non_loopback and not is_loopback(host):
-            raise ValueError(f"refusing to serve on non-loopback host {host!r}")
-        running = serve(self, host, port)
+        running = serve(
+            RunningSimulator,
+            OktaHandler,
+            self,
+            host,
+            port,
+            name="oktasim",
+            allow_non_loopback=allow_non_loopback,
+        )
         self.org_url = running.url
         return running
 
@@ -328,6 +328,8 @@ class Simulator:
 
 
 _LENGTH_REQUIRED = "411 Length Required"
+# What an error fault answers: Okta's JSON 500 (E0000009), or a 502 or 503 page.
+_ERROR_STATUSES = (500, 502, 503)
 
 
 def _server_error(status: int, verdict: Verdict) -> Response:
@@ -342,23 +344,5 @@ def _server_error(status: int, verdict: Verdict) -> Response:
     return response
 
 
-class RunningSimulator:
+class RunningSimulator(Running):
     """A simulator serving HTTP on a background thread; stop() or use it as a context manager."""
-
-    def __init__(self, url: str, stop: Callable[[], None]) -> None:
-        self.url = url
-        self._stop = stop
-
-    def stop(self) -> None:
-        self._stop()
-
-    def __enter__(self) -> RunningSimulator:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,8 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from legacyapp import Sandbox, SandboxOptions
+from simkit.clock import FakeClock
 
 API_KEY = "k3y"
 NO_FAULTS = {"X-Legacyapp-No-Faults": "1"}
@@ -20,33 +21,6 @@ MERGE_PATCH = {"Content-Type": "application/merge-patch+json"}
 JSON_UTF8 = "application/json; charset=utf-8"
 START = datetime(2026, 12, 1, 10, 0, 0, tzinfo=UTC).timestamp()
 START_TEXT = "2026-12-01T10:00:00Z"
-
-
-class FakeClock:
-    """Time moves only when a test says so; sleep() (the latency fault) records and advances."""
-
-    def __init__(self, start: float = START) -> None:
-        self._now = start
-        self._lock = threading.Lock()
-        self.sleeps: list[float] = []
-
-    def now(self) -> float:
-        with self._lock:
-            return self._now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self._now += seconds
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += seconds
-
-    def set(self, moment: float) -> None:
-        with self._lock:
-            self._now = moment
-            self.sleeps.clear()
 
 
 @dataclass
@@ -138,10 +112,31 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
 @contextmanager
 def serving(clock: FakeClock | None = None, **options: Any) -> Iterator[Ledger]:
     options.setdefault("api_key", API_KEY)
-    clock = clock or FakeClock()
+    clock = clock or FakeClock(START)
     sandbox = Sandbox(SandboxOptions(**options), clock=clock)
     with (
         sandbox.start(host="127.0.0.1", port=0) as running,
         httpx.Client(base_url=running.url, headers={"X-Api-Key": API_KEY}, timeout=10.0) as client,
     ):
         yield Ledger(sandbox, client, running.url, clock)
+
+
+def shared_sandbox() -> tuple[object, object]:
+    """The fixtures `server` (one served sandbox for the whole test module) and `ledger` (that
+    sandbox back at its start, for each test), which a test module takes with
+    `server, ledger = shared_sandbox()`.
+
+    Not a conftest.py: this folder cannot be a package (it would be named `legacyapp` and
+    shadow the sandbox), and two package-less conftest.py files are one module name to mypy.
+    """
+
+    @pytest.fixture(scope="module")
+    def server() -> Iterator[Ledger]:
+        with serving() as harness:
+            yield harness
+
+    @pytest.fixture
+    def ledger(server: Ledger) -> Ledger:
+        return server.fresh()
+
+    return server, ledger

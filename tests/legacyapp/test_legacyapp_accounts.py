@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,7 +15,7 @@ from legacyapp_harness import (
     code_of,
     error_of,
     fields_of,
-    serving,
+    shared_sandbox,
 )
 
 # The spec's account example; its timestamps are the fake clock's START.
@@ -56,15 +55,7 @@ MINIMAL = {
 }
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Ledger]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def ledger(server: Ledger) -> Ledger:
-    return server.fresh()
+server, ledger = shared_sandbox()
 
 
 def _create(ledger: Ledger, fields: Any) -> httpx.Response:

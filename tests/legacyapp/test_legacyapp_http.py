@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from legacyapp_harness import API_KEY, JSON_UTF8, Ledger, code_of, error_of, serving
+from legacyapp_harness import API_KEY, JSON_UTF8, Ledger, code_of, error_of, shared_sandbox
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Ledger]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def ledger(server: Ledger) -> Ledger:
-    return server.fresh()
+server, ledger = shared_sandbox()
 
 
 def _raw(ledger: Ledger, request: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -210,11 +200,13 @@ def test_body_over_one_mebibyte_is_413(ledger: Ledger) -> None:
     assert headers["connection"] == "close"
 
 
-def test_bad_content_length_is_400(ledger: Ledger) -> None:
+# "\xb2" is "²", a digit to str.isdigit() that int() refuses.
+@pytest.mark.parametrize("length", [b"ten", b"\xb2", b"-2", b""])
+def test_bad_content_length_is_400(ledger: Ledger, length: bytes) -> None:
     status, headers, body = _raw(
         ledger,
         b"POST /api/v2/accounts HTTP/1.1\r\nHost: x\r\nX-Api-Key: k3y\r\n"
-        b"Content-Type: application/json\r\nContent-Length: ten\r\n\r\n{}",
+        b"Content-Type: application/json\r\nContent-Length: " + length + b"\r\n\r\n{}",
     )
     assert status == 400
     assert json.loads(body) == {

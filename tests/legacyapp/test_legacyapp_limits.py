@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from legacyapp_harness import (
-    NO_FAULTS,
-    FakeClock,
-    code_of,
-    error_of,
-    rate_headers,
-    serving,
-)
+from legacyapp_harness import NO_FAULTS, code_of, error_of, rate_headers, serving
 
 from legacyapp.ratelimit import RateLimiter
+from simkit.clock import FakeClock
 
 
 def test_default_limit_is_300_per_60_seconds() -> None:

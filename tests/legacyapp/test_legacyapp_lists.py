@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from legacyapp_harness import Ledger, code_of, error_of, serving
+from legacyapp_harness import Ledger, code_of, error_of, shared_sandbox
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Ledger]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def ledger(server: Ledger) -> Ledger:
-    return server.fresh()
+server, ledger = shared_sandbox()
 
 
 def _ids(response: httpx.Response) -> list[int]:

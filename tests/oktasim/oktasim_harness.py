@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 
 from oktasim import Simulator, SimulatorOptions
 
@@ -145,3 +146,24 @@ def serving(clock: FakeClock | None = None, **options: Any) -> Iterator[Okta]:
         ) as client,
     ):
         yield Okta(sim, client, running.url)
+
+
+def shared_org() -> tuple[object, object]:
+    """The fixtures `server` (one served simulator for the whole test module) and `okta` (that
+    simulator as a new org, for each test), which a test module takes with
+    `server, okta = shared_org()`.
+
+    Not a conftest.py: this folder cannot be a package (it would be named `oktasim` and shadow
+    the simulator), and two package-less conftest.py files are one module name to mypy.
+    """
+
+    @pytest.fixture(scope="module")
+    def server() -> Iterator[Okta]:
+        with serving() as harness:
+            yield harness
+
+    @pytest.fixture
+    def okta(server: Okta) -> Okta:
+        return server.fresh()
+
+    return server, okta

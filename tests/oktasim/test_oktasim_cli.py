@@ -1,83 +1,12 @@
-"""The command line: documented options, loopback-only default, serving until interrupted."""
+"""oktasim's own command-line options reach the simulator; the options every simulator shares
+(listening, faults, serving until stopped) are tested in tests/simkit/test_simkit_clis.py."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-
-import httpx
 import pytest
 
-from oktasim import Simulator, SimulatorOptions
+from oktasim import SimulatorOptions
 from oktasim.__main__ import _parser, main, options_from
-
-OPTIONS = (
-    "--host",
-    "--port",
-    "--token",
-    "--rate-limit-per-minute",
-    "--concurrency-limit",
-    "--latency-ms",
-    "--error-rate",
-    "--timeout-rate",
-    "--drop-rate",
-    "--seed",
-    "--search-lag-ms",
-    "--hang-seconds",
-    "--activation-ms",
-    "--deactivate-204",
-    "--deprovisioned-updates",
-    "--custom-attribute",
-    "--group-custom-attribute",
-    "--allow-non-loopback",
-)
-
-
-def test_help_documents_every_option(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exited:
-        main(["--help"])
-    assert exited.value.code == 0
-    text = capsys.readouterr().out
-    for option in OPTIONS:
-        assert option in text
-
-
-def test_refuses_non_loopback_host(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--token", "t", "--host", "0.0.0.0"]) == 2  # noqa: S104
-    assert "non-loopback" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="non-loopback"):
-        Simulator().start(host="192.0.2.1")
-
-
-def test_rejects_invalid_options(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--token", "t", "--error-rate", "2"]) == 2
-    assert "invalid option" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="rate_limit_per_minute"):
-        SimulatorOptions(rate_limit_per_minute=0)
-
-
-def test_serves_until_interrupted() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "oktasim", "--port", "0", "--token", "cli-token", "--seed", "1"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        url = line.split()[2]
-        assert url.startswith("http://127.0.0.1:")
-        response = httpx.get(
-            f"{url}/api/v1/users", headers={"Authorization": "SSWS cli-token"}, timeout=5
-        )
-        assert (response.status_code, response.json()) == (200, [])
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=5) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=5)
 
 
 def test_custom_attribute_options_reach_the_simulator() -> None:
@@ -99,8 +28,19 @@ def test_custom_attribute_options_reach_the_simulator() -> None:
     assert chosen.group_custom_attributes == ("scimExternalId", "costCenter")
 
 
+def test_fault_options_reach_the_simulator() -> None:
+    args = ["--token", "t", "--latency-ms", "5", "--error-rate", "0.25", "--timeout-rate", "0.5"]
+    args += ["--drop-rate", "0.125", "--hang-seconds", "7", "--seed", "3", "--any-login"]
+    chosen = options_from(_parser().parse_args(args))
+    assert (chosen.latency_ms, chosen.error_rate, chosen.timeout_rate) == (5.0, 0.25, 0.5)
+    assert (chosen.drop_rate, chosen.hang_s, chosen.seed) == (0.125, 7.0, 3)
+    assert chosen.any_login
+
+
 def test_an_invalid_rate_limit_is_a_clear_exit_not_a_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["--token", "t", "--rate-limit-per-minute", "0"]) == 2
     assert "rate_limit_per_minute" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="rate_limit_per_minute"):
+        SimulatorOptions(rate_limit_per_minute=0)

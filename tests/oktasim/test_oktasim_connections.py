@@ -3,6 +3,10 @@ so a client never reuses it and races the close (found by the parallel random-or
 
 from __future__ import annotations
 
+import socket
+from urllib.parse import urlsplit
+
+import pytest
 from oktasim_harness import serving
 
 
@@ -23,3 +27,24 @@ def test_a_kept_connection_is_not_announced_as_closing() -> None:
         answer = okta.client.get("/api/v1/users")
         assert answer.status_code == 200
         assert "connection" not in answer.headers
+
+
+# "\xb2" is "²", a digit to str.isdigit() that int() refuses.
+@pytest.mark.parametrize("length", [b"ten", b"\xb2", b"-2"])
+def test_a_bad_content_length_is_400_and_the_connection_closes(length: bytes) -> None:
+    with serving() as okta:
+        address = urlsplit(okta.url)
+        assert address.hostname is not None
+        assert address.port is not None
+        with socket.create_connection((address.hostname, address.port), timeout=5) as connection:
+            connection.sendall(
+                b"POST /api/v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: SSWS t0ken\r\n"
+                b"Content-Length: " + length + b"\r\n\r\n{}"
+            )
+            received = b""
+            while chunk := connection.recv(65536):  # until the simulator closes
+                received += chunk
+        head = received.partition(b"\r\n\r\n")[0].decode().lower()
+        assert head.startswith("http/1.1 400 ")
+        assert "connection: close" in head
+        assert okta.sim.users() == []

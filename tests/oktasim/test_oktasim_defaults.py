@@ -12,8 +12,8 @@ from oktasim_harness import TOKEN, FakeClock, error_code, profile
 
 from oktasim import Simulator, SimulatorOptions
 from oktasim.__main__ import _parser, options_from
-from oktasim.faults import Fault
 from oktasim.messages import Request
+from simkit.faults import Fault
 
 
 def test_the_defaults_are_okta_s_hard_case() -> None:

@@ -3,23 +3,13 @@ search index lag (on a fake clock)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from oktasim_harness import FakeClock, Okta, error_code, next_url, raw_links, serving
+from oktasim_harness import FakeClock, Okta, error_code, next_url, raw_links, serving, shared_org
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Okta]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def okta(server: Okta) -> Okta:
-    return server.fresh()
+server, okta = shared_org()
 
 
 def _names(response: httpx.Response) -> list[str]:

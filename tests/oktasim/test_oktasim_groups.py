@@ -6,25 +6,16 @@ the former `reference/api/groups` page); recorded 2025 responses where marked.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from oktasim_harness import GROUP_ID, NO_FAULTS, TIMESTAMP, Okta, error_code, serving
+from oktasim_harness import GROUP_ID, NO_FAULTS, TIMESTAMP, Okta, error_code, serving, shared_org
 
 WEST_COAST = {"name": "West Coast Users", "description": "All Users West of The Rockies"}
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Okta]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def okta(server: Okta) -> Okta:
-    return server.fresh()
+server, okta = shared_org()
 
 
 def _create(okta: Okta, profile: Any) -> httpx.Response:

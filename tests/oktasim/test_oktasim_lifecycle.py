@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from oktasim_harness import NO_FAULTS, FakeClock, Okta, error_code, serving
+from oktasim_harness import NO_FAULTS, FakeClock, Okta, error_code, serving, shared_org
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Okta]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def okta(server: Okta) -> Okta:
-    return server.fresh()
+server, okta = shared_org()
 
 
 def _user_in(okta: Okta, status: str) -> str:

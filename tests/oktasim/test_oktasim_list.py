@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from oktasim_harness import FakeClock, Okta, error_code, next_url, raw_links, serving
+from oktasim_harness import FakeClock, Okta, error_code, next_url, raw_links, serving, shared_org
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Okta]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def okta(server: Okta) -> Okta:
-    return server.fresh()
+server, okta = shared_org()
 
 
 def _ids(response: httpx.Response) -> set[str]:

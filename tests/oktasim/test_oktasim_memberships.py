@@ -3,23 +3,13 @@ what each group type refuses, and what deleting users and groups does to members
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from oktasim_harness import Okta, error_code, next_url, raw_links, serving
+from oktasim_harness import Okta, error_code, next_url, raw_links, serving, shared_org
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Okta]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def okta(server: Okta) -> Okta:
-    return server.fresh()
+server, okta = shared_org()
 
 
 def _member_ids(okta: Okta, group_id: str, **params: str) -> list[str]:

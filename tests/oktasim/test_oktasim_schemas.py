@@ -3,12 +3,11 @@ adding, changing and removing custom attributes, with the documented request exa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-from oktasim_harness import Okta, error_code, serving
+from oktasim_harness import Okta, error_code, serving, shared_org
 
 from oktasim.profile import BASE_NAMES
 
@@ -36,15 +35,7 @@ GROUP_CONTACT = {
 }
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Okta]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def okta(server: Okta) -> Okta:
-    return server.fresh()
+server, okta = shared_org()
 
 
 def _add(properties: dict[str, Any]) -> dict[str, Any]:

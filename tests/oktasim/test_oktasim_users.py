@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -17,18 +16,10 @@ from oktasim_harness import (
     error_code,
     profile,
     serving,
+    shared_org,
 )
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Okta]:
-    with serving() as harness:
-        yield harness
-
-
-@pytest.fixture
-def okta(server: Okta) -> Okta:
-    return server.fresh()
+server, okta = shared_org()
 
 
 def _create(okta: Okta, body: dict[str, Any], **params: str) -> httpx.Response:

@@ -3,8 +3,10 @@ client credentials, string ids, cursor paging, PUT-only updates, RFC 9457 proble
 used as a REST application no code in this repository was written for. Test fixture only.
 Its API reference is README.md beside this file."""
 
+from simkit.clock import FakeClock, SystemClock
+
 from .app import PeopledirApp, PeopledirOptions, RunningPeopledir
-from .clock import Clock, FakeClock, SystemClock
+from .clock import Clock
 
 __all__ = [
     "Clock",

@@ -7,13 +7,15 @@ RateLimit fields."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
+from simkit.clock import SystemClock
+from simkit.running import Running
+from simkit.server import serve
+
 from .api import PeopleApi
-from .clock import Clock, SystemClock
+from .clock import Clock
 from .messages import Request, Response
 from .oauth import SCOPES, TokenService
 from .problems import Problem
@@ -68,11 +70,9 @@ class PeopledirApp:
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> RunningPeopledir:
         """Serves on a background thread and returns at once; port 0 picks a free port."""
-        from .server import serve  # the server imports this module
+        from .server import PeopledirHandler  # the server imports this module
 
-        if host not in ("127.0.0.1", "::1", "localhost"):
-            raise ValueError(f"refusing to serve on non-loopback host {host!r}")
-        return serve(self, host, port)
+        return serve(RunningPeopledir, PeopledirHandler, self, host, port, name="peopledir")
 
     def people(self) -> list[dict[str, Any]]:
         """Every person in creation order, as GET /v1/people/{id} returns them."""
@@ -131,27 +131,9 @@ class PeopledirApp:
         return self._api.handle(request, grant)
 
 
-class RunningPeopledir:
+class RunningPeopledir(Running):
     """A Peopledir serving HTTP on a background thread; stop() or use it as a context manager."""
-
-    def __init__(self, url: str, stop: Callable[[], None]) -> None:
-        self.url = url
-        self._stop = stop
 
     @property
     def token_url(self) -> str:
         return self.url + TOKEN_PATH
-
-    def stop(self) -> None:
-        self._stop()
-
-    def __enter__(self) -> RunningPeopledir:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -13,8 +13,9 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from simkit.clock import FakeClock
+
 from .app import PeopledirApp, PeopledirOptions
-from .clock import FakeClock
 from .problems import PROBLEM_JSON, TYPE_BASE, TYPES
 
 START = datetime(2026, 12, 1, 10, 0, 0, tzinfo=UTC).timestamp()
