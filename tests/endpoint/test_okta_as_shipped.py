@@ -32,7 +32,9 @@ def test_entra_sequence_against_okta_as_shipped() -> None:
         assert [r["id"] for r in matched.json()["Resources"]] == [user_id]
         off = patch({"op": "Replace", "path": "active", "value": "False"})
         assert scim.patch(f"/Users/{user_id}", json=off).json()["active"] is False
-        refused = scim.patch(f"/Users/{user_id}", json=patch(title))
+        # An edit of the deactivated user (not one it already holds) is refused with its fix.
+        other = {"op": "Replace", "path": "title", "value": "Architect"}
+        refused = scim.patch(f"/Users/{user_id}", json=patch(other))
         assert refused.status_code == 400
         assert "Edit Deactivated User Profile Updates" in refused.json()["detail"]
         back = patch(
