@@ -45,7 +45,11 @@ class GroupService:
         group = await self._create(write.name, write.external_id)
         wanted = write.members.exactly or []
         unknown = await self.target.add_members(group.id, wanted) if wanted else []
-        return render_group(group, [m for m in wanted if m not in unknown])
+        if unknown:
+            # Not undone by deleting the group: the target may have answered with a group that
+            # exists already (a resent create), which a rollback would destroy.
+            raise self._not_users(unknown, "the group was created with the other members")
+        return render_group(group, wanted)
 
     async def _create(self, name: str, external_id: str | None) -> TargetGroup:
         try:
@@ -142,11 +146,14 @@ class GroupService:
             await self.target.remove_members(group_id, to_remove)
         unknown = await self.target.add_members(group_id, to_add) if to_add else []
         if unknown:
-            named = ", ".join(unknown[:_NAMED]) + (" …" if len(unknown) > _NAMED else "")
-            raise InvalidValueException(
-                detail=f"{len(unknown)} member(s) are not users of "
-                f"{self.target.capabilities.name}: {named}; the other members were applied"
-            )
+            raise self._not_users(unknown, "the other members were applied")
+
+    def _not_users(self, unknown: Sequence[str], outcome: str) -> InvalidValueException:
+        named = ", ".join(unknown[:_NAMED]) + (" …" if len(unknown) > _NAMED else "")
+        return InvalidValueException(
+            detail=f"{len(unknown)} member(s) are not users of "
+            f"{self.target.capabilities.name}: {named}; {outcome}"
+        )
 
     async def _members(self, group_id: str) -> list[str]:
         found: list[str] = []

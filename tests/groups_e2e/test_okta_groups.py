@@ -70,6 +70,11 @@ def test_a_group_created_a_moment_ago_is_not_created_twice(another_instance: boo
         assert again.status_code == 201, again.text
         assert again.json()["id"] == group_id
         assert [g.id for g in okta_groups(okta.sim)] == [group_id]
+        # A resend naming a member that is not a user keeps the group it did not create.
+        ghost = scim.post("/Groups", json={**body, "members": [{"value": "00uNoSuchUser"}]})
+        assert ghost.status_code == 400, ghost.text
+        assert "00uNoSuchUser" in ghost.json()["detail"]
+        assert [g.id for g in okta_groups(okta.sim)] == [group_id]
         # Another Entra group with the same name is a conflict, not a second Okta group.
         other = scim.post("/Groups", json=new_group("SALES", "another-object-id"))
         assert other.status_code == 409, other.text

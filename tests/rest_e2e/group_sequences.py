@@ -197,6 +197,18 @@ async def unknown_and_deleted_members(scim: httpx.AsyncClient, app: GroupApp, fl
     assert users[2] in detail
     # The other members of the same PATCH were still applied.
     assert app.group("Mixed").members == frozenset(users[:2])
+    # A create naming a member that is not a user says so too, never a 201 that drops it; the
+    # group holds the other members, and a resend without the unknown ones completes it.
+    body = new_group("Mixed too", members=value)
+    refused = await scim.post("/Groups", json=body)
+    assert refused.status_code == 400, refused.text
+    assert unknown in refused.json()["detail"]
+    assert app.group("Mixed too").members == frozenset(users[:2])
+    resent = await scim.post("/Groups", json={**body, "members": value[:1]})
+    if app.external_id:  # the resend is known by its externalId
+        assert resent.status_code == 201, resent.text
+    else:
+        assert resent.status_code == 409, resent.text
 
 
 async def duplicate_name_and_put(scim: httpx.AsyncClient, app: GroupApp, flag: bool) -> None:
