@@ -138,10 +138,17 @@ def _trimmed(
     return kept
 
 
+def _ecma_type(catalog: Catalog, slot: Slot) -> dict[str, Any]:
+    """Schema.xml says String; a copy of a core reference (the same target attribute) is
+    checked as one, so it is advertised as one."""
+    if slot.target in catalog.reference_targets:
+        return {"type": "reference", "referenceTypes": ["external"]}
+    return {"type": "string"}
+
+
 def _ecma_description(catalog: Catalog, name: str, slot: Slot) -> str:
     described = f"{name} ({catalog.xml.object_type} in Schema.xml)"
     if slot.target in catalog.reference_targets:
-        # The core reference shares the attribute, so the same values are refused here too.
         described += "; an absolute URL, as the core attribute it is stored with"
     return described
 
@@ -167,7 +174,7 @@ def schemas(
     ecma = [
         {
             "name": attribute.name,
-            "type": "string",
+            **_ecma_type(catalog, targets[attribute.name]),
             "multiValued": False,
             "description": _ecma_description(catalog, attribute.name, targets[attribute.name]),
             "required": attribute.is_anchor,
@@ -189,7 +196,7 @@ def schemas(
             base_url,
             CORE_USER,
             "User",
-            "User account",
+            "User Account",
             _trimmed(catalog, CORE_USER, _rfc_attributes(User)),
         ),
         _schema(

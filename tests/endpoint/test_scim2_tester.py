@@ -62,6 +62,20 @@ def test_every_user_check_succeeds(tmp_path: Path) -> None:
     assert len(results) >= 80
 
 
+def test_with_the_ecma2host_view_only_the_aliased_pairs_are_refused() -> None:
+    """The packaged mapping whole: the tester's independent random values for `userName` and
+    its ECMA2Host copy `login` (one Okta attribute) are refused as the conflict they are, with
+    both names; nothing else fails (the ECMA2Host `profileUrl` is advertised as the reference
+    it is checked to be, so the tester sends it a URL)."""
+    options = okta_options(any_login=True, deprovisioned_updates="allow")
+    with stack(options) as running:
+        results = check_server(_client(running), resource_types=["User"])
+    failures = [str(r.reason) for r in results if r.status != Status.SUCCESS]
+    conflict = "userName and urn:ietf:params:scim:schemas:extension:ECMA2Host:2.0:User:login"
+    assert failures, "the tester no longer sends two values for one Okta attribute"
+    assert all(conflict in reason and "different values" in reason for reason in failures)
+
+
 # /Schemas gives a member `value` and `type` (User or Group) but no `$ref`, so scim2-tester fills
 # members with a random UUID and a random type: a group as a member (refused: nested groups are
 # not provisioned) or a user id nobody has (refused: 400 naming the unknown members).

@@ -129,7 +129,13 @@ def test_ecma_schema_lists_schema_xml_attributes(catalog: Catalog) -> None:
     assert attributes["login"]["uniqueness"] == "server"
     assert attributes["city"]["required"] is False
     assert attributes["city"]["uniqueness"] == "none"
-    assert all(a["type"] == "string" and a["multiValued"] is False for a in attributes.values())
+    assert all(a["multiValued"] is False for a in attributes.values())
+    # Schema.xml's String, except the copy of a core reference, which is checked as one.
+    assert {n for n, a in attributes.items() if a["type"] != "string"} == {"profileUrl"}
+    assert (attributes["profileUrl"]["type"], attributes["profileUrl"]["referenceTypes"]) == (
+        "reference",
+        ["external"],
+    )
     assert attributes["status"]["canonicalValues"] == ["Active", "Inactive"]
     assert [n for n, a in attributes.items() if "canonicalValues" in a] == ["status"]
     assert "Person in Schema.xml" in attributes["city"]["description"]
