@@ -103,7 +103,7 @@ class LedgerlineApi:
     def list_accounts(self, request: Request, _: list[str], base_url: str) -> Response:
         params = request.params()
         page, per_page = _paging(params)
-        tests: list[Callable[[dict[str, Any]], bool]] = []
+        tests: list[Callable[[Mapping[str, Any]], bool]] = []
         for name in ("username", "email"):
             if name in params:
                 tests.append(_equal_ignoring_case(name, params[name]))
@@ -119,8 +119,11 @@ class LedgerlineApi:
             if params["status"] not in ("enabled", "disabled"):
                 raise bad_request("status must be 'enabled' or 'disabled'")
             tests.append(_equal("status", params["status"]))
-        accounts = [item for item in self.store.accounts() if all(test(item) for test in tests)]
-        return _page(accounts, page, per_page)
+        start = (page - 1) * per_page
+        total, window = self.store.select_accounts(
+            lambda item: all(test(item) for test in tests), start, per_page
+        )
+        return _paged(window, total, page, per_page)
 
     def get_account(self, _: Request, ids: list[str], base_url: str) -> Response:
         return Response(200, {"data": self.store.account(ids[0])})
@@ -153,7 +156,7 @@ class LedgerlineApi:
     def list_teams(self, request: Request, _: list[str], base_url: str) -> Response:
         params = request.params()
         page, per_page = _paging(params)
-        tests: list[Callable[[dict[str, Any]], bool]] = []
+        tests: list[Callable[[Mapping[str, Any]], bool]] = []
         if "name" in params:
             tests.append(_equal_ignoring_case("name", params["name"]))
         if "external_ref" in params:
@@ -339,19 +342,23 @@ def _paging(params: dict[str, str]) -> tuple[int, int]:
 
 def _page(items: list[dict[str, Any]], page: int, per_page: int) -> Response:
     start = (page - 1) * per_page
+    return _paged(items[start : start + per_page], len(items), page, per_page)
+
+
+def _paged(window: list[dict[str, Any]], total: int, page: int, per_page: int) -> Response:
     meta = {
         "page": page,
         "per_page": per_page,
-        "total": len(items),
-        "total_pages": math.ceil(len(items) / per_page),
+        "total": total,
+        "total_pages": math.ceil(total / per_page),
     }
-    return Response(200, {"data": items[start : start + per_page], "meta": meta})
+    return Response(200, {"data": window, "meta": meta})
 
 
-def _equal(name: str, wanted: object) -> Callable[[dict[str, Any]], bool]:
+def _equal(name: str, wanted: object) -> Callable[[Mapping[str, Any]], bool]:
     return lambda item: item[name] == wanted
 
 
-def _equal_ignoring_case(name: str, wanted: str) -> Callable[[dict[str, Any]], bool]:
+def _equal_ignoring_case(name: str, wanted: str) -> Callable[[Mapping[str, Any]], bool]:
     key = wanted.casefold()
     return lambda item: isinstance(item[name], str) and item[name].casefold() == key

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import re
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,11 +47,13 @@ class Account:
     created_at: int  # epoch seconds
     updated_at: int
 
+    def view(self) -> dict[str, Any]:
+        """The fields a list filter reads, shared with the store: only for reading at once."""
+        return {"id": self.id, **self.fields, "status": "enabled" if self.enabled else "disabled"}
+
     def json(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            **copy.deepcopy(self.fields),
-            "status": "enabled" if self.enabled else "disabled",
+            **copy.deepcopy(self.view()),
             "created_at": timestamp(self.created_at),
             "updated_at": timestamp(self.updated_at),
         }
@@ -102,6 +105,22 @@ class Store:
     def accounts(self) -> list[dict[str, Any]]:
         with self._lock:
             return [self._accounts[key].json() for key in sorted(self._accounts)]
+
+    def select_accounts(
+        self, keep: Callable[[Mapping[str, Any]], bool], start: int, count: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many accounts `keep` accepts (by id order), and the `count` of them from
+        `start`, as GET returns them. Only those are copied out: a page of a large directory
+        holds the lock for a moment, not for a copy of every account."""
+        with self._lock:
+            total, window = 0, []
+            for key in sorted(self._accounts):
+                account = self._accounts[key]
+                if keep(account.view()):
+                    if start <= total < start + count:
+                        window.append(account.json())
+                    total += 1
+            return total, window
 
     def account(self, raw_id: str) -> dict[str, Any]:
         with self._lock:
