@@ -9,6 +9,7 @@ from oktasim.messages import (
     Request,
     Response,
     flag,
+    id_page,
     json_body,
     keyed_page,
     link_headers,
@@ -101,6 +102,10 @@ class UsersApi:
 
         sort_by = request.param("sortBy") if search is not None else None
         descending = (request.param("sortOrder") or "asc").lower() == "desc"
+        if sort_by is None and not descending:
+            users.sort(key=_id_of)
+            page, cursor = id_page(users, request, limit)
+            return self._page(request, org_url, page, limit, cursor)
         key = _by_id if sort_by is None else sort_key(sort_by, names, type_id)
         keyed = sorted(
             ((key(user), user) for user in users), key=lambda pair: pair[0], reverse=descending
@@ -205,6 +210,10 @@ class UsersApi:
 
 def _by_id(user: User) -> list[str]:
     return [user.id]
+
+
+def _id_of(user: User) -> str:
+    return user.id
 
 
 def _activation(org_url: str, token: str) -> dict[str, str]:

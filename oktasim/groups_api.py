@@ -11,6 +11,7 @@ from oktasim.groupsearch import GroupRules
 from oktasim.messages import (
     Request,
     Response,
+    id_page,
     json_body,
     keyed_page,
     link_headers,
@@ -142,7 +143,7 @@ class GroupsApi:
     def _members(self, request: Request, group_id: str, org_url: str) -> Response:
         users = sorted(self.store.members(group_id), key=lambda user: user.id)
         limit = page_limit(request, MEMBERS_LIMIT, MEMBERS_LIMIT)
-        page, cursor = keyed_page([([user.id], user) for user in users], request, limit)
+        page, cursor = id_page(users, request, limit)
         suffix, now = self.store.users.type_suffix, self.store.users.clock()
         body = [user_json(user, org_url, suffix, now=now, full_links=False) for user in page]
         return Response(200, body, link_headers(request, org_url + request.path, limit, cursor))
@@ -151,7 +152,7 @@ class GroupsApi:
         user = self.store.users.get(id_or_login)
         groups = sorted(self.store.groups_of(user.id), key=lambda group: group.id)
         limit = page_limit(request, USER_GROUPS_LIMIT, USER_GROUPS_LIMIT)
-        page, cursor = keyed_page([([group.id], group) for group in groups], request, limit)
+        page, cursor = id_page(groups, request, limit)
         body: list[dict[str, Any]] = [group_json(group, org_url) for group in page]
         return Response(200, body, link_headers(request, org_url + request.path, limit, cursor))
 
