@@ -7,7 +7,6 @@ only when `active` changes. Target failures become SCIM errors here.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar
 
@@ -36,11 +35,10 @@ from .targets.errors import StateRefusedError, UserNotFoundError
 from .targets.model import TargetUser
 from .targets.protocol import Profile, UserTarget
 from .targets.query import Everyone, Query
+from .turns import Turns
 from .use_case import use_case
 
 P = ParamSpec("P")
-# Users a listing takes in (rendered, when a filter must be checked) between turns of the loop.
-_SLICE = 100
 R = TypeVar("R")
 
 
@@ -143,12 +141,12 @@ class UserService:
         """The users of every target page, kept compact (found_users.py); with `only`, those
         whose rendering the filter matches (the target's search may select more)."""
         found = FoundUsers(self.catalog)
+        turns = Turns()
         async for page in self.target.pages(query):
-            for count, user in enumerate(page, 1):
+            for user in page:
                 if only is None or matches(only, self.render(user)):
                     found.add(user)
-                if count % _SLICE == 0:
-                    await asyncio.sleep(0)  # a target's page may be large: others get a turn
+                await turns.share()  # a target's page may be large: others get turns
             del page  # let it go before the next one is read
         return found
 

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from ...transport.backoff import backoff
 from ...transport.budget import remaining
+from ...turns import Turns
 from ..errors import (
     GroupNotFoundError,
     NameConflictError,
@@ -59,8 +60,6 @@ USER_GROUPS_PAGE = 200
 # Member calls in flight at once for one request: enough that Okta's rate limit, not the
 # latency of one call, is the ceiling; the client's own gate and pacer still apply.
 MEMBER_CONCURRENCY = 8
-# Member objects decoded between two turns of the event loop (~1 ms of work).
-_DECODE_SLICE = 100
 
 
 class OktaGroups:
@@ -192,6 +191,7 @@ class OktaGroups:
         """The members' ids, page by page. A page is 1,000 whole user objects: each is decoded
         on its own (json_items.py) and only its id kept, and the loop runs between slices."""
         path, params = f"{_group_path(group_id)}/users", {"limit": str(MEMBERS_PAGE)}
+        turns = Turns()
         try:
             while True:
                 response = await self.client.send("GET", path, params=params)
@@ -199,11 +199,10 @@ class OktaGroups:
                 users = array_items(response.content)
                 del response
                 ids: list[str] = []
-                for count, user in enumerate(users or (), 1):
+                for user in users or ():
                     if isinstance(user, dict) and user.get("id"):
                         ids.append(str(user["id"]))
-                    if count % _DECODE_SLICE == 0:
-                        await asyncio.sleep(0)
+                    await turns.share()
                 del users
                 yield ids
                 if following is None:

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 from ...transport.backoff import backoff
 from ...transport.budget import remaining
+from ...turns import Turns
 from ..errors import (
     LoginConflictError,
     RateLimitedError,
@@ -44,8 +45,6 @@ SUSPENDED = "SUSPENDED"
 PAGE_SIZE = 200
 # Deactivate, delete, confirm; each re-enable racing the delete adds one.
 _MAX_DELETES = 5
-# Users decoded between two turns of the event loop (well under a millisecond of work).
-_DECODE_SLICE = 50
 _QUIET = {"sendEmail": "false"}
 
 
@@ -122,6 +121,7 @@ class OktaUsers:
 
     async def _paged(self, params: dict[str, str]) -> AsyncGenerator[list[TargetUser], None]:
         path = "/api/v1/users"
+        turns = Turns()
         while True:
             try:
                 response = await self.client.send("GET", path, params=params)
@@ -136,11 +136,10 @@ class OktaUsers:
             del response
             if items is not None:
                 users: list[TargetUser] = []
-                for count, item in enumerate(items, 1):
+                for item in items:
                     if isinstance(item, dict):
                         users.append(self.to_user(item))
-                    if count % _DECODE_SLICE == 0:
-                        await asyncio.sleep(0)
+                    await turns.share()
                 del items
                 yield users
                 del users

@@ -8,11 +8,11 @@ are successes, and a query the description cannot express is refused, never wide
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from ...turns import Turns
 from ..errors import (
     LoginConflictError,
     QueryNotSupportedError,
@@ -31,8 +31,6 @@ from .paging import Page, Pager
 from .values import codecs, same_value, text
 
 log = logging.getLogger(__name__)
-# Records read into users between two turns of the event loop.
-_READ_SLICE = 25
 
 
 class RestUsers:
@@ -158,13 +156,13 @@ class RestUsers:
         params = dict(listing.query)
         if find is not None:
             params |= {k: fill(t, {"value": value}) for k, t in find.query.items()}
+        turns = Turns()
         try:
             async for records in self._pager.pages(listing.path, params):
                 users = []
-                for count, record in enumerate(records, 1):
+                for record in records:
                     users.append(self.to_user(record, "users.list"))
-                    if count % _READ_SLICE == 0:
-                        await asyncio.sleep(0)  # reading a record is ~50 us: others get turns
+                    await turns.share()
                 del records
                 yield users
         except ApiError as error:
