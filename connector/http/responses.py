@@ -28,8 +28,10 @@ def encoded(value: Any, slice_size: int = LIST_SLICE, depth: int = _DEPTH) -> st
             for key, item in value.items()
         )
         return "{" + ", ".join(fields) + "}"
-    if any(_holds_long_list(item, slice_size, depth - 1) for item in value):
+    if len(value) <= slice_size:  # a short list holding a long one
         return "[" + ", ".join(encoded(item, slice_size, depth - 1) for item in value) + "]"
+    # A long list goes in slices as it is: looking into each of 10,000 members for a longer
+    # list within would cost twice the encoding itself.
     pieces = (
         json.dumps(value[start : start + slice_size], ensure_ascii=False)[1:-1]
         for start in range(0, len(value), slice_size)
