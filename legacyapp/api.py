@@ -121,7 +121,7 @@ class LedgerlineApi:
             tests.append(_equal("status", params["status"]))
         start = (page - 1) * per_page
         total, window = self.store.select_accounts(
-            lambda item: all(test(item) for test in tests), start, per_page
+            (lambda item: all(test(item) for test in tests)) if tests else None, start, per_page
         )
         return _paged(window, total, page, per_page)
 
@@ -186,7 +186,8 @@ class LedgerlineApi:
 
     def list_members(self, request: Request, ids: list[str], base_url: str) -> Response:
         page, per_page = _paging(request.params())
-        return _page(self.store.members(ids[0]), page, per_page)
+        total, window = self.store.select_members(ids[0], (page - 1) * per_page, per_page)
+        return _paged(window, total, page, per_page)
 
     def add_members(self, request: Request, ids: list[str], base_url: str) -> Response:
         self.store.team(ids[0])

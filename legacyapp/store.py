@@ -107,14 +107,18 @@ class Store:
             return [self._accounts[key].json() for key in sorted(self._accounts)]
 
     def select_accounts(
-        self, keep: Callable[[Mapping[str, Any]], bool], start: int, count: int
+        self, keep: Callable[[Mapping[str, Any]], bool] | None, start: int, count: int
     ) -> tuple[int, list[dict[str, Any]]]:
-        """How many accounts `keep` accepts (by id order), and the `count` of them from
-        `start`, as GET returns them. Only those are copied out: a page of a large directory
-        holds the lock for a moment, not for a copy of every account."""
+        """How many accounts `keep` accepts (all: None), by id order, and the `count` of them
+        from `start`, as GET returns them. Only those are copied out: a page of a large
+        directory holds the lock for a moment, not for a copy of every account."""
         with self._lock:
+            keys = sorted(self._accounts)
+            if keep is None:
+                chosen = keys[start : start + count]
+                return len(keys), [self._accounts[key].json() for key in chosen]
             total, window = 0, []
-            for key in sorted(self._accounts):
+            for key in keys:
                 account = self._accounts[key]
                 if keep(account.view()):
                     if start <= total < start + count:
@@ -234,12 +238,22 @@ class Store:
             del self._team_names[unique_key(team.fields["name"])]
 
     def members(self, raw_team_id: str) -> list[dict[str, Any]]:
+        return self.select_members(raw_team_id, 0, None)[1]
+
+    def select_members(
+        self, raw_team_id: str, start: int, count: int | None
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """How many members the team has, and `count` of them (all: None) from `start`, by
+        account id: only those are written out, as select_accounts does."""
         with self._lock:
             team = self._team(raw_team_id)
-            return [
+            ids = sorted(team.members)
+            chosen = ids[start:] if count is None else ids[start : start + count]
+            window = [
                 {"account_id": account_id, "added_at": timestamp(team.members[account_id])}
-                for account_id in sorted(team.members)
+                for account_id in chosen
             ]
+            return len(ids), window
 
     def add_members(self, raw_team_id: str, account_ids: list[int]) -> dict[str, list[int]]:
         """All or nothing: one unknown account id and no membership changes."""
