@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from scim2_models import Path as ScimPath
@@ -80,14 +81,37 @@ class Catalog:
     stateful: bool = True
 
     def find(self, schema: str, attr: str, type_: str | None, sub: str | None) -> Slot | None:
-        return next((s for s in self.slots if s.matches(schema, attr, type_, sub)), None)
+        """The first slot that `matches` these names (in any case), or None."""
+        return self._by_names.get((schema.lower(), attr.lower(), _lower(type_), _lower(sub)))
 
     def slots_of(self, schema: str, attr: str) -> list[Slot]:
-        return [
-            s
-            for s in self.slots
-            if s.schema.lower() == schema.lower() and s.attr.lower() == attr.lower()
-        ]
+        """The slots of one attribute (names in any case), in mapping order."""
+        return list(self._by_attribute.get((schema.lower(), attr.lower()), ()))
+
+    # Indexes of the slots, built on first use: every write of a request looks slots up by name
+    # several times, and scanning them all lower-casing each name was most of a POST's mapping
+    # time. The catalog is frozen, so an index never goes stale (`replace` makes a new catalog).
+    @cached_property
+    def _by_names(self) -> dict[tuple[str, str, str | None, str | None], Slot]:
+        index: dict[tuple[str, str, str | None, str | None], Slot] = {}
+        for slot in self.slots:
+            key = (slot.schema.lower(), slot.attr.lower(), _lower(slot.type), _lower(slot.sub))
+            index.setdefault(key, slot)
+        return index
+
+    @cached_property
+    def _by_attribute(self) -> dict[tuple[str, str], tuple[Slot, ...]]:
+        index: dict[tuple[str, str], list[Slot]] = {}
+        for slot in self.slots:
+            index.setdefault((slot.schema.lower(), slot.attr.lower()), []).append(slot)
+        return {key: tuple(slots) for key, slots in index.items()}
+
+    @cached_property
+    def _ecma_names(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for attribute in self.xml.attributes:
+            names.setdefault(attribute.name.lower(), attribute.name)
+        return names
 
     def types_of(self, attr: str) -> list[str]:
         """The `type` values a multi-valued core attribute has slots for, in mapping order."""
@@ -101,16 +125,13 @@ class Catalog:
         """The Schema.xml spelling of an ECMA2Host attribute name given in any case."""
         if not self.ecma_view:
             return None
-        for attribute in self.xml.attributes:
-            if attribute.name.lower() == name.lower():
-                return attribute.name
-        return None
+        return self._ecma_names.get(name.lower())
 
-    @property
+    @cached_property
     def anchor_slot(self) -> Slot:
         return next(s for s in self.slots if s.schema == CORE_USER and s.attr == "userName")
 
-    @property
+    @cached_property
     def reference_targets(self) -> frozenset[str]:
         """Target attributes holding a SCIM reference (a URL), whichever slot writes them: an
         ECMA2Host copy of `profileUrl` is read back as the core reference too."""

@@ -53,6 +53,10 @@ from .references import is_absolute_uri
 
 ADD, REPLACE, REMOVE = "add", "replace", "remove"
 _SELECTORS = {"type", "primary", "display", "$ref"}
+# The schema URNs by their lower-case spelling (URNs are matched in any case).
+_EXTENSIONS = {urn.lower(): urn for urn in (ENTERPRISE_USER, ECMA2HOST_USER)}
+_SCHEMAS = {urn.lower(): urn for urn in (CORE_USER, ENTERPRISE_USER, ECMA2HOST_USER)}
+_CORE_USER_LOWER = CORE_USER.lower()
 
 
 class NeedsCurrentResource(Exception):
@@ -184,7 +188,7 @@ class WriteCompiler:
             lowered = key.lower()
             if lowered == "schemas":
                 continue
-            schema = _extension(key) or (CORE_USER if lowered == CORE_USER.lower() else None)
+            schema = _extension(key) or (CORE_USER if lowered == _CORE_USER_LOWER else None)
             if schema is not None:
                 if item is None:
                     continue
@@ -425,13 +429,12 @@ class WriteCompiler:
 
 
 def _schema(uri: str | None) -> str:
-    if uri is None or uri.lower() == CORE_USER.lower():
+    if uri is None:
         return CORE_USER
-    if uri.lower() == ENTERPRISE_USER.lower():
-        return ENTERPRISE_USER
-    if uri.lower() == ECMA2HOST_USER.lower():
-        return ECMA2HOST_USER
-    raise InvalidPathException(detail=f"unknown schema {uri}")
+    schema = _SCHEMAS.get(uri.lower())
+    if schema is None:
+        raise InvalidPathException(detail=f"unknown schema {uri}")
+    return schema
 
 
 def _served(uri: str | None) -> bool:
@@ -452,10 +455,7 @@ def _require_target(types: list[str], op: str, value: Any, path: str) -> None:
 
 
 def _extension(path: str) -> str | None:
-    for urn in (ENTERPRISE_USER, ECMA2HOST_USER):
-        if path.strip().lower() == urn.lower():
-            return urn
-    return None
+    return _EXTENSIONS.get(path.strip().lower())
 
 
 def _attr_path(key: str, schema: str) -> AttrPath:
