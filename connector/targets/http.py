@@ -128,6 +128,7 @@ class ApiClient:
         path_template: PathTemplate = telemetry.template,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self._prefix = _joinable_prefix(self.base_url)
         self.name = name
         self._credentials = credentials
         self._bucket_of = bucket_of
@@ -179,9 +180,7 @@ class ApiClient:
         `retry_unknown=False` marks a write that must not be re-sent blindly: a fault after
         sending raises OutcomeUnknownError so the caller can find out what happened.
         """
-        if httpx.URL(call.path).is_absolute_url:
-            # Credentials go to the base URL's origin only; links are followed as paths on it.
-            raise ValueError(f"a call's path must be relative to {self.base_url}")
+        url = self._url(call.path)
         bucket = self._bucket_of(call.method, call.path.partition("?")[0])
         writes = call.method != "GET"
         refreshed = gateway_refused = False
@@ -189,7 +188,7 @@ class ApiClient:
         while True:
             authorization = await self._credentials.authorization(False)
             try:
-                response = await self._attempt(bucket, call, authorization)
+                response = await self._attempt(bucket, call, url, authorization)
             except GatewayError as exc:
                 # A gateway (the relay) refused us: the request never reached the target, and
                 # waiting will not fix a setting.
@@ -277,8 +276,21 @@ class ApiClient:
         telemetry.waited(wait, "rate_limit" if rate else "backoff")
         await asyncio.sleep(wait)
 
+    def _url(self, path: str) -> httpx.URL | str:
+        """What the call is sent to: `path` on the base URL, as httpx would join them.
+
+        httpx joins a relative path by parsing it, then parsing the joined URL again (~35 us
+        of every call); a path starting with one `/` (every call the targets make) is joined
+        here with one parse of the whole URL instead, which gives the same URL."""
+        if self._prefix is not None and path.startswith("/") and not path.startswith("//"):
+            return httpx.URL(self._prefix + path)
+        if httpx.URL(path).is_absolute_url:
+            # Credentials go to the base URL's origin only; links are followed as paths on it.
+            raise ValueError(f"a call's path must be relative to {self.base_url}")
+        return path
+
     async def _attempt(
-        self, bucket: str, call: Call, authorization: Authorization
+        self, bucket: str, call: Call, url: httpx.URL | str, authorization: Authorization
     ) -> httpx.Response:
         """One paced call. Pacing is decided inside the concurrency gate, so a call that waited
         for the gate is paced by what the responses meanwhile said, not by what was known before;
@@ -288,7 +300,7 @@ class ApiClient:
             async with state.gate:
                 wait, taken = self.pacer.plan(bucket)
                 if wait <= 0:
-                    return await self._request(state, bucket, call, authorization)
+                    return await self._request(state, bucket, call, url, authorization)
             if taken:
                 try:
                     self._check_wait(wait)
@@ -298,13 +310,18 @@ class ApiClient:
                     self.pacer.abandon(bucket)
                     raise
                 async with state.gate:
-                    return await self._request(state, bucket, call, authorization)
+                    return await self._request(state, bucket, call, url, authorization)
             self._check_wait(wait)
             telemetry.waited(wait, "pacing")
             await asyncio.sleep(wait)
 
     async def _request(
-        self, state: _LoopState, bucket: str, call: Call, authorization: Authorization
+        self,
+        state: _LoopState,
+        bucket: str,
+        call: Call,
+        url: httpx.URL | str,
+        authorization: Authorization,
     ) -> httpx.Response:
         timeout = max(_MIN_ATTEMPT_SECONDS, min(self._attempt_timeout, remaining()))
         params = {**(call.params or {}), **authorization.params}
@@ -314,7 +331,7 @@ class ApiClient:
             # httpx sends `Content-Length: 0` on a body-less POST, which Okta requires (else 411).
             response = await state.http.request(
                 call.method,
-                call.path,
+                url,
                 params=params or None,
                 json=call.json,
                 content=call.content,
@@ -354,6 +371,14 @@ def _verification(base_url: str, verify: bool | str) -> bool | str | ssl.SSLCont
     if urlsplit(base_url).scheme != "http" or getproxies():
         return verify
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+
+
+def _joinable_prefix(base_url: str) -> str | None:
+    """The base URL a path starting with `/` is appended to, or None where appending would not
+    give httpx's join (a base URL with a query or fragment: httpx then joins the path itself)."""
+    if "?" in base_url or "#" in base_url:
+        return None
+    return base_url.rstrip("/")
 
 
 def _retry_after_seconds(seconds: float) -> int:

@@ -1,0 +1,74 @@
+"""The URL a target call goes to: `ApiClient` joins a path to the base URL itself (one parse
+instead of httpx's two), and must send exactly what httpx's own join of the same path gives."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from connector.targets.http import ApiClient, Authorization, Call
+
+BASES = [
+    "http://okta.test",
+    "https://example.okta.com/",
+    "https://legacy.test/api/v2",
+    "https://legacy.test/api/v2/",
+    "http://127.0.0.1:8080",
+    "https://Example.TEST:443/Base%20Path",
+    "https://legacy.test/api?tenant=a",  # a query or a fragment: the join is left to httpx
+    "https://legacy.test/api#part",
+]
+PATHS = [
+    "/api/v1/users/00u1abcdefghijklmno",
+    "/api/v1/users/ada%40example.com",
+    "/api/v1/users/ada@example.com",
+    "/api/v1/users?limit=200&after=00u1&search=profile.login%20eq%20%22a%22",
+    "/users/a b/ü/100%",
+    "/users/./x/../y",
+    "/users//double",
+    "//elsewhere.test/api/v1/users",  # httpx takes no authority from a relative path
+    "/",
+    "users/relative",
+    "?only=query",
+]
+
+
+class _Credentials:
+    fix = "nothing to fix"
+
+    async def authorization(self, refresh: bool) -> Authorization:
+        return Authorization(headers={"Authorization": "Bearer t"})
+
+
+def _client(base: str, sent: list[httpx.URL]) -> ApiClient:
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url)
+        return httpx.Response(200, json={})
+
+    return ApiClient(base, _Credentials(), name="T", transport=httpx.MockTransport(answer))
+
+
+@pytest.mark.parametrize("base", BASES)
+async def test_a_path_goes_where_httpx_would_join_it(base: str) -> None:
+    sent: list[httpx.URL] = []
+    api = _client(base, sent)
+    joined = httpx.AsyncClient(base_url=base.rstrip("/"))
+    for path in PATHS:
+        await api.send(Call("GET", path))
+        expected = joined.build_request("GET", path).url
+        assert (str(sent[-1]), sent[-1].raw_path) == (str(expected), expected.raw_path), path
+    await api.send(Call("GET", "/api/v1/users", params={"q": "a b", "limit": "2"}))
+    expected = joined.build_request("GET", "/api/v1/users", params={"q": "a b", "limit": "2"}).url
+    assert str(sent[-1]) == str(expected)
+    await api.aclose()
+    await joined.aclose()
+
+
+@pytest.mark.parametrize("path", ["https://evil.test/api/v1/users", "HTTP://evil.test"])
+async def test_an_absolute_url_is_refused_and_nothing_is_sent(path: str) -> None:
+    sent: list[httpx.URL] = []
+    api = _client("https://example.okta.com", sent)
+    with pytest.raises(ValueError, match="must be relative"):
+        await api.send(Call("GET", path))
+    assert sent == []
+    await api.aclose()
