@@ -315,10 +315,12 @@ class _Connection:
         if not target.startswith("/"):
             raise _Refused(400, "the request target must be an ASCII path (origin form)")
         headers: dict[str, str] = {}
+        spelled: dict[str, str] = {}  # lower-case name -> the spelling first sent
         for raw_name, value in request.headers.raw_items():
             name = raw_name.decode("ascii")
-            existing = next((k for k in headers if k.lower() == name.lower()), None)
+            existing = spelled.get(name.lower())
             if existing is None:
+                spelled[name.lower()] = name
                 headers[name] = value.decode("latin-1")
             else:
                 headers[existing] += ", " + value.decode("latin-1")
@@ -335,9 +337,9 @@ class _Connection:
         if isinstance(matched, int):
             return await self._respond(method, func.HttpResponse(status_code=matched), has_body)
         route, params = matched
-        head_only = _request(method, url, headers, params, b"")
         body = b""
         if has_body:
+            head_only = _request(method, url, headers, params, b"")
             refusal = await self._before_body(route, head_only, declared)
             if refusal is not None:
                 return await self._respond(method, refusal, body_unread=True)

@@ -5,6 +5,7 @@ response. Waits are bounded (a socket timeout); nothing asserts how long anythin
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 from collections.abc import Iterator
@@ -35,6 +36,13 @@ def _echo_app() -> func.FunctionApp:
     async def echo(req: func.HttpRequest) -> func.HttpResponse:
         body = req.get_body()
         return func.HttpResponse(body, headers={"X-Length": str(len(body))}, status_code=200)
+
+    @app.function_name("headers")
+    @app.route("headers", methods=["GET"])
+    async def headers(req: func.HttpRequest) -> func.HttpResponse:
+        names = req.params.get("names", "").split(",")
+        echoed = {name: req.headers.get(name, "-") for name in names}
+        return func.HttpResponse(json.dumps(echoed), status_code=200)
 
     return app
 
@@ -113,6 +121,17 @@ def test_a_chunked_body_is_decoded_and_never_parsed_as_a_request() -> None:
         # The connection carries a next request, and the chunk was not taken for one.
         sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok")
         assert read_answer(stream).body == b"ok"
+
+
+def test_a_header_sent_several_times_reaches_the_handler_joined_in_order() -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(
+            b"GET /api/headers?names=x-tag,a,b HTTP/1.1\r\nHost: x\r\nX-Tag: 1\r\nA: one\r\n"
+            b"x-tag: 2\r\nA: two\r\nB: only\r\nX-TAG: 3\r\n\r\n"
+        )
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 200
+        assert json.loads(answer.body) == {"x-tag": "1, 2, 3", "a": "one, two", "b": "only"}
 
 
 def test_pipelined_requests_are_answered_in_order() -> None:
