@@ -25,7 +25,7 @@ from ..scim.requests import (
     search_params,
 )
 from . import handlers
-from .responses import scim_response
+from .responses import scim_response, scim_response_sharing
 from .runtime import runtime
 from .shaping import (
     allow,
@@ -101,13 +101,13 @@ async def search_all(req: func.HttpRequest) -> func.HttpResponse:
             refused.append(error)
     if len(refused) == 2:
         raise refused[0]
-    return listed(req, Joined(found), paging, params)
+    return await listed(req, Joined(found), paging, params)
 
 
 async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
     check_shaping(params)
-    return listed(req, await groups_found(params, paging), paging, params)
+    return await listed(req, await groups_found(params, paging), paging, params)
 
 
 async def groups_found(params: dict[str, str], paging: Paging) -> Sequence[dict[str, Any]]:
@@ -135,10 +135,10 @@ async def group(req: func.HttpRequest) -> func.HttpResponse:
         check_shaping(params_of(req))
     if method == "GET":
         found = await service.get(group_id, with_members=wants_members(params_of(req)))
-        return scim_response(200, shaped(req, found))
+        return await scim_response_sharing(200, shaped(req, found))
     if method == "PUT":
         replaced = await service.replace(group_id, read_resource(req.get_body()))
-        return scim_response(200, shaped(req, replaced))
+        return await scim_response_sharing(200, shaped(req, replaced))
     if method == "PATCH":
         # Microsoft asks for 204 here, and not to echo what may be thousands of members.
         await service.patch(group_id, parse_patch(read_json(req.get_body())))

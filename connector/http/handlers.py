@@ -47,7 +47,7 @@ async def search(req: func.HttpRequest) -> func.HttpResponse:
 async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResponse:
     paging = read_paging(params)
     check_shaping(params)
-    return listed(req, await users_found(params, paging), paging, params)
+    return await listed(req, await users_found(params, paging), paging, params)
 
 
 async def users_found(params: dict[str, str], paging: Paging) -> Sequence[dict[str, Any]]:

@@ -14,7 +14,7 @@ from ..scim.filters import parse_filter
 from ..scim.ids import valid_id
 from ..scim.listing import check_projection, list_response, project
 from ..scim.requests import Paging, query_param
-from .responses import scim_response
+from .responses import scim_response_sharing
 
 _MARKER = "/scim/v2"
 
@@ -85,10 +85,10 @@ def filter_of(params: dict[str, str]) -> FilterNode | None:
     return parse_filter(text) if text is not None and text.strip() else None
 
 
-def listed(
+async def listed(
     req: func.HttpRequest, found: Sequence[dict[str, Any]], paging: Paging, params: dict[str, str]
 ) -> func.HttpResponse:
     """A ListResponse of one page of `found`, each resource shaped for the answer."""
     body = list_response(found, paging)
     body["Resources"] = [shaped(req, r, params) for r in body["Resources"]]
-    return scim_response(200, body)
+    return await scim_response_sharing(200, body)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connector.http.responses import encoded, scim_response
+from connector import turns
+from connector.http.responses import (
+    LIST_SLICE,
+    encoded,
+    encoded_sharing,
+    scim_response,
+    scim_response_sharing,
+)
 
 SCALARS = (
     st.none()
@@ -38,3 +47,29 @@ def test_a_long_member_list_in_a_list_response() -> None:
     assert encoded(body) == json.dumps(body, ensure_ascii=False)
     answer = scim_response(200, body)
     assert answer.get_body() == json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+async def test_a_large_answer_is_encoded_letting_other_requests_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    group = {"id": "g", "members": [{"value": f"u{i}", "type": "User"} for i in range(5000)]}
+    monkeypatch.setattr(turns, "SLICE_SECONDS", 0.0)  # every piece is a slice's worth
+    ran = 0
+    done = asyncio.Event()
+
+    async def other() -> None:
+        nonlocal ran
+        while not done.is_set():
+            ran += 1
+            await asyncio.sleep(0)
+
+    beside = asyncio.create_task(other())
+    await asyncio.sleep(0)
+    ran = 0
+    text = await encoded_sharing(group)
+    done.set()
+    await beside
+    assert text == json.dumps(group, ensure_ascii=False)
+    assert ran >= 5000 // LIST_SLICE  # a turn at least between slices of the member list
+    answer = await scim_response_sharing(200, group)
+    assert answer.get_body() == text.encode("utf-8")
