@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -18,6 +17,8 @@ from connector.http.responses import (
     scim_response,
     scim_response_sharing,
 )
+
+from .loop_turns import turns_left
 
 SCALARS = (
     st.none()
@@ -54,21 +55,7 @@ async def test_a_large_answer_is_encoded_letting_other_requests_run(
 ) -> None:
     group = {"id": "g", "members": [{"value": f"u{i}", "type": "User"} for i in range(5000)]}
     monkeypatch.setattr(turns, "SLICE_SECONDS", 0.0)  # every piece is a slice's worth
-    ran = 0
-    done = asyncio.Event()
-
-    async def other() -> None:
-        nonlocal ran
-        while not done.is_set():
-            ran += 1
-            await asyncio.sleep(0)
-
-    beside = asyncio.create_task(other())
-    await asyncio.sleep(0)
-    ran = 0
-    text = await encoded_sharing(group)
-    done.set()
-    await beside
+    text, ran = await turns_left(lambda: encoded_sharing(group))
     assert text == json.dumps(group, ensure_ascii=False)
     assert ran >= 5000 // LIST_SLICE  # a turn at least between slices of the member list
     answer = await scim_response_sharing(200, group)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from connector import turns
 from connector.turns import SLICE_SECONDS, Turns
+
+from .loop_turns import turns_left
 
 
 class Clock:
@@ -19,25 +19,15 @@ class Clock:
 
 
 async def _work(clock: Clock, items: int, cost: float) -> int:
-    """Runs `items` items of `cost` seconds each beside a task that counts its turns."""
-    ran = 0
-    done = asyncio.Event()
+    """Runs `items` items of `cost` seconds each; how many turns another task got meanwhile."""
 
-    async def other() -> None:
-        nonlocal ran
-        while not done.is_set():
-            ran += 1
-            await asyncio.sleep(0)
+    async def work() -> None:
+        shared = Turns()
+        for _ in range(items):
+            clock.now += cost
+            await shared.share()
 
-    beside = asyncio.create_task(other())
-    await asyncio.sleep(0)  # the other task starts and waits for its next turn
-    ran = 0
-    shared = Turns()
-    for _ in range(items):
-        clock.now += cost
-        await shared.share()
-    done.set()
-    await beside
+    _, ran = await turns_left(work)
     return ran
 
 
