@@ -343,6 +343,10 @@ class ApiClient:
             self._report(call, None, started_ns, started, type(exc).__name__)
             raise
         self._report(call, response.status_code, started_ns, started)
+        # httpx's stream refers back to its response, a cycle that only the garbage collector
+        # frees: a listing's pages (~0.6 MB each) would all linger until it runs. The body is
+        # read and the stream closed by now, so the stream can go.
+        response.stream = httpx.ByteStream(b"")
         return response
 
     def _report(

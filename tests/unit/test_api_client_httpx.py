@@ -1,7 +1,12 @@
-"""The URL a target call goes to: `ApiClient` joins a path to the base URL itself (one parse
-instead of httpx's two), and must send exactly what httpx's own join of the same path gives."""
+"""Where `ApiClient` does a part of httpx's work itself. The URL a target call goes to: it joins
+a path to the base URL (one parse instead of httpx's two) and must send exactly what httpx's own
+join gives. Its answers: freed as soon as they are dropped, not left to the garbage collector.
+"""
 
 from __future__ import annotations
+
+import gc
+import weakref
 
 import httpx
 import pytest
@@ -72,3 +77,24 @@ async def test_an_absolute_url_is_refused_and_nothing_is_sent(path: str) -> None
         await api.send(Call("GET", path))
     assert sent == []
     await api.aclose()
+
+
+async def test_an_answer_is_freed_as_soon_as_it_is_dropped() -> None:
+    """httpx's response and its stream refer to each other; left so, each page of a listing
+    would stay in memory until the garbage collector happens to run."""
+    body = b"[" + b", ".join(b'{"id": "%d"}' % n for n in range(1000)) + b"]"
+    api = ApiClient(
+        "http://okta.test",
+        _Credentials(),
+        name="T",
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, content=body)),
+    )
+    gc.disable()
+    try:
+        response = await api.send(Call("GET", "/api/v1/users"))
+        assert response.content == body
+        gone = weakref.ref(response)
+        del response
+        assert gone() is None
+    finally:
+        gc.enable()
