@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from ..errors import RateLimitedError, UnavailableError
 from .client import OktaApiError
 
 
@@ -85,4 +86,35 @@ def taken_attribute(error: OktaApiError) -> str | None:
         found = _CAUSE.match(cause)
         if found and "already exists" in found.group("message").lower():
             return found.group("name")
+    return None
+
+
+def shared_refusal(error: OktaApiError, resource: str, rights: str) -> Exception | None:
+    """The service's error for a refusal that means the same for every Okta resource (a wrong
+    org URL, missing rights or credentials, busy, rate limited); None for the others, which
+    each resource reads its own way. `rights`: what the token's admin must be allowed."""
+    said = f"{error.body.code} {error.body.summary}".strip()
+    match meaning(error):
+        case Meaning.NO_SUCH_PATH:
+            return UnavailableError(
+                f"Okta has no such API path ({said}); check that OKTA_ORG_URL is the org's base "
+                "URL, e.g. https://example.okta.com",
+                retry_after=300,
+            )
+        case Meaning.FORBIDDEN:
+            return UnavailableError(
+                f"Okta refused the connector ({said}); grant the API token's admin the rights "
+                f"to {rights}",
+                retry_after=300,
+            )
+        case Meaning.CREDENTIALS:
+            return UnavailableError(
+                f"Okta refused the connector's credentials ({said}); put a valid token in the "
+                "vault secret okta-api-token (or OKTA_API_TOKEN locally)",
+                retry_after=300,
+            )
+        case Meaning.BUSY:
+            return UnavailableError(f"Okta is busy with this {resource}: {said}", retry_after=60)
+        case Meaning.RATE_LIMITED:
+            return RateLimitedError(f"Okta rate limit reached ({said})", retry_after=60)
     return None

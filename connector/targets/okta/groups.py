@@ -31,7 +31,6 @@ from ..errors import (
     NameConflictError,
     NotWritableError,
     QueryNotSupportedError,
-    RateLimitedError,
     RejectedError,
     TargetError,
     UnavailableError,
@@ -42,7 +41,7 @@ from ..model import TargetGroup
 from ..protocol import GroupCapabilities
 from ..query import Condition, Everyone, IdIs, Query
 from .client import OktaApiError, OktaClient, undefined_property
-from .codes import Meaning, meaning, not_found, taken_attribute
+from .codes import Meaning, meaning, not_found, shared_refusal, taken_attribute
 from .paging import next_page
 from .recent import RecentGroups
 from .schemas import GROUP, undeclared
@@ -410,37 +409,13 @@ class OktaGroups:
 
     def _failure(self, exc: OktaApiError) -> Exception:
         """Okta's refusal in the service's terms, by its errorCode (see codes.py)."""
-        body = exc.body
-        said = f"{body.code} {body.summary}".strip()
         attribute = undefined_property(exc)
         if attribute is not None:
             return RejectedError(undeclared(GROUP, attribute, self.attribute))
-        match meaning(exc):
-            case Meaning.NOT_FOUND:
-                return GroupNotFoundError(body.summary)
-            case Meaning.NO_SUCH_PATH:
-                return UnavailableError(
-                    f"Okta has no such API path ({said}); check that OKTA_ORG_URL is the org's "
-                    "base URL, e.g. https://example.okta.com",
-                    retry_after=300,
-                )
-            case Meaning.FORBIDDEN:
-                return UnavailableError(
-                    f"Okta refused the connector ({said}); grant the API token's admin the "
-                    "rights to manage groups and their members",
-                    retry_after=300,
-                )
-            case Meaning.CREDENTIALS:
-                return UnavailableError(
-                    f"Okta refused the connector's credentials ({said}); put a valid token in "
-                    "the vault secret okta-api-token (or OKTA_API_TOKEN locally)",
-                    retry_after=300,
-                )
-            case Meaning.BUSY:
-                return UnavailableError(f"Okta is busy with this group: {said}", retry_after=60)
-            case Meaning.RATE_LIMITED:
-                return RateLimitedError(f"Okta rate limit reached ({said})", retry_after=60)
-        return RejectedError(f"Okta rejected the request: {exc.detail}")
+        if meaning(exc) is Meaning.NOT_FOUND:
+            return GroupNotFoundError(exc.body.summary)
+        shared = shared_refusal(exc, "group", "manage groups and their members")
+        return shared or RejectedError(f"Okta rejected the request: {exc.detail}")
 
     async def _pause(self, attempt: int, reason: str) -> None:
         wait = backoff(attempt)

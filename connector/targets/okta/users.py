@@ -20,7 +20,6 @@ from ...transport.budget import remaining
 from ...turns import Turns
 from ..errors import (
     LoginConflictError,
-    RateLimitedError,
     RejectedError,
     StateRefusedError,
     TargetError,
@@ -33,7 +32,7 @@ from ..model import TargetUser
 from ..protocol import Capabilities, Profile, search
 from ..query import Condition, Query
 from .client import OktaApiError, OktaClient, undefined_property
-from .codes import Meaning, meaning, not_found, taken_attribute
+from .codes import Meaning, meaning, not_found, shared_refusal, taken_attribute
 from .paging import next_link as _next_link
 from .schemas import USER, undeclared
 from .search import render_search
@@ -420,33 +419,13 @@ def _login_query(login: str) -> Query:
 
 def _translate(exc: OktaApiError) -> Exception:
     """Okta's refusal in the service's terms, by its errorCode (see codes.py)."""
-    body = exc.body
-    said = f"{body.code} {body.summary}".strip()
+    shared = shared_refusal(exc, "user", "manage users")
+    if shared is not None:
+        return shared
+    said = f"{exc.body.code} {exc.body.summary}".strip()
     match meaning(exc):
         case Meaning.NOT_FOUND:
-            return UserNotFoundError(body.summary)
-        case Meaning.NO_SUCH_PATH:
-            return UnavailableError(
-                f"Okta has no such API path ({said}); check that OKTA_ORG_URL is the org's base "
-                "URL, e.g. https://example.okta.com",
-                retry_after=300,
-            )
-        case Meaning.BUSY:
-            return UnavailableError(f"Okta is busy with this user: {body.summary}", retry_after=60)
-        case Meaning.RATE_LIMITED:
-            return RateLimitedError(f"Okta rate limit reached ({said})", retry_after=60)
-        case Meaning.FORBIDDEN:
-            return UnavailableError(
-                f"Okta refused the connector ({said}); grant the API token's admin the rights "
-                "to manage users",
-                retry_after=300,
-            )
-        case Meaning.CREDENTIALS:
-            return UnavailableError(
-                f"Okta refused the connector's credentials ({said}); put a valid token in the "
-                "vault secret okta-api-token (or OKTA_API_TOKEN locally)",
-                retry_after=300,
-            )
+            return UserNotFoundError(exc.body.summary)
         case Meaning.MASTERED:
             return RejectedError(
                 f"Okta refuses the change: the user's profile is mastered by another system "
