@@ -1,4 +1,5 @@
-"""Signing keys and tokens shaped like Entra's, and a loopback JWKS endpoint that serves them."""
+"""Signing keys and tokens shaped like Entra's, a loopback JWKS endpoint that serves them, and
+the fake clock the key cache is tested with."""
 
 from __future__ import annotations
 
@@ -15,6 +16,16 @@ from jwt.algorithms import RSAAlgorithm
 TENANT = "4f1c2d3e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
 AUDIENCE = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
 APP_ID = "00000014-0000-0000-c000-000000000000"
+
+
+class Clock:
+    """The key cache's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 5000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class SigningKey:

@@ -10,7 +10,7 @@ from typing import Any
 
 import jwt
 import pytest
-from jwks_stub import TENANT, JwksServer, SigningKey, claims
+from jwks_stub import TENANT, Clock, JwksServer, SigningKey, claims
 
 from connector.auth import AuthenticationError, authenticator_for
 from connector.auth.entra_jwt import (
@@ -19,14 +19,6 @@ from connector.auth.entra_jwt import (
 )
 from connector.secrets import SecretsUnavailableError, secret_store
 from connector.settings import Settings, SettingsError
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")

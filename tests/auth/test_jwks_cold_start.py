@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from jwks_stub import TENANT, JwksServer, SigningKey
+from jwks_stub import TENANT, Clock, JwksServer, SigningKey
 
 from connector.auth import AuthenticationError
 from connector.auth.entra_jwt import (
@@ -22,14 +22,6 @@ from connector.auth.entra_jwt import (
 from connector.secrets import SecretsUnavailableError
 
 WAIT = 10.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
