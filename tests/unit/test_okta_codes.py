@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from connector.targets import pause as pause_module
 from connector.targets.errors import (
     GroupNotFoundError,
     LoginConflictError,
@@ -23,7 +24,6 @@ from connector.targets.errors import (
     UnavailableError,
     UserNotFoundError,
 )
-from connector.targets.okta import users as users_module
 from connector.targets.okta.client import OktaApiError, OktaClient, OktaErrorBody
 from connector.targets.okta.codes import Meaning, meaning, taken_attribute
 from connector.targets.okta.groups import OktaGroups
@@ -230,7 +230,7 @@ async def test_group_refusals_are_translated_by_code() -> None:
 async def test_an_update_while_okta_activates_the_user_is_sent_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(users_module, "backoff", lambda attempt: 0.0)
+    monkeypatch.setattr(pause_module, "backoff", lambda attempt: 0.0)
     busy = (409, "E0000112", "Cannot update this user because they are still being activated.")
     answers = [_error(*busy), _error(*busy)]
 

@@ -23,8 +23,6 @@ from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
 
-from ...transport.backoff import backoff
-from ...transport.budget import remaining
 from ...turns import Turns
 from ..errors import (
     GroupNotFoundError,
@@ -33,11 +31,11 @@ from ..errors import (
     QueryNotSupportedError,
     RejectedError,
     TargetError,
-    UnavailableError,
 )
 from ..http import OutcomeUnknownError
 from ..json_items import array_items
 from ..model import TargetGroup
+from ..pause import pause
 from ..protocol import GroupCapabilities
 from ..query import Condition, Everyone, IdIs, Query
 from .client import OktaApiError, OktaClient, undefined_property
@@ -261,7 +259,7 @@ class OktaGroups:
                 # It may have landed: sending it again either creates it or is refused for
                 # the taken name, which then finds the group that landed.
                 uncertain = True
-                await self._pause(attempt, f"group create outcome unknown ({exc})")
+                await pause(attempt, f"group create outcome unknown ({exc})")
                 attempt += 1
             except OktaApiError as exc:
                 if taken_attribute(exc) == "name":
@@ -335,7 +333,7 @@ class OktaGroups:
                 break
             except OutcomeUnknownError as exc:
                 maybe_applied = True
-                await self._pause(attempt, f"group delete outcome unknown ({exc})")
+                await pause(attempt, f"group delete outcome unknown ({exc})")
                 attempt += 1
             except OktaApiError as exc:
                 if not_found(exc) and maybe_applied:
@@ -416,13 +414,6 @@ class OktaGroups:
             return GroupNotFoundError(exc.body.summary)
         shared = shared_refusal(exc, "group", "manage groups and their members")
         return shared or RejectedError(f"Okta rejected the request: {exc.detail}")
-
-    async def _pause(self, attempt: int, reason: str) -> None:
-        wait = backoff(attempt)
-        if wait + 0.5 > remaining():
-            raise UnavailableError(reason, retry_after=max(1, round(wait)))
-        log.info("retrying in %.2fs: %s", wait, reason)
-        await asyncio.sleep(wait)
 
     async def prepare(self) -> None:
         await self.client.prepare()

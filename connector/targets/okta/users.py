@@ -7,7 +7,6 @@ delete of a user that is already gone succeeds.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
@@ -15,8 +14,6 @@ from contextlib import aclosing
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from ...transport.backoff import backoff
-from ...transport.budget import remaining
 from ...turns import Turns
 from ..errors import (
     LoginConflictError,
@@ -29,6 +26,7 @@ from ..errors import (
 from ..http import OutcomeUnknownError
 from ..json_items import array_items
 from ..model import TargetUser
+from ..pause import pause
 from ..protocol import Capabilities, Profile, search
 from ..query import Condition, Query
 from .client import OktaApiError, OktaClient, undefined_property
@@ -174,7 +172,7 @@ class OktaUsers:
                 if existing is not None:
                     user = self._ours(existing, values)
                     break
-                await self._pause(attempt, f"create outcome unknown ({exc})")
+                await pause(attempt, f"create outcome unknown ({exc})")
                 attempt += 1
             except OktaApiError as exc:
                 if uncertain and taken_attribute(exc) == "login":
@@ -257,7 +255,7 @@ class OktaUsers:
             except OktaApiError as exc:
                 refusal = meaning(exc)
                 if refusal is Meaning.BUSY:
-                    await self._pause(attempt, f"Okta is still activating the user ({exc})")
+                    await pause(attempt, f"Okta is still activating the user ({exc})")
                     attempt += 1
                     continue
                 if refusal in {Meaning.STATE, Meaning.NOT_FOUND}:
@@ -341,7 +339,7 @@ class OktaUsers:
                     break
                 except OutcomeUnknownError as exc:
                     maybe_applied = True
-                    await self._pause(attempt, f"delete outcome unknown ({exc})")
+                    await pause(attempt, f"delete outcome unknown ({exc})")
                     attempt += 1
                 except OktaApiError as exc:
                     if not not_found(exc):
@@ -376,13 +374,6 @@ class OktaUsers:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-    async def _pause(self, attempt: int, reason: str) -> None:
-        wait = backoff(attempt)
-        if wait + 0.5 > remaining():
-            raise UnavailableError(reason, retry_after=max(1, round(wait)))
-        log.info("retrying in %.2fs: %s", wait, reason)
-        await asyncio.sleep(wait)
 
 
 # Okta's `/api/v1/users/{id}` paths, writes and lifecycle included, also take "a login, or login

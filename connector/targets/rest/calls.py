@@ -4,7 +4,6 @@ answers turned into the target's failures."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import logging
@@ -15,10 +14,9 @@ from urllib.parse import quote
 
 import httpx
 
-from ...transport.backoff import backoff
-from ...transport.budget import remaining
 from ..errors import RejectedError, UnavailableError
 from ..http import ApiClient, ApiError, Call, OutcomeUnknownError
+from ..pause import pause
 from . import pointer
 from .answers import Answers
 from .description import Operation, UpdateOperation, WriteOperation, placeholders
@@ -149,7 +147,7 @@ class Calls:
                 return True
             except OutcomeUnknownError as exc:
                 known_to_exist = True
-                await self.pause(attempt, f"delete outcome unknown ({exc})")
+                await pause(attempt, f"delete outcome unknown ({exc})")
                 attempt += 1
             except ApiError as error:
                 meaning, _ = self.answers.meaning(error)
@@ -182,10 +180,3 @@ class Calls:
     def at(self, loc: tuple[str, ...]) -> str:
         """`file:line:col` of a part of the description, for messages."""
         return where(self._marks, loc, self._source)
-
-    async def pause(self, attempt: int, reason: str) -> None:
-        wait = backoff(attempt)
-        if wait + 0.5 > remaining():
-            raise UnavailableError(reason, retry_after=max(1, round(wait)))
-        log.info("retrying in %.2fs: %s", wait, reason)
-        await asyncio.sleep(wait)

@@ -20,6 +20,7 @@ from ..errors import (
 )
 from ..http import ApiError, Call, OutcomeUnknownError
 from ..model import TargetGroup
+from ..pause import pause
 from ..protocol import GroupCapabilities
 from ..query import Condition, Everyone, IdIs, Query
 from . import pointer
@@ -177,7 +178,7 @@ class RestGroups:
                 existing = await self.find_by_name(name)
                 if existing is not None:
                     return existing
-                await self._calls.pause(attempt, f"group create outcome unknown ({exc})")
+                await pause(attempt, f"group create outcome unknown ({exc})")
                 attempt += 1
                 continue
             except ApiError as error:

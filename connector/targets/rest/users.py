@@ -22,6 +22,7 @@ from ..errors import (
 )
 from ..http import ApiError, Call, OutcomeUnknownError
 from ..model import TargetUser
+from ..pause import pause
 from ..protocol import Capabilities, Profile, search
 from ..query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
 from . import pointer
@@ -289,7 +290,7 @@ class RestUsers:
                 if existing is not None:
                     user = self._ours(existing, values)
                     break
-                await self._calls.pause(attempt, f"create outcome unknown ({exc})")
+                await pause(attempt, f"create outcome unknown ({exc})")
                 attempt += 1
             except ApiError as error:
                 meaning, message = self._calls.answers.meaning(error)

@@ -1,0 +1,23 @@
+"""A target's own wait before trying again (a user Okta is still activating, a write whose
+answer was lost): backed off, and only while the request's budget allows the try after it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ..transport.backoff import backoff
+from ..transport.budget import remaining
+from .errors import UnavailableError
+
+log = logging.getLogger(__name__)
+
+
+async def pause(attempt: int, reason: str) -> None:
+    """Waits before try `attempt + 1`; UnavailableError (with Retry-After) when no time is left
+    for it, `reason` saying why the request could not finish."""
+    wait = backoff(attempt)
+    if wait + 0.5 > remaining():
+        raise UnavailableError(reason, retry_after=max(1, round(wait)))
+    log.info("retrying in %.2fs: %s", wait, reason)
+    await asyncio.sleep(wait)
