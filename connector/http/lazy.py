@@ -46,23 +46,21 @@ class HandlerRef:
         return self._endpoint
 
 
-async def serve(ref: HandlerRef, req: func.HttpRequest) -> func.HttpResponse:
-    return await ref.endpoint()(req)
+def route_function(name: str, ref: HandlerRef) -> Callable[[func.HttpRequest], Any]:
+    """The function named `name` that a route runs: `ref`'s handler, which a host that reads
+    heads first (the local server) also asks to refuse a bad token or an oversized body before
+    it reads the body. One reference for both, so the check is always the served handler's."""
 
+    async def route(req: func.HttpRequest) -> func.HttpResponse:
+        return await ref.endpoint()(req)
 
-def checked_before_body(ref: HandlerRef) -> Callable[[Any], Any]:
-    """Mark a route function that serves `ref` (apply it first, below the Functions decorators,
-    which keep the function itself as the user function)."""
+    async def answer_before_body(
+        req: func.HttpRequest, body_length: int | None
+    ) -> func.HttpResponse | None:
+        from .endpoint import answer_before_body as answer
 
-    def mark(route_function: Any) -> Any:
-        async def answer_before_body(
-            req: func.HttpRequest, body_length: int | None
-        ) -> func.HttpResponse | None:
-            from .endpoint import answer_before_body as answer
+        return await answer(ref.handler(), req, body_length)
 
-            return await answer(ref.handler(), req, body_length)
-
-        setattr(route_function, PRECHECK_ATTRIBUTE, answer_before_body)
-        return route_function
-
-    return mark
+    route.__name__ = route.__qualname__ = name
+    setattr(route, PRECHECK_ATTRIBUTE, answer_before_body)
+    return route

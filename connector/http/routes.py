@@ -1,8 +1,8 @@
 """The connector's HTTP functions: one per SCIM route, all ANONYMOUS behind our own bearer check.
 
 Entra sends a bearer token, never a function key, so the host must not demand one; per-route
-functions give per-operation metrics in Application Insights. `checked_before_body` lets a host
-that reads heads first (the local server) refuse a bad token or an oversized body unread.
+functions give per-operation metrics in Application Insights. Each route function also lets a
+host that reads heads first (the local server) refuse a bad token or an oversized body unread.
 Handlers are named, not imported (lazy.py): indexing the routes loads none of their modules.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import azure.functions as func
 
-from .lazy import HandlerRef, checked_before_body, serve
+from .lazy import HandlerRef, route_function
 
 blueprint = func.Blueprint()  # type: ignore[no-untyped-call]
 
@@ -29,91 +29,24 @@ SEARCH_ALL = HandlerRef("group_handlers", "search_all")
 GROUP = HandlerRef("group_handlers", "group")
 
 
-@blueprint.function_name("scim_users")
-@blueprint.route("scim/v2/Users", auth_level=_ANONYMOUS)
-@checked_before_body(USERS)
-async def scim_users(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(USERS, req)
+# (function name, route, handler)
+ROUTES = [
+    ("scim_users", "scim/v2/Users", USERS),
+    ("scim_users_search", "scim/v2/Users/.search", SEARCH),
+    ("scim_search", "scim/v2/.search", SEARCH_ALL),
+    ("scim_user", "scim/v2/Users/{id}", USER),
+    ("scim_groups", "scim/v2/Groups", GROUPS),
+    ("scim_groups_search", "scim/v2/Groups/.search", GROUPS_SEARCH),
+    ("scim_group", "scim/v2/Groups/{id}", GROUP),
+    ("scim_service_provider_config", "scim/v2/ServiceProviderConfig", SERVICE_PROVIDER_CONFIG),
+    ("scim_schemas", "scim/v2/Schemas", SCHEMAS),
+    ("scim_schema", "scim/v2/Schemas/{id}", SCHEMAS),
+    ("scim_resource_types", "scim/v2/ResourceTypes", RESOURCE_TYPES),
+    ("scim_resource_type", "scim/v2/ResourceTypes/{id}", RESOURCE_TYPES),
+    ("scim_unknown", "scim/v2/{*path}", UNKNOWN),
+]
 
-
-@blueprint.function_name("scim_users_search")
-@blueprint.route("scim/v2/Users/.search", auth_level=_ANONYMOUS)
-@checked_before_body(SEARCH)
-async def scim_users_search(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(SEARCH, req)
-
-
-@blueprint.function_name("scim_search")
-@blueprint.route("scim/v2/.search", auth_level=_ANONYMOUS)
-@checked_before_body(SEARCH)
-async def scim_search(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(SEARCH_ALL, req)
-
-
-@blueprint.function_name("scim_user")
-@blueprint.route("scim/v2/Users/{id}", auth_level=_ANONYMOUS)
-@checked_before_body(USER)
-async def scim_user(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(USER, req)
-
-
-@blueprint.function_name("scim_groups")
-@blueprint.route("scim/v2/Groups", auth_level=_ANONYMOUS)
-@checked_before_body(GROUPS)
-async def scim_groups(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(GROUPS, req)
-
-
-@blueprint.function_name("scim_groups_search")
-@blueprint.route("scim/v2/Groups/.search", auth_level=_ANONYMOUS)
-async def scim_groups_search(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(GROUPS_SEARCH, req)
-
-
-@blueprint.function_name("scim_group")
-@blueprint.route("scim/v2/Groups/{id}", auth_level=_ANONYMOUS)
-@checked_before_body(GROUP)
-async def scim_group(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(GROUP, req)
-
-
-@blueprint.function_name("scim_service_provider_config")
-@blueprint.route("scim/v2/ServiceProviderConfig", auth_level=_ANONYMOUS)
-@checked_before_body(SERVICE_PROVIDER_CONFIG)
-async def scim_service_provider_config(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(SERVICE_PROVIDER_CONFIG, req)
-
-
-@blueprint.function_name("scim_schemas")
-@blueprint.route("scim/v2/Schemas", auth_level=_ANONYMOUS)
-@checked_before_body(SCHEMAS)
-async def scim_schemas(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(SCHEMAS, req)
-
-
-@blueprint.function_name("scim_schema")
-@blueprint.route("scim/v2/Schemas/{id}", auth_level=_ANONYMOUS)
-@checked_before_body(SCHEMAS)
-async def scim_schema(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(SCHEMAS, req)
-
-
-@blueprint.function_name("scim_resource_types")
-@blueprint.route("scim/v2/ResourceTypes", auth_level=_ANONYMOUS)
-@checked_before_body(RESOURCE_TYPES)
-async def scim_resource_types(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(RESOURCE_TYPES, req)
-
-
-@blueprint.function_name("scim_resource_type")
-@blueprint.route("scim/v2/ResourceTypes/{id}", auth_level=_ANONYMOUS)
-@checked_before_body(RESOURCE_TYPES)
-async def scim_resource_type(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(RESOURCE_TYPES, req)
-
-
-@blueprint.function_name("scim_unknown")
-@blueprint.route("scim/v2/{*path}", auth_level=_ANONYMOUS)
-@checked_before_body(UNKNOWN)
-async def scim_unknown(req: func.HttpRequest) -> func.HttpResponse:
-    return await serve(UNKNOWN, req)
+for _name, _route, _ref in ROUTES:
+    blueprint.function_name(_name)(
+        blueprint.route(_route, auth_level=_ANONYMOUS)(route_function(_name, _ref))
+    )

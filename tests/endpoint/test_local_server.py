@@ -341,6 +341,29 @@ def test_a_huge_body_without_the_token_is_401_before_it_is_read(
     assert [(r.operation, r.scim_status) for r in records] == [("users.create", 401)]  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("path", "operation"),
+    [
+        ("/Users/.search", "users.search"),
+        ("/.search", "search.all"),  # was checked as users.search
+        ("/Groups", "groups.create"),
+        ("/Groups/.search", "groups.search"),  # was read whole before its 401
+    ],
+)
+def test_every_route_refuses_a_body_without_the_token_unread_as_its_handler(
+    connector_server: RunningServer, path: str, operation: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="connector.requests")
+    with connection(connector_server) as sock:
+        sock.sendall(_scim_head("POST", path, 300 * 1024 * 1024))  # no body follows
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 401
+        assert b'"status": "401"' in answer.body
+        assert closed_by_server(sock)
+    records = [r for r in caplog.records if r.name == "connector.requests"]
+    assert [(r.operation, r.scim_status) for r in records] == [(operation, 401)]  # type: ignore[attr-defined]
+
+
 def test_a_declared_body_over_1_mib_is_a_scim_413_with_the_token(
     connector_server: RunningServer,
 ) -> None:
