@@ -14,7 +14,7 @@ from connector.targets.okta.paging import next_link as _next_link
 from connector.targets.okta.paging import next_page
 from connector.targets.okta.users import OktaUsers
 from connector.targets.protocol import search
-from connector.targets.query import Condition
+from connector.targets.query import Condition, Everyone
 from connector.transport.budget import request_budget
 
 from .okta_sim import (
@@ -255,3 +255,27 @@ async def test_a_search_on_a_missing_external_id_attribute_names_it_and_the_fix(
             assert "profile.badgeNumber" in other.value.detail
             assert "profile.title" not in other.value.detail
             assert "doctor --fix" not in other.value.detail
+
+
+async def test_a_listing_follows_the_next_page_under_a_base_url_with_a_path() -> None:
+    """OKTA_ORG_URL behind a proxy (`https://proxy.test/okta`): Okta's next link carries that
+    path, which the next request must not repeat."""
+    sent: list[str] = []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        if "after=" not in str(request.url):
+            link = '<https://proxy.test/okta/api/v1/users?after=00u1&limit=200>; rel="next"'
+            return httpx.Response(200, json=[OKTA_USER], headers={"link": link})
+        return httpx.Response(200, json=[{**OKTA_USER, "id": "00u2"}])
+
+    async def token(refresh: bool) -> str:
+        return "t0ken"
+
+    client = OktaClient("https://proxy.test/okta", token, transport=httpx.MockTransport(respond))
+    users = OktaUsers(client)
+    with request_budget(5):
+        pages = [[u.id for u in page] async for page in users.pages(Everyone())]
+    await client.aclose()
+    assert pages == [["00u1"], ["00u2"]]
+    assert sent[1] == "https://proxy.test/okta/api/v1/users?after=00u1&limit=200"

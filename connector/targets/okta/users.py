@@ -12,7 +12,7 @@ import re
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import aclosing
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import quote
 
 from ...turns import Turns
 from ..errors import (
@@ -31,7 +31,7 @@ from ..protocol import Capabilities, Profile, search
 from ..query import Condition, Query
 from .client import OktaApiError, OktaClient, undefined_property
 from .codes import Meaning, meaning, not_found, shared_refusal, taken_attribute
-from .paging import next_link as _next_link
+from .paging import next_page
 from .schemas import USER, undeclared
 from .search import render_search
 
@@ -126,7 +126,7 @@ class OktaUsers:
                 if exc.body.code == "E0000031" and "search" in params:
                     raise self._unsearchable(params["search"], exc) from exc
                 raise _translate(exc) from exc
-            next_url = _next_link(response.headers.get_list("link"))
+            following = next_page(response, self.client.base_url)
             # Each user decoded on its own, the loop let run between slices, and nothing of the
             # page kept past its turn: a listing of the whole org holds one page at a time.
             items = array_items(response.content)
@@ -140,11 +140,9 @@ class OktaUsers:
                 del items
                 yield users
                 del users
-            if next_url is None:
+            if following is None:
                 return
-            # Follow the cursor but stay on our own base URL (and transport, e.g. the relay).
-            parts = urlsplit(next_url)
-            path, params = parts.path, dict(parse_qsl(parts.query))
+            path, params = following
 
     # -- writing ----------------------------------------------------------------------------
 
