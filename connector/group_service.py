@@ -19,7 +19,6 @@ from .mapping.groups import group_matches, plan_groups, render_group
 from .mapping.writes import Operation
 from .page_snapshots import PageSnapshots
 from .scim.groups import GroupWrite, Members, compile_group_patch, read_group
-from .scim.requests import MAX_PAGE_SIZE
 from .targets.errors import GroupNotFoundError, NameConflictError
 from .targets.model import TargetGroup
 from .targets.protocol import GroupTarget
@@ -75,7 +74,7 @@ class GroupService:
         *,
         with_members: bool,
         continuing: bool = False,
-        page_end: int = MAX_PAGE_SIZE,
+        page_end: int,
     ) -> list[dict[str, Any]]:
         """Every group the filter selects, rendered. `continuing`: a later page of a listing,
         which may read the first page's snapshot; `page_end`: the position of the last result

@@ -30,7 +30,6 @@ from .mapping.writes import (
     resource_writes,
 )
 from .page_snapshots import PageSnapshots
-from .scim.requests import MAX_PAGE_SIZE
 from .targets.errors import StateRefusedError, UserNotFoundError
 from .targets.model import TargetUser
 from .targets.protocol import Profile, UserTarget
@@ -106,7 +105,7 @@ class UserService:
 
     @use_case
     async def query(
-        self, ast: FilterNode | None, *, continuing: bool = False, page_end: int = MAX_PAGE_SIZE
+        self, ast: FilterNode | None, *, page_end: int, continuing: bool = False
     ) -> Sequence[dict[str, Any]]:
         """Every user the filter selects, in a stable order, rendered as they are read out.
 

@@ -118,10 +118,6 @@ def route_prefix(host_json: Path) -> str:
     return str(prefix).strip("/")
 
 
-def routes_of(app: func.FunctionApp, prefix: str) -> list[Route]:
-    return _functions_of(app, prefix)[0]
-
-
 def _functions_of(app: func.FunctionApp, prefix: str) -> tuple[list[Route], list[Warmup]]:
     """The app's HTTP routes, and its warmup functions (get_functions() may run once an app)."""
     routes, warmups = [], []

@@ -438,11 +438,7 @@ def _schema(uri: str | None) -> str:
 
 
 def _served(uri: str | None) -> bool:
-    try:
-        _schema(uri)
-    except InvalidPathException:
-        return False
-    return True
+    return uri is None or uri.lower() in _SCHEMAS
 
 
 def _require_target(types: list[str], op: str, value: Any, path: str) -> None:
