@@ -83,7 +83,8 @@ def test_a_hanging_request_holds_its_concurrency_slot_until_it_ends() -> None:
 
 def test_the_served_hang_frees_its_slot_when_it_ends() -> None:
     sim = Simulator(
-        SimulatorOptions(token=TOKEN, concurrency_limit=1, timeout_rate=1.0, hang_s=0.2)
+        # Long enough that the second request surely arrives while the first still hangs.
+        SimulatorOptions(token=TOKEN, concurrency_limit=1, timeout_rate=1.0, hang_s=2.0)
     )
     with sim.start() as running:
         url = f"{running.url}/api/v1/users"
