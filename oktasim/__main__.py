@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
         parser,
         errors="500/502/503",
         hang_s=SimulatorOptions.hang_s,
-        seed="reproducible faults and user ids",
+        seed="reproducible faults and user and group ids",
     )
     parser.add_argument(
         "--search-lag-ms",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter
 
 from oktasim.errors import OktaError
 from oktasim.messages import (
@@ -103,7 +104,7 @@ class UsersApi:
         sort_by = request.param("sortBy") if search is not None else None
         descending = (request.param("sortOrder") or "asc").lower() == "desc"
         if sort_by is None and not descending:
-            users.sort(key=_id_of)
+            users.sort(key=attrgetter("id"))
             page, cursor = id_page(users, request, limit)
             return self._page(request, org_url, page, limit, cursor)
         key = _by_id if sort_by is None else sort_key(sort_by, names, type_id)
@@ -210,10 +211,6 @@ class UsersApi:
 
 def _by_id(user: User) -> list[str]:
     return [user.id]
-
-
-def _id_of(user: User) -> str:
-    return user.id
 
 
 def _activation(org_url: str, token: str) -> dict[str, str]:

@@ -139,7 +139,8 @@ def id_page(
     records: Sequence[Record], request: Request, limit: int
 ) -> tuple[list[Record], str | None]:
     """`keyed_page` for records already in ascending id order, the default order of a list:
-    the cursor's place found by bisection, so a page of a large list costs the page only."""
+    the cursor's place is found by bisection, with no key built or compared for every record
+    (the caller's sort remains the one pass over the whole list)."""
     start = 0
     after = request.param("after")
     if after is not None:

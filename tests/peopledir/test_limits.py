@@ -118,8 +118,9 @@ def test_a_chunked_body_is_411_and_the_connection_closes(pd: Peopledir) -> None:
     assert pd.app.people() == []
 
 
-def test_a_bad_content_length_is_411(pd: Peopledir) -> None:
-    answer = _raw(pd, _head(pd, "Content-Length: ten\r\n"))
+@pytest.mark.parametrize("header", ["Content-Length: ten\r\n", "Content-Length: \r\n"])
+def test_a_bad_content_length_is_411(pd: Peopledir, header: str) -> None:
+    answer = _raw(pd, _head(pd, header))
     assert answer.startswith(b"HTTP/1.1 411 ")
 
 
