@@ -12,6 +12,7 @@ without being read, with the same SCIM error and log record as the route gives o
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 from functools import wraps
 
 import azure.functions as func
@@ -41,26 +42,34 @@ async def answer_before_body(
         if body_length is not None and body_length > MAX_BODY_BYTES:
             raise PayloadTooLargeError(detail=f"request body larger than {MAX_BODY_BYTES} bytes")
     except Exception as exc:
-        operation = request_record.operation_name(handler.__name__, str(req.method))
-        with telemetry.recording(operation, setup.observer()) as record:
-            response, failure = _error(exc, req)
-            request_record.finish(record, req, response, failure)
-        request_record.emit(record, req)
-        return response
+        return await _recorded(handler, req, _refused(exc, req))
     return None
 
 
 def scim_endpoint(handler: Handler) -> Handler:
     @wraps(handler)
     async def endpoint(req: func.HttpRequest) -> func.HttpResponse:
-        operation = request_record.operation_name(handler.__name__, str(req.method))
-        with telemetry.recording(operation, setup.observer()) as record:
-            response, failure = await _serve(handler, req)
-            request_record.finish(record, req, response, failure)
-        request_record.emit(record, req)
-        return response
+        return await _recorded(handler, req, _serve(handler, req))
 
     return endpoint
+
+
+async def _recorded(
+    handler: Handler,
+    req: func.HttpRequest,
+    outcome: Awaitable[tuple[func.HttpResponse, str | None]],
+) -> func.HttpResponse:
+    """`outcome`'s answer, awaited inside the request's record, then logged and emitted."""
+    operation = request_record.operation_name(handler.__name__, str(req.method))
+    with telemetry.recording(operation, setup.observer()) as record:
+        response, failure = await outcome
+        request_record.finish(record, req, response, failure)
+    request_record.emit(record, req)
+    return response
+
+
+async def _refused(exc: Exception, req: func.HttpRequest) -> tuple[func.HttpResponse, str | None]:
+    return _error(exc, req)
 
 
 async def _serve(handler: Handler, req: func.HttpRequest) -> tuple[func.HttpResponse, str | None]:
@@ -84,25 +93,19 @@ def _error(exc: Exception, req: func.HttpRequest) -> tuple[func.HttpResponse, st
         return error_response(
             exc.status, exc.detail, headers={"Retry-After": str(exc.retry_after)}
         ), None
-    if isinstance(exc, ConfigurationError):
+    if isinstance(exc, ConfigurationError | SecretConfigurationError):
         log.error("the connector is misconfigured: %s", exc)
+        retry_after = exc.retry_after if isinstance(exc, SecretConfigurationError) else 300
         return error_response(
             503,
             f"The connector is misconfigured: {exc}. Run `python -m connector doctor`.",
-            headers={"Retry-After": "300"},
-        ), None
-    if isinstance(exc, SecretConfigurationError):
-        log.error("the connector is misconfigured: %s", exc)
-        return error_response(
-            503,
-            f"The connector is misconfigured: {exc}. Run `python -m connector doctor`.",
-            headers={"Retry-After": str(exc.retry_after)},
+            headers={"Retry-After": str(retry_after)},
         ), None
     if isinstance(exc, SecretsUnavailableError):
         return error_response(
             503,
-            # Also raised in env mode (bearer secret unset) and JWT mode (signing keys
-            # unreachable): name every cause, and no detail of which one (the log has it).
+            # Raised for Key Vault and for Entra's signing keys (JWT mode) alike: name every
+            # cause, and no detail of which one (the log has it).
             "The connector cannot read its credentials right now (Key Vault secrets, "
             "Entra signing keys, or a secret not configured yet); retry later",
             headers={"Retry-After": str(exc.retry_after)},
