@@ -101,12 +101,23 @@ async def test_a_hanging_key_endpoint_is_a_503_after_a_bounded_wait(
     jwks: JwksServer, key: SigningKey
 ) -> None:
     jwks.hanging = True
-    clock = Clock()
-    authenticator = _authenticator(jwks, clock, wait=0.2, fetch_timeout=0.5)
+    # The fetch outlives both waits: each request gives up on its own, after 0.2 s.
+    authenticator = _authenticator(jwks, Clock(), wait=0.2, fetch_timeout=WAIT)
     # The valid token: not refused as invalid, answered "retry later" without waiting it out.
     assert await _unavailable(authenticator, key.token()) > 0
     # While that fetch is still in flight, the next request joins it rather than starting one.
     assert await _unavailable(authenticator, key.token()) > 0
+    assert jwks.hits == 1
+
+
+async def test_a_hanging_fetch_is_cut_and_remembered_as_failed(
+    jwks: JwksServer, key: SigningKey
+) -> None:
+    jwks.hanging = True
+    # The request would wait; the fetch's own timeout ends it first, as a failure.
+    authenticator = _authenticator(jwks, Clock(), wait=WAIT, fetch_timeout=0.2)
+    assert await _unavailable(authenticator, key.token()) == FAILED_FETCH_QUIET_SECONDS
+    assert await _unavailable(authenticator, key.token()) == FAILED_FETCH_QUIET_SECONDS
     assert jwks.hits == 1
 
 
