@@ -14,7 +14,7 @@ from legacyapp.errors import ApiError
 from legacyapp.ratelimit import RateLimiter, Verdict
 from legacyapp.store import Store
 from simkit.clock import SystemClock
-from simkit.faults import Fault, FaultPlan, check_rates
+from simkit.faults import Fault, FaultPlan, RequestLog, check_rates
 from simkit.faults import Outcome as _Outcome
 from simkit.running import Running
 from simkit.server import serve
@@ -59,7 +59,7 @@ class Sandbox:
     def __init__(self, options: SandboxOptions | None = None, clock: Clock | None = None) -> None:
         self.options = options or SandboxOptions()
         self.clock: Clock = clock or SystemClock()
-        self.request_log: list[tuple[str, str, int]] = []
+        self.request_log = RequestLog()
         self.base_url = "http://127.0.0.1"  # until start() knows the port; used in Location
         self._lock = threading.Lock()
         self._store = Store(self.clock)
@@ -157,18 +157,10 @@ class Sandbox:
         return self._api.handle(request, self.base_url)
 
     def _logged(self, request: Request, outcome: Outcome) -> Outcome:
-        status = 0 if outcome.response is None else outcome.response.status
-        with self._lock:
-            self.request_log.append((request.method, request.target, status))
-            index = len(self.request_log) - 1
-        return Outcome(outcome.response, outcome.fault, outcome.hang_s, index)
+        return self.request_log.logged(request.method, request.target, outcome)
 
     def mark_unanswered(self, outcome: Outcome) -> None:
-        """A dropped request was applied but got no response; its log status becomes 0."""
-        with self._lock:
-            if 0 <= outcome.log_index < len(self.request_log):
-                method, target, _ = self.request_log[outcome.log_index]
-                self.request_log[outcome.log_index] = (method, target, 0)
+        self.request_log.mark_unanswered(outcome)
 
 
 # What an error fault answers: the application's JSON 500, or the proxy's 503 page.

@@ -30,7 +30,7 @@ from oktasim.render import group_json, user_json
 from oktasim.routes import Router
 from oktasim.schemas import SchemasApi
 from oktasim.store import DEPROVISIONED_UPDATES, REFUSE_403, Store
-from simkit.faults import Fault, FaultPlan
+from simkit.faults import Fault, FaultPlan, RequestLog
 from simkit.faults import Outcome as _Outcome
 from simkit.running import Running
 from simkit.server import serve
@@ -105,7 +105,7 @@ class Simulator:
         self.options = options or SimulatorOptions()
         self._token = self.options.token
         self._lock = threading.Lock()
-        self.request_log: list[tuple[str, str, int]] = []
+        self.request_log = RequestLog()
         self._store = Store(
             schema=self._user_schema(),
             rng=self._random(0),
@@ -313,18 +313,10 @@ class Simulator:
 
     def _logged(self, request: Request, outcome: Outcome) -> Outcome:
         target = request.path + (f"?{request.query}" if request.query else "")
-        status = 0 if outcome.response is None else outcome.response.status
-        with self._lock:
-            self.request_log.append((request.method, target, status))
-            index = len(self.request_log) - 1
-        return Outcome(outcome.response, outcome.fault, outcome.hang_s, index, outcome.release)
+        return self.request_log.logged(request.method, target, outcome)
 
     def mark_unanswered(self, outcome: Outcome) -> None:
-        """A dropped request was applied but got no response; its log status becomes 0."""
-        with self._lock:
-            if 0 <= outcome.log_index < len(self.request_log):
-                method, target, _ = self.request_log[outcome.log_index]
-                self.request_log[outcome.log_index] = (method, target, 0)
+        self.request_log.mark_unanswered(outcome)
 
 
 _LENGTH_REQUIRED = "411 Length Required"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 ResponseT = TypeVar("ResponseT")
 
@@ -88,3 +88,35 @@ class Outcome(Generic[ResponseT]):
     hang_s: float = 0.0
     log_index: int = -1
     release: Callable[[], None] | None = None
+
+
+class _WithStatus(Protocol):
+    @property
+    def status(self) -> int: ...
+
+
+Answered = TypeVar("Answered", bound=_WithStatus)
+
+
+class RequestLog(list[tuple[str, str, int]]):
+    """Every request a simulator handled, in order: (method, target, status), status 0 where no
+    answer reached the client. Safe from the server's threads: each change holds its lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+
+    def logged(self, method: str, target: str, outcome: Outcome[Answered]) -> Outcome[Answered]:
+        """`outcome`, logged, knowing its place in the log (for mark_unanswered)."""
+        status = 0 if outcome.response is None else outcome.response.status
+        with self._lock:
+            self.append((method, target, status))
+            index = len(self) - 1
+        return replace(outcome, log_index=index)
+
+    def mark_unanswered(self, outcome: Outcome[Answered]) -> None:
+        """A dropped request was applied but got no response; its log status becomes 0."""
+        with self._lock:
+            if 0 <= outcome.log_index < len(self):
+                method, target, _ = self[outcome.log_index]
+                self[outcome.log_index] = (method, target, 0)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from simkit.faults import Decision, Fault, FaultPlan, check_rates
+from simkit.faults import Decision, Fault, FaultPlan, Outcome, RequestLog, check_rates
 
 if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
@@ -94,3 +95,24 @@ def test_rates_are_checked(rates: tuple[float, float, float], message: str) -> N
 def test_a_plan_needs_error_statuses() -> None:
     with pytest.raises(ValueError, match="error_statuses"):
         FaultPlan(0.0, 0.0, 0.0, random.Random(), error_statuses=())
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+
+
+def test_the_request_log_keeps_each_outcome_whole_and_marks_the_unanswered() -> None:
+    log = RequestLog()
+    released: list[bool] = []
+    hanging = Outcome[_Answer](None, Fault.TIMEOUT, 3.0, release=lambda: released.append(True))
+    first = log.logged("GET", "/a", hanging)
+    assert (first.fault, first.hang_s, first.log_index) == (Fault.TIMEOUT, 3.0, 0)
+    assert first.release is not None
+    first.release()  # what the hang holds is still released when it ends
+    assert released == [True]
+    dropped = log.logged("POST", "/b?x=1", Outcome(_Answer(201), Fault.DROP))
+    log.mark_unanswered(dropped)
+    assert log == [("GET", "/a", 0), ("POST", "/b?x=1", 0)]
+    log.mark_unanswered(Outcome(_Answer(200)))  # never logged: nothing changes
+    assert len(log) == 2
