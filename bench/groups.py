@@ -39,13 +39,13 @@ from bench.throughput import (  # noqa: E402
     BEARER,
     NO_LAG,
     OKTA_TOKEN,
+    patch_body,
     running_stack,
     user_body,
 )
 from oktasim import Simulator, SimulatorOptions  # noqa: E402
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ATTRIBUTE = "scimExternalId"
 ENTRA_ATTEMPTS = 100
 
@@ -107,10 +107,7 @@ class MembersResult:
 async def _patch_until_done(
     tenant: str, group_id: str, users: list[str], longest_wait: float, result: MembersResult
 ) -> None:
-    body = {
-        "schemas": [PATCH_OP],
-        "Operations": [{"op": "Add", "path": "members", "value": [{"value": u} for u in users]}],
-    }
+    body = patch_body({"op": "Add", "path": "members", "value": [{"value": u} for u in users]})
     async with httpx.AsyncClient(
         base_url=tenant, headers={"Authorization": f"Bearer {BEARER}"}, timeout=300
     ) as scim:
@@ -163,10 +160,6 @@ def _group_body(name: str, external_id: str) -> dict[str, Any]:
     return {"schemas": [GROUP], "displayName": name, "externalId": external_id, "members": []}
 
 
-def _patch(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_OP], "Operations": list(operations)}
-
-
 def _shown(calls: list[tuple[str, str, int]], ids: dict[str, str]) -> list[str]:
     """Calls with ids as placeholders, repeats counted (`5 x PUT …/groups/{id}/users/{uid}`)."""
     counted: Counter[str] = Counter()
@@ -213,16 +206,18 @@ def calls_per_operation(k: int = 5) -> list[tuple[str, int, int, list[str]]]:
         by_external = {"filter": 'externalId eq "e-ops"', **light}
         measure("match (externalId eq, just created)", "GET", "/Groups", params=by_external)
         measure("get without members", "GET", f"/Groups/{gid}", params=light)
-        rename = _patch({"op": "Replace", "path": "displayName", "value": "Ops EMEA"})
+        rename = patch_body({"op": "Replace", "path": "displayName", "value": "Ops EMEA"})
         measure("rename (path)", "PATCH", f"/Groups/{gid}", json=rename)
-        pathless = _patch({"op": "replace", "value": {"displayName": "Ops Europe"}})
+        pathless = patch_body({"op": "replace", "value": {"displayName": "Ops Europe"}})
         measure("rename (path-less)", "PATCH", f"/Groups/{gid}", json=pathless)
-        add = _patch({"op": "Add", "path": "members", "value": [{"value": u} for u in users[:k]]})
+        add = patch_body(
+            {"op": "Add", "path": "members", "value": [{"value": u} for u in users[:k]]}
+        )
         measure(f"add {k} members", "PATCH", f"/Groups/{gid}", json=add)
         measure(f"add the same {k} again", "PATCH", f"/Groups/{gid}", json=add)
         check = {"filter": f'id eq "{gid}" and members eq "{users[0]}"', **light}
         measure("membership check", "GET", "/Groups", params=check)
-        one = _patch({"op": "remove", "path": f'members[value eq "{users[0]}"]'})
+        one = patch_body({"op": "remove", "path": f'members[value eq "{users[0]}"]'})
         measure("remove 1 member (filter path)", "PATCH", f"/Groups/{gid}", json=one)
         measure(f"get with {k - 1} members", "GET", f"/Groups/{gid}")
         measure("delete", "DELETE", f"/Groups/{gid}")
