@@ -118,3 +118,24 @@ def shared_refusal(error: OktaApiError, resource: str, rights: str) -> Exception
         case Meaning.RATE_LIMITED:
             return RateLimitedError(f"Okta rate limit reached ({said})", retry_after=60)
     return None
+
+
+# How Okta names an attribute its profile schema does not define, in an E0000001 cause: the
+# simulator's "<name>: Property is not defined in the user schema", and the wording a recorded
+# real answer used, "Property name '<name>' is not defined in profile".
+_UNDEFINED = (
+    re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*): Property is not defined"),
+    re.compile(r"Property name '(?P<name>[^']+)' is not defined"),
+)
+
+
+def undefined_property(error: OktaApiError) -> str | None:
+    """The attribute Okta refused because its profile schema lacks it, if that is the refusal."""
+    if error.body.code != "E0000001":
+        return None
+    for cause in error.body.causes:
+        for pattern in _UNDEFINED:
+            found = pattern.search(cause)
+            if found:
+                return found.group("name")
+    return None

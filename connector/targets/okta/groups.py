@@ -38,8 +38,15 @@ from ..model import TargetGroup
 from ..pause import pause
 from ..protocol import GroupCapabilities
 from ..query import Condition, Everyone, IdIs, Query
-from .client import OktaApiError, OktaClient, undefined_property
-from .codes import Meaning, meaning, not_found, shared_refusal, taken_attribute
+from .client import OktaApiError, OktaClient
+from .codes import (
+    Meaning,
+    meaning,
+    not_found,
+    shared_refusal,
+    taken_attribute,
+    undefined_property,
+)
 from .paging import next_page
 from .recent import RecentGroups
 from .schemas import GROUP, undeclared

@@ -29,8 +29,15 @@ from ..model import TargetUser
 from ..pause import pause
 from ..protocol import Capabilities, Profile, search
 from ..query import Condition, Query
-from .client import OktaApiError, OktaClient, undefined_property
-from .codes import Meaning, meaning, not_found, shared_refusal, taken_attribute
+from .client import OktaApiError, OktaClient
+from .codes import (
+    Meaning,
+    meaning,
+    not_found,
+    shared_refusal,
+    taken_attribute,
+    undefined_property,
+)
 from .paging import next_page
 from .schemas import USER, undeclared
 from .search import render_search
