@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scim2_models import Path as ScimPath
 from scim2_models.path import AttrPath, CompareOperator, Comparison, ValuePath
@@ -29,6 +30,9 @@ from .definitions import (
 from .errors import SchemaError
 from .references import is_reference
 from .schema_xml import XmlSchema, read_schema_xml
+
+if TYPE_CHECKING:
+    from .render import RenderPlan
 
 ACTIVE = "@active"
 EXTERNAL_ID = "@externalId"
@@ -87,6 +91,13 @@ class Catalog:
     def slots_of(self, schema: str, attr: str) -> list[Slot]:
         """The slots of one attribute (names in any case), in mapping order."""
         return list(self._by_attribute.get((schema.lower(), attr.lower()), ()))
+
+    @cached_property
+    def render_plan(self) -> RenderPlan:
+        """How render.py turns a target user into SCIM with this catalog, worked out once."""
+        from .render import compile_plan  # render reads the catalog: imported on first use
+
+        return compile_plan(self)
 
     # Indexes of the slots, built on first use: every write of a request looks slots up by name
     # several times, and scanning them all lower-casing each name was most of a POST's mapping

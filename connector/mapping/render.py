@@ -3,9 +3,10 @@
 Values come back exactly as they were stored, so what Entra wrote is what Entra reads.
 
 A listing renders thousands of users through the same catalog, so what each slot needs (where
-its value comes from, where it goes) is worked out once per catalog (`_plan_of`), and the walk
-over a user is a loop over plain tuples. The order of the attributes in a resource still
-follows the slots a user has values for, exactly as a walk of `catalog.slots` gives it.
+its value comes from, where it goes) is worked out once per catalog (`Catalog.render_plan`),
+and the walk over a user is a loop over plain tuples. The order of the attributes in a
+resource still follows the slots a user has values for, exactly as a walk of `catalog.slots`
+gives it.
 """
 
 from __future__ import annotations
@@ -26,15 +27,11 @@ _SCOPES = (CORE_USER, *_EXTENSIONS)
 # (source, target attribute, scope index, attr, type or None, sub or None)
 _Step = tuple[int, str, int, str, str | None, str | None]
 # (steps, the active text, the inactive text)
-_Plan = tuple[tuple[_Step, ...], str, str]
-
-# Plans by catalog identity (the catalog is kept with its plan, so an id is never reused while
-# its entry lives). A process has one catalog per runtime; tests build a few more.
-_MAX_PLANS = 16
-_plans: dict[int, tuple[Catalog, _Plan]] = {}
+RenderPlan = tuple[tuple[_Step, ...], str, str]
 
 
-def _compile(catalog: Catalog) -> _Plan:
+def compile_plan(catalog: Catalog) -> RenderPlan:
+    """The steps render_user takes for `catalog` (kept as `catalog.render_plan`)."""
     steps: list[_Step] = []
     for slot in catalog.slots:
         if slot.is_active:
@@ -47,19 +44,8 @@ def _compile(catalog: Catalog) -> _Plan:
     return tuple(steps), values.active, values.inactive
 
 
-def _plan_of(catalog: Catalog) -> _Plan:
-    entry = _plans.get(id(catalog))
-    if entry is not None and entry[0] is catalog:
-        return entry[1]
-    plan = _compile(catalog)
-    if len(_plans) >= _MAX_PLANS:
-        _plans.pop(next(iter(_plans)))
-    _plans[id(catalog)] = (catalog, plan)
-    return plan
-
-
 def render_user(catalog: Catalog, user: TargetUser, location: str | None = None) -> dict[str, Any]:
-    steps, active_text, inactive_text = _plan_of(catalog)
+    steps, active_text, inactive_text = catalog.render_plan
     profile = user.profile.get
     active = user.active
     core: dict[str, Any] = {}
