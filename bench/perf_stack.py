@@ -55,7 +55,7 @@ def okta_settings(org_url: str) -> dict[str, str]:
     }
 
 
-def rest_settings(app_url: str) -> dict[str, str]:
+def rest_settings(app_url: str, api_key: str = API_KEY, bearer: str = BEARER) -> dict[str, str]:
     """The Ledgerline sample, configured as tests/rest_e2e/harness.py does."""
     return {
         "TARGET": "rest",
@@ -63,8 +63,8 @@ def rest_settings(app_url: str) -> dict[str, str]:
         "TARGET_BASE_URL": f"{app_url}/api/v2",
         "SCHEMA_XML_PATH": str(SAMPLE / "Schema.xml"),
         "SCHEMA_MAPPING_PATH": str(SAMPLE / "mapping.json"),
-        "LEDGERLINE_API_KEY": API_KEY,
-        "SCIM_BEARER_TOKEN": BEARER,
+        "LEDGERLINE_API_KEY": api_key,
+        "SCIM_BEARER_TOKEN": bearer,
         "LOG_LEVEL": "WARNING",
     }
 

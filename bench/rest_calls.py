@@ -15,11 +15,11 @@ from typing import Any
 
 import httpx
 
-from bench.throughput import ENTERPRISE, ROOT, connector_server, patch_body, user_body
+from bench.perf_stack import rest_settings
+from bench.throughput import ENTERPRISE, connector_server, patch_body, user_body
 from connector.http.runtime import reset_runtime
 from legacyapp import Sandbox, SandboxOptions
 
-SAMPLE = ROOT / "samples" / "legacyapp"
 BEARER = "bench-scim-bearer"
 API_KEY = "bench-ledgerline-key"
 
@@ -30,18 +30,7 @@ def calls_per_operation() -> list[tuple[str, int, list[str]]]:
     sandbox = Sandbox(SandboxOptions(api_key=API_KEY))
     saved = dict(os.environ)
     with sandbox.start(host="127.0.0.1", port=0) as running:
-        os.environ.update(
-            {
-                "TARGET": "rest",
-                "TARGET_DESCRIPTION": str(SAMPLE / "description.yaml"),
-                "TARGET_BASE_URL": f"{running.url}/api/v2",
-                "SCHEMA_XML_PATH": str(SAMPLE / "Schema.xml"),
-                "SCHEMA_MAPPING_PATH": str(SAMPLE / "mapping.json"),
-                "LEDGERLINE_API_KEY": API_KEY,
-                "SCIM_BEARER_TOKEN": BEARER,
-                "LOG_LEVEL": "WARNING",
-            }
-        )
+        os.environ.update(rest_settings(running.url, API_KEY, BEARER))
         reset_runtime()
         try:
             tenant = f"{connector_server().url}/api/scim/v2"
