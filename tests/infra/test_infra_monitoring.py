@@ -5,12 +5,11 @@ The resources themselves are type-checked by test_infra_types; these tests pin w
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ._bicep import INFRA_DIR, MAIN_BICEP, REPO_ROOT, all_resources, declared, modules, one, parse
+from connector.http.routes import ROUTES
 
-ROUTES = REPO_ROOT / "connector" / "http" / "routes.py"
+from ._bicep import INFRA_DIR, MAIN_BICEP, all_resources, declared, modules, one, parse
 
 
 def _alerts_module() -> dict[str, Any]:
@@ -87,9 +86,7 @@ def test_log_alerts_query_application_insights_and_notify_the_group() -> None:
 
 def test_every_scim_function_name_matches_the_alert_filter() -> None:
     # The queries select requests by function name; a route named otherwise would go unwatched.
-    names = re.findall(
-        r"@blueprint\.route\([^)]*\)\s*\n(?:@[^\n]*\n)*async def (\w+)", ROUTES.read_text()
-    )
+    names = [name for name, _, _ in ROUTES]
     assert names, "no routes found"
     assert all(n.startswith("scim_") for n in names), names
 
