@@ -8,9 +8,11 @@ job. Okta and every described REST application share this client.
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import json
 import logging
 import math
+import os
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -19,13 +21,13 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 from urllib.request import getproxies
 
-import anyio.lowlevel
 import httpx
 
 from .. import telemetry
 from ..transport.backoff import backoff
 from ..transport.budget import remaining, retries_allowed
 from ..transport.errors import GatewayError
+from ..transport.http11 import Http11Transport
 from ..transport.pacing import Pacer
 from ..transport.ratelimit import RateLimitHeaders, retry_after
 from .errors import RateLimitedError, UnavailableError
@@ -98,6 +100,7 @@ class _LoopState:
     loop: asyncio.AbstractEventLoop
     http: httpx.AsyncClient
     gate: asyncio.Semaphore
+    via_httpcore: bool
 
 
 BucketOf = Callable[[str, str], str]
@@ -145,27 +148,34 @@ class ApiClient:
 
     async def prepare(self) -> None:
         """Open the HTTP client on the running loop now (the app's warmup does), rather than
-        in the first call: creating it builds its TLS context, and httpcore's first call loads
-        anyio's backend for this loop (~40 ms)."""
-        self._loop_state()
-        await anyio.lowlevel.checkpoint()
+        in the first call: creating it builds its TLS context, and where httpx's own transport
+        is used (a proxy), httpcore's first call loads anyio's backend for this loop (~40 ms)."""
+        if self._loop_state().via_httpcore:
+            import anyio.lowlevel
+
+            await anyio.lowlevel.checkpoint()
 
     def _loop_state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
         if self._state is None or self._state.loop is not loop or self._state.http.is_closed:
+            verify = _verification(self.base_url, self._verify)
+            transport = self._transport or _direct_transport(verify, self._max_concurrency)
             self._state = _LoopState(
                 loop=loop,
                 http=httpx.AsyncClient(
                     base_url=self.base_url,
-                    transport=self._transport,
+                    transport=transport,
                     headers=self._headers,
-                    verify=_verification(self.base_url, self._verify),
+                    # Targets authenticate every call; a session cookie is never wanted back.
+                    cookies=_NoCookies(),
+                    verify=verify,
                     limits=httpx.Limits(
                         max_connections=self._max_concurrency,
                         max_keepalive_connections=self._max_concurrency,
                     ),
                 ),
                 gate=asyncio.Semaphore(self._max_concurrency),
+                via_httpcore=transport is None,
             )
         return self._state
 
@@ -375,6 +385,31 @@ def _verification(base_url: str, verify: bool | str) -> bool | str | ssl.SSLCont
     if urlsplit(base_url).scheme != "http" or getproxies():
         return verify
     return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
+
+
+def _direct_transport(
+    verify: bool | str | ssl.SSLContext, max_idle: int
+) -> httpx.AsyncBaseTransport | None:
+    """The lighter transport for a target reached directly; None (httpx's own transport) where
+    the environment names a proxy, which httpx then applies with its NO_PROXY rules."""
+    if getproxies():
+        return None
+    if isinstance(verify, str):  # a CA bundle: a file, or a directory of hashed certificates
+        context = (
+            ssl.create_default_context(capath=verify)
+            if os.path.isdir(verify)
+            else ssl.create_default_context(cafile=verify)
+        )
+    else:
+        context = httpx.create_ssl_context(verify=verify)
+    return Http11Transport(ssl_context=context, max_idle=max_idle)
+
+
+class _NoCookies(http.cookiejar.CookieJar):
+    """Keeps no cookie a target sets (Okta sets session cookies on API answers)."""
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        return None
 
 
 def _joinable_prefix(base_url: str) -> str | None:

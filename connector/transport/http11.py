@@ -1,0 +1,333 @@
+"""An httpx transport that speaks HTTP/1.1 on the event loop's own connections, parsed by llhttp.
+
+httpx's default transport (httpcore over anyio, parsing with h11) spends ~0.6 ms of CPU on each
+call on the bench machine: more than the connector's own work on a SCIM request (bench/RESULTS.md,
+"third pass"). A target call needs much less: one request at a time on a connection, connections
+kept alive for the next call, and answers read whole (the client reads every body anyway). This
+transport does just that under httpx's client, which still builds the requests, sets the
+timeouts, decodes content encodings and raises its own errors; httptools (the llhttp parser that
+uvicorn uses) reads the answers.
+
+What it leaves to httpx's own transport (`ApiClient` chooses): proxies from the environment,
+HTTP/2, and anything streamed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httpx
+from httptools.parser.errors import HttpParserError, HttpParserUpgrade
+from httptools.parser.parser import HttpResponseParser
+
+# httpcore's default too: servers rarely close an idle connection sooner.
+KEEPALIVE_SECONDS = 5.0
+# A name is an RFC 9110 token; a value or the request target must not end the line early.
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
+_LINE_BREAK = re.compile(rb"[\r\n\0]")
+_TARGET_BREAK = re.compile(rb"[\r\n\0 ]")
+_DEFAULT_PORTS = {b"http": 80, b"https": 443}
+
+Origin = tuple[bytes, str, int]  # scheme, host, port
+
+
+@dataclass
+class _Answer:
+    status: int = 0
+    reason: bytes = b""
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: list[bytes] = field(default_factory=list)
+    # Neither Content-Length nor Transfer-Encoding: the body ends when the server closes.
+    framed: bool = False
+
+
+class _Connection(asyncio.Protocol):
+    """One TCP (or TLS) connection, carrying one exchange at a time."""
+
+    def __init__(self) -> None:
+        self._parser = HttpResponseParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._answer = _Answer()
+        self._waiter: asyncio.Future[_Answer] | None = None
+        self._headers_done = False
+        self._head_only = False
+        self._deadline: asyncio.Timeout | None = None
+        self._read_seconds: float | None = None
+        self._writable: asyncio.Future[None] | None = None
+        self.lost = False
+        self.reusable = False
+        self.idle_since = 0.0
+
+    # -- the caller's side ------------------------------------------------------------------------
+
+    async def exchange(
+        self,
+        data: bytes,
+        *,
+        head_only: bool,
+        write_seconds: float | None,
+        read_seconds: float | None,
+    ) -> _Answer:
+        assert self._transport is not None
+        loop = asyncio.get_running_loop()
+        self._answer = _Answer()
+        self._headers_done = False
+        self._head_only = head_only
+        self.reusable = False
+        waiter: asyncio.Future[_Answer] = loop.create_future()
+        self._waiter = waiter
+        self._transport.write(data)
+        if self._writable is not None:
+            try:
+                async with asyncio.timeout(write_seconds):
+                    await self._writable
+            except TimeoutError:
+                raise httpx.WriteTimeout("the target did not take the request in time") from None
+        self._read_seconds = read_seconds
+        try:
+            async with asyncio.timeout(read_seconds) as deadline:
+                self._deadline = deadline
+                return await waiter
+        except TimeoutError:
+            raise httpx.ReadTimeout("the target did not answer in time") from None
+        finally:
+            self._deadline = None
+            self._waiter = None
+
+    def close(self) -> None:
+        self.reusable = False
+        if self._transport is not None:
+            self._transport.close()
+
+    # -- asyncio's side ---------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            # Bytes nobody asked for: the connection cannot be trusted with another request.
+            self.close()
+            return
+        if self._deadline is not None and self._read_seconds is not None:
+            # httpx's read timeout is the longest silence, not the whole answer's time.
+            self._deadline.reschedule(asyncio.get_running_loop().time() + self._read_seconds)
+        try:
+            self._parser.feed_data(data)
+        except (HttpParserError, HttpParserUpgrade) as error:
+            self._fail(httpx.RemoteProtocolError(f"the target's answer is not HTTP/1.1: {error}"))
+            self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        self.reusable = False
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)  # the read below reports what happened
+        if self._headers_done and not self._answer.framed:
+            self._finish(reusable=False)
+        elif self._headers_done:
+            self._fail(httpx.RemoteProtocolError("the target closed the connection mid-answer"))
+        else:
+            self._fail(httpx.RemoteProtocolError("the target closed the connection unanswered"))
+
+    def pause_writing(self) -> None:
+        self._writable = asyncio.get_running_loop().create_future()
+
+    def resume_writing(self) -> None:
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
+        self._writable = None
+
+    # -- llhttp's side ----------------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        if self._waiter is None or self._waiter.done():
+            # An answer to no request, right behind the last one: it cannot be trusted.
+            self.close()
+        self._answer = _Answer()
+
+    def on_status(self, status: bytes) -> None:
+        self._answer.reason += status
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        lowered = name.lower()
+        if lowered == b"content-length" or lowered == b"transfer-encoding":
+            self._answer.framed = True
+        self._answer.headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        answer = self._answer
+        answer.status = self._parser.get_status_code()
+        if answer.status == 101:
+            self._fail(httpx.RemoteProtocolError("the target switched to another protocol"))
+            self.close()
+            return
+        if answer.status < 200:
+            return  # an interim answer (100, 103): the real one follows
+        self._headers_done = True
+        if answer.status in (204, 304):
+            answer.framed = True
+        if self._head_only:
+            # llhttp cannot know a HEAD's answer has no body; this connection is not reused.
+            self._finish(reusable=False)
+
+    def on_body(self, body: bytes) -> None:
+        self._answer.body.append(body)
+
+    def on_message_complete(self) -> None:
+        if self._answer.status < 200:
+            return
+        self._finish(reusable=self._parser.should_keep_alive() and not self._head_only)
+
+    def _finish(self, *, reusable: bool) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            self.reusable = reusable and not self.lost
+            waiter.set_result(self._answer)
+
+    def _fail(self, error: Exception) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(error)
+
+
+class Http11Transport(httpx.AsyncBaseTransport):
+    """Keeps up to `max_idle` connections per origin for `keepalive_seconds` after each use.
+
+    It does not limit how many run at once: `ApiClient`'s concurrency gate does that."""
+
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        max_idle: int = 20,
+        keepalive_seconds: float = KEEPALIVE_SECONDS,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self._ssl_context = ssl_context
+        self._max_idle = max_idle
+        self._keepalive_seconds = keepalive_seconds
+        self._clock = clock
+        self._idle: dict[Origin, list[_Connection]] = {}
+        self._closed = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._closed:
+            raise RuntimeError("the transport is closed")
+        origin = _origin(request.url)
+        data = _serialised(request, await request.aread())
+        timeouts = request.extensions.get("timeout", {})
+        connection = self._reused(origin) or await self._connect(
+            origin, timeouts.get("connect"), request
+        )
+        try:
+            answer = await connection.exchange(
+                data,
+                head_only=request.method == "HEAD",
+                write_seconds=timeouts.get("write"),
+                read_seconds=timeouts.get("read"),
+            )
+        except BaseException:
+            connection.close()
+            raise
+        if connection.reusable and not self._closed:
+            self._keep(origin, connection)
+        else:
+            connection.close()
+        return httpx.Response(
+            answer.status,
+            headers=answer.headers,
+            stream=httpx.ByteStream(b"".join(answer.body)),
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": answer.reason},
+        )
+
+    async def aclose(self) -> None:
+        self._closed = True
+        for connections in self._idle.values():
+            for connection in connections:
+                connection.close()
+        self._idle.clear()
+
+    def _now(self) -> float:
+        return self._clock() if self._clock is not None else asyncio.get_running_loop().time()
+
+    def _reused(self, origin: Origin) -> _Connection | None:
+        connections = self._idle.get(origin)
+        now = self._now()
+        while connections:
+            connection = connections.pop()
+            if not connection.lost and now - connection.idle_since <= self._keepalive_seconds:
+                return connection
+            connection.close()
+        return None
+
+    def _keep(self, origin: Origin, connection: _Connection) -> None:
+        connections = self._idle.setdefault(origin, [])
+        if len(connections) >= self._max_idle:
+            connection.close()
+            return
+        connection.idle_since = self._now()
+        connections.append(connection)
+
+    async def _connect(
+        self, origin: Origin, seconds: float | None, request: httpx.Request
+    ) -> _Connection:
+        scheme, host, port = origin
+        context = self._tls() if scheme == b"https" else None
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(seconds):
+                _, connection = await loop.create_connection(
+                    _Connection,
+                    host,
+                    port,
+                    ssl=context,
+                    server_hostname=host if context is not None else None,
+                )
+        except TimeoutError:
+            raise httpx.ConnectTimeout(f"no connection to {host}:{port} in time") from None
+        except OSError as error:  # refused, unreachable, a TLS handshake refused
+            raise httpx.ConnectError(f"cannot connect to {host}:{port}: {error}") from error
+        return connection
+
+    def _tls(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context()
+        self._ssl_context.set_alpn_protocols(["http/1.1"])
+        return self._ssl_context
+
+
+def _origin(url: httpx.URL) -> Origin:
+    scheme = url.raw_scheme
+    if scheme not in _DEFAULT_PORTS:
+        raise httpx.UnsupportedProtocol(f"cannot send {url.scheme!r} requests")
+    return scheme, url.host, url.port or _DEFAULT_PORTS[scheme]
+
+
+def _serialised(request: httpx.Request, body: bytes) -> bytes:
+    """The request's bytes on the wire; refuses what would break its framing."""
+    target = request.url.raw_path
+    if _TARGET_BREAK.search(target):
+        raise httpx.LocalProtocolError("the request target holds a space or a line break")
+    parts = [request.method.encode("ascii"), b" ", target, b" HTTP/1.1\r\n"]
+    chunked = False
+    for name, value in request.headers.raw:
+        if not _TOKEN.match(name) or _LINE_BREAK.search(value):
+            raise httpx.LocalProtocolError(f"header {name!r} is not a valid HTTP header")
+        if name.lower() == b"transfer-encoding":
+            chunked = value.lower() == b"chunked"
+        parts += (name, b": ", value, b"\r\n")
+    parts.append(b"\r\n")
+    if chunked:
+        # A streamed body, read whole by now: sent as one chunk and the last one.
+        parts += (b"%x\r\n" % len(body), body, b"\r\n") if body else ()
+        parts.append(b"0\r\n\r\n")
+    else:
+        parts.append(body)
+    return b"".join(parts)

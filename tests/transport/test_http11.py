@@ -1,0 +1,472 @@
+"""connector/transport/http11.py against a loopback server that answers byte by byte as scripted:
+framing (length, chunks, close), reuse and its limits, interim answers, errors and timeouts,
+what is refused before sending, TLS, and when ApiClient uses it."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from connector.targets.http import _direct_transport
+from connector.transport.http11 import Http11Transport
+from tests.secrets.kv_stub import self_signed_cert
+
+
+@dataclass
+class Request:
+    head: bytes
+    body: bytes
+
+    @property
+    def line(self) -> bytes:
+        return self.head.split(b"\r\n", 1)[0]
+
+    def header(self, name: bytes) -> bytes | None:
+        for line in self.head.split(b"\r\n")[1:]:
+            key, _, value = line.partition(b":")
+            if key.strip().lower() == name:
+                return value.strip()
+        return None
+
+
+# What the server does with a request: writes to the connection; returns False to close it.
+Script = Callable[[Request, asyncio.StreamWriter], Awaitable[bool]]
+
+
+def answer(raw: bytes) -> Script:
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        writer.write(raw)
+        return True
+
+    return script
+
+
+def ok(body: bytes = b'{"ok": true}', *extra: bytes) -> bytes:
+    headers = b"".join(h + b"\r\n" for h in extra)
+    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (len(body), headers, body)
+
+
+@dataclass
+class Server:
+    script: Script
+    requests: list[Request] = field(default_factory=list)
+    connections: int = 0
+    writers: list[asyncio.StreamWriter] = field(default_factory=list)
+    port: int = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self.writers.append(writer)
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    return
+                request = Request(head, b"")
+                length = request.header(b"content-length")
+                if length:
+                    request.body = await reader.readexactly(int(length))
+                elif request.header(b"transfer-encoding") == b"chunked":
+                    request.body = await _chunked(reader)
+                self.requests.append(request)
+                keep = await self.script(request, writer)
+                await writer.drain()
+                if not keep:
+                    return
+        finally:
+            writer.close()
+
+    def url(self, path: str = "/", scheme: str = "http") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
+
+
+async def _chunked(reader: asyncio.StreamReader) -> bytes:
+    body = b""
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+        body += await reader.readexactly(size + 2)
+        if size == 0:
+            return body[:-2]
+        body = body[:-2]
+
+
+Serve = Callable[..., Awaitable[Server]]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Serve]:
+    servers: list[asyncio.Server] = []
+
+    async def start(script: Script, tls: ssl.SSLContext | None = None) -> Server:
+        server = Server(script)
+        listening = await asyncio.start_server(server.serve, "127.0.0.1", 0, ssl=tls)
+        server.port = listening.sockets[0].getsockname()[1]
+        servers.append(listening)
+        return server
+
+    yield start
+    for listening in servers:
+        listening.close()
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(400):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("the condition never held")
+
+
+def client(**options: object) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=Http11Transport(**options), timeout=5.0)  # type: ignore[arg-type]
+
+
+async def test_one_connection_carries_call_after_call(serve: Serve) -> None:
+    server = await serve(answer(ok()))
+    async with client() as http:
+        for i in range(3):
+            response = await http.get(server.url(f"/api/v1/users?search=a%20b&n={i}"))
+            assert response.status_code == 200
+            assert response.json() == {"ok": True}
+            assert response.http_version == "HTTP/1.1"
+    assert server.connections == 1
+    first = server.requests[0]
+    assert first.line == b"GET /api/v1/users?search=a%20b&n=0 HTTP/1.1"
+    assert first.header(b"host") == f"127.0.0.1:{server.port}".encode()
+
+
+async def test_bodies_are_framed_by_their_length_even_when_empty(serve: Serve) -> None:
+    server = await serve(answer(ok()))
+    async with client() as http:
+        await http.post(server.url("/users"), json={"profile": {"login": "ä@example.com"}})
+        await http.post(server.url("/users/1/lifecycle/activate"))
+    sent, empty = server.requests
+    assert sent.body == '{"profile":{"login":"ä@example.com"}}'.encode()
+    assert sent.header(b"content-length") == str(len(sent.body)).encode()
+    assert empty.header(b"content-length") == b"0"  # Okta answers 411 without it
+    assert server.connections == 1
+
+
+async def test_a_streamed_body_goes_as_chunks(serve: Serve) -> None:
+    async def parts() -> AsyncIterator[bytes]:
+        yield b'{"a": '
+        yield b"1}"
+
+    server = await serve(answer(ok()))
+    async with client() as http:
+        await http.post(server.url("/x"), content=parts())
+    assert server.requests[0].header(b"transfer-encoding") == b"chunked"
+    assert server.requests[0].body == b'{"a": 1}'
+
+
+async def test_a_chunked_gzip_answer_is_decoded_and_the_connection_kept(serve: Serve) -> None:
+    packed = gzip.compress(b'{"users": [1, 2, 3]}')
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (packed[:7], packed[7:]))
+    raw = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n"
+        + chunks
+        + b"0\r\n\r\n"
+    )
+    server = await serve(answer(raw))
+    async with client() as http:
+        assert (await http.get(server.url())).json() == {"users": [1, 2, 3]}
+        assert (await http.get(server.url())).json() == {"users": [1, 2, 3]}
+    assert server.connections == 1
+
+
+async def test_an_answer_without_a_length_ends_when_the_server_closes(serve: Serve) -> None:
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
+        await writer.drain()
+        writer.write(b'{"late": true}')
+        return False
+
+    server = await serve(script)
+    async with client() as http:
+        assert (await http.get(server.url())).json() == {"late": True}
+        assert (await http.get(server.url())).json() == {"late": True}
+    assert server.connections == 2
+
+
+async def test_an_answer_arriving_byte_by_byte_is_whole(serve: Serve) -> None:
+    body = b'{"name": "' + b"x" * 300_000 + b'"}'
+    raw = ok(body, b'Link: <https://o/api?after=1>; rel="next"')
+
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        for i in range(0, 200, 1):
+            writer.write(raw[i : i + 1])
+            await writer.drain()
+        writer.write(raw[200:])
+        return True
+
+    server = await serve(script)
+    async with client() as http:
+        response = await http.get(server.url())
+    assert response.content == body
+    assert response.headers["link"] == '<https://o/api?after=1>; rel="next"'
+
+
+async def test_repeated_headers_and_the_reason_phrase_are_kept(serve: Serve) -> None:
+    raw = (
+        b'HTTP/1.1 429 Slow Down Please\r\nLink: <a>; rel="self"\r\n'
+        b'Link: <b>; rel="next"\r\nX-Rate-Limit-Reset: 1700000000\r\nContent-Length: 2\r\n\r\n{}'
+    )
+    server = await serve(answer(raw))
+    async with client() as http:
+        response = await http.get(server.url())
+    assert response.status_code == 429
+    assert response.reason_phrase == "Slow Down Please"
+    assert response.headers.get_list("link") == ['<a>; rel="self"', '<b>; rel="next"']
+    assert response.headers["x-rate-limit-reset"] == "1700000000"
+
+
+async def test_interim_answers_are_passed_over(serve: Serve) -> None:
+    server = await serve(
+        answer(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n\r\n" + ok())
+    )
+    async with client() as http:
+        response = await http.get(server.url())
+        assert response.status_code == 200
+        assert (await http.get(server.url())).status_code == 200
+    assert server.connections == 1
+
+
+@pytest.mark.parametrize("status", [b"204 No Content", b"304 Not Modified"])
+async def test_bodiless_statuses_keep_the_connection(serve: Serve, status: bytes) -> None:
+    server = await serve(answer(b"HTTP/1.1 " + status + b'\r\nETag: "1"\r\n\r\n'))
+    async with client() as http:
+        for _ in range(2):
+            response = await http.delete(server.url("/users/1"))
+            assert response.content == b""
+    assert server.connections == 1
+
+
+async def test_a_head_answer_has_no_body_whatever_its_length_says(serve: Serve) -> None:
+    server = await serve(answer(b"HTTP/1.1 200 OK\r\nContent-Length: 120\r\n\r\n"))
+    async with client() as http:
+        response = await http.head(server.url())
+        assert response.status_code == 200
+        assert response.content == b""
+        await http.head(server.url())
+    assert server.connections == 2  # not reused: its framing cannot be trusted
+
+
+async def test_connection_close_is_honoured(serve: Serve) -> None:
+    server = await serve(answer(ok(b"{}", b"Connection: close")))
+    async with client() as http:
+        await http.get(server.url())
+        await http.get(server.url())
+    assert server.connections == 2
+
+
+async def test_an_idle_connection_the_server_closed_is_replaced(serve: Serve) -> None:
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        writer.write(ok())
+        return False  # closes after answering, without saying so
+
+    server = await serve(script)
+    transport = Http11Transport()
+    async with httpx.AsyncClient(transport=transport) as http:
+        await http.get(server.url())
+        idle = next(iter(transport._idle.values()))
+        await _until(lambda: not idle or idle[0].lost)
+        assert (await http.get(server.url())).status_code == 200
+    assert server.connections == 2
+
+
+async def test_an_idle_connection_expires(serve: Serve) -> None:
+    now = [100.0]
+    server = await serve(answer(ok()))
+    async with client(clock=lambda: now[0], keepalive_seconds=5.0) as http:
+        await http.get(server.url())
+        now[0] += 4.9
+        await http.get(server.url())
+        assert server.connections == 1
+        now[0] += 5.1
+        await http.get(server.url())
+    assert server.connections == 2
+
+
+async def test_idle_connections_are_kept_up_to_the_limit(serve: Serve) -> None:
+    release = asyncio.Event()
+
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        await release.wait()
+        writer.write(ok())
+        return True
+
+    server = await serve(script)
+    transport = Http11Transport(max_idle=2)
+    async with httpx.AsyncClient(transport=transport) as http:
+        calls = [asyncio.create_task(http.get(server.url())) for _ in range(4)]
+        await _until(lambda: len(server.requests) == 4)
+        release.set()
+        await asyncio.gather(*calls)
+        assert [len(kept) for kept in transport._idle.values()] == [2]
+        await asyncio.gather(*(http.get(server.url()) for _ in range(2)))
+    assert server.connections == 4
+
+
+async def test_unasked_bytes_make_a_connection_unusable(serve: Serve) -> None:
+    server = await serve(answer(ok() + b"HTTP/1.1 200 OK\r\n"))
+    async with client() as http:
+        assert (await http.get(server.url())).status_code == 200
+        assert (await http.get(server.url())).status_code == 200
+    assert server.connections == 2
+
+
+async def test_a_server_that_closes_unanswered_is_a_protocol_error(serve: Serve) -> None:
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        return False
+
+    server = await serve(script)
+    async with client() as http:
+        with pytest.raises(httpx.RemoteProtocolError, match="unanswered"):
+            await http.post(server.url("/users"), json={})
+
+
+async def test_an_answer_cut_short_is_a_protocol_error(serve: Serve) -> None:
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n{"half')
+        return False
+
+    server = await serve(script)
+    async with client() as http:
+        with pytest.raises(httpx.RemoteProtocolError, match="mid-answer"):
+            await http.get(server.url())
+
+
+async def test_an_answer_that_is_not_http_is_a_protocol_error(serve: Serve) -> None:
+    server = await serve(answer(b"SSH-2.0-OpenSSH_9.6\r\n\r\n"))
+    async with client() as http:
+        with pytest.raises(httpx.RemoteProtocolError, match=r"not HTTP/1\.1"):
+            await http.get(server.url())
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get(server.url())
+    assert server.connections == 2
+
+
+async def test_a_switch_of_protocol_is_refused(serve: Serve) -> None:
+    server = await serve(answer(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"))
+    async with client() as http:
+        with pytest.raises(httpx.RemoteProtocolError, match="another protocol"):
+            await http.get(server.url())
+
+
+async def test_a_silent_server_is_a_read_timeout_and_its_connection_dropped(serve: Serve) -> None:
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        if len(server.requests) == 1:
+            await asyncio.sleep(30)
+        writer.write(ok())
+        return True
+
+    server = await serve(script)
+    async with httpx.AsyncClient(transport=Http11Transport()) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get(server.url(), timeout=0.2)
+        assert (await http.get(server.url(), timeout=5.0)).status_code == 200
+    assert server.connections == 2
+
+
+async def test_the_read_timeout_is_the_longest_silence_not_the_whole_answer(serve: Serve) -> None:
+    raw = ok(b'{"slow": "' + b"y" * 50 + b'"}')
+
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        for i in range(0, len(raw), 10):  # 8 pieces, 0.15 s apart: 1.05 s in all
+            writer.write(raw[i : i + 10])
+            await writer.drain()
+            await asyncio.sleep(0.15)
+        return True
+
+    server = await serve(script)
+    async with client() as http:
+        response = await http.get(server.url(), timeout=httpx.Timeout(5.0, read=0.8))
+    assert response.json()["slow"] == "y" * 50
+
+
+async def test_a_cancelled_call_leaves_no_connection_for_the_next(serve: Serve) -> None:
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        if len(server.requests) == 1:
+            await asyncio.sleep(30)
+        writer.write(ok())
+        return True
+
+    server = await serve(script)
+    async with client() as http:
+        call = asyncio.create_task(http.get(server.url()))
+        await _until(lambda: len(server.requests) == 1)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert (await http.get(server.url())).status_code == 200
+    assert server.connections == 2
+
+
+async def test_a_refused_connection_is_a_connect_error() -> None:
+    listening = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+    port = listening.sockets[0].getsockname()[1]
+    listening.close()
+    await listening.wait_closed()
+    async with client() as http:
+        with pytest.raises(httpx.ConnectError, match=f"127.0.0.1:{port}"):
+            await http.get(f"http://127.0.0.1:{port}/")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [(b"X-Api-Key", b"k\r\nX-Admin: yes"), (b"X-Api-Key", b"k\nX"), (b"Bad Name", b"v")],
+)
+async def test_a_header_that_would_break_the_request_is_refused_unsent(
+    serve: Serve, name: bytes, value: bytes
+) -> None:
+    server = await serve(answer(ok()))
+    request = httpx.Request("GET", server.url(), headers=[(name, value)])
+    with pytest.raises(httpx.LocalProtocolError):
+        await Http11Transport().handle_async_request(request)
+    assert server.connections == 0
+
+
+async def test_only_http_and_https_are_spoken() -> None:
+    with pytest.raises(httpx.UnsupportedProtocol):
+        await Http11Transport().handle_async_request(httpx.Request("GET", "ftp://127.0.0.1/"))
+
+
+async def test_a_closed_transport_sends_nothing_more(serve: Serve) -> None:
+    server = await serve(answer(ok()))
+    transport = Http11Transport()
+    await transport.handle_async_request(httpx.Request("GET", server.url()))
+    await transport.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await transport.handle_async_request(httpx.Request("GET", server.url()))
+    await _until(lambda: all(w.is_closing() for w in server.writers))
+
+
+async def test_tls_is_verified_with_the_given_trust(serve: Serve, tmp_path: Path) -> None:
+    files = self_signed_cert(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(files.cert, files.key)
+    server = await serve(answer(ok()), tls)
+    trusting = ssl.create_default_context(cafile=str(files.cert))
+    async with client(ssl_context=trusting) as http:
+        assert (await http.get(server.url(scheme="https"))).json() == {"ok": True}
+        await http.get(server.url(scheme="https"))
+    assert server.connections == 1
+    async with client(ssl_context=ssl.create_default_context()) as http:
+        with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+            await http.get(server.url(scheme="https"))
+
+
+def test_api_client_uses_it_unless_a_proxy_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    assert isinstance(_direct_transport(True, 20), Http11Transport)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.com:3128")
+    assert _direct_transport(True, 20) is None
