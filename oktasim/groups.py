@@ -92,6 +92,16 @@ class GroupStore:
                 return self.users.live()
             return [self.users.by_id(user_id) for user_id in self._members[group.id]]
 
+    def member_ids(self, group_id: str) -> list[str]:
+        """The members' ids in ascending order (a member list's). Only the ids are copied under
+        the lock, so a large group does not hold up every other request while a page of it is
+        looked up; `users.some_by_id` then finds the page's users."""
+        with self._lock:
+            group = self._by_id(group_id)
+            ids = self.users.ids() if group.type == BUILT_IN else list(self._members[group.id])
+        ids.sort()
+        return ids
+
     def groups_of(self, user_id: str) -> list[Group]:
         with self._lock:
             return [

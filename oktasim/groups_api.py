@@ -12,6 +12,7 @@ from oktasim.messages import (
     Request,
     Response,
     id_page,
+    ids_page,
     json_body,
     keyed_page,
     link_headers,
@@ -141,9 +142,9 @@ class GroupsApi:
         return Response(204)
 
     def _members(self, request: Request, group_id: str, org_url: str) -> Response:
-        users = sorted(self.store.members(group_id), key=lambda user: user.id)
         limit = page_limit(request, MEMBERS_LIMIT, MEMBERS_LIMIT)
-        page, cursor = id_page(users, request, limit)
+        page_ids, cursor = ids_page(self.store.member_ids(group_id), request, limit)
+        page = self.store.users.some_by_id(page_ids)
         suffix, now = self.store.users.type_suffix, self.store.users.clock()
         body = [user_json(user, org_url, suffix, now=now, full_links=False) for user in page]
         return Response(200, body, link_headers(request, org_url + request.path, limit, cursor))

@@ -7,8 +7,9 @@ import base64
 import binascii
 import json
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl, unquote, urlencode
 
@@ -133,6 +134,7 @@ class _WithId(Protocol):
 
 
 Record = TypeVar("Record", bound=_WithId)
+Item = TypeVar("Item")
 
 
 def id_page(
@@ -141,13 +143,24 @@ def id_page(
     """`keyed_page` for records already in ascending id order, the default order of a list:
     the cursor's place is found by bisection, with no key built or compared for every record
     (the caller's sort remains the one pass over the whole list)."""
+    return _page_after(records, request, limit, attrgetter("id"))
+
+
+def ids_page(ids: Sequence[str], request: Request, limit: int) -> tuple[list[str], str | None]:
+    """`id_page` for the ids alone, so that only the page's records need to be looked up."""
+    return _page_after(ids, request, limit, str)
+
+
+def _page_after(
+    items: Sequence[Item], request: Request, limit: int, id_of: Callable[[Item], str]
+) -> tuple[list[Item], str | None]:
     start = 0
     after = request.param("after")
     if after is not None:
         (last,) = decode_cursor(after, 1)
-        start = bisect_right(records, last, key=lambda record: record.id)
-    page = list(records[start : start + limit])
-    cursor = encode_cursor([page[-1].id]) if len(page) == limit else None
+        start = bisect_right(items, last, key=id_of)
+    page = list(items[start : start + limit])
+    cursor = encode_cursor([id_of(page[-1])]) if len(page) == limit else None
     return page, cursor
 
 

@@ -135,6 +135,16 @@ class Store:
         with self._lock:
             return self._by_id(user_id)
 
+    def ids(self) -> list[str]:
+        with self._lock:
+            return list(self._users)
+
+    def some_by_id(self, user_ids: Iterable[str]) -> list[User]:
+        """The users of those ids that still exist, in the ids' order."""
+        with self._lock:
+            found = map(self._users.get, user_ids)
+            return [user for user in found if user is not None]
+
     def live(self) -> list[User]:
         with self._lock:
             return list(self._users.values())

@@ -240,10 +240,12 @@ class Http11Transport(httpx.AsyncBaseTransport):
             self._keep(origin, connection)
         else:
             connection.close()
+        body = b"".join(answer.body)
+        answer.body.clear()  # a page of a listing is megabytes: no second copy while it is read
         return httpx.Response(
             answer.status,
             headers=answer.headers,
-            stream=httpx.ByteStream(b"".join(answer.body)),
+            stream=httpx.ByteStream(body),
             extensions={"http_version": b"HTTP/1.1", "reason_phrase": answer.reason},
         )
 
