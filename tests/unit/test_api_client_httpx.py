@@ -1,6 +1,7 @@
 """Where `ApiClient` does a part of httpx's work itself. The URL a target call goes to: it joins
 a path to the base URL (one parse instead of httpx's two) and must send exactly what httpx's own
 join gives. Its answers: freed as soon as they are dropped, not left to the garbage collector.
+The cookies targets set: never kept.
 """
 
 from __future__ import annotations
@@ -98,3 +99,19 @@ async def test_an_answer_is_freed_as_soon_as_it_is_dropped() -> None:
         assert gone() is None
     finally:
         gc.enable()
+
+
+async def test_a_cookie_a_target_sets_is_never_sent_back() -> None:
+    cookies: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        cookies.append(request.headers.get("cookie"))
+        return httpx.Response(200, json={}, headers={"Set-Cookie": "sid=102Xyz; Path=/"})
+
+    client = ApiClient(
+        "https://example.okta.com", _Credentials(), name="T", transport=httpx.MockTransport(answer)
+    )
+    for _ in range(2):
+        await client.send(Call("GET", "/api/v1/users/me"))
+    await client.aclose()
+    assert cookies == [None, None]
