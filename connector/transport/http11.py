@@ -291,6 +291,8 @@ class Http11Transport(httpx.AsyncBaseTransport):
                     port,
                     ssl=context,
                     server_hostname=host if context is not None else None,
+                    # As httpcore (through anyio) connects: each address tried 0.25 s apart.
+                    happy_eyeballs_delay=0.25,
                 )
         except TimeoutError:
             raise httpx.ConnectTimeout(f"no connection to {host}:{port} in time") from None
