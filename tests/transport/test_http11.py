@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import ssl
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,9 @@ import pytest
 
 from connector.targets.http import _direct_transport
 from connector.transport.http11 import Http11Transport
-from tests.secrets.kv_stub import self_signed_cert
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
+from kv_stub import self_signed_cert
 
 
 @dataclass
