@@ -3,10 +3,10 @@
 Routes come from the functions' own trigger metadata and host.json's route prefix, matched
 case-insensitively with literal segments preferred over parameters, as the Functions host does.
 Handlers run on one long-lived event loop in a background thread (the shared httpx client is
-bound to the loop that opened it), and so does the HTTP/1.1 side: h11 (a sans-I/O parser, the one
-httpx's stack uses) over asyncio streams. Like the Functions host adding an instance, it runs the
-app's warmup function (a `warmupTrigger`) before it opens its port. `func start` remains the
-real host.
+bound to the loop that opened it), and so does the HTTP/1.1 side: llhttp, through httptools (the
+parser uvicorn uses, see request_events.py), over asyncio streams. Like the Functions host
+adding an instance, it runs the app's warmup function (a `warmupTrigger`) before it opens its
+port. `func start` remains the real host.
 
 The server may face a network (a tunnel to Entra, a load test), so it does what a front end
 would: a request's head is bounded in size and time; a route that checks a bearer token answers
@@ -28,6 +28,7 @@ import logging
 import re
 import socket
 import threading
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -36,11 +37,12 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import azure.functions as func
-import h11
 from azure.functions.warmup import WarmUpContext
 
 from ..http.lazy import PRECHECK_ATTRIBUTE
+from ..http_syntax import valid_header
 from ..scim.requests import MAX_BODY_BYTES
+from .request_events import CLOSED, NEED_DATA, Body, End, Head, ProtocolError, RequestEvents
 
 log = logging.getLogger("connector.local_host")
 
@@ -52,11 +54,9 @@ Precheck = Callable[[func.HttpRequest, int | None], Awaitable[func.HttpResponse 
 HANDLER_TIMEOUT_SECONDS = 120.0
 WARMUP_TIMEOUT_SECONDS = 60.0
 _READ_CHUNK = 64 * 1024
-_PROTOCOL_ERRORS = {
-    400: "malformed request",
-    431: "the request's headers are too large",
-    501: "only the chunked transfer coding is supported",
-}
+# What `_respond` writes itself, whatever a handler set.
+_FRAMING_HEADERS = frozenset({"content-length", "content-type", "connection", "date"})
+_DATE: list[Any] = [0, b""]  # the second, and its Date header value
 
 
 @dataclass(frozen=True)
@@ -240,7 +240,7 @@ class _Refused(Exception):
 
 
 def plain_response(status: int, detail: str, *, close: bool = True) -> bytes:
-    """A complete plain-text HTTP/1.1 response, for what is refused before h11 has a request."""
+    """A complete plain-text HTTP/1.1 response, for what is refused before there is a request."""
     body = (detail + "\n").encode("utf-8")
     phrase = http.HTTPStatus(status).phrase
     head = (
@@ -250,6 +250,29 @@ def plain_response(status: int, detail: str, *, close: bool = True) -> bytes:
         f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n" if close else "") + "\r\n"
     )
     return head.encode("ascii") + body
+
+
+def _handler_headers(response: func.HttpResponse) -> list[tuple[bytes, bytes]] | None:
+    """The headers the handler set, as bytes; None when one cannot be sent as HTTP/1.1."""
+    headers: list[tuple[bytes, bytes]] = []
+    try:
+        for name, value in response.headers.items():
+            if name.lower() not in _FRAMING_HEADERS:
+                headers.append((name.encode("ascii"), _header_bytes(value)))
+        if response.mimetype:
+            charset = f"; charset={response.charset}" if response.charset else ""
+            headers.append((b"Content-Type", f"{response.mimetype}{charset}".encode("ascii")))
+    except UnicodeEncodeError:
+        return None
+    return headers if all(valid_header(name, value) for name, value in headers) else None
+
+
+def _http_date() -> bytes:
+    """Now, as a Date header says it; formatted once a second (it was ~3 % of a request)."""
+    second = int(time.time())
+    if _DATE[0] != second:
+        _DATE[:] = [second, email.utils.formatdate(second, usegmt=True).encode("ascii")]
+    return cast(bytes, _DATE[1])
 
 
 def _header_bytes(value: str) -> bytes:
@@ -276,21 +299,20 @@ class _Connection:
     origin: str
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
-    conn: h11.Connection = field(init=False)
+    events: RequestEvents = field(init=False)
+    _keep_alive: bool = field(default=False, init=False)  # what the last request's end said
 
     def __post_init__(self) -> None:
-        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=self.limits.max_head_bytes)
+        self.events = RequestEvents(self.limits.max_head_bytes)
 
     async def serve(self) -> None:
         _no_delay(self.writer)
         try:
             try:
                 while await self._exchange():
-                    self.conn.start_next_cycle()
-            except h11.RemoteProtocolError as error:
-                # h11's message may quote the client's bytes: answer in words of our own.
-                status = error.error_status_hint
-                raise _Refused(status, _PROTOCOL_ERRORS.get(status, "malformed request")) from None
+                    pass
+            except ProtocolError as error:
+                raise _Refused(error.status, error.detail) from None
         except _Refused as refused:
             with contextlib.suppress(ConnectionError, TimeoutError):
                 await self._send(plain_response(refused.status, refused.detail))
@@ -303,7 +325,7 @@ class _Connection:
         request = await self._head()
         if request is None:
             return False
-        method = request.method.decode("ascii")
+        method = request.method
         try:
             target = request.target.decode("ascii")
         except UnicodeDecodeError:
@@ -312,7 +334,7 @@ class _Connection:
             raise _Refused(400, "the request target must be an ASCII path (origin form)")
         headers: dict[str, str] = {}
         spelled: dict[str, str] = {}  # lower-case name -> the spelling first sent
-        for raw_name, value in request.headers.raw_items():
+        for raw_name, value in request.headers:
             name = raw_name.decode("ascii")
             existing = spelled.get(name.lower())
             if existing is None:
@@ -321,17 +343,20 @@ class _Connection:
             else:
                 headers[existing] += ", " + value.decode("latin-1")
         lower = {k.lower(): v for k, v in headers.items()}
-        chunked = "transfer-encoding" in lower  # h11 accepts no other coding than chunked
-        if chunked and "content-length" in lower:
-            # RFC 9112 section 6.3: more likely a smuggling attempt than a client's mistake.
-            raise _Refused(400, "both Transfer-Encoding and Content-Length")
+        # llhttp has refused any other coding than chunked, and both framings at once (RFC 9112
+        # section 6.3: more likely a smuggling attempt than a client's mistake).
+        chunked = "transfer-encoding" in lower
         declared = None if chunked else int(lower.get("content-length") or 0)
         has_body = chunked or bool(declared)
 
         url = self.origin + target
         matched = self.host.match(urlsplit(target).path, method)
         if isinstance(matched, int):
-            return await self._respond(method, func.HttpResponse(status_code=matched), has_body)
+            unmatched = func.HttpResponse(status_code=matched)
+            if has_body:
+                return await self._respond(method, unmatched, body_unread=True)
+            await self._end()
+            return await self._respond(method, unmatched, body_unread=False)
         route, params = matched
         body = b""
         if has_body:
@@ -339,9 +364,8 @@ class _Connection:
             refusal = await self._before_body(route, head_only, declared)
             if refusal is not None:
                 return await self._respond(method, refusal, body_unread=True)
-            if self.conn.they_are_waiting_for_100_continue:
-                go_on = h11.InformationalResponse(status_code=100, headers=[])
-                await self._send(self.conn.send(go_on) or b"")
+            if request.expects_continue:
+                await self._send(b"HTTP/1.1 100 Continue\r\n\r\n")
             read = await self._body()
             if read is None:
                 # Longer than the limit while being read (chunked): refused like a declared one.
@@ -351,9 +375,7 @@ class _Connection:
                 return await self._respond(method, refusal, body_unread=True)
             body = read
         else:
-            end = await self._event(self._deadline(self.limits.body_seconds))
-            if not isinstance(end, h11.EndOfMessage):
-                raise _Refused(400, "unexpected data after a request without a body")
+            await self._end()
         request_with_body = _request(method, url, headers, params, body)
         response = await self.host.call(route, request_with_body, self.limits.handler_seconds)
         return await self._respond(method, response, body_unread=False)
@@ -379,35 +401,42 @@ class _Connection:
         return asyncio.get_running_loop().time() + seconds
 
     async def _event(self, deadline: float) -> Any:
-        """The next h11 event, reading as needed until `deadline` (then TimeoutError)."""
+        """The next request event, reading as needed until `deadline` (then TimeoutError)."""
         while True:
-            event = self.conn.next_event()
-            if event is not h11.NEED_DATA:
+            event = self.events.next_event()
+            if event is not NEED_DATA:
                 return event
             async with asyncio.timeout_at(deadline):
                 data = await self.reader.read(_READ_CHUNK)
-            self.conn.receive_data(data)
+            self.events.receive(data)
 
-    async def _head(self) -> h11.Request | None:
+    async def _head(self) -> Head | None:
         """The next request's head; None when the client closed or stayed idle too long."""
-        event = self.conn.next_event()
-        if event is h11.NEED_DATA:
+        event = self.events.next_event()
+        if event is NEED_DATA:
             # Keep-alive: waiting for a first byte is cheap, and bounded by the idle timeout.
             try:
                 async with asyncio.timeout(self.limits.idle_seconds):
                     data = await self.reader.read(_READ_CHUNK)
             except TimeoutError:
                 return None
-            self.conn.receive_data(data)
+            self.events.receive(data)
             try:
                 event = await self._event(self._deadline(self.limits.head_seconds))
             except TimeoutError:
                 raise _Refused(408, "the request's headers took too long") from None
-        if isinstance(event, h11.ConnectionClosed):
+        if event is CLOSED:
             return None
-        if not isinstance(event, h11.Request):
-            raise _Refused(400, "a request was expected")
+        assert isinstance(event, Head)  # a body or an end comes only after its head
         return event
+
+    async def _end(self) -> None:
+        """The end of a request without a body (llhttp has it by now, with the head)."""
+        event = await self._event(self._deadline(self.limits.body_seconds))
+        if event is CLOSED:
+            raise _Closed
+        assert isinstance(event, End)
+        self._keep_alive = event.keep_alive
 
     async def _body(self) -> bytes | None:
         """The whole body, or None as soon as it is longer than the limit."""
@@ -419,55 +448,58 @@ class _Connection:
                 event = await self._event(deadline)
             except TimeoutError:
                 raise _Refused(408, "the request's body took too long") from None
-            if isinstance(event, h11.EndOfMessage):
+            if isinstance(event, End):
+                self._keep_alive = event.keep_alive
                 return b"".join(parts)
-            if isinstance(event, h11.Data):
+            if isinstance(event, Body):
                 size += len(event.data)
                 if size > self.limits.max_body_bytes:
                     return None
-                parts.append(bytes(event.data))
-            elif isinstance(event, h11.ConnectionClosed):
+                parts.append(event.data)
+            elif event is CLOSED:
                 raise _Closed
 
     async def _respond(self, method: str, response: func.HttpResponse, body_unread: bool) -> bool:
         """Send the response in one write; True when the connection can carry another request."""
+        keep_alive, self._keep_alive = self._keep_alive and not body_unread, False
         payload = response.get_body() or b""
-        headers: list[tuple[bytes, bytes]] = []
-        for name, value in response.headers.items():
-            if name.lower() not in {"content-length", "content-type", "connection", "date"}:
-                headers.append((name.encode("ascii"), _header_bytes(value)))
-        if response.mimetype:
-            charset = f"; charset={response.charset}" if response.charset else ""
-            headers.append((b"Content-Type", f"{response.mimetype}{charset}".encode("ascii")))
-        headers.append((b"Content-Length", str(len(payload)).encode("ascii")))
-        headers.append((b"Date", email.utils.formatdate(usegmt=True).encode("ascii")))
-        if body_unread:
-            # The rest of this request was never read: it cannot be told from a next request.
-            headers.append((b"Connection", b"close"))
         status = response.status_code
         try:
             phrase = http.HTTPStatus(status).phrase.encode("ascii")
         except ValueError:
             phrase = b""
-        try:
-            data = self.conn.send(h11.Response(status_code=status, headers=headers, reason=phrase))
-            if payload and method != "HEAD":
-                data = (data or b"") + (self.conn.send(h11.Data(data=payload)) or b"")
-            data = (data or b"") + (self.conn.send(h11.EndOfMessage()) or b"")
-        except (h11.LocalProtocolError, UnicodeEncodeError):
-            log.exception("a response cannot be sent as HTTP/1.1 (status %s)", status)
+        headers = _handler_headers(response)
+        if headers is None:
+            log.error("a response cannot be sent as HTTP/1.1 (status %s): a bad header", status)
             await self._send(plain_response(500, "Internal error; the connector's log has details"))
             return False
-        await self._send(data)  # one write: head and body leave in the same segment
+        headers.append((b"Content-Length", b"%d" % len(payload)))
+        headers.append((b"Date", _http_date()))
+        if not keep_alive:
+            # The rest of this request was never read, or the client asked to close.
+            headers.append((b"Connection", b"close"))
+        parts = [b"HTTP/1.1 %d %s\r\n" % (status, phrase)]
+        for name, value in headers:
+            parts += (name, b": ", value, b"\r\n")
+        parts.append(b"\r\n")
+        if method != "HEAD":
+            parts.append(payload)
+        await self._send(b"".join(parts))  # one write: head and body leave in the same segment
         if body_unread:
             await self._linger()
-            return False
-        return self.conn.our_state is h11.DONE and self.conn.their_state is h11.DONE
+        return keep_alive
 
     async def _send(self, data: bytes) -> None:
         self.writer.write(data)
-        async with asyncio.timeout(self.limits.send_seconds):
-            await self.writer.drain()
+        if self.writer.transport.get_write_buffer_size() == 0:
+            return  # all taken by the socket already: nothing to wait for, no timer to set
+        try:
+            async with asyncio.timeout(self.limits.send_seconds):
+                await self.writer.drain()
+        except TimeoutError:
+            # Closing would wait for the client to take what is buffered, which it does not.
+            self.writer.transport.abort()
+            raise
 
     async def _linger(self) -> None:
         """Half-close, then drop what the client still sends (bounded), so it reads our answer

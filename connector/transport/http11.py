@@ -24,11 +24,10 @@ import httpx
 from httptools.parser.errors import HttpParserError, HttpParserUpgrade
 from httptools.parser.parser import HttpResponseParser
 
+from ..http_syntax import valid_header
+
 # httpcore's default too: servers rarely close an idle connection sooner.
 KEEPALIVE_SECONDS = 5.0
-# A name is an RFC 9110 token; a value or the request target must not end the line early.
-_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
-_LINE_BREAK = re.compile(rb"[\r\n\0]")
 _TARGET_BREAK = re.compile(rb"[\r\n\0 ]")
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
 
@@ -115,14 +114,16 @@ class _Connection(asyncio.Protocol):
             # Bytes nobody asked for: the connection cannot be trusted with another request.
             self.close()
             return
-        if self._deadline is not None and self._read_seconds is not None:
-            # httpx's read timeout is the longest silence, not the whole answer's time.
-            self._deadline.reschedule(asyncio.get_running_loop().time() + self._read_seconds)
         try:
             self._parser.feed_data(data)
         except (HttpParserError, HttpParserUpgrade) as error:
             self._fail(httpx.RemoteProtocolError(f"the target's answer is not HTTP/1.1: {error}"))
             self.close()
+            return
+        if not waiter.done() and self._deadline is not None and self._read_seconds is not None:
+            # httpx's read timeout is the longest silence, not the whole answer's time (most
+            # answers come whole in one read, and need no new timer).
+            self._deadline.reschedule(asyncio.get_running_loop().time() + self._read_seconds)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
@@ -322,7 +323,7 @@ def _serialised(request: httpx.Request, body: bytes) -> bytes:
     parts = [request.method.encode("ascii"), b" ", target, b" HTTP/1.1\r\n"]
     chunked = False
     for name, value in request.headers.raw:
-        if not _TOKEN.match(name) or _LINE_BREAK.search(value):
+        if not valid_header(name, value):
             raise httpx.LocalProtocolError(f"header {name!r} is not a valid HTTP header")
         if name.lower() == b"transfer-encoding":
             chunked = value.lower() == b"chunked"

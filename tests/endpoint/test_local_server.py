@@ -5,6 +5,8 @@ response. Waits are bounded (a socket timeout); nothing asserts how long anythin
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import email.utils
 import json
 import logging
 import socket
@@ -15,6 +17,7 @@ from typing import Any
 
 import azure.functions as func
 import pytest
+from waits import until
 
 from connector.cli.local_host import Limits, LocalHost, RunningServer, serve_connection, start
 from connector.http import health
@@ -26,6 +29,8 @@ from .harness import BEARER, ROOT, new_user, stack
 WAIT = 10.0
 # Short enough that a test waits little for the server to give up on a stalled client.
 QUICK = Limits(idle_seconds=0.3, head_seconds=0.3, body_seconds=0.3, linger_seconds=0.3)
+# More than loopback's socket buffers hold: a client that does not read holds the rest back.
+BIG = 32 * 1024 * 1024
 
 
 def _echo_app() -> func.FunctionApp:
@@ -36,6 +41,17 @@ def _echo_app() -> func.FunctionApp:
     async def echo(req: func.HttpRequest) -> func.HttpResponse:
         body = req.get_body()
         return func.HttpResponse(body, headers={"X-Length": str(len(body))}, status_code=200)
+
+    @app.function_name("big")
+    @app.route("big", methods=["GET"])
+    async def big(req: func.HttpRequest) -> func.HttpResponse:
+        return func.HttpResponse(b"x" * BIG)
+
+    @app.function_name("bad_header")
+    @app.route("bad-header", methods=["GET"])
+    async def bad_header(req: func.HttpRequest) -> func.HttpResponse:
+        # azure.functions refuses line breaks in values, not a name that is no HTTP token.
+        return func.HttpResponse("evil", headers={"Set-Cookie: evil=1; X": "1"})
 
     @app.function_name("headers")
     @app.route("headers", methods=["GET"])
@@ -105,6 +121,51 @@ def closed_by_server(sock: socket.socket) -> bool:
     except ConnectionResetError:
         return True
     return True
+
+
+def test_a_header_that_would_split_the_response_is_a_500_and_nothing_of_it_is_sent() -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(b"GET /api/bad-header HTTP/1.1\r\nHost: x\r\n\r\n")
+        stream = sock.makefile("rb")
+        answer = read_answer(stream)
+        assert answer.status == 500
+        assert "set-cookie" not in answer.headers
+        assert b"evil" not in answer.body
+        assert closed_by_server(sock)
+
+
+def test_an_http_1_0_client_gets_one_answer_and_a_close() -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(b"GET /api/echo HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 200
+        assert answer.headers["connection"] == "close"
+        assert closed_by_server(sock)
+
+
+def test_an_upgrade_request_is_answered_over_http_and_closed() -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(
+            b"GET /api/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+            b"Upgrade: websocket\r\n\r\n\x81\x05hello"
+        )
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 200
+        assert answer.headers["connection"] == "close"
+        assert closed_by_server(sock)
+
+
+def test_an_unknown_route_keeps_the_connection_and_every_answer_is_dated() -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        stream = sock.makefile("rb")
+        sock.sendall(b"GET /api/nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+        missing = read_answer(stream)
+        sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n\r\n")
+        found = read_answer(stream)
+    assert (missing.status, found.status) == (404, 200)
+    assert "connection" not in missing.headers
+    for answer in (missing, found):
+        assert email.utils.parsedate_to_datetime(answer.headers["date"]).tzinfo is not None
 
 
 def test_a_chunked_body_is_decoded_and_never_parsed_as_a_request() -> None:
@@ -255,12 +316,34 @@ def test_connections_past_the_cap_get_503() -> None:
                 sock.close()
 
 
+def test_a_client_that_does_not_read_its_answer_is_let_go() -> None:
+    with serving(_echo_app(), Limits(send_seconds=0.3)) as running:
+        port = int(running.url.rsplit(":", 1)[1])
+        sock = socket.create_connection(("127.0.0.1", port), timeout=WAIT)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
+            sock.sendall(b"GET /api/big HTTP/1.1\r\nHost: x\r\n\r\n")
+            until(lambda: running.connections, WAIT)  # served...
+            until(lambda: not running.connections, WAIT)  # ...then given up on
+            received = 0
+            with contextlib.suppress(ConnectionResetError):
+                while chunk := sock.recv(1024 * 1024):
+                    received += len(chunk)
+            assert received < BIG
+        finally:
+            sock.close()
+
+
 class _RecordingWriter:
     """A StreamWriter stand-in over a real TCP socket, recording each write."""
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.writes: list[bytes] = []
+        self.transport = self  # whose buffer the socket has always taken whole
+
+    def get_write_buffer_size(self) -> int:
+        return 0
 
     def get_extra_info(self, name: str) -> Any:
         return self.sock if name == "socket" else None

@@ -20,6 +20,7 @@ from connector.transport.http11 import Http11Transport
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
 from kv_stub import self_signed_cert
+from waits import eventually
 
 
 @dataclass
@@ -118,14 +119,6 @@ async def serve() -> AsyncIterator[Serve]:
     yield start
     for listening in servers:
         listening.close()
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    for _ in range(400):
-        if condition():
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("the condition never held")
 
 
 def client(**options: object) -> httpx.AsyncClient:
@@ -280,7 +273,7 @@ async def test_an_idle_connection_the_server_closed_is_replaced(serve: Serve) ->
     async with httpx.AsyncClient(transport=transport) as http:
         await http.get(server.url())
         idle = next(iter(transport._idle.values()))
-        await _until(lambda: not idle or idle[0].lost)
+        await eventually(lambda: not idle or idle[0].lost)
         assert (await http.get(server.url())).status_code == 200
     assert server.connections == 2
 
@@ -310,7 +303,7 @@ async def test_idle_connections_are_kept_up_to_the_limit(serve: Serve) -> None:
     transport = Http11Transport(max_idle=2)
     async with httpx.AsyncClient(transport=transport) as http:
         calls = [asyncio.create_task(http.get(server.url())) for _ in range(4)]
-        await _until(lambda: len(server.requests) == 4)
+        await eventually(lambda: len(server.requests) == 4)
         release.set()
         await asyncio.gather(*calls)
         assert [len(kept) for kept in transport._idle.values()] == [2]
@@ -405,7 +398,7 @@ async def test_a_cancelled_call_leaves_no_connection_for_the_next(serve: Serve) 
     server = await serve(script)
     async with client() as http:
         call = asyncio.create_task(http.get(server.url()))
-        await _until(lambda: len(server.requests) == 1)
+        await eventually(lambda: len(server.requests) == 1)
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await call
@@ -449,7 +442,7 @@ async def test_a_closed_transport_sends_nothing_more(serve: Serve) -> None:
     await transport.aclose()
     with pytest.raises(RuntimeError, match="closed"):
         await transport.handle_async_request(httpx.Request("GET", server.url()))
-    await _until(lambda: all(w.is_closing() for w in server.writers))
+    await eventually(lambda: all(w.is_closing() for w in server.writers))
 
 
 async def test_tls_is_verified_with_the_given_trust(serve: Serve, tmp_path: Path) -> None:

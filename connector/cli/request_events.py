@@ -1,0 +1,138 @@
+"""The requests on one client connection, as events in order: a head, its body's pieces, its end.
+
+llhttp (through httptools, uvicorn's parser) reads the bytes; the local server feeds it what it
+reads and takes the events one by one, so a head can be judged before its body is read and
+pipelined requests wait their turn. What llhttp refuses becomes a status and words of our own
+(its message could quote the client's bytes).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Final
+
+from httptools.parser.errors import HttpParserError, HttpParserUpgrade
+from httptools.parser.parser import HttpRequestParser
+
+
+class ProtocolError(Exception):
+    """The client's bytes are not a request this server takes; answered with `status`."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Head:
+    method: str
+    target: bytes
+    headers: list[tuple[bytes, bytes]]
+    expects_continue: bool
+
+
+@dataclass(frozen=True)
+class Body:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class End:
+    """The request is complete; `keep_alive` when the client may send another on this connection
+    (HTTP/1.1 without `Connection: close`; an HTTP/1.0 client gets one answer, as from h11)."""
+
+    keep_alive: bool
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+NEED_DATA: Final = _Marker("NEED_DATA")  # read more, then `receive` it
+CLOSED: Final = _Marker("CLOSED")  # the client closed its side; no request is pending
+
+Event = Head | Body | End | _Marker
+
+
+class RequestEvents:
+    def __init__(self, max_head_bytes: int) -> None:
+        self._parser = HttpRequestParser(self)
+        self._max_head_bytes = max_head_bytes
+        self._events: deque[Head | Body | End] = deque()
+        self._in_head = True
+        self._head_bytes = 0
+        self._target = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._closed = False
+        self._no_more = False  # an upgrade request: nothing after it is HTTP any more
+
+    def receive(self, data: bytes) -> None:
+        """What was read from the client; b"" when it closed its side."""
+        if not data:
+            self._closed = True
+            return
+        if self._no_more:
+            return
+        try:
+            self._parser.feed_data(data)
+        except HttpParserUpgrade:
+            self._no_more = True
+        except HttpParserError as error:
+            raise _refusal(str(error)) from None
+        if self._in_head:
+            # What is buffered of a head not complete yet (an unended header line, slowloris).
+            self._head_bytes += len(data)
+            if self._head_bytes > self._max_head_bytes:
+                raise ProtocolError(431, "the request's headers are too large")
+
+    def next_event(self) -> Event:
+        if self._events:
+            return self._events.popleft()
+        return CLOSED if self._closed else NEED_DATA
+
+    # -- llhttp's callbacks -----------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._in_head = True
+        self._head_bytes = 0
+        self._target = b""
+        self._headers = []
+
+    def on_url(self, url: bytes) -> None:
+        self._target += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        expects_continue = self._parser.get_http_version() == "1.1" and any(
+            name.lower() == b"expect" and value.lower() == b"100-continue"
+            for name, value in self._headers
+        )
+        method = self._parser.get_method().decode("ascii")
+        self._events.append(Head(method, self._target, self._headers, expects_continue))
+
+    def on_body(self, body: bytes) -> None:
+        self._events.append(Body(body))
+
+    def on_message_complete(self) -> None:
+        parser = self._parser
+        keep_alive = (
+            parser.get_http_version() == "1.1"
+            and parser.should_keep_alive()
+            and not parser.should_upgrade()
+        )
+        self._events.append(End(keep_alive))
+
+
+def _refusal(message: str) -> ProtocolError:
+    if "Transfer-Encoding" in message and "Content-Length" not in message:
+        return ProtocolError(501, "only the chunked transfer coding is supported")
+    return ProtocolError(400, "malformed request")
