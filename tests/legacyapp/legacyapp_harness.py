@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -98,15 +97,6 @@ def rate_headers(response: httpx.Response) -> tuple[int, int, int]:
         int(headers["X-RateLimit-Remaining"]),
         int(headers["X-RateLimit-Reset"]),
     )
-
-
-def wait_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
-    """Polls a condition a background thread will make true; fails rather than hang."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.01)
 
 
 @contextmanager

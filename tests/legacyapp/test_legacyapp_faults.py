@@ -17,8 +17,8 @@ from legacyapp_harness import (
     code_of,
     rate_headers,
     serving,
-    wait_until,
 )
+from waits import until
 
 from legacyapp import Sandbox, SandboxOptions
 
@@ -126,7 +126,7 @@ def test_a_hanging_request_does_not_block_others_and_ends_at_stop() -> None:
             target=_post_catching, args=(errors, f"{ledger.url}/api/v2/accounts", 30.0)
         )
         hung.start()
-        wait_until(lambda: len(ledger.sandbox.request_log) == 1)
+        until(lambda: len(ledger.sandbox.request_log) == 1)
         other = ledger.client.get("/api/v2/accounts", headers=NO_FAULTS)
         assert other.status_code == 200
         assert hung.is_alive()

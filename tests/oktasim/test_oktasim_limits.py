@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from oktasim_harness import NO_FAULTS, TOKEN, error_code, profile, serving
+from waits import until
 
 from oktasim import Simulator, SimulatorOptions
 from oktasim import simulator as simulator_module
@@ -178,15 +178,6 @@ def _call_catching(errors: list[BaseException], url: str, timeout: float) -> Non
         errors.append(error)
 
 
-def _until(condition: Callable[[], object]) -> None:
-    """Wait until `condition()` holds; fail after a bounded wait (nothing asserts how long)."""
-    for _ in range(500):
-        if condition():
-            return
-        time.sleep(0.01)
-    pytest.fail("the condition never held")
-
-
 def test_timeout_rate_hangs_without_applying_or_blocking_others() -> None:
     errors: list[BaseException] = []
     with serving(timeout_rate=1.0, hang_s=30) as okta:
@@ -194,7 +185,7 @@ def test_timeout_rate_hangs_without_applying_or_blocking_others() -> None:
             target=_call_catching, args=(errors, f"{okta.url}/api/v1/users", 30.0)
         )
         hung.start()
-        _until(lambda: okta.sim.request_log)  # the create has arrived, and hangs
+        until(lambda: okta.sim.request_log)  # the create has arrived, and hangs
         other = httpx.get(
             f"{okta.url}/api/v1/users",
             headers={"Authorization": f"SSWS {TOKEN}", **NO_FAULTS},
@@ -218,7 +209,7 @@ def test_stop_ends_hung_requests() -> None:
             target=_call_catching, args=(errors, f"{okta.url}/api/v1/users", 10.0)
         )
         hung.start()
-        _until(lambda: okta.sim.request_log)
+        until(lambda: okta.sim.request_log)
     hung.join(timeout=5)
     assert not hung.is_alive()
     assert len(errors) == 1

@@ -89,12 +89,3 @@ async def sender(double: RelayDouble) -> AsyncIterator[httpx.AsyncClient]:
         transport=transport, base_url="https://target.invalid", timeout=10
     ) as client:
         yield client
-
-
-async def eventually(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Waits until `condition()` holds; the test fails after `seconds`."""
-    async with asyncio.timeout(seconds):
-        while True:
-            if condition():
-                return
-            await asyncio.sleep(0.01)

@@ -10,12 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from waits import eventually
 
 from relay_agent.forward import Forwarder
 from relay_agent.logsafe import printable
 from relay_agent.protocol import RelayedRequest
 
-from .conftest import AgentFactory, eventually
+from .conftest import AgentFactory
 from .double import RelayDouble
 from .localapp import LocalApp
 

@@ -8,6 +8,7 @@ import logging
 
 import httpx
 import pytest
+from waits import eventually
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -15,7 +16,7 @@ from connector.transport.relay import RelayUnavailableError
 from connector.transport.relay.sas import sas_token
 from relay_agent.health import serve_health
 
-from .conftest import LISTEN_KEY, AgentFactory, eventually
+from .conftest import LISTEN_KEY, AgentFactory
 from .double import RelayDouble
 from .localapp import LocalApp
 

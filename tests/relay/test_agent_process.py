@@ -9,8 +9,9 @@ import socket
 import sys
 
 import httpx
+from waits import eventually
 
-from .conftest import LISTEN_KEY, eventually
+from .conftest import LISTEN_KEY
 from .double import RelayDouble
 from .localapp import LocalApp
 

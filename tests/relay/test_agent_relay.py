@@ -8,11 +8,12 @@ import os
 
 import httpx
 import pytest
+from waits import eventually
 
 from connector.settings import RelaySettings
 from connector.transport.relay import RelayUnavailableError
 
-from .conftest import AgentFactory, eventually
+from .conftest import AgentFactory
 from .double import RelayDouble
 from .localapp import LocalApp
 

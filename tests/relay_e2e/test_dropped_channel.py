@@ -12,7 +12,7 @@ import asyncio
 import httpx
 import pytest
 from endpoint.harness import new_user, patch
-from relay.conftest import eventually
+from waits import eventually
 
 from .conftest import RelayStack, relay_stack
 
