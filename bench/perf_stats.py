@@ -91,6 +91,7 @@ _PACKAGES = (
     ("/httpcore/", "httpcore"),
     ("/h11/", "h11"),
     ("/anyio/", "anyio"),
+    ("/httptools/", "httptools"),
     ("/sniffio/", "sniffio"),
     ("/scim2_models/", "scim2_models"),
     ("/pydantic_core/", "pydantic"),

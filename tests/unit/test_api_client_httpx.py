@@ -115,3 +115,19 @@ async def test_a_cookie_a_target_sets_is_never_sent_back() -> None:
         await client.send(Call("GET", "/api/v1/users/me"))
     await client.aclose()
     assert cookies == [None, None]
+
+
+async def test_behind_a_proxy_httpx_own_transport_carries_the_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    client = ApiClient("http://okta.test", _Credentials(), name="T")
+    await client.prepare()
+    assert client._state is not None
+    assert client._state.via_httpcore
+    await client.aclose()
+    monkeypatch.delenv("HTTP_PROXY")
+    await client.prepare()
+    assert client._state is not None
+    assert not client._state.via_httpcore
+    await client.aclose()
