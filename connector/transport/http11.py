@@ -1,15 +1,15 @@
 """An httpx transport that speaks HTTP/1.1 on the event loop's own connections, parsed by llhttp.
 
-httpx's default transport (httpcore over anyio, parsing with h11) spends ~0.6 ms of CPU on each
-call on the bench machine: more than the connector's own work on a SCIM request (bench/RESULTS.md,
-"third pass"). A target call needs much less: one request at a time on a connection, connections
-kept alive for the next call, and answers read whole (the client reads every body anyway). This
-transport does just that under httpx's client, which still builds the requests, sets the
-timeouts, decodes content encodings and raises its own errors; httptools (the llhttp parser that
-uvicorn uses) reads the answers.
+httpx's default transport (httpcore over anyio, parsing with h11) spends 0.7-0.85 ms of CPU on
+each call on the bench machine, this one 0.3-0.5 ms (`python -m bench.transport`); that was a
+third of a SCIM request's CPU. A target call needs little: one request at a time on a
+connection, connections kept alive for the next call, and answers read whole (the client reads
+every body anyway). This transport does just that under httpx's client, which still builds the
+requests, sets the timeouts, decodes content encodings and raises its own errors; httptools
+(the llhttp parser that uvicorn uses) reads the answers.
 
-What it leaves to httpx's own transport (`ApiClient` chooses): proxies from the environment,
-HTTP/2, and anything streamed.
+What it does not do: proxies (where the environment names one, `ApiClient` uses httpx's own
+transport instead), HTTP/2, and answers handed over while they still arrive.
 """
 
 from __future__ import annotations
