@@ -134,21 +134,21 @@ def test_a_header_that_would_split_the_response_is_a_500_and_nothing_of_it_is_se
         assert closed_by_server(sock)
 
 
-def test_an_http_1_0_client_gets_one_answer_and_a_close() -> None:
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        b"GET /api/echo HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        b"GET /api/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
+        b"Upgrade: websocket\r\n\r\n\x81\x05hello",
+    ],
+    ids=["http-1.0", "upgrade"],
+)
+def test_a_client_that_cannot_keep_the_connection_gets_one_answer_and_a_close(
+    request_bytes: bytes,
+) -> None:
+    # As h11 did: one answer to an HTTP/1.0 client; an upgrade is answered over HTTP/1.1.
     with serving(_echo_app()) as running, connection(running) as sock:
-        sock.sendall(b"GET /api/echo HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-        answer = read_answer(sock.makefile("rb"))
-        assert answer.status == 200
-        assert answer.headers["connection"] == "close"
-        assert closed_by_server(sock)
-
-
-def test_an_upgrade_request_is_answered_over_http_and_closed() -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
-        sock.sendall(
-            b"GET /api/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\n"
-            b"Upgrade: websocket\r\n\r\n\x81\x05hello"
-        )
+        sock.sendall(request_bytes)
         answer = read_answer(sock.makefile("rb"))
         assert answer.status == 200
         assert answer.headers["connection"] == "close"

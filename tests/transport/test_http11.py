@@ -52,6 +52,21 @@ def answer(raw: bytes) -> Script:
     return script
 
 
+def first_unanswered() -> Script:
+    """Leaves the first request the server gets unanswered (30 s: longer than any test waits)."""
+    requests = 0
+
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        nonlocal requests
+        requests += 1
+        if requests == 1:
+            await asyncio.sleep(30)
+        writer.write(ok())
+        return True
+
+    return script
+
+
 def ok(body: bytes = b'{"ok": true}', *extra: bytes) -> bytes:
     headers = b"".join(h + b"\r\n" for h in extra)
     return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (len(body), headers, body)
@@ -358,13 +373,7 @@ async def test_a_switch_of_protocol_is_refused(serve: Serve) -> None:
 
 
 async def test_a_silent_server_is_a_read_timeout_and_its_connection_dropped(serve: Serve) -> None:
-    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
-        if len(server.requests) == 1:
-            await asyncio.sleep(30)
-        writer.write(ok())
-        return True
-
-    server = await serve(script)
+    server = await serve(first_unanswered())
     async with httpx.AsyncClient(transport=Http11Transport()) as http:
         with pytest.raises(httpx.ReadTimeout):
             await http.get(server.url(), timeout=0.2)
@@ -389,13 +398,7 @@ async def test_the_read_timeout_is_the_longest_silence_not_the_whole_answer(serv
 
 
 async def test_a_cancelled_call_leaves_no_connection_for_the_next(serve: Serve) -> None:
-    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
-        if len(server.requests) == 1:
-            await asyncio.sleep(30)
-        writer.write(ok())
-        return True
-
-    server = await serve(script)
+    server = await serve(first_unanswered())
     async with client() as http:
         call = asyncio.create_task(http.get(server.url()))
         await eventually(lambda: len(server.requests) == 1)
