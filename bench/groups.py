@@ -35,14 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.throughput import (  # noqa: E402
-    BEARER,
-    NO_LAG,
-    OKTA_TOKEN,
-    patch_body,
-    running_stack,
-    user_body,
-)
+from bench.bodies import patch_body, user_body  # noqa: E402
+from bench.throughput import BEARER, NO_LAG, OKTA_TOKEN, running_stack  # noqa: E402
 from oktasim import Simulator, SimulatorOptions  # noqa: E402
 
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"

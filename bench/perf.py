@@ -47,6 +47,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import perf_listings  # noqa: E402
+from bench.bodies import ENTERPRISE, patch_body, user_body  # noqa: E402
 from bench.perf_listings import FIRST_ACCOUNT_ID, ListingResult, user_probe  # noqa: E402
 from bench.perf_stack import (  # noqa: E402
     Connector,
@@ -71,9 +72,6 @@ from bench.perf_stats import (  # noqa: E402
     top_imports,
 )
 
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SECTIONS = ("cold", "first", "overhead", "okta", "rest")
 
 
@@ -302,18 +300,6 @@ class OverheadRow:
         return scim, direct, scim - direct
 
 
-def _user_body(login: str) -> dict[str, Any]:
-    given = login.partition("@")[0]
-    return {
-        "schemas": [CORE, ENTERPRISE],
-        "externalId": given,
-        "userName": login,
-        "active": True,
-        "emails": [{"primary": True, "type": "work", "value": login}],
-        "name": {"familyName": "Bench", "givenName": given},
-    }
-
-
 def _okta_profile(login: str) -> dict[str, Any]:
     given = login.partition("@")[0]
     return {
@@ -334,7 +320,7 @@ def _operations(user_id: str, run: str) -> list[Operation]:
             {"op": "Replace", "path": "name.familyName", "value": f"Family {i}"},
             {"op": "Add", "path": f"{ENTERPRISE}:department", "value": f"Dept {i}"},
         ]
-        return "PATCH", f"/Users/{user_id}", {"schemas": [PATCH_OP], "Operations": operations}, 200
+        return "PATCH", f"/Users/{user_id}", patch_body(*operations), 200
 
     def update(i: int) -> Call:
         profile = {
@@ -359,7 +345,7 @@ def _operations(user_id: str, run: str) -> list[Operation]:
         ),
         Operation(
             "POST /Users",
-            lambda i: ("POST", "/Users", _user_body(f"s{i}.{run}@example.com"), 201),
+            lambda i: ("POST", "/Users", user_body(f"s{i}.{run}@example.com"), 201),
             lambda i: (
                 "POST",
                 "/api/v1/users?activate=true",

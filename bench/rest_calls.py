@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 
+from bench.bodies import ENTERPRISE, patch_body, user_body
 from bench.perf_stack import rest_settings
-from bench.throughput import ENTERPRISE, connector_server, patch_body, user_body
+from bench.throughput import connector_server
 from connector.http.runtime import reset_runtime
 from legacyapp import Sandbox, SandboxOptions
 

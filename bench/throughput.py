@@ -35,15 +35,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.bodies import ENTERPRISE, patch_body, user_body  # noqa: E402
 from connector.cli.local_host import RunningServer, start  # noqa: E402
 from connector.http.runtime import reset_runtime  # noqa: E402
 from oktasim import Simulator, SimulatorOptions  # noqa: E402
 
 OKTA_TOKEN = "bench-okta-token"
 BEARER = "bench-scim-bearer"
-CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 # The connector's default budget; a burst must fit in it without SCIM 429s.
 BUDGET_SECONDS = "20"
 # The conditions bench/RESULTS.md was measured under: Okta's search index and activation do not
@@ -88,18 +86,6 @@ def running_stack(options: SimulatorOptions, **env: str) -> Iterator[tuple[Simul
         os.environ.update(saved)
         reset_runtime()
         running.stop()
-
-
-def user_body(user_name: str) -> dict[str, Any]:
-    given = user_name.partition("@")[0]
-    return {
-        "schemas": [CORE, ENTERPRISE],
-        "externalId": given,
-        "userName": user_name,
-        "active": True,
-        "emails": [{"primary": True, "type": "work", "value": user_name}],
-        "name": {"formatted": f"{given} Bench", "familyName": "Bench", "givenName": given},
-    }
 
 
 @dataclass
@@ -192,10 +178,6 @@ def burst(limit: int, window_s: float, clients: int, factor: int, seed: int) -> 
         if status == 201:
             result.per_window[min(int(t // window_s), windows - 1)] += 1
     return result
-
-
-def patch_body(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_OP], "Operations": list(operations)}
 
 
 def calls_per_operation() -> list[tuple[str, int, int, list[str]]]:
