@@ -23,7 +23,6 @@ from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
 
-from ...turns import Turns
 from ..errors import (
     GroupNotFoundError,
     NameConflictError,
@@ -33,7 +32,6 @@ from ..errors import (
     TargetError,
 )
 from ..http import OutcomeUnknownError
-from ..json_items import array_items
 from ..model import TargetGroup
 from ..pause import pause
 from ..protocol import GroupCapabilities
@@ -47,7 +45,7 @@ from .codes import (
     taken_attribute,
     undefined_property,
 )
-from .paging import next_page
+from .paging import pages
 from .recent import RecentGroups
 from .schemas import GROUP, undeclared
 from .search import literal
@@ -193,25 +191,12 @@ class OktaGroups:
 
     async def members(self, group_id: str) -> AsyncIterator[list[str]]:
         """The members' ids, page by page. A page is 1,000 whole user objects: each is decoded
-        on its own (json_items.py) and only its id kept, and the loop runs between slices."""
+        on its own and only its id kept (paging.pages)."""
         path, params = f"{_group_path(group_id)}/users", {"limit": str(MEMBERS_PAGE)}
-        turns = Turns()
         try:
-            while True:
-                response = await self.client.send("GET", path, params=params)
-                following = next_page(response, self.client.base_url)
-                users = array_items(response.content)
-                del response
-                ids: list[str] = []
-                for user in users or ():
-                    if isinstance(user, dict) and user.get("id"):
-                        ids.append(str(user["id"]))
-                    await turns.share()
-                del users
-                yield ids
-                if following is None:
-                    return
-                path, params = following
+            async with aclosing(pages(self.client, path, params, _member_id)) as each:
+                async for ids in each:
+                    yield ids
         except OktaApiError as exc:
             if not_found(exc):
                 raise GroupNotFoundError(group_id) from exc
@@ -232,17 +217,10 @@ class OktaGroups:
             raise self._failure(exc) from exc
         return False
 
-    async def _pages(
+    def _pages(
         self, path: str, params: dict[str, str]
     ) -> AsyncGenerator[list[dict[str, Any]], None]:
-        while True:
-            response = await self.client.send("GET", path, params=params)
-            data = response.json()
-            yield [d for d in data if isinstance(d, dict)] if isinstance(data, list) else []
-            following = next_page(response, self.client.base_url)
-            if following is None:
-                return
-            path, params = following
+        return pages(self.client, path, params, _as_sent)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -464,3 +442,11 @@ def _conflict(name: str, holder: TargetGroup | None) -> str:
             "it out of the provisioning scope"
         )
     return f"Okta group {holder.name!r} ({holder.id}) already has this name"
+
+
+def _member_id(user: dict[str, Any]) -> str | None:
+    return str(user["id"]) if user.get("id") else None
+
+
+def _as_sent(group: dict[str, Any]) -> dict[str, Any]:
+    return group

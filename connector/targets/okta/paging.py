@@ -7,9 +7,45 @@ transport (the relay, for instance) with the client's credentials, never to a ho
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+
+from ...turns import Turns
+from ..json_items import array_items
+from .client import OktaClient
+
+Kept = TypeVar("Kept")
+
+
+async def pages(
+    client: OktaClient,
+    path: str,
+    params: dict[str, str],
+    keep: Callable[[dict[str, Any]], Kept | None],
+) -> AsyncGenerator[list[Kept], None]:
+    """Each page of a listing, as what `keep` makes of its objects (None: left out). Each object
+    is decoded on its own and the loop let run between slices, and nothing of a page is kept past
+    its turn: a listing of the whole org holds one page at a time. OktaApiError as sent."""
+    turns = Turns()
+    while True:
+        response = await client.send("GET", path, params=params)
+        following = next_page(response, client.base_url)
+        items = array_items(response.content)
+        del response
+        page: list[Kept] = []
+        for item in items or ():
+            if isinstance(item, dict) and (kept := keep(item)) is not None:
+                page.append(kept)
+            await turns.share()
+        del items
+        yield page
+        del page
+        if following is None:
+            return
+        path, params = following
 
 
 def next_link(lines: list[str]) -> str | None:

@@ -14,7 +14,6 @@ from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
 
-from ...turns import Turns
 from ..errors import (
     LoginConflictError,
     RejectedError,
@@ -24,7 +23,6 @@ from ..errors import (
     UserNotFoundError,
 )
 from ..http import OutcomeUnknownError
-from ..json_items import array_items
 from ..model import TargetUser
 from ..pause import pause
 from ..protocol import Capabilities, Profile, search
@@ -38,7 +36,7 @@ from .codes import (
     taken_attribute,
     undefined_property,
 )
-from .paging import next_page
+from .paging import pages
 from .schemas import USER, undeclared
 from .search import render_search
 
@@ -124,32 +122,14 @@ class OktaUsers:
             yield page
 
     async def _paged(self, params: dict[str, str]) -> AsyncGenerator[list[TargetUser], None]:
-        path = "/api/v1/users"
-        turns = Turns()
-        while True:
-            try:
-                response = await self.client.send("GET", path, params=params)
-            except OktaApiError as exc:
-                if exc.body.code == "E0000031" and "search" in params:
-                    raise self._unsearchable(params["search"], exc) from exc
-                raise _translate(exc) from exc
-            following = next_page(response, self.client.base_url)
-            # Each user decoded on its own, the loop let run between slices, and nothing of the
-            # page kept past its turn: a listing of the whole org holds one page at a time.
-            items = array_items(response.content)
-            del response
-            if items is not None:
-                users: list[TargetUser] = []
-                for item in items:
-                    if isinstance(item, dict):
-                        users.append(self.to_user(item))
-                    await turns.share()
-                del items
-                yield users
-                del users
-            if following is None:
-                return
-            path, params = following
+        try:
+            async with aclosing(pages(self.client, "/api/v1/users", params, self.to_user)) as each:
+                async for users in each:
+                    yield users
+        except OktaApiError as exc:
+            if exc.body.code == "E0000031" and "search" in params:
+                raise self._unsearchable(params["search"], exc) from exc
+            raise _translate(exc) from exc
 
     # -- writing ----------------------------------------------------------------------------
 
