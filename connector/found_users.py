@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from collections.abc import Iterator
+from typing import Any
 
 from .mapping import Catalog
 from .mapping.render import render_user
+from .slices import Slices
 from .targets.model import TargetUser
 
 ROWS_PER_BLOCK = 100
@@ -30,7 +31,7 @@ _HEAD = 4  # id, active, created, last_modified; the mapped attributes follow
 Row = list[Any]
 
 
-class FoundUsers(Sequence[dict[str, Any]]):
+class FoundUsers(Slices[dict[str, Any]]):
     """Users in the order they were added; indexing or slicing renders them."""
 
     def __init__(self, catalog: Catalog) -> None:
@@ -55,22 +56,8 @@ class FoundUsers(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return self._count
 
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            start, stop, step = index.indices(self._count)
-            if step != 1:
-                return [self[i] for i in range(start, stop, step)]
-            return [self._render(row) for row in self._rows(start, stop)]
-        position = index + self._count if index < 0 else index
-        if not 0 <= position < self._count:
-            raise IndexError(index)
-        return self._render(next(self._rows(position, position + 1)))
+    def _run(self, start: int, stop: int) -> list[dict[str, Any]]:
+        return [self._render(row) for row in self._rows(start, stop)]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return (self._render(row) for row in self._rows(0, self._count))

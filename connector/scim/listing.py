@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, overload
+from typing import Any
 
 from scim2_models import InvalidValueException
 from scim2_models import Path as ScimPath
@@ -11,13 +11,14 @@ from scim2_models.path import AttrPath
 
 from ..mapping.definitions import CORE_USER
 from ..names import key_of
+from ..slices import Slices
 from .requests import MAX_PAGE_SIZE, Paging
 
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 _ALWAYS = {"id", "schemas"}
 
 
-class Joined(Sequence[dict[str, Any]]):
+class Joined(Slices[dict[str, Any]]):
     """Results of several kinds (users, then groups) as one list, each part sliced only where a
     page reaches into it (a part may render its resources as they are read out)."""
 
@@ -27,22 +28,7 @@ class Joined(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return sum(len(part) for part in self._parts)
 
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if not isinstance(index, slice):
-            position = index + len(self) if index < 0 else index
-            found = self[position : position + 1] if position >= 0 else []
-            if not found:
-                raise IndexError(index)
-            return found[0]
-        start, stop, step = index.indices(len(self))
-        if step != 1:
-            return [self[i] for i in range(start, stop, step)]
+    def _run(self, start: int, stop: int) -> list[dict[str, Any]]:
         picked: list[dict[str, Any]] = []
         offset = 0
         for part in self._parts:
