@@ -18,16 +18,6 @@ AUDIENCE = "8adf8e6e-67b2-4cf2-a259-e3dc5476c621"
 APP_ID = "00000014-0000-0000-c000-000000000000"
 
 
-class Clock:
-    """The key cache's clock, moved by hand."""
-
-    def __init__(self) -> None:
-        self.now = 5000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class SigningKey:
     def __init__(self, kid: str) -> None:
         self.kid = kid

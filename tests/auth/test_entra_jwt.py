@@ -10,7 +10,8 @@ from typing import Any
 
 import jwt
 import pytest
-from jwks_stub import TENANT, Clock, JwksServer, SigningKey, claims
+from clocks import Clock
+from jwks_stub import TENANT, JwksServer, SigningKey, claims
 
 from connector.auth import AuthenticationError, authenticator_for
 from connector.auth.entra_jwt import (
@@ -168,7 +169,7 @@ async def test_shared_secret_is_not_accepted_in_jwt_mode(env: dict[str, str]) ->
 async def test_unknown_kid_refetches_at_most_once_a_minute(
     env: dict[str, str], key: SigningKey, other_key: SigningKey, jwks: JwksServer
 ) -> None:
-    clock = Clock()
+    clock = Clock(5000.0)
     authenticator = entra_authenticator(Settings.from_env(env), clock=clock)
     await authenticator.authenticate(f"Bearer {key.token()}")
     jwks.keys.append(other_key)  # Entra rolls its keys
@@ -200,7 +201,7 @@ async def test_jwks_unreachable_at_start_is_unavailable(
 async def test_jwks_unreachable_later_keeps_known_keys(
     env: dict[str, str], key: SigningKey, jwks: JwksServer
 ) -> None:
-    clock = Clock()
+    clock = Clock(5000.0)
     authenticator = entra_authenticator(Settings.from_env(env), clock=clock)
     await authenticator.authenticate(f"Bearer {key.token()}")
     jwks.down = True

@@ -11,7 +11,8 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-from jwks_stub import TENANT, Clock, JwksServer, SigningKey
+from clocks import Clock
+from jwks_stub import TENANT, JwksServer, SigningKey
 
 from connector.auth import AuthenticationError
 from connector.auth.entra_jwt import (
@@ -53,7 +54,7 @@ async def _unavailable(authenticator: EntraJwtAuthenticator, token: str) -> int:
 async def test_a_failed_fetch_is_remembered_and_retried_after_the_quiet_interval(
     jwks: JwksServer, key: SigningKey
 ) -> None:
-    clock = Clock()
+    clock = Clock(5000.0)
     authenticator = _authenticator(jwks, clock)
     jwks.down = True
     assert await _unavailable(authenticator, key.token()) == FAILED_FETCH_QUIET_SECONDS
@@ -73,7 +74,7 @@ async def test_concurrent_requests_share_one_failing_fetch(
     jwks: JwksServer, key: SigningKey
 ) -> None:
     jwks.down = True
-    authenticator = _authenticator(jwks, Clock())
+    authenticator = _authenticator(jwks, Clock(5000.0))
     tokens = [key.token()] + [SigningKey(f"made-up-{n}").token() for n in range(9)]
     async with asyncio.timeout(WAIT):
         results = await asyncio.gather(
@@ -85,7 +86,7 @@ async def test_concurrent_requests_share_one_failing_fetch(
 
 async def test_concurrent_requests_share_one_slow_fetch(jwks: JwksServer, key: SigningKey) -> None:
     jwks.held = True
-    authenticator = _authenticator(jwks, Clock())
+    authenticator = _authenticator(jwks, Clock(5000.0))
     token = key.token()
     waiting = [
         asyncio.create_task(authenticator.authenticate(f"Bearer {token}")) for _ in range(10)
@@ -102,7 +103,7 @@ async def test_a_hanging_key_endpoint_is_a_503_after_a_bounded_wait(
 ) -> None:
     jwks.hanging = True
     # The fetch outlives both waits: each request gives up on its own, after 0.2 s.
-    authenticator = _authenticator(jwks, Clock(), wait=0.2, fetch_timeout=WAIT)
+    authenticator = _authenticator(jwks, Clock(5000.0), wait=0.2, fetch_timeout=WAIT)
     # The valid token: not refused as invalid, answered "retry later" without waiting it out.
     assert await _unavailable(authenticator, key.token()) > 0
     # While that fetch is still in flight, the next request joins it rather than starting one.
@@ -115,7 +116,7 @@ async def test_a_hanging_fetch_is_cut_and_remembered_as_failed(
 ) -> None:
     jwks.hanging = True
     # The request would wait; the fetch's own timeout ends it first, as a failure.
-    authenticator = _authenticator(jwks, Clock(), wait=WAIT, fetch_timeout=0.2)
+    authenticator = _authenticator(jwks, Clock(5000.0), wait=WAIT, fetch_timeout=0.2)
     assert await _unavailable(authenticator, key.token()) == FAILED_FETCH_QUIET_SECONDS
     assert await _unavailable(authenticator, key.token()) == FAILED_FETCH_QUIET_SECONDS
     assert jwks.hits == 1
@@ -125,7 +126,7 @@ async def test_keys_fetched_after_a_timed_out_wait_serve_the_next_request(
     jwks: JwksServer, key: SigningKey
 ) -> None:
     jwks.held = True
-    authenticator = _authenticator(jwks, Clock(), wait=0.2)
+    authenticator = _authenticator(jwks, Clock(5000.0), wait=0.2)
     assert await _unavailable(authenticator, key.token()) > 0
     jwks.release.set()  # the fetch the first request started completes after it gave up
     async with asyncio.timeout(WAIT):
@@ -136,7 +137,7 @@ async def test_keys_fetched_after_a_timed_out_wait_serve_the_next_request(
 async def test_an_unknown_kid_is_still_401_once_keys_are_known(
     jwks: JwksServer, key: SigningKey
 ) -> None:
-    authenticator = _authenticator(jwks, Clock())
+    authenticator = _authenticator(jwks, Clock(5000.0))
     await authenticator.authenticate(f"Bearer {key.token()}")
     with pytest.raises(AuthenticationError):
         await authenticator.authenticate(f"Bearer {SigningKey('made-up').token()}")

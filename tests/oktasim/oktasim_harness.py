@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from clocks import Clock
 
 from oktasim import Simulator, SimulatorOptions
 
@@ -117,28 +118,15 @@ def next_url(response: httpx.Response) -> str | None:
     return None
 
 
-class FakeClock:
-    """A monotonic clock that moves only when a test says so (for the search index lag)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @contextmanager
-def serving(clock: FakeClock | None = None, **options: Any) -> Iterator[Okta]:
+def serving(clock: Clock | None = None, **options: Any) -> Iterator[Okta]:
     """A served simulator on a fake clock. The search index and activation lag only where a
     test asks for them: each test of another feature would otherwise have to move the clock
     on after every write (the defaults themselves are tested in test_oktasim_defaults.py)."""
     options.setdefault("token", TOKEN)
     options.setdefault("search_lag_ms", 0.0)
     options.setdefault("activation_ms", 0.0)
-    sim = Simulator(SimulatorOptions(**options), clock=clock or FakeClock())
+    sim = Simulator(SimulatorOptions(**options), clock=clock or Clock())
     with (
         sim.start(host="127.0.0.1", port=0) as running,
         httpx.Client(

@@ -8,7 +8,8 @@ import contextlib
 import threading
 
 import httpx
-from oktasim_harness import TOKEN, FakeClock, error_code, profile
+from clocks import Clock
+from oktasim_harness import TOKEN, error_code, profile
 
 from oktasim import Simulator, SimulatorOptions
 from oktasim.__main__ import _parser, options_from
@@ -44,7 +45,7 @@ def test_the_defaults_are_okta_s_hard_case() -> None:
 
 
 def test_a_default_org_lags_on_search_and_activation() -> None:
-    clock = FakeClock()
+    clock = Clock()
     with (
         Simulator(SimulatorOptions(token=TOKEN), clock=clock).start() as running,
         httpx.Client(base_url=running.url, headers={"Authorization": f"SSWS {TOKEN}"}) as okta,

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from oktasim_harness import FakeClock, Okta, error_code, next_url, raw_links, serving, shared_org
+from clocks import Clock
+from oktasim_harness import Okta, error_code, next_url, raw_links, serving, shared_org
 
 server, okta = shared_org()
 
@@ -230,7 +231,7 @@ def test_search_sort_by_name_pages_both_ways(okta: Okta) -> None:
 
 
 def test_q_filter_and_search_lag_behind_writes_but_get_and_the_plain_list_do_not() -> None:
-    clock = FakeClock()
+    clock = Clock()
     with serving(clock=clock, search_lag_ms=300) as okta:
         group = okta.create_group("Late")
         queries = [
@@ -258,7 +259,7 @@ def test_q_filter_and_search_lag_behind_writes_but_get_and_the_plain_list_do_not
 
 def test_a_name_is_taken_before_search_can_see_it() -> None:
     """Uniqueness does not depend on the lagging index (what a lookup-then-create can hit)."""
-    clock = FakeClock()
+    clock = Clock()
     with serving(clock=clock, search_lag_ms=1000) as okta:
         okta.create_group("Sales")
         assert _names(_list(okta, search='profile.name eq "Sales"')) == []

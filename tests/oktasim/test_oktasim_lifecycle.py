@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from oktasim_harness import NO_FAULTS, FakeClock, Okta, error_code, serving, shared_org
+from clocks import Clock
+from oktasim_harness import NO_FAULTS, Okta, error_code, serving, shared_org
 
 server, okta = shared_org()
 
@@ -226,7 +227,7 @@ def test_force_status_hook(okta: Okta) -> None:
 
 
 def test_asynchronous_activation() -> None:
-    clock = FakeClock()
+    clock = Clock()
     with serving(clock=clock, activation_ms=300) as okta:
         user = okta.create()
         assert user["transitioningToStatus"] == "ACTIVE"

@@ -6,7 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from oktasim_harness import FakeClock, Okta, error_code, next_url, raw_links, serving, shared_org
+from clocks import Clock
+from oktasim_harness import Okta, error_code, next_url, raw_links, serving, shared_org
 
 server, okta = shared_org()
 
@@ -227,7 +228,7 @@ def test_search_sort_by(okta: Okta) -> None:
 
 
 def test_search_index_lag() -> None:
-    clock = FakeClock()
+    clock = Clock()
     with serving(clock=clock, search_lag_ms=300) as okta:
         user = okta.create("late@example.com")
         expression = 'profile.login eq "late@example.com"'

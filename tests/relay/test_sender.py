@@ -6,6 +6,7 @@ import logging
 
 import httpx
 import pytest
+from clocks import Clock
 
 from connector.settings import RelaySettings
 from connector.transport.relay import RelaySenderTransport, RelayUnavailableError, sas_token
@@ -13,14 +14,7 @@ from connector.transport.relay import RelaySenderTransport, RelayUnavailableErro
 SETTINGS = RelaySettings("contoso.servicebus.windows.net", "onprem-rest", "defaultSender", None)
 KEY = "k3yForTestsOnly="
 RESOURCE = "http://contoso.servicebus.windows.net/onprem-rest"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_767_225_600.0
-
-    def __call__(self) -> float:
-        return self.now
+NOW = 1_767_225_600.0  # 2026-01-01, in seconds since the epoch: SAS tokens carry real times
 
 
 class Keys:
@@ -51,7 +45,7 @@ async def test_rewrites_the_url_and_keeps_the_request_intact() -> None:
         seen.append(request)
         return httpx.Response(201, headers={"Via": "1.1 contoso"}, json={"id": "00u1"})
 
-    clock, keys = Clock(), Keys()
+    clock, keys = Clock(NOW), Keys()
     async with make_client(httpx.MockTransport(handle), clock, keys) as client:
         response = await client.post(
             "/api/v1/users?activate=true&q=a%20b",
@@ -99,7 +93,7 @@ async def test_token_is_cached_and_renewed_well_before_expiry() -> None:
         tokens.append(request.headers["ServiceBusAuthorization"])
         return httpx.Response(200, headers={"Via": "1.1 contoso"})
 
-    clock, keys = Clock(), Keys()
+    clock, keys = Clock(NOW), Keys()
     start = int(clock.now)
     async with make_client(httpx.MockTransport(handle), clock, keys, ttl=600) as client:
         await client.get("/a")
@@ -122,7 +116,7 @@ async def test_relay_errors_raise_unavailable(
         return httpx.Response(status, json=body)
 
     caplog.set_level(logging.WARNING, logger="connector.transport.relay")
-    async with make_client(httpx.MockTransport(handle), Clock(), Keys()) as client:
+    async with make_client(httpx.MockTransport(handle), Clock(NOW), Keys()) as client:
         with pytest.raises(RelayUnavailableError) as raised:
             await client.get("/api/v1/users")
     # The Okta client treats transport errors as transient faults.
@@ -146,7 +140,7 @@ async def test_listener_answers_pass_untouched(status: int) -> None:
     def handle(request: httpx.Request) -> httpx.Response:
         return httpx.Response(status, headers={"Via": "1.1 contoso"}, text="from the app")
 
-    async with make_client(httpx.MockTransport(handle), Clock(), Keys()) as client:
+    async with make_client(httpx.MockTransport(handle), Clock(NOW), Keys()) as client:
         response = await client.get("/api/v1/users/x")
     assert response.status_code == status
     assert response.text == "from the app"
@@ -161,7 +155,7 @@ async def test_refused_token_is_signed_again_with_a_fresh_key() -> None:
             return httpx.Response(401)
         return httpx.Response(200, headers={"Via": "1.1 contoso"})
 
-    clock, keys = Clock(), Keys()
+    clock, keys = Clock(NOW), Keys()
     async with make_client(httpx.MockTransport(handle), clock, keys) as client:
         with pytest.raises(RelayUnavailableError):
             await client.get("/a")

@@ -6,23 +6,17 @@ import itertools
 import math
 from email.utils import formatdate
 
+from clocks import Clock
+
 from connector.transport.pacing import LOW_WATER, Pacer
 
 EPOCH = 1_800_000_000  # the "server" clock at fake time 0
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class FakeBucketServer:
     """A rate-limited bucket with Okta's headers, on the same fake clock."""
 
-    def __init__(self, clock: FakeClock, limit: int, window: float) -> None:
+    def __init__(self, clock: Clock, limit: int, window: float) -> None:
         self.clock, self.limit, self.window = clock, limit, window
         self.start: float | None = None
         self.used = 0
@@ -47,7 +41,7 @@ class FakeBucketServer:
         }
 
 
-def drive(pacer: Pacer, server: FakeBucketServer, clock: FakeClock, calls: int) -> None:
+def drive(pacer: Pacer, server: FakeBucketServer, clock: Clock, calls: int) -> None:
     """Sequential calls that always follow the pacer, answering instantly."""
     for _ in range(calls):
         while True:
@@ -59,11 +53,11 @@ def drive(pacer: Pacer, server: FakeBucketServer, clock: FakeClock, calls: int) 
 
 
 def test_unknown_bucket_is_free() -> None:
-    assert Pacer(FakeClock()).plan("users") == (0.0, True)
+    assert Pacer(Clock(0.0)).plan("users") == (0.0, True)
 
 
 def test_no_429_while_pacing_a_long_run() -> None:
-    clock = FakeClock()
+    clock = Clock(0.0)
     pacer, server = Pacer(clock), FakeBucketServer(clock, limit=100, window=60)
     drive(pacer, server, clock, 520)
     assert server.rejected == 0
@@ -73,7 +67,7 @@ def test_no_429_while_pacing_a_long_run() -> None:
 
 
 def test_calls_go_freely_until_low_then_spread_over_the_window() -> None:
-    clock = FakeClock()
+    clock = Clock(0.0)
     pacer, server = Pacer(clock), FakeBucketServer(clock, limit=100, window=60)
     drive(pacer, server, clock, 100)
     free = int(100 * (1 - LOW_WATER))
@@ -86,7 +80,7 @@ def test_calls_go_freely_until_low_then_spread_over_the_window() -> None:
 
 
 def test_empty_bucket_waits_for_the_reset_without_taking_a_slot() -> None:
-    clock = FakeClock()
+    clock = Clock(0.0)
     pacer = Pacer(clock)
     pacer.observe(
         "users",
@@ -109,7 +103,7 @@ def test_empty_bucket_waits_for_the_reset_without_taking_a_slot() -> None:
 
 
 def test_new_window_keeps_the_local_count_and_ignores_late_answers() -> None:
-    clock = FakeClock()
+    clock = Clock(0.0)
     pacer = Pacer(clock)
 
     def headers(remaining: int, reset: int, at: float) -> dict[str, str]:
@@ -135,7 +129,7 @@ def test_new_window_keeps_the_local_count_and_ignores_late_answers() -> None:
 
 
 def test_concurrency_rejections_say_nothing_about_the_bucket() -> None:
-    pacer = Pacer(FakeClock())
+    pacer = Pacer(Clock(0.0))
     pacer.observe(
         "users",
         {"x-rate-limit-limit": "0", "x-rate-limit-remaining": "0", "x-rate-limit-reset": "1"},
@@ -144,14 +138,14 @@ def test_concurrency_rejections_say_nothing_about_the_bucket() -> None:
 
 
 def test_wait_for_reset_uses_the_servers_clock() -> None:
-    pacer = Pacer(FakeClock())
+    pacer = Pacer(Clock(0.0))
     headers = {"x-rate-limit-reset": str(EPOCH + 7), "date": formatdate(EPOCH, usegmt=True)}
     assert pacer.wait_for_reset(headers) == 7.0
     assert pacer.wait_for_reset({}) == 1.0
 
 
 def test_slots_still_ahead_when_the_server_opens_its_next_window_count_in_it() -> None:
-    clock = FakeClock()
+    clock = Clock(0.0)
     pacer = Pacer(clock)
 
     def headers(remaining: int, reset: int, at: float) -> dict[str, str]:
@@ -178,7 +172,7 @@ def test_slots_still_ahead_when_the_server_opens_its_next_window_count_in_it() -
 
 
 def test_calls_in_flight_before_the_first_answer_count_against_the_bucket() -> None:
-    clock = FakeClock()
+    clock = Clock(0.0)
     server = FakeBucketServer(clock, limit=30, window=60)
     pacer = Pacer(clock)
     # 20 calls go out at once before anything is known about the bucket.
@@ -198,7 +192,7 @@ def test_calls_in_flight_before_the_first_answer_count_against_the_bucket() -> N
 
 def _free_calls(abandoned: int) -> int:
     """Calls the pacer lets through at once after `abandoned` calls that got no answer."""
-    clock = FakeClock()
+    clock = Clock(0.0)
     server = FakeBucketServer(clock, limit=100, window=60)
     pacer = Pacer(clock)
     for _ in range(abandoned):

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from clocks import Clock
 
 from connector.secrets import EnvSecretStore, NamedSecret, Secret
 from connector.settings import Settings
@@ -166,14 +167,6 @@ async def test_a_missing_secret_names_the_vault_secret_and_the_variable(
 
 
 # -- OAuth2 client credentials ----------------------------------------------------------------
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class TokenServer:

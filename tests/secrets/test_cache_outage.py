@@ -4,20 +4,13 @@ interval, however many requests come; stale values served within their window.""
 from __future__ import annotations
 
 import pytest
+from clocks import Clock
 
 from connector.secrets import SecretKey, SecretsUnavailableError
 from connector.secrets.cache import CachePolicy, CachingSecretStore, SecretSourceError
 
 NAMES = {SecretKey.OKTA_API_TOKEN: "okta-api-token"}
 POLICY = CachePolicy(ttl_seconds=60, max_stale_seconds=600, retry_after_seconds=30)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Source:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from azure.core.credentials import AccessToken
+from clocks import Clock
 from kv_stub import TENANT, KeyVaultStub, TlsFiles, self_signed_cert
 
 from connector.auth import AuthenticationError, authenticator_for
@@ -21,14 +22,6 @@ OKTA = "okta-token-from-the-vault-1"
 BEARER = "bearer-token-from-the-vault-1"
 TTL = 300.0
 MAX_STALE = 3600.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")

@@ -21,19 +21,9 @@ ATTRIBUTE = "scimExternalId"
 NO_FAULTS = {"X-Oktasim-No-Faults": "1"}
 
 
-class FakeClock:
-    """The simulator's monotonic clock for its search index lag: time moves only when told."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def options(**changes: Any) -> SimulatorOptions:
     """An org with Okta's concurrency limit, the group externalId attribute declared, and no
-    search or activation lag unless a test asks for it (with a FakeClock to move it on)."""
+    search or activation lag unless a test asks for it (with a Clock to move it on)."""
     values: dict[str, Any] = {
         "token": TOKEN,
         "group_custom_attributes": (ATTRIBUTE,),

@@ -5,6 +5,7 @@ although Okta's search lags."""
 from __future__ import annotations
 
 import pytest
+from clocks import Clock
 
 from connector.targets.errors import (
     GroupNotFoundError,
@@ -16,7 +17,7 @@ from connector.targets.errors import (
 from connector.targets.okta.groups import OktaGroups
 from connector.targets.query import ActiveIs, Condition, Everyone, IdIs, Query
 
-from .okta_sim import ATTRIBUTE, FakeClock, LoseAnswers, okta_groups, options, org
+from .okta_sim import ATTRIBUTE, LoseAnswers, okta_groups, options, org
 
 LAG = options(search_lag_ms=5000)
 
@@ -90,7 +91,7 @@ async def test_everyone_and_app_groups_are_readable_but_not_writable() -> None:
 
 
 async def test_listing_shows_okta_groups_only_from_live_data() -> None:
-    clock = FakeClock()
+    clock = Clock()
     with org(LAG, clock=clock) as okta:
         okta.sim.add_app_group("Imported")
         async with okta_groups(okta) as groups:
@@ -157,7 +158,7 @@ async def test_the_probe_is_one_search() -> None:
 
 
 async def test_a_group_created_a_moment_ago_is_found_by_name_and_external_id() -> None:
-    clock = FakeClock()
+    clock = Clock()
     with org(LAG, clock=clock) as okta:
         async with okta_groups(okta) as groups:
             created = await groups.create("Sales", "e-sales")
@@ -172,7 +173,7 @@ async def test_a_group_created_a_moment_ago_is_found_by_name_and_external_id() -
 
 
 async def test_renamed_and_deleted_a_moment_ago_are_not_found_under_the_old_name() -> None:
-    clock = FakeClock()
+    clock = Clock()
     with org(options(search_lag_ms=5000), clock=clock) as okta:
         async with okta_groups(okta) as groups:
             first = await groups.create("Old", None)
@@ -191,7 +192,7 @@ async def test_renamed_and_deleted_a_moment_ago_are_not_found_under_the_old_name
 async def test_without_the_memory_a_lagging_search_misses_and_a_create_resolves_it() -> None:
     """Another instance matches a group created a moment ago: the search misses it, Entra
     sends the create again, Okta refuses the taken name, and the existing group is returned."""
-    clock = FakeClock()
+    clock = Clock()
     with org(LAG, clock=clock) as okta:
         async with okta_groups(okta) as groups:
             created = await groups.create("Sales", "e-sales")
@@ -213,7 +214,7 @@ async def test_without_the_memory_a_lagging_search_misses_and_a_create_resolves_
 
 
 async def test_a_taken_name_with_another_external_id_is_a_conflict() -> None:
-    clock = FakeClock()
+    clock = Clock()
     with org(LAG, clock=clock) as okta:
         async with okta_groups(okta) as groups:
             first = await groups.create("Ops", "e-ops")
@@ -238,7 +239,7 @@ async def test_a_name_held_by_an_app_group_or_everyone_says_so() -> None:
 
 
 async def test_a_create_whose_answer_was_lost_is_not_made_twice() -> None:
-    clock = FakeClock()
+    clock = Clock()
     with org(LAG, clock=clock) as okta:
         lose = LoseAnswers(lambda r: r.method == "POST" and r.url.path == "/api/v1/groups")
         async with okta_groups(okta, lose) as groups:

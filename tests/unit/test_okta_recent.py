@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from clocks import Clock
+
 from connector.targets.model import TargetGroup
 from connector.targets.okta.recent import RecentGroups
-
-from .okta_sim import FakeClock
 
 
 def _group(group_id: str, name: str, external: str | None, stamp: str) -> TargetGroup:
@@ -52,7 +52,7 @@ def test_a_search_hit_is_corrected_by_a_newer_own_write() -> None:
 
 
 def test_entries_expire_and_the_memory_is_bounded() -> None:
-    clock = FakeClock()
+    clock = Clock()
     recent = RecentGroups(seconds=60, size=3, clock=clock)
     recent.wrote(_group("00g1", "A", None, T1))
     clock.now += 30

@@ -7,6 +7,7 @@ from typing import Any, cast
 
 import httpx
 import pytest
+from clocks import Clock
 
 from connector.targets.errors import LoginConflictError, RejectedError
 from connector.targets.okta.client import OktaClient
@@ -19,7 +20,6 @@ from connector.transport.budget import request_budget
 
 from .okta_sim import (
     ATTRIBUTE,
-    FakeClock,
     LoseAnswers,
     Org,
     client_for,
@@ -166,7 +166,7 @@ def _profile(login: str) -> dict[str, str]:
 async def test_a_lost_create_of_a_login_okta_cannot_address_is_resolved(login: str) -> None:
     """Okta's GET by login cannot address these logins and its search has not caught up yet:
     the resend's "login taken" is resolved from the live listing, never answered 409."""
-    with org(options(any_login=True, search_lag_ms=600_000), clock=FakeClock()) as okta:
+    with org(options(any_login=True, search_lag_ms=600_000), clock=Clock()) as okta:
         lose = LoseAnswers(lambda r: r.method == "POST" and r.url.path == "/api/v1/users")
         users = OktaUsers(client_for(okta, lose))
         try:
@@ -180,7 +180,7 @@ async def test_a_lost_create_of_a_login_okta_cannot_address_is_resolved(login: s
 
 
 async def test_a_lost_create_does_not_take_over_someone_elses_login() -> None:
-    with org(options(any_login=True, search_lag_ms=600_000), clock=FakeClock()) as okta:
+    with org(options(any_login=True, search_lag_ms=600_000), clock=Clock()) as okta:
         okta.user("ops/other@example.com")  # an older user, with other values
         lose = LoseAnswers(lambda r: r.method == "POST" and r.url.path == "/api/v1/users")
         users = OktaUsers(client_for(okta, lose))

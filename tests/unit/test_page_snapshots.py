@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from clocks import Clock
+
 from connector.page_snapshots import MAX_SNAPSHOTS, SNAPSHOT_SECONDS, PageSnapshots
 
 Resources = list[dict[str, Any]]
 
 
-class Clock:
-    now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_snapshot_lives_for_its_lifetime_only() -> None:
-    clock = Clock()
+    clock = Clock(0.0)
     snapshots: PageSnapshots[Resources] = PageSnapshots(clock)
     assert snapshots.get("") is None
     snapshots.put("", [{"id": "1"}])
@@ -28,7 +23,7 @@ def test_a_snapshot_lives_for_its_lifetime_only() -> None:
 
 
 def test_the_oldest_snapshots_make_room() -> None:
-    snapshots: PageSnapshots[Resources] = PageSnapshots(Clock())
+    snapshots: PageSnapshots[Resources] = PageSnapshots(Clock(0.0))
     for index in range(MAX_SNAPSHOTS + 1):
         snapshots.put(str(index), [{"id": str(index)}])
     assert snapshots.get("0") is None

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from clocks import Clock
 
 from connector import turns
 from connector.turns import SLICE_SECONDS, Turns
 
 from .loop_turns import turns_left
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def _work(clock: Clock, items: int, cost: float) -> int:
@@ -34,7 +27,7 @@ async def _work(clock: Clock, items: int, cost: float) -> int:
 async def test_work_longer_than_a_slice_gives_others_a_turn_per_slice(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock = Clock()
+    clock = Clock(0.0)
     monkeypatch.setattr(turns, "perf_counter", clock)
     # 100 items, each a little over a quarter of a slice: a slice ends every 4 items.
     ran = await _work(clock, 100, SLICE_SECONDS * 0.26)
@@ -42,7 +35,7 @@ async def test_work_longer_than_a_slice_gives_others_a_turn_per_slice(
 
 
 async def test_quick_work_does_not_yield_at_every_item(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = Clock()
+    clock = Clock(0.0)
     monkeypatch.setattr(turns, "perf_counter", clock)
     ran = await _work(clock, 1000, 0.0)
     assert ran == 0
