@@ -69,6 +69,9 @@ class RequestEvents:
         self._head_bytes = 0
         self._target = b""
         self._headers: list[tuple[bytes, bytes]] = []
+        # After a chunk's header and before its data: the last chunk's trailer fields, if any.
+        self._in_trailers = False
+        self._trailer_bytes = 0
         self._closed = False
         self._no_more = False  # an upgrade request: nothing after it is HTTP any more
 
@@ -90,6 +93,12 @@ class RequestEvents:
             self._head_bytes += len(data)
             if self._head_bytes > self._max_head_bytes:
                 raise ProtocolError(431, "the request's headers are too large")
+        elif self._in_trailers:
+            # httptools buffers a trailer field as it does a header field: bounded alike. The
+            # read that held the chunk's header is not counted (most of it came before).
+            self._trailer_bytes = 0 if self._trailer_bytes < 0 else self._trailer_bytes + len(data)
+            if self._trailer_bytes > self._max_head_bytes:
+                raise ProtocolError(431, "the request's trailer fields are too large")
 
     def next_event(self) -> Event:
         if self._events:
@@ -108,7 +117,10 @@ class RequestEvents:
         self._target += url
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name, value))
+        # llhttp reports a chunked body's trailer fields here too, after the head: they are not
+        # merged into the headers (RFC 9110 section 6.5.1); h11 kept them apart too.
+        if self._in_head:
+            self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -119,7 +131,15 @@ class RequestEvents:
         method = self._parser.get_method().decode("ascii")
         self._events.append(Head(method, self._target, self._headers, expects_continue))
 
+    def on_chunk_header(self) -> None:
+        self._in_trailers = True
+        self._trailer_bytes = -1  # see `receive`
+
+    def on_chunk_complete(self) -> None:
+        self._in_trailers = False
+
     def on_body(self, body: bytes) -> None:
+        self._in_trailers = False
         self._events.append(Body(body))
 
     def on_message_complete(self) -> None:

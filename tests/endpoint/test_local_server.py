@@ -184,6 +184,20 @@ def test_a_chunked_body_is_decoded_and_never_parsed_as_a_request() -> None:
         assert read_answer(stream).body == b"ok"
 
 
+def test_trailer_fields_never_join_the_request_headers() -> None:
+    # RFC 9110 section 6.5.1: a trailer is not merged into the header section. Sent in the same
+    # segment as the head, llhttp reports it before the head is taken up.
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(
+            b"GET /api/headers?names=authorization,x-tag HTTP/1.1\r\nHost: x\r\nX-Tag: head\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n"
+            b"Authorization: Bearer smuggled\r\nX-Tag: trailer\r\n\r\n"
+        )
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 200
+        assert json.loads(answer.body) == {"authorization": "-", "x-tag": "head"}
+
+
 def test_a_header_sent_several_times_reaches_the_handler_joined_in_order() -> None:
     with serving(_echo_app()) as running, connection(running) as sock:
         sock.sendall(
@@ -245,6 +259,21 @@ def test_an_oversized_head_is_431_and_closed() -> None:
     with serving(_echo_app()) as running, connection(running) as sock:
         # A header that never ends: the server stops buffering it at the limit.
         sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000)
+        assert read_answer(sock.makefile("rb")).status == 431
+        assert closed_by_server(sock)
+
+
+def test_an_oversized_trailer_section_is_431_and_closed() -> None:
+    # httptools buffers a trailer field as it does a header: one that never ends is bounded alike
+    # (well before the body's time runs out).
+    with serving(_echo_app(), Limits(body_seconds=60.0)) as running, connection(running) as sock:
+        sock.sendall(
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"2\r\nok\r\n0\r\nX-Big: "
+        )
+        with contextlib.suppress(ConnectionError):
+            for _ in range(40):
+                sock.sendall(b"a" * 10_000)
         assert read_answer(sock.makefile("rb")).status == 431
         assert closed_by_server(sock)
 
