@@ -74,6 +74,7 @@ class RequestEvents:
         self._trailer_bytes = 0
         self._closed = False
         self._no_more = False  # an upgrade request: nothing after it is HTTP any more
+        self._declares_body = False  # the last head's framing says a body follows
 
     def receive(self, data: bytes) -> None:
         """What was read from the client; b"" when it closed its side."""
@@ -86,6 +87,11 @@ class RequestEvents:
             self._parser.feed_data(data)
         except HttpParserUpgrade:
             self._no_more = True
+            if self._declares_body:
+                # llhttp stops at the head: the declared body would be lost, not read (h11 read
+                # it). This server never upgrades, so it refuses rather than serve the request
+                # without its body.
+                raise ProtocolError(400, "an upgrade request with a body is not served") from None
         except HttpParserError as error:
             raise _refusal(str(error)) from None
         if self._in_head:
@@ -129,6 +135,11 @@ class RequestEvents:
             for name, value in self._headers
         )
         method = self._parser.get_method().decode("ascii")
+        self._declares_body = any(
+            (name.lower() == b"content-length" and value.strip() not in (b"", b"0"))
+            or name.lower() == b"transfer-encoding"
+            for name, value in self._headers
+        )
         self._events.append(Head(method, self._target, self._headers, expects_continue))
 
     def on_chunk_header(self) -> None:

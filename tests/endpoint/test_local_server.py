@@ -155,6 +155,21 @@ def test_a_client_that_cannot_keep_the_connection_gets_one_answer_and_a_close(
         assert closed_by_server(sock)
 
 
+def test_an_upgrade_request_with_a_body_is_never_served_without_it() -> None:
+    # llhttp stops at the head of an upgrade request (what follows is the new protocol's), so
+    # its declared body never reaches the parser's events; h11 read it. Refused, not served empty.
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+            b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n"
+            b"Content-Length: 5\r\n\r\nhello"
+        )
+        answer = read_answer(sock.makefile("rb"))
+        assert (answer.status, answer.body) != (200, b"")
+        assert answer.status == 400
+        assert closed_by_server(sock)
+
+
 def test_an_unknown_route_keeps_the_connection_and_every_answer_is_dated() -> None:
     with serving(_echo_app()) as running, connection(running) as sock:
         stream = sock.makefile("rb")
