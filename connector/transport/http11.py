@@ -98,6 +98,8 @@ class _Connection(asyncio.Protocol):
             self._waiter = None
 
     def close(self) -> None:
+        # As good as lost from now: connection_lost only comes a loop iteration later.
+        self.lost = True
         self.reusable = False
         if self._transport is not None:
             self._transport.close()
@@ -130,8 +132,8 @@ class _Connection(asyncio.Protocol):
         self.reusable = False
         if self._writable is not None and not self._writable.done():
             self._writable.set_result(None)  # the read below reports what happened
-        if self._headers_done and not self._answer.framed:
-            self._finish(reusable=False)
+        if self._headers_done and not self._answer.framed and exc is None:
+            self._finish(reusable=False)  # the server's orderly close ends the body
         elif self._headers_done:
             self._fail(httpx.RemoteProtocolError("the target closed the connection mid-answer"))
         else:
@@ -157,6 +159,8 @@ class _Connection(asyncio.Protocol):
         self._answer.reason += status
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self._headers_done:
+            return  # a trailer field (llhttp reports them here): never merged into the headers
         lowered = name.lower()
         if lowered == b"content-length" or lowered == b"transfer-encoding":
             self._answer.framed = True

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import socket
 import ssl
+import struct
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -469,3 +472,56 @@ def test_api_client_uses_it_unless_a_proxy_is_set(monkeypatch: pytest.MonkeyPatc
     assert isinstance(_direct_transport(True, 20), Http11Transport)
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.com:3128")
     assert _direct_transport(True, 20) is None
+
+
+async def test_trailer_fields_are_not_taken_for_headers(serve: Serve) -> None:
+    # RFC 9110 section 6.5.1; httpcore dropped them too. A trailer must not steer the pacer.
+    raw = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Rate-Limit-Remaining: 50\r\n\r\n"
+        b"2\r\n{}\r\n0\r\nX-Rate-Limit-Remaining: 0\r\nContent-Encoding: gzip\r\n\r\n"
+    )
+    server = await serve(answer(raw))
+    async with client() as http:
+        response = await http.get(server.url())
+    assert response.json() == {}
+    assert response.headers.get_list("x-rate-limit-remaining") == ["50"]
+    assert "content-encoding" not in response.headers
+
+
+async def test_an_answer_without_a_length_cut_by_a_reset_is_an_error(serve: Serve) -> None:
+    # Only the server's orderly close ends such a body; a reset means it was cut short (httpcore
+    # raised ReadError), not that it is whole.
+    connections: list[Any] = []
+    sent = asyncio.Event()
+
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"users": [1, ')
+        await writer.drain()
+        await eventually(lambda: connections and connections[0]._answer.body)
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        writer.transport.abort()  # RST, not FIN
+        sent.set()
+        return False
+
+    class Watched(Http11Transport):
+        async def _connect(self, *args: Any) -> Any:
+            connections.append(await super()._connect(*args))
+            return connections[-1]
+
+    server = await serve(script)
+    async with httpx.AsyncClient(transport=Watched(), timeout=5.0) as http:
+        with pytest.raises(httpx.TransportError):
+            await http.get(server.url())
+    assert sent.is_set()
+
+
+async def test_a_connection_closed_for_unasked_bytes_is_not_handed_out(serve: Serve) -> None:
+    # Its connection_lost comes a loop iteration later; a call in between must not get it.
+    server = await serve(answer(ok()))
+    transport = Http11Transport()
+    await transport.handle_async_request(httpx.Request("GET", server.url()))
+    ((origin, (idle,)),) = transport._idle.items()
+    idle.data_received(b"HTTP/1.1 200 OK\r\n")  # what asyncio delivers; it closes the connection
+    assert transport._reused(origin) is None
+    await transport.aclose()
