@@ -17,6 +17,7 @@ import httpx
 
 from connector.settings import RelaySettings
 from connector.transport.errors import GatewayError
+from connector.transport.http11 import Http11Transport
 from connector.transport.relay.sas import resource_uri
 from connector.transport.relay.tokens import SasTokenCache
 
@@ -66,7 +67,7 @@ class RelaySenderTransport(httpx.AsyncBaseTransport):
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._settings = settings
-        self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
+        self._inner = inner if inner is not None else Http11Transport()
         self._tokens = SasTokenCache(
             resource_uri(settings.namespace, settings.hybrid_connection),
             settings.rule_name,
