@@ -55,7 +55,9 @@ HANDLER_TIMEOUT_SECONDS = 120.0
 WARMUP_TIMEOUT_SECONDS = 60.0
 _READ_CHUNK = 64 * 1024
 # What `_respond` writes itself, whatever a handler set.
-_FRAMING_HEADERS = frozenset({"content-length", "content-type", "connection", "date"})
+_FRAMING_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "content-type", "connection", "date"}
+)
 _DATE: list[Any] = [0, b""]  # the second, and its Date header value
 
 
@@ -473,7 +475,10 @@ class _Connection:
             log.error("a response cannot be sent as HTTP/1.1 (status %s): a bad header", status)
             await self._send(plain_response(500, "Internal error; the connector's log has details"))
             return False
-        headers.append((b"Content-Length", b"%d" % len(payload)))
+        if status == 204:
+            payload = b""  # RFC 9110 section 15.3.5: no content, and no Content-Length
+        else:
+            headers.append((b"Content-Length", b"%d" % len(payload)))
         headers.append((b"Date", _http_date()))
         if not keep_alive:
             # The rest of this request was never read, or the client asked to close.

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import select
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,6 +97,18 @@ class _Connection(asyncio.Protocol):
         finally:
             self._deadline = None
             self._waiter = None
+
+    def has_news(self) -> bool:
+        """Whether the socket holds something the loop has not read yet: on an idle connection,
+        the server's close (or bytes nobody asked for), which would lose the next request."""
+        sock = self._transport.get_extra_info("socket") if self._transport is not None else None
+        if sock is None:
+            return False
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+        except (OSError, ValueError):  # closed under us
+            return True
+        return bool(readable)
 
     def close(self) -> None:
         # As good as lost from now: connection_lost only comes a loop iteration later.
@@ -269,7 +282,8 @@ class Http11Transport(httpx.AsyncBaseTransport):
         now = self._now()
         while connections:
             connection = connections.pop()
-            if not connection.lost and now - connection.idle_since <= self._keepalive_seconds:
+            fresh = now - connection.idle_since <= self._keepalive_seconds
+            if fresh and not connection.lost and not connection.has_news():
                 return connection
             connection.close()
         return None
@@ -316,7 +330,8 @@ def _origin(url: httpx.URL) -> Origin:
     scheme = url.raw_scheme
     if scheme not in _DEFAULT_PORTS:
         raise httpx.UnsupportedProtocol(f"cannot send {url.scheme!r} requests")
-    return scheme, url.host, url.port or _DEFAULT_PORTS[scheme]
+    # The ASCII form (IDNA) of an international name: what DNS and SNI are given.
+    return scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[scheme]
 
 
 def _serialised(request: httpx.Request, body: bytes) -> bytes:

@@ -47,6 +47,12 @@ def _echo_app() -> func.FunctionApp:
     async def big(req: func.HttpRequest) -> func.HttpResponse:
         return func.HttpResponse(b"x" * BIG)
 
+    @app.function_name("nothing")
+    @app.route("nothing", methods=["DELETE"])
+    async def nothing(req: func.HttpRequest) -> func.HttpResponse:
+        # What a careless handler could set: the server frames a 204 itself.
+        return func.HttpResponse(b"dropped", status_code=204, headers={"Transfer-Encoding": "gzip"})
+
     @app.function_name("bad_header")
     @app.route("bad-header", methods=["GET"])
     async def bad_header(req: func.HttpRequest) -> func.HttpResponse:
@@ -181,6 +187,22 @@ def test_an_unknown_route_keeps_the_connection_and_every_answer_is_dated() -> No
     assert "connection" not in missing.headers
     for answer in (missing, found):
         assert email.utils.parsedate_to_datetime(answer.headers["date"]).tzinfo is not None
+
+
+def test_a_204_has_no_content_and_no_framing_and_keeps_the_connection() -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        stream = sock.makefile("rb")
+        sock.sendall(b"DELETE /api/nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+        status_line = stream.readline()
+        head = []
+        while (line := stream.readline()) != b"\r\n":
+            head.append(line.split(b":")[0].lower())
+        sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n\r\n")
+        after = read_answer(stream)  # the next answer follows at once: no body came between
+    assert status_line.startswith(b"HTTP/1.1 204 ")
+    assert b"content-length" not in head
+    assert b"transfer-encoding" not in head
+    assert after.status == 200
 
 
 def test_a_chunked_body_is_decoded_and_never_parsed_as_a_request() -> None:

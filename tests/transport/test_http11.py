@@ -10,6 +10,7 @@ import socket
 import ssl
 import struct
 import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +20,11 @@ import httpx
 import pytest
 
 from connector.targets.http import _direct_transport
-from connector.transport.http11 import Http11Transport
+from connector.transport.http11 import Http11Transport, _origin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
 from kv_stub import self_signed_cert
-from waits import eventually
+from waits import eventually, until
 
 
 @dataclass
@@ -121,6 +122,7 @@ async def _chunked(reader: asyncio.StreamReader) -> bytes:
 
 
 Serve = Callable[..., Awaitable[Server]]
+WAIT_SECONDS = 10.0
 
 
 @pytest.fixture
@@ -296,6 +298,37 @@ async def test_an_idle_connection_the_server_closed_is_replaced(serve: Serve) ->
     assert server.connections == 2
 
 
+async def test_a_close_the_loop_has_not_read_yet_keeps_a_connection_from_reuse() -> None:
+    # A server on a thread of its own, so it can close while this loop is not running: the
+    # close is then in the socket, and not yet seen by asyncio (httpcore checks the same way).
+    listener = socket.create_server(("127.0.0.1", 0))
+    close = threading.Event()
+
+    def server() -> None:
+        peer, _ = listener.accept()
+        with peer:
+            peer.recv(65536)
+            peer.sendall(ok())
+            close.wait(WAIT_SECONDS)
+
+    thread = threading.Thread(target=server, daemon=True)
+    thread.start()
+    transport = Http11Transport()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    try:
+        await transport.handle_async_request(httpx.Request("GET", url))
+        ((origin, kept),) = transport._idle.items()
+        connection = kept[-1]
+        close.set()
+        thread.join(WAIT_SECONDS)
+        until(connection.has_news, WAIT_SECONDS)  # blocking: the loop does not run meanwhile
+        assert not connection.lost
+        assert transport._reused(origin) is None
+    finally:
+        listener.close()
+        await transport.aclose()
+
+
 async def test_an_idle_connection_expires(serve: Serve) -> None:
     now = [100.0]
     server = await serve(answer(ok()))
@@ -434,6 +467,14 @@ async def test_a_header_that_would_break_the_request_is_refused_unsent(
     with pytest.raises(httpx.LocalProtocolError):
         await Http11Transport().handle_async_request(request)
     assert server.connections == 0
+
+
+def test_an_international_host_is_reached_by_its_ascii_name() -> None:
+    assert _origin(httpx.URL("https://bücher.example/api")) == (
+        b"https",
+        "xn--bcher-kva.example",
+        443,
+    )
 
 
 async def test_only_http_and_https_are_spoken() -> None:
