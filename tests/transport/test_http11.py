@@ -19,7 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from connector.targets.http import _direct_transport
+from connector.targets.errors import UnavailableError
+from connector.targets.http import ApiClient, Authorization, Call, _direct_transport
+from connector.transport.budget import request_budget
 from connector.transport.http11 import Http11Transport, _origin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
@@ -122,6 +124,15 @@ async def _chunked(reader: asyncio.StreamReader) -> bytes:
 
 
 Serve = Callable[..., Awaitable[Server]]
+
+
+class _Credentials:
+    fix = "nothing to fix"
+
+    async def authorization(self, refresh: bool) -> Authorization:
+        return Authorization(headers={"Authorization": "SSWS t"})
+
+
 WAIT_SECONDS = 10.0
 
 
@@ -505,6 +516,26 @@ async def test_tls_is_verified_with_the_given_trust(serve: Serve, tmp_path: Path
     async with client(ssl_context=ssl.create_default_context()) as http:
         with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             await http.get(server.url(scheme="https"))
+
+
+async def test_a_target_signed_by_a_private_ca_is_trusted_through_its_bundle(
+    serve: Serve, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    files = self_signed_cert(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(files.cert, files.key)
+    server = await serve(answer(ok()), tls)
+    trusted = ApiClient(
+        server.url(scheme="https"), _Credentials(), name="T", verify=str(files.cert)
+    )
+    assert (await trusted.send(Call("GET", "/api/users"))).json() == {"ok": True}
+    await trusted.aclose()
+    untrusted = ApiClient(server.url(scheme="https"), _Credentials(), name="T")
+    with pytest.raises(UnavailableError, match="unreachable"), request_budget(5, retries=False):
+        await untrusted.send(Call("GET", "/api/users"))  # its certificate is refused
+    await untrusted.aclose()
 
 
 def test_api_client_uses_it_unless_a_proxy_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
