@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any, cast
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from clocks import Clock
 
 from connector.targets.errors import LoginConflictError, RejectedError
+from connector.targets.model import TargetUser
 from connector.targets.okta.client import OktaClient
 from connector.targets.okta.paging import next_link as _next_link
 from connector.targets.okta.paging import next_page
@@ -279,3 +281,35 @@ async def test_a_listing_follows_the_next_page_under_a_base_url_with_a_path() ->
     await client.aclose()
     assert pages == [["00u1"], ["00u2"]]
     assert sent[1] == "https://proxy.test/okta/api/v1/users?after=00u1&limit=200"
+
+
+def _live_users() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if isinstance(o, TargetUser))
+
+
+async def test_a_listing_holds_one_page_at_a_time() -> None:
+    """While the next page is read, nothing of the page before it is still held by the listing
+    (the caller let its own reference go, as service._listed does)."""
+    alive: list[int] = []
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        after = int(request.url.params.get("after", "0"))
+        alive.append(_live_users())
+        link = f'<https://org.okta.com/api/v1/users?after={after + 1}&limit=200>; rel="next"'
+        page = [{**OKTA_USER, "id": f"00u{after}{i}"} for i in range(3)]
+        return httpx.Response(200, json=page, headers={"link": link} if after < 2 else {})
+
+    async def token(refresh: bool) -> str:
+        return "t0ken"
+
+    client = OktaClient("https://org.okta.com", token, transport=httpx.MockTransport(respond))
+    users = OktaUsers(client)
+    ids: list[str] = []
+    with request_budget(5):
+        async for page in users.pages(Everyone()):
+            ids += [u.id for u in page]
+            del page
+    await client.aclose()
+    assert len(ids) == 9
+    assert alive == [0, 0, 0]

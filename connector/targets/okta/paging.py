@@ -41,6 +41,7 @@ async def pages(
                 page.append(kept)
             await turns.share()
         del items
+        item = kept = None  # the page's last object is not held past its page either
         yield page
         del page
         if following is None:

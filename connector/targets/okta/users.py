@@ -120,12 +120,14 @@ class OktaUsers:
         params = {"search": render_search(query, suspend=self.suspend), "limit": str(PAGE_SIZE)}
         async for page in self._paged(params):
             yield page
+            del page  # not held while the next page is read
 
     async def _paged(self, params: dict[str, str]) -> AsyncGenerator[list[TargetUser], None]:
         try:
             async with aclosing(pages(self.client, "/api/v1/users", params, self.to_user)) as each:
                 async for users in each:
                     yield users
+                    del users  # not held while the next page is read
         except OktaApiError as exc:
             if exc.body.code == "E0000031" and "search" in params:
                 raise self._unsearchable(params["search"], exc) from exc
