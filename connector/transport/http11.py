@@ -104,11 +104,14 @@ class _Connection(asyncio.Protocol):
         sock = self._transport.get_extra_info("socket") if self._transport is not None else None
         if sock is None:
             return False
+        # poll, not select: select refuses descriptors past 1,023 (FD_SETSIZE), which a busy
+        # process has, and every idle connection would then look closed.
+        poller = select.poll()
         try:
-            readable, _, _ = select.select([sock], [], [], 0)
+            poller.register(sock, select.POLLIN)
         except (OSError, ValueError):  # closed under us
             return True
-        return bool(readable)
+        return bool(poller.poll(0))
 
     def close(self) -> None:
         # As good as lost from now: connection_lost only comes a loop iteration later.

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
+import resource
 import socket
 import ssl
 import struct
@@ -338,6 +340,26 @@ async def test_a_close_the_loop_has_not_read_yet_keeps_a_connection_from_reuse()
     finally:
         listener.close()
         await transport.aclose()
+
+
+async def test_a_connection_is_reused_whatever_its_descriptor_number(serve: Serve) -> None:
+    """A busy process holds more than 1,024 descriptors: select.select refuses those (its
+    FD_SETSIZE), which must not make every idle connection look closed."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    held: list[int] = []
+    try:
+        while not held or held[-1] < 1100:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        server = await serve(answer(ok()))
+        async with client() as http:
+            for _ in range(2):
+                assert (await http.get(server.url())).status_code == 200
+        assert server.connections == 1
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 async def test_an_idle_connection_expires(serve: Serve) -> None:
