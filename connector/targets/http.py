@@ -158,8 +158,9 @@ class ApiClient:
     def _loop_state(self) -> _LoopState:
         loop = asyncio.get_running_loop()
         if self._state is None or self._state.loop is not loop or self._state.http.is_closed:
-            verify = _verification(self.base_url, self._verify)
-            transport = self._transport or _direct_transport(verify, self._max_concurrency)
+            transport = self._transport or _direct_transport(
+                self.base_url, self._verify, self._max_concurrency
+            )
             self._state = _LoopState(
                 loop=loop,
                 http=httpx.AsyncClient(
@@ -168,7 +169,7 @@ class ApiClient:
                     headers=self._headers,
                     # Targets authenticate every call; a session cookie is never wanted back.
                     cookies=_NoCookies(),
-                    verify=verify,
+                    verify=self._verify,  # httpx's own transport only: behind a proxy
                     limits=httpx.Limits(
                         max_connections=self._max_concurrency,
                         max_keepalive_connections=self._max_concurrency,
@@ -378,31 +379,28 @@ class ApiClient:
         )
 
 
-def _verification(base_url: str, verify: bool | str) -> bool | str | ssl.SSLContext:
-    """What httpx verifies TLS with. A plain http:// target without a proxy in the environment
-    never speaks TLS, so it gets no CA bundle (loading one is ~30 ms of the first request): a
-    context that trusts nobody, which would refuse any TLS connection rather than accept it."""
-    if urlsplit(base_url).scheme != "http" or getproxies():
-        return verify
-    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies certificates and host names
-
-
 def _direct_transport(
-    verify: bool | str | ssl.SSLContext, max_idle: int
+    base_url: str, verify: bool | str, max_idle: int
 ) -> httpx.AsyncBaseTransport | None:
     """The lighter transport for a target reached directly; None (httpx's own transport) where
-    the environment names a proxy, which httpx then applies with its NO_PROXY rules."""
+    the environment names a proxy, which httpx then applies with its NO_PROXY rules. A plain
+    http:// target loads no CA bundle (~30 ms of the first request): it never speaks TLS."""
     if getproxies():
         return None
-    if isinstance(verify, str):  # a CA bundle: a file, or a directory of hashed certificates
-        context = (
-            ssl.create_default_context(capath=verify)
-            if os.path.isdir(verify)
-            else ssl.create_default_context(cafile=verify)
-        )
-    else:
-        context = httpx.create_ssl_context(verify=verify)
+    context: ssl.SSLContext | None = None
+    if urlsplit(base_url).scheme != "http":
+        context = _tls_context(verify)
     return Http11Transport(ssl_context=context, max_idle=max_idle)
+
+
+def _tls_context(verify: bool | str) -> ssl.SSLContext:
+    if isinstance(verify, str):
+        # A CA bundle, a file or a directory of hashed certificates (httpx deprecates
+        # verify=<str>, so the context is made here).
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    return httpx.create_ssl_context(verify=verify)
 
 
 class _NoCookies(http.cookiejar.CookieJar):

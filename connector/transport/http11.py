@@ -231,6 +231,8 @@ class Http11Transport(httpx.AsyncBaseTransport):
         keepalive_seconds: float = KEEPALIVE_SECONDS,
         clock: Callable[[], float] | None = None,
     ) -> None:
+        if ssl_context is not None:
+            ssl_context.set_alpn_protocols(["http/1.1"])  # the only protocol spoken here
         self._ssl_context = ssl_context
         self._max_idle = max_idle
         self._keepalive_seconds = keepalive_seconds
@@ -244,9 +246,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         origin = _origin(request.url)
         data = _serialised(request, await request.aread())
         timeouts = request.extensions.get("timeout", {})
-        connection = self._reused(origin) or await self._connect(
-            origin, timeouts.get("connect"), request
-        )
+        connection = self._reused(origin) or await self._connect(origin, timeouts.get("connect"))
         try:
             answer = await connection.exchange(
                 data,
@@ -299,9 +299,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         connection.idle_since = self._now()
         connections.append(connection)
 
-    async def _connect(
-        self, origin: Origin, seconds: float | None, request: httpx.Request
-    ) -> _Connection:
+    async def _connect(self, origin: Origin, seconds: float | None) -> _Connection:
         scheme, host, port = origin
         context = self._tls() if scheme == b"https" else None
         loop = asyncio.get_running_loop()
@@ -325,7 +323,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             self._ssl_context = httpx.create_ssl_context()
-        self._ssl_context.set_alpn_protocols(["http/1.1"])
+            self._ssl_context.set_alpn_protocols(["http/1.1"])
         return self._ssl_context
 
 

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from connector.targets.errors import UnavailableError
-from connector.targets.http import ApiClient, Authorization, Call, _direct_transport
+from connector.targets.http import ApiClient, Authorization, Call
 from connector.transport.budget import request_budget
 from connector.transport.http11 import Http11Transport, _origin
 
@@ -558,14 +558,6 @@ async def test_a_target_signed_by_a_private_ca_is_trusted_through_its_bundle(
     with pytest.raises(UnavailableError, match="unreachable"), request_budget(5, retries=False):
         await untrusted.send(Call("GET", "/api/users"))  # its certificate is refused
     await untrusted.aclose()
-
-
-def test_api_client_uses_it_unless_a_proxy_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    assert isinstance(_direct_transport(True, 20), Http11Transport)
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.com:3128")
-    assert _direct_transport(True, 20) is None
 
 
 async def test_trailer_fields_are_not_taken_for_headers(serve: Serve) -> None:

@@ -1,4 +1,6 @@
-"""connector/targets/http.py: a plain http:// target gets no CA bundle, and nothing else changes."""
+"""connector/targets/http.py: which transport a target's calls take, and what TLS it trusts. A
+plain http:// target loads no CA bundle; https verifies as configured (a private CA's bundle:
+tests/transport/test_http11.py); behind a proxy httpx's own transport carries the calls."""
 
 from __future__ import annotations
 
@@ -6,26 +8,40 @@ import ssl
 
 import pytest
 
-from connector.targets.http import _verification
+from connector.targets.http import _direct_transport
+from connector.transport.http11 import Http11Transport
+
+PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
-def test_a_plain_http_target_trusts_nobody_rather_than_loading_a_bundle(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in PROXIES:
         monkeypatch.delenv(name, raising=False)
-    context = _verification("http://127.0.0.1:8080/api", True)
-    assert isinstance(context, ssl.SSLContext)
-    assert context.verify_mode == ssl.CERT_REQUIRED
-    assert context.check_hostname
-    assert context.get_ca_certs() == []
 
 
-@pytest.mark.parametrize("verify", [True, False, "/etc/ssl/private-ca.pem"])
-def test_https_targets_verify_as_configured(verify: bool | str) -> None:
-    assert _verification("https://example.okta.com", verify) == verify
+def _context(transport: object) -> ssl.SSLContext | None:
+    assert isinstance(transport, Http11Transport)
+    return transport._ssl_context
 
 
-def test_behind_a_proxy_the_configured_verification_stays(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("no_proxy")
+def test_a_plain_http_target_loads_no_ca_bundle() -> None:
+    assert _context(_direct_transport("http://127.0.0.1:8080/api", True, 20)) is None
+
+
+@pytest.mark.usefixtures("no_proxy")
+def test_https_targets_verify_as_configured() -> None:
+    strict = _context(_direct_transport("https://example.okta.com", True, 20))
+    assert strict is not None
+    assert (strict.verify_mode, strict.check_hostname) == (ssl.CERT_REQUIRED, True)
+    assert strict.get_ca_certs()  # the default bundle
+    lax = _context(_direct_transport("https://legacy.test", False, 20))
+    assert lax is not None
+    assert (lax.verify_mode, lax.check_hostname) == (ssl.CERT_NONE, False)
+
+
+def test_behind_a_proxy_httpx_own_transport_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "https://proxy.example.com:8443")
-    assert _verification("http://127.0.0.1:8080", True) is True
+    assert _direct_transport("https://example.okta.com", True, 20) is None
+    assert _direct_transport("http://127.0.0.1:8080", True, 20) is None
