@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import functools
 import http
 import json
 import logging
@@ -58,7 +59,6 @@ _READ_CHUNK = 64 * 1024
 _FRAMING_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "content-type", "connection", "date"}
 )
-_DATE: list[Any] = [0, b""]  # the second, and its Date header value
 
 
 @dataclass(frozen=True)
@@ -271,10 +271,12 @@ def _handler_headers(response: func.HttpResponse) -> list[tuple[bytes, bytes]] |
 
 def _http_date() -> bytes:
     """Now, as a Date header says it; formatted once a second (it was ~3 % of a request)."""
-    second = int(time.time())
-    if _DATE[0] != second:
-        _DATE[:] = [second, email.utils.formatdate(second, usegmt=True).encode("ascii")]
-    return cast(bytes, _DATE[1])
+    return _date_of(int(time.time()))
+
+
+@functools.lru_cache(maxsize=1)
+def _date_of(second: int) -> bytes:
+    return email.utils.formatdate(second, usegmt=True).encode("ascii")
 
 
 def _header_bytes(value: str) -> bytes:
@@ -302,7 +304,6 @@ class _Connection:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     events: RequestEvents = field(init=False)
-    _keep_alive: bool = field(default=False, init=False)  # what the last request's end said
 
     def __post_init__(self) -> None:
         self.events = RequestEvents(self.limits.max_head_bytes)
@@ -357,10 +358,9 @@ class _Connection:
             unmatched = func.HttpResponse(status_code=matched)
             if has_body:
                 return await self._respond(method, unmatched, body_unread=True)
-            await self._end()
-            return await self._respond(method, unmatched, body_unread=False)
+            return await self._respond(method, unmatched, keep_alive=await self._end())
         route, params = matched
-        body = b""
+        body, keep_alive = b"", False
         if has_body:
             head_only = _request(method, url, headers, params, b"")
             refusal = await self._before_body(route, head_only, declared)
@@ -375,12 +375,12 @@ class _Connection:
                 refusal = await self._before_body(route, head_only, over)
                 assert refusal is not None
                 return await self._respond(method, refusal, body_unread=True)
-            body = read
+            body, keep_alive = read
         else:
-            await self._end()
+            keep_alive = await self._end()
         request_with_body = _request(method, url, headers, params, body)
         response = await self.host.call(route, request_with_body, self.limits.handler_seconds)
-        return await self._respond(method, response, body_unread=False)
+        return await self._respond(method, response, keep_alive=keep_alive)
 
     async def _before_body(
         self, route: Route, head_only: func.HttpRequest, length: int | None
@@ -432,16 +432,18 @@ class _Connection:
         assert isinstance(event, Head)  # a body or an end comes only after its head
         return event
 
-    async def _end(self) -> None:
-        """The end of a request without a body (llhttp has it by now, with the head)."""
+    async def _end(self) -> bool:
+        """The end of a request without a body (llhttp has it by now, with the head): whether
+        the client may send another request on this connection."""
         event = await self._event(self._deadline(self.limits.body_seconds))
         if event is CLOSED:
             raise _Closed
         assert isinstance(event, End)
-        self._keep_alive = event.keep_alive
+        return event.keep_alive
 
-    async def _body(self) -> bytes | None:
-        """The whole body, or None as soon as it is longer than the limit."""
+    async def _body(self) -> tuple[bytes, bool] | None:
+        """The whole body and whether the client may send another request on this connection,
+        or None as soon as the body is longer than the limit."""
         parts: list[bytes] = []
         size = 0
         deadline = self._deadline(self.limits.body_seconds)
@@ -451,8 +453,7 @@ class _Connection:
             except TimeoutError:
                 raise _Refused(408, "the request's body took too long") from None
             if isinstance(event, End):
-                self._keep_alive = event.keep_alive
-                return b"".join(parts)
+                return b"".join(parts), event.keep_alive
             if isinstance(event, Body):
                 size += len(event.data)
                 if size > self.limits.max_body_bytes:
@@ -461,9 +462,17 @@ class _Connection:
             elif event is CLOSED:
                 raise _Closed
 
-    async def _respond(self, method: str, response: func.HttpResponse, body_unread: bool) -> bool:
-        """Send the response in one write; True when the connection can carry another request."""
-        keep_alive, self._keep_alive = self._keep_alive and not body_unread, False
+    async def _respond(
+        self,
+        method: str,
+        response: func.HttpResponse,
+        *,
+        keep_alive: bool = False,
+        body_unread: bool = False,
+    ) -> bool:
+        """Send the response in one write; True when the connection carries another request
+        (`keep_alive`: the client's request allowed it; never with its body left unread)."""
+        keep_alive = keep_alive and not body_unread
         payload = response.get_body() or b""
         status = response.status_code
         try:
