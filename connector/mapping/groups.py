@@ -23,6 +23,7 @@ from scim2_models.path import (
 
 from ..targets.model import TargetGroup
 from ..targets.query import Condition, Everyone, Query
+from .render import resource_meta
 
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
@@ -38,12 +39,7 @@ def render_group(group: TargetGroup, members: Sequence[str] | None) -> dict[str,
         resource["externalId"] = group.external_id
     if members is not None:
         resource["members"] = [{"value": m, "type": "User"} for m in members]
-    meta: dict[str, Any] = {"resourceType": "Group"}
-    if group.created:
-        meta["created"] = group.created
-    if group.last_modified:
-        meta["lastModified"] = group.last_modified
-    resource["meta"] = meta
+    resource["meta"] = resource_meta("Group", group.created, group.last_modified)
     return resource
 
 

@@ -80,12 +80,19 @@ def render_user(catalog: Catalog, user: TargetUser, location: str | None = None)
         if values:
             schemas.append(urn)
             resource[urn] = values
-    meta: dict[str, Any] = {"resourceType": "User"}
-    if user.created:
-        meta["created"] = user.created
-    if user.last_modified:
-        meta["lastModified"] = user.last_modified
+    resource["meta"] = resource_meta("User", user.created, user.last_modified, location)
+    return resource
+
+
+def resource_meta(
+    resource_type: str, created: str | None, last_modified: str | None, location: str | None = None
+) -> dict[str, Any]:
+    """A resource's `meta`: what the target does not say is left out, not sent empty."""
+    meta: dict[str, Any] = {"resourceType": resource_type}
+    if created:
+        meta["created"] = created
+    if last_modified:
+        meta["lastModified"] = last_modified
     if location:
         meta["location"] = location
-    resource["meta"] = meta
-    return resource
+    return meta
