@@ -24,7 +24,7 @@ import pytest
 from connector.targets.errors import UnavailableError
 from connector.targets.http import ApiClient, Authorization, Call
 from connector.transport.budget import request_budget
-from connector.transport.http11 import Http11Transport, _origin
+from connector.transport.http11 import Http11Transport, _Connection, _origin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
 from kv_stub import self_signed_cert
@@ -450,20 +450,46 @@ async def test_a_silent_server_is_a_read_timeout_and_its_connection_dropped(serv
     assert server.connections == 2
 
 
-async def test_the_read_timeout_is_the_longest_silence_not_the_whole_answer(serve: Serve) -> None:
+async def test_the_read_timeout_is_the_longest_silence_not_the_whole_answer(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each piece of an unfinished answer moves the deadline to `read` seconds from its arrival;
+    # the whole answer may take longer than `read`. Checked on the timer itself, not the clock.
+    moved: list[tuple[float, float | None]] = []  # (a piece's arrival, the deadline after it)
+    received = _Connection.data_received
+
+    def watched(self: _Connection, data: bytes) -> None:
+        received(self, data)
+        assert self._deadline is not None
+        moved.append((asyncio.get_running_loop().time(), self._deadline.when()))
+
+    monkeypatch.setattr(_Connection, "data_received", watched)
     raw = ok(b'{"slow": "' + b"y" * 50 + b'"}')
+    pieces = [raw[i : i + 30] for i in range(0, len(raw), 30)]
 
     async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
-        for i in range(0, len(raw), 10):  # 8 pieces, 0.15 s apart: 1.05 s in all
-            writer.write(raw[i : i + 10])
+        for number, piece in enumerate(pieces):
+            writer.write(piece)
             await writer.drain()
-            await asyncio.sleep(0.15)
+            if number < len(pieces) - 1:  # the client has taken this piece in before the next
+
+                def taken(count: int = number + 1) -> bool:
+                    return len(moved) == count
+
+                await eventually(taken)
         return True
 
     server = await serve(script)
     async with client() as http:
-        response = await http.get(server.url(), timeout=httpx.Timeout(5.0, read=0.8))
+        response = await http.get(server.url(), timeout=httpx.Timeout(5.0, read=60.0))
     assert response.json()["slow"] == "y" * 50
+    *unfinished, (_, last) = moved
+    assert len(unfinished) == len(pieces) - 1
+    for at, when in unfinished:
+        assert when == pytest.approx(at + 60.0, abs=0.5)
+    whens = [when for _, when in unfinished]
+    assert whens == sorted(set(whens))  # each piece moved the deadline on
+    assert last == unfinished[-1][1]  # the piece that completes the answer sets no new timer
 
 
 async def test_a_cancelled_call_leaves_no_connection_for_the_next(serve: Serve) -> None:
