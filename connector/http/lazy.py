@@ -5,7 +5,7 @@ a request; the handlers bring scim2-models, pydantic and httpx (~0.4 s). A route
 handler by module and function (`HandlerRef`), and the handler's module, with the endpoint
 that wraps it, is imported when the route first serves, or when the app warms up (warmup.py).
 A host that reads heads first (the local server) finds `answer_before_body` on every route
-that `checked_before_body` marks, as before.
+function `route_function` builds.
 """
 
 from __future__ import annotations
