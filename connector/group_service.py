@@ -86,8 +86,7 @@ class GroupService:
         resources = [
             render_group(g, await self._members(g.id) if with_members else None) for g in found
         ]
-        if len(resources) > page_end:
-            self.snapshots.put(key, resources)
+        self.snapshots.put(key, resources, page_end=page_end)
         return resources
 
     async def _query(self, ast: FilterNode | None) -> list[TargetGroup]:

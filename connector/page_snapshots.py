@@ -6,8 +6,8 @@ each page needs `totalResults`, which Okta can only give by listing everything. 
 first page's result briefly turns a walk of n users from O(n²) Okta calls into O(n). Lookups by
 id or userName never use it, and losing it (a new instance, a restart) only costs calls.
 
-Only a listing with results beyond the page that took it is kept (the services decide): a lookup
-answers on one page, so Entra's probes between two pages never push a listing out.
+Only a listing with results beyond the page that took it is kept: a lookup answers on one
+page, so Entra's probes between two pages never push a listing out.
 """
 
 from __future__ import annotations
@@ -35,7 +35,11 @@ class PageSnapshots(Generic[Resources]):
             return None
         return entry[1]
 
-    def put(self, key: str, resources: Resources) -> None:
+    def put(self, key: str, resources: Resources, *, page_end: int) -> None:
+        """Keep `resources` for the later pages of the listing whose first page ends at
+        `page_end` (a position from 1); not when that page shows them all."""
+        if len(resources) <= page_end:
+            return
         self._entries[key] = (self._clock(), resources)
         self._entries.move_to_end(key)
         while len(self._entries) > MAX_SNAPSHOTS:

@@ -117,8 +117,7 @@ class UserService:
         if continuing and (snapshot := self.snapshots.get(key)) is not None:
             return snapshot
         found = await self._query(ast)
-        if len(found) > page_end:
-            self.snapshots.put(key, found)
+        self.snapshots.put(key, found, page_end=page_end)
         return found
 
     async def _query(self, ast: FilterNode | None) -> Sequence[dict[str, Any]]:
