@@ -1,9 +1,11 @@
 """Indexing the app (`import function_app`) loads no handler and none of their libraries; the
-warmup loads them and builds the runtime, so a new instance's first request finds them ready;
-a bad setting is logged once and answered by every request, and never fails the warmup."""
+warmup loads them, builds the runtime and opens the target's client on the running loop, so a new
+instance's first request finds them ready; a bad setting is logged once and answered by every
+request, and never fails the warmup."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import subprocess
@@ -18,6 +20,8 @@ from azure.functions.warmup import WarmUpContext
 from connector.cli.local_host import start
 from connector.http import lazy, routes, runtime
 from connector.http.warmup import warm_up
+from connector.targets.okta.users import OktaUsers
+from connector.targets.protocol import Targets
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = (
@@ -95,6 +99,39 @@ def test_every_route_names_a_handler_that_exists() -> None:
         handler = ref.handler()
         assert handler.__name__ == ref.name
         assert ref.endpoint() is ref.endpoint()  # wrapped once
+
+
+async def test_the_warmup_opens_the_targets_client_on_the_running_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    built = runtime.build_runtime(ENV)
+    monkeypatch.setattr(runtime, "_runtime", built)
+    users = built.targets.users
+    assert isinstance(users, OktaUsers)
+    assert users.client.api._state is None
+    try:
+        await warm_up()
+        state = users.client.api._state
+        assert state is not None
+        assert state.loop is asyncio.get_running_loop()
+    finally:
+        await built.targets.aclose()
+
+
+async def test_a_target_without_prepare_opens_its_clients_on_first_use() -> None:
+    class Plain:
+        """A Python target's users with nothing to open ahead (no prepare method)."""
+
+    class Prepared:
+        def __init__(self) -> None:
+            self.prepared = 0
+
+        async def prepare(self) -> None:
+            self.prepared += 1
+
+    groups = Prepared()
+    await Targets(Plain(), groups).prepare()  # type: ignore[arg-type]
+    assert groups.prepared == 1
 
 
 async def test_a_bad_setting_is_logged_once_and_the_warmup_goes_on(
