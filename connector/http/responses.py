@@ -19,10 +19,10 @@ LIST_SLICE = 500
 _DEPTH = 4
 
 
-def encoded(value: Any, slice_size: int = LIST_SLICE, depth: int = _DEPTH) -> str:
+def encoded(value: Any, slice_size: int = LIST_SLICE) -> str:
     """`json.dumps(value, ensure_ascii=False)`, byte for byte; where `value` holds a list longer
     than `slice_size` (near the top), built from pieces of at most that many items."""
-    return "".join(_pieces(value, slice_size, depth))
+    return "".join(_pieces(value, slice_size, _DEPTH))
 
 
 async def encoded_sharing(value: Any) -> str:
