@@ -25,7 +25,7 @@ import httpx
 
 from .. import telemetry
 from ..transport.backoff import backoff
-from ..transport.budget import remaining, retries_allowed
+from ..transport.budget import MIN_ATTEMPT_SECONDS, remaining, retries_allowed
 from ..transport.errors import GatewayError
 from ..transport.http11 import Http11Transport
 from ..transport.pacing import Pacer
@@ -35,8 +35,6 @@ from .errors import RateLimitedError, UnavailableError
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRYABLE = frozenset({500, 502, 503, 504})
-# Never answer later than this many seconds into a request, whatever the budget says.
-_MIN_ATTEMPT_SECONDS = 0.5
 # How much of an error body is kept for matching and messages.
 _ERROR_BODY_LIMIT = 8192
 
@@ -266,7 +264,7 @@ class ApiClient:
             raise ApiError(status, response.reason_phrase, response.headers, body)
 
     def _check_wait(self, wait: float) -> None:
-        if wait > remaining() - _MIN_ATTEMPT_SECONDS:
+        if wait > remaining() - MIN_ATTEMPT_SECONDS:
             telemetry.budget_exhausted(429)
             raise RateLimitedError(
                 f"{self.name} rate limit budget exhausted", _retry_after_seconds(wait)
@@ -276,7 +274,7 @@ class ApiClient:
         self, attempt: int, reason: str, wait: float, *, rate: bool = False
     ) -> None:
         left = remaining()
-        if wait + _MIN_ATTEMPT_SECONDS > left or not retries_allowed():
+        if wait + MIN_ATTEMPT_SECONDS > left or not retries_allowed():
             log.warning("giving up after %d attempts: %s", attempt + 1, reason)
             if retries_allowed():
                 telemetry.budget_exhausted(429 if rate else 503)
@@ -334,7 +332,7 @@ class ApiClient:
         url: httpx.URL | str,
         authorization: Authorization,
     ) -> httpx.Response:
-        timeout = max(_MIN_ATTEMPT_SECONDS, min(self._attempt_timeout, remaining()))
+        timeout = max(MIN_ATTEMPT_SECONDS, min(self._attempt_timeout, remaining()))
         params = {**(call.params or {}), **authorization.params}
         headers = {**(call.headers or {}), **authorization.headers}
         started_ns, started = time.time_ns(), time.perf_counter()

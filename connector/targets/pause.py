@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from ..transport.backoff import backoff
-from ..transport.budget import remaining
+from ..transport.budget import MIN_ATTEMPT_SECONDS, remaining
 from .errors import UnavailableError
 
 log = logging.getLogger(__name__)
@@ -17,7 +17,7 @@ async def pause(attempt: int, reason: str) -> None:
     """Waits before try `attempt + 1`; UnavailableError (with Retry-After) when no time is left
     for it, `reason` saying why the request could not finish."""
     wait = backoff(attempt)
-    if wait + 0.5 > remaining():
+    if wait + MIN_ATTEMPT_SECONDS > remaining():
         raise UnavailableError(reason, retry_after=max(1, round(wait)))
     log.info("retrying in %.2fs: %s", wait, reason)
     await asyncio.sleep(wait)

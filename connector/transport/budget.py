@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+# The least time a target call is given: no try is started with less of the budget left.
+MIN_ATTEMPT_SECONDS = 0.5
+
 _deadline: ContextVar[float | None] = ContextVar("scim_request_deadline", default=None)
 _retries: ContextVar[bool] = ContextVar("scim_request_retries", default=True)
 
