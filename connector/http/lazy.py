@@ -10,6 +10,7 @@ function `route_function` builds.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ Handler = Callable[[func.HttpRequest], Awaitable[func.HttpResponse]]
 # The attribute a SCIM route function carries: (request without its body, the body's length when
 # known) -> the route's refusal, or None when the body is worth reading.
 PRECHECK_ATTRIBUTE = "answer_before_body"
+Precheck = Callable[[func.HttpRequest, int | None], Awaitable[func.HttpResponse | None]]
 # The modules under connector.http that hold handlers.
 HANDLER_MODULES = ("handlers", "group_handlers")
 
@@ -31,11 +33,17 @@ class HandlerRef:
 
     module: str
     name: str
+    _handler: Handler | None = field(default=None, init=False, repr=False)
     _endpoint: Handler | None = field(default=None, init=False, repr=False)
+    _precheck: Precheck | None = field(default=None, init=False, repr=False)
 
     def handler(self) -> Handler:
-        module = importlib.import_module(f"{__package__}.{self.module}")
-        return cast(Handler, getattr(module, self.name))
+        """The handler itself (its module imported once: an import statement costs on every
+        call even when the module is loaded)."""
+        if self._handler is None:
+            module = importlib.import_module(f"{__package__}.{self.module}")
+            self._handler = cast(Handler, getattr(module, self.name))
+        return self._handler
 
     def endpoint(self) -> Handler:
         """The handler wrapped by `endpoint.scim_endpoint` (built once)."""
@@ -44,6 +52,14 @@ class HandlerRef:
 
             self._endpoint = scim_endpoint(self.handler())
         return self._endpoint
+
+    def precheck(self) -> Precheck:
+        """`endpoint.answer_before_body` for this handler (built once)."""
+        if self._precheck is None:
+            from .endpoint import answer_before_body
+
+            self._precheck = functools.partial(answer_before_body, self.handler())
+        return self._precheck
 
 
 def route_function(name: str, ref: HandlerRef) -> Callable[[func.HttpRequest], Any]:
@@ -57,9 +73,7 @@ def route_function(name: str, ref: HandlerRef) -> Callable[[func.HttpRequest], A
     async def answer_before_body(
         req: func.HttpRequest, body_length: int | None
     ) -> func.HttpResponse | None:
-        from .endpoint import answer_before_body as answer
-
-        return await answer(ref.handler(), req, body_length)
+        return await ref.precheck()(req, body_length)
 
     route.__name__ = route.__qualname__ = name
     setattr(route, PRECHECK_ATTRIBUTE, answer_before_body)
