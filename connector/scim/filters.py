@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import json
 import re
 
 from scim2_models import InvalidFilterException, ScimFilter
@@ -14,6 +17,8 @@ _OPERATORS = r"(?:eq|ne|co|sw|ew|gt|ge|lt|le)"
 # `externalId eq jyoung`: a bare word after a comparison operator, outside any quoted string.
 _BARE_VALUE = re.compile(rf"(\s{_OPERATORS}\s+)([^\s\"()\[\]]+)", re.IGNORECASE)
 _LITERALS = {"true", "false", "null"}
+# scim2-models' STRING token (a JSON string), so a filter splits where its parser would.
+_STRING = re.compile(r'("(?:[^"\\\x00-\x1F]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*")')
 
 
 def _quote_bare_values(text: str) -> str:
@@ -35,10 +40,46 @@ def parse_filter(text: str) -> FilterNode:
     bare value is text: `externalId eq 007` compares with "007", as Entra's docs mean it."""
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilterException(detail=f"filter longer than {MAX_FILTER_LENGTH} characters")
-    ast = ScimFilter(_quote_bare_values(text)).ast
+    ast = _parsed(_quote_bare_values(text))
     if not is_text(text) or not is_text(_values(ast)):
         raise InvalidFilterException(detail="the filter holds a lone surrogate escape")
     return ast
+
+
+def _parsed(text: str) -> FilterNode:
+    """scim2-models' parse of `text`, read from the parse of its shape: the filter with each
+    string value replaced by a numbered stand-in. Entra's filters differ in their values only
+    (`userName eq "<a new one each time>"`), so the parser runs once per shape, not per request;
+    the values are decoded as the parser decodes them (JSON strings). A shape the parser refuses
+    is parsed again as written, so its error is the one the filter itself gets."""
+    pieces = _STRING.split(text)
+    if len(pieces) == 1:
+        return ScimFilter(text).ast
+    values = [json.loads(literal) for literal in pieces[1::2]]
+    pieces[1::2] = [f'"{number}"' for number in range(len(values))]
+    try:
+        shape = _shape("".join(pieces))
+    except InvalidFilterException:
+        return ScimFilter(text).ast
+    return _filled(shape, values)
+
+
+@functools.lru_cache(maxsize=256)
+def _shape(text: str) -> FilterNode:
+    return ScimFilter(text).ast
+
+
+def _filled(node: FilterNode, values: list[str]) -> FilterNode:
+    """`node` with each stand-in (the only strings a shape compares with) by its value."""
+    if isinstance(node, Comparison) and isinstance(node.value, str):
+        return dataclasses.replace(node, value=values[int(node.value)])
+    if isinstance(node, LogicalExpr):
+        return dataclasses.replace(node, terms=tuple(_filled(t, values) for t in node.terms))
+    if isinstance(node, Not):
+        return dataclasses.replace(node, expr=_filled(node.expr, values))
+    if isinstance(node, ValuePath):
+        return dataclasses.replace(node, val_filter=_filled(node.val_filter, values))
+    return node
 
 
 def _values(node: object) -> list[object]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from scim2_models import InvalidFilterException
+from hypothesis import given
+from hypothesis import strategies as st
+from scim2_models import InvalidFilterException, ScimFilter
 from scim2_models.path import (
     AttrPath,
     CompareOperator,
@@ -15,6 +19,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
+from connector.scim import filters
 from connector.scim.filters import MAX_FILTER_LENGTH, parse_filter
 
 
@@ -85,3 +90,70 @@ def test_length_limit() -> None:
     too_long = prefix + "a" * (MAX_FILTER_LENGTH - len(prefix)) + '"'
     with pytest.raises(InvalidFilterException, match="longer than"):
         parse_filter(too_long)
+
+
+# The parse is read from a parse of the filter's shape (its strings numbered); it must be the
+# parse scim2-models gives the filter as written, whatever the strings hold.
+_ATTRS = st.sampled_from(["userName", "externalId", "emails.value", "title", "members.value"])
+_OPS = st.sampled_from(["eq", "ne", "co", "sw", "ew", "gt", "le"])
+_STRINGS = st.builds(
+    json.dumps, st.text(max_size=12), ensure_ascii=st.booleans()
+) | st.sampled_from(['"0"', '"1"', '""', '"\\"0\\""', '"a\\/b"'])
+_LEAVES = st.builds(
+    "{} {} {}".format, _ATTRS, _OPS, _STRINGS | st.sampled_from(["true", "null", "18"])
+) | st.builds("{} pr".format, _ATTRS)
+_FILTERS = st.recursive(
+    _LEAVES,
+    lambda inner: (
+        st.builds("({}) and ({})".format, inner, inner)
+        | st.builds("{} or {}".format, inner, inner)
+        | st.builds("not ({})".format, inner)
+        | st.builds("emails[{}]".format, inner)
+    ),
+    max_leaves=6,
+)
+
+
+def _outcome(parse: Callable[[], object]) -> object:
+    try:
+        return parse()
+    except InvalidFilterException as refused:
+        return f"refused: {refused}"
+
+
+@given(_FILTERS)
+def test_a_filter_parses_as_scim2_models_parses_it(text: str) -> None:
+    # Bare numbers are quoted first (test_bare_numbers_are_text); the rest is the library's.
+    as_written = filters._quote_bare_values(text)
+    assert _outcome(lambda: parse_filter(text)) == _outcome(lambda: ScimFilter(as_written).ast)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['userName eq "a"b"', 'userName eq "a" and', 'userName eq "\x01"', 'userName xx "a"'],
+)
+def test_a_refused_filter_gets_the_error_of_the_filter_as_written(text: str) -> None:
+    with pytest.raises(InvalidFilterException) as ours:
+        parse_filter(text)
+    with pytest.raises(InvalidFilterException) as theirs:
+        ScimFilter(text)
+    assert str(ours.value) == str(theirs.value)
+
+
+def test_filters_differing_in_their_values_only_are_parsed_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[str] = []
+
+    def counted(text: str) -> ScimFilter[Any]:
+        parsed.append(text)
+        return ScimFilter(text)
+
+    monkeypatch.setattr(filters, "ScimFilter", counted)
+    filters._shape.cache_clear()
+    first = parse_filter('userName eq "one@example.com" and active eq true')
+    second = parse_filter('userName eq "two@example.com" and active eq true')
+    assert parsed == ['userName eq "0" and active eq true']
+    assert first != second
+    assert isinstance(second, LogicalExpr)
+    assert second.terms[0] == _eq("userName", "two@example.com")
