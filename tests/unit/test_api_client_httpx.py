@@ -1,11 +1,14 @@
 """Where `ApiClient` does a part of httpx's work itself. The URL a target call goes to: it joins
 a path to the base URL (one parse instead of httpx's two) and must send exactly what httpx's own
 join gives. Its answers: freed as soon as they are dropped, not left to the garbage collector.
-The cookies targets set: never kept.
+The cookies targets set: never kept, whichever path carries the calls (the transport called
+directly, or httpx's client behind a proxy).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import weakref
 
@@ -124,10 +127,47 @@ async def test_behind_a_proxy_httpx_own_transport_carries_the_calls(
     client = ApiClient("http://okta.test", _Credentials(), name="T")
     await client.prepare()
     assert client._state is not None
-    assert client._state.via_httpcore
+    assert client._state.transport is None  # httpx's client picks its proxy transport
     await client.aclose()
     monkeypatch.delenv("HTTP_PROXY")
     await client.prepare()
     assert client._state is not None
-    assert not client._state.via_httpcore
+    assert client._state.transport is not None
     await client.aclose()
+
+
+async def test_behind_a_proxy_a_cookie_a_target_sets_is_never_sent_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Behind a proxy httpx's client sends the calls, with its cookie handling: the jar must
+    # keep nothing there too. The proxy is a loopback server that answers as the target would.
+    seen: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError):  # the client closed
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                seen.append(head)
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Set-Cookie: sid=102Xyz; Path=/\r\nContent-Length: 2\r\n\r\n{}"
+                )
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    client = ApiClient("http://okta.test", _Credentials(), name="T")
+    try:
+        async with asyncio.timeout(10):
+            for _ in range(2):
+                await client.send(Call("GET", "/api/v1/users/me"))
+    finally:
+        await client.aclose()
+        server.close()
+    assert [head.split(b"\r\n")[0] for head in seen] == [
+        b"GET http://okta.test/api/v1/users/me HTTP/1.1"
+    ] * 2
+    assert all(b"cookie:" not in head.lower() for head in seen)
