@@ -100,6 +100,8 @@ class GroupsApi:
             conditions.append(compile_rules(filter_, GroupRules(Mode.FILTER, names)))
         if search is not None:
             conditions.append(compile_rules(search, GroupRules(Mode.SEARCH, names)))
+        # Sorting is for `search` only, and `sortOrder` counts only with a `sortBy` (spec,
+        # listGroups); elsewhere both are ignored (no error is documented), as for users.
         sort_by = request.param("sortBy") if search is not None else None
         key = _by_id if sort_by is None else rules_sort_key(sort_by, GroupRules(Mode.SEARCH, names))
         if q is not None:
@@ -112,7 +114,7 @@ class GroupsApi:
         groups = [group for group in groups if all(matches(group) for matches in conditions)]
         if q is not None:
             return self._found(groups, q, limit, org_url)
-        descending = (request.param("sortOrder") or "asc").lower() == "desc"
+        descending = sort_by is not None and (request.param("sortOrder") or "").lower() == "desc"
         keyed = sorted(
             ((key(group), group) for group in groups), key=lambda pair: pair[0], reverse=descending
         )

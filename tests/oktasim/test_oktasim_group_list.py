@@ -227,6 +227,63 @@ def test_search_sort_by_name_pages_both_ways(okta: Okta) -> None:
     assert _names(okta.client.get(url)) == ["Alice"]
 
 
+def _listed_ids(okta: Okta, params: dict[str, str]) -> list[str]:
+    """Every group a listing returns, two a page through its `next` links, in the order given."""
+    seen: list[str] = []
+    response = _list(okta, **params, limit="2")
+    while True:
+        assert response.status_code == 200, response.text
+        seen.extend(group["id"] for group in response.json())
+        url = next_url(response)
+        if url is None:
+            return seen
+        response = okta.client.get(url)
+
+
+def _three_named_out_of_id_order(okta: Okta) -> list[str]:
+    """Three groups whose ids, in ascending order, are named bob, carol and Alice: then
+    ordering by name, either way, differs from ordering by id, either way."""
+    ids = sorted(okta.create_group(f"placeholder {number}")["id"] for number in range(3))
+    for group_id, name in zip(ids, ("bob", "carol", "Alice"), strict=True):
+        renamed = okta.client.put(f"/api/v1/groups/{group_id}", json={"profile": {"name": name}})
+        assert renamed.status_code == 200, renamed.text
+    return ids
+
+
+@pytest.mark.parametrize(
+    "sorting",
+    [
+        {"sortOrder": "desc"},
+        {"sortBy": "profile.name"},
+        {"sortBy": "profile.name", "sortOrder": "desc"},
+    ],
+    ids=["order", "by", "both"],
+)
+@pytest.mark.parametrize(
+    "listing", [{}, {"filter": 'type eq "OKTA_GROUP"'}], ids=["plain", "filter"]
+)
+def test_sort_parameters_are_ignored_outside_search(
+    okta: Okta, listing: dict[str, str], sorting: dict[str, str]
+) -> None:
+    # The spec (listGroups): sortBy and sortOrder apply to search queries only; no error is
+    # documented for them elsewhere, so they are ignored: the listing keeps its order by id.
+    ids = _three_named_out_of_id_order(okta)
+    expected = _listed_ids(okta, listing)
+    everyone = [] if listing else [okta.everyone()["id"]]
+    assert expected == sorted(ids + everyone)
+    assert _listed_ids(okta, {**listing, **sorting}) == expected
+
+
+def test_search_sort_order_without_sort_by_is_ignored(okta: Okta) -> None:
+    # The spec (listGroups): without sortBy, sortOrder has no effect.
+    ids = _three_named_out_of_id_order(okta)
+    search = {"search": 'type eq "OKTA_GROUP"'}
+    assert _listed_ids(okta, {**search, "sortOrder": "desc"}) == ids
+    by_name = {**search, "sortBy": "profile.name"}
+    assert _listed_ids(okta, by_name) == [ids[2], ids[0], ids[1]]
+    assert _listed_ids(okta, {**by_name, "sortOrder": "desc"}) == [ids[1], ids[0], ids[2]]
+
+
 # -- eventual consistency --------------------------------------------------------------------
 
 

@@ -227,6 +227,66 @@ def test_search_sort_by(okta: Okta) -> None:
     assert [u["profile"]["firstName"] for u in okta.client.get(url).json()] == ["Alice"]
 
 
+def _listed_ids(okta: Okta, params: dict[str, str]) -> list[str]:
+    """Every user a listing returns, two a page through its `next` links, in the order given."""
+    seen: list[str] = []
+    response = okta.client.get("/api/v1/users", params={**params, "limit": "2"})
+    while True:
+        assert response.status_code == 200, response.text
+        seen.extend(user["id"] for user in response.json())
+        url = next_url(response)
+        if url is None:
+            return seen
+        response = okta.client.get(url)
+
+
+def _three_named_out_of_id_order(okta: Okta) -> list[str]:
+    """Three users whose ids, in ascending order, carry the first names Bob, Carol and Alice:
+    then ordering by name, either way, differs from ordering by id, either way."""
+    ids = sorted(okta.create()["id"] for _ in range(3))
+    for user_id, name in zip(ids, ("Bob", "Carol", "Alice"), strict=True):
+        updated = okta.client.post(
+            f"/api/v1/users/{user_id}", json={"profile": {"firstName": name}}
+        )
+        assert updated.status_code == 200, updated.text
+    return ids
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [{}, {"filter": 'status eq "PROVISIONED"'}, {"q": "Bob"}],
+    ids=["plain", "filter", "q"],
+)
+@pytest.mark.parametrize(
+    "sorting",
+    [
+        {"sortOrder": "desc"},
+        {"sortBy": "profile.firstName"},
+        {"sortBy": "profile.firstName", "sortOrder": "desc"},
+    ],
+    ids=["order", "by", "both"],
+)
+def test_sort_parameters_are_ignored_outside_search(
+    okta: Okta, listing: dict[str, str], sorting: dict[str, str]
+) -> None:
+    # Reference section 5.2: sortBy and sortOrder are for `search` only. No error is documented
+    # for them elsewhere, so they are ignored: the listing keeps its order by id.
+    ids = _three_named_out_of_id_order(okta)
+    expected = _listed_ids(okta, listing)
+    assert expected == ([ids[0]] if "q" in listing else ids)
+    assert _listed_ids(okta, {**listing, **sorting}) == expected
+
+
+def test_search_sort_order_without_sort_by_is_ignored(okta: Okta) -> None:
+    # Okta's spec (listUsers): without sortBy, sortOrder has no effect.
+    ids = _three_named_out_of_id_order(okta)
+    search = {"search": 'status eq "PROVISIONED"'}
+    assert _listed_ids(okta, {**search, "sortOrder": "desc"}) == ids
+    by_name = {**search, "sortBy": "profile.firstName"}
+    assert _listed_ids(okta, by_name) == [ids[2], ids[0], ids[1]]
+    assert _listed_ids(okta, {**by_name, "sortOrder": "desc"}) == [ids[1], ids[0], ids[2]]
+
+
 def test_search_index_lag() -> None:
     clock = Clock()
     with serving(clock=clock, search_lag_ms=300) as okta:
