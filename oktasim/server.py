@@ -13,7 +13,6 @@ from simkit.server import Handler
 
 class OktaHandler(Handler[Simulator]):
     server_header = "nginx"  # what Okta's edge reports
-    length_on_204 = True  # oktasim has always sent Content-Length: 0 with its 204s
 
     def answer(self) -> None:
         try:

@@ -68,8 +68,6 @@ class Handler(BaseHTTPRequestHandler, Generic[AppT]):
     server: Server[AppT]
     # The Server header of every answer: what the simulated service's front end reports.
     server_header: ClassVar[str] = "simkit"
-    # RFC 9110 section 8.6: a 204 carries no Content-Length. A subclass may send one anyway.
-    length_on_204: ClassVar[bool] = False
 
     def answer(self) -> None:
         """Reads the request, runs it through the simulator and writes (or withholds) the
@@ -137,7 +135,7 @@ class Handler(BaseHTTPRequestHandler, Generic[AppT]):
         self.send_response(status)
         if content_type is not None:
             self.send_header("Content-Type", content_type)
-        if status != 204 or self.length_on_204:
+        if status != 204:  # RFC 9110 section 8.6: a server must not send one with a 204
             self.send_header("Content-Length", str(len(payload)))
         for name, value in headers:
             self.send_header(name, value)
