@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,9 @@ from simkit.running import Running
 from simkit.server import serve
 
 NO_FAULTS_HEADER = "X-Oktasim-No-Faults"
+# How the latency fault waits: `time.sleep`, or in tests something that records the delay (or
+# blocks until the test lets it go) instead of spending it.
+Sleep = Callable[[float], None]
 
 
 @dataclass(frozen=True)
@@ -99,10 +102,16 @@ class _Counters:
 
 class Simulator:
     def __init__(
-        self, options: SimulatorOptions | None = None, *, clock: Clock = time.monotonic
+        self,
+        options: SimulatorOptions | None = None,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
     ) -> None:
-        """`clock` (monotonic seconds) drives the search index lag; tests pass a fake one."""
+        """`clock` (monotonic seconds) drives the search index and activation lag, `sleep` the
+        latency fault's wait; tests pass fake ones."""
         self.options = options or SimulatorOptions()
+        self._sleep = sleep
         self._token = self.options.token
         self._lock = threading.Lock()
         self.request_log = RequestLog()
@@ -271,7 +280,7 @@ class Simulator:
         held = True
         try:
             if self.options.latency_ms > 0:
-                time.sleep(self.options.latency_ms / 1000)
+                self._sleep(self.options.latency_ms / 1000)
             decision = counters.faults.decide()
             if decision.fault is Fault.TIMEOUT:
                 held = False  # the slot stays taken until the hang ends

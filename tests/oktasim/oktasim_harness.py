@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,14 +120,17 @@ def next_url(response: httpx.Response) -> str | None:
 
 
 @contextmanager
-def serving(clock: Clock | None = None, **options: Any) -> Iterator[Okta]:
+def serving(
+    clock: Clock | None = None, sleep: Callable[[float], None] | None = None, **options: Any
+) -> Iterator[Okta]:
     """A served simulator on a fake clock. The search index and activation lag only where a
     test asks for them: each test of another feature would otherwise have to move the clock
-    on after every write (the defaults themselves are tested in test_oktasim_defaults.py)."""
+    on after every write (the defaults themselves are tested in test_oktasim_defaults.py).
+    `sleep` is what the latency fault waits with (default: the real `time.sleep`)."""
     options.setdefault("token", TOKEN)
     options.setdefault("search_lag_ms", 0.0)
     options.setdefault("activation_ms", 0.0)
-    sim = Simulator(SimulatorOptions(**options), clock=clock or Clock())
+    sim = Simulator(SimulatorOptions(**options), clock=clock or Clock(), sleep=sleep or time.sleep)
     with (
         sim.start(host="127.0.0.1", port=0) as running,
         httpx.Client(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -14,7 +14,6 @@ from oktasim_harness import NO_FAULTS, TOKEN, error_code, profile, serving
 from waits import until
 
 from oktasim import Simulator, SimulatorOptions
-from oktasim import simulator as simulator_module
 from oktasim.ratelimit import (
     GROUP_BY_ID,
     GROUPS,
@@ -131,15 +130,27 @@ def test_concurrency_limit_429_with_zero_headers() -> None:
             assert error_code(response) == "E0000047"
 
 
-def test_latency(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_latency_waits_through_the_injected_sleep() -> None:
     # The simulator's waits are recorded instead of slept: no test of a duration.
     slept: list[float] = []
-    monkeypatch.setattr(simulator_module, "time", SimpleNamespace(sleep=slept.append))
-    with serving(latency_ms=150) as okta:
+    with serving(latency_ms=150, sleep=slept.append) as okta:
         assert okta.client.get("/api/v1/users").status_code == 200
         assert slept == [0.15]
+        assert okta.client.post("/api/v1/users/nobody", json={}).status_code == 404
+        assert slept == [0.15, 0.15]  # every faultable request, whatever its answer
         assert okta.client.get("/api/v1/users", headers=NO_FAULTS).status_code == 200
-        assert slept == [0.15]
+        assert slept == [0.15, 0.15]
+
+
+def test_no_latency_means_no_sleep() -> None:
+    slept: list[float] = []
+    with serving(sleep=slept.append) as okta:
+        assert okta.client.get("/api/v1/users").status_code == 200
+    assert slept == []
+
+
+def test_the_latency_fault_sleeps_on_the_real_clock_by_default() -> None:
+    assert inspect.signature(Simulator).parameters["sleep"].default is time.sleep
 
 
 def test_error_rate_answers_5xx_without_applying() -> None:
