@@ -110,14 +110,27 @@ def test_no_faults_requests_do_not_count() -> None:
 
 
 def test_concurrency_limit_429_with_zero_headers() -> None:
-    with serving(concurrency_limit=2, latency_ms=500) as okta:
-        # Clients built up front (building one is slow) so that all five calls overlap.
+    # The latency fault's sleep holds the requests that got a slot until the test lets them go,
+    # so the five calls overlap however slow the machine is.
+    release = threading.Event()
+    holding: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        holding.append(seconds)
+        release.wait(10.0)  # bounded: a failing test ends by itself
+
+    with serving(concurrency_limit=2, latency_ms=500, sleep=sleep) as okta:
         clients = [
             httpx.Client(base_url=okta.url, headers={"Authorization": f"SSWS {TOKEN}"})
             for _ in range(5)
         ]
         with ThreadPoolExecutor(max_workers=5) as pool:
-            responses = list(pool.map(lambda client: client.get("/api/v1/users"), clients))
+            calls = [pool.submit(client.get, "/api/v1/users") for client in clients]
+            try:  # two hold their slots in the sleep, three are refused meanwhile
+                until(lambda: len(holding) == 2 and sum(call.done() for call in calls) == 3)
+            finally:
+                release.set()
+            responses = [call.result() for call in calls]
         for client in clients:
             client.close()
         limited = [response for response in responses if response.status_code == 429]
