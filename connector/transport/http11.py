@@ -57,7 +57,9 @@ class _Connection(asyncio.Protocol):
         self._head_only = False
         self._deadline: asyncio.Timeout | None = None
         self._read_seconds: float | None = None
-        self._writable: asyncio.Future[None] | None = None
+        # Set while writing is paused (the socket has not taken the request); its result says
+        # whether the answer came first (the server answered without reading the rest).
+        self._writable: asyncio.Future[bool] | None = None
         self.lost = False
         self.reusable = False
         self.idle_since = 0.0
@@ -81,22 +83,34 @@ class _Connection(asyncio.Protocol):
         waiter: asyncio.Future[_Answer] = loop.create_future()
         self._waiter = waiter
         self._transport.write(data)
-        if self._writable is not None:
-            try:
-                async with asyncio.timeout(write_seconds):
-                    await self._writable
-            except TimeoutError:
-                raise httpx.WriteTimeout("the target did not take the request in time") from None
+        # Most requests go whole into the socket here; the rest wait until it takes them, or until
+        # the server answers first (a 413 or 401 sent after reading the head only): it may never
+        # read the rest, and its answer is what the caller needs, not a WriteTimeout.
+        early = self._writable is not None and await self._sent(self._writable, write_seconds)
         self._read_seconds = read_seconds
         try:
             async with asyncio.timeout(read_seconds) as deadline:
                 self._deadline = deadline
-                return await waiter
+                answer = await waiter
         except TimeoutError:
             raise httpx.ReadTimeout("the target did not answer in time") from None
         finally:
             self._deadline = None
             self._waiter = None
+        if early:
+            # The request was never sent whole; what is left of it would go out ahead of the
+            # next one. The caller closes the connection, and drops what is left unsent.
+            self.reusable = False
+        return answer
+
+    @staticmethod
+    async def _sent(writable: asyncio.Future[bool], seconds: float | None) -> bool:
+        """Waits while writing is paused; True if the server answered first."""
+        try:
+            async with asyncio.timeout(seconds):
+                return await writable
+        except TimeoutError:
+            raise httpx.WriteTimeout("the target did not take the request in time") from None
 
     def has_news(self) -> bool:
         """Whether the socket holds something the loop has not read yet: on an idle connection,
@@ -117,8 +131,14 @@ class _Connection(asyncio.Protocol):
         # As good as lost from now: connection_lost only comes a loop iteration later.
         self.lost = True
         self.reusable = False
-        if self._transport is not None:
-            self._transport.close()
+        transport = self._transport
+        if transport is not None:
+            if transport.get_write_buffer_size():
+                # Bytes the server has not taken (a request it answered early, or did not take
+                # in time): close would wait for them, as long as the server leaves it open.
+                transport.abort()
+            else:
+                transport.close()
 
     # -- asyncio's side ---------------------------------------------------------------------------
 
@@ -147,7 +167,7 @@ class _Connection(asyncio.Protocol):
         self.lost = True
         self.reusable = False
         if self._writable is not None and not self._writable.done():
-            self._writable.set_result(None)  # the read below reports what happened
+            self._writable.set_result(False)  # the read below reports what happened
         if self._headers_done and not self._answer.framed and exc is None:
             self._finish(reusable=False)  # the server's orderly close ends the body
         elif self._headers_done:
@@ -160,7 +180,7 @@ class _Connection(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         if self._writable is not None and not self._writable.done():
-            self._writable.set_result(None)
+            self._writable.set_result(False)
         self._writable = None
 
     # -- llhttp's side ----------------------------------------------------------------------------
@@ -192,6 +212,8 @@ class _Connection(asyncio.Protocol):
         if answer.status < 200:
             return  # an interim answer (100, 103): the real one follows
         self._headers_done = True
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(True)  # answered before the request was all sent
         if answer.status in (204, 304):
             answer.framed = True
         if self._head_only:

@@ -638,3 +638,219 @@ async def test_a_connection_closed_for_unasked_bytes_is_not_handed_out(serve: Se
     idle.data_received(b"HTTP/1.1 200 OK\r\n")  # what asyncio delivers; it closes the connection
     assert transport._reused(origin) is None
     await transport.aclose()
+
+
+# -- answers that come while the request is still being sent -----------------------------------
+
+TOO_LARGE = b'{"errorSummary": "the request body is too large"}'
+REFUSAL_HEAD = (
+    b"HTTP/1.1 413 Content Too Large\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\n\r\n" % len(TOO_LARGE)
+)
+# Far more than loopback's socket buffers hold: the client's send buffer grows to 4 MiB at most
+# (net.ipv4.tcp_wmem's default), the server's below takes next to nothing.
+LARGE_BODY = b"x" * (16 * 1024 * 1024)
+
+# What a server does on a connection once it has read a request's head, and nothing more.
+Early = Callable[[asyncio.StreamWriter], Awaitable[None]]
+
+
+@dataclass
+class HeadOnlyServer:
+    """Reads the head of each connection's first request, runs its script, and then reads nothing
+    more while the test runs: a server that refuses a request by its head alone (413, 401) and
+    leaves the body unread, the connection open."""
+
+    script: Early
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    handlers: list[asyncio.Task[None]] = field(default_factory=list)
+    heads: list[bytes] = field(default_factory=list)
+    port: int = 0
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.handlers.append(task)
+        try:
+            self.heads.append(await reader.readuntil(b"\r\n\r\n"))
+            await self.script(writer)
+            await self.release.wait()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+ServeHeadOnly = Callable[[Early], Awaitable[HeadOnlyServer]]
+
+
+@pytest.fixture
+async def serve_head_only() -> AsyncIterator[ServeHeadOnly]:
+    started: list[tuple[asyncio.Server, HeadOnlyServer]] = []
+
+    async def start(script: Early) -> HeadOnlyServer:
+        server = HeadOnlyServer(script)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # The kernel's smallest receive buffer, inherited by each accepted socket (and no
+        # autotuning past it); the reader takes no more than twice its small limit either.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
+        sock.bind(("127.0.0.1", 0))
+        listening = await asyncio.start_server(server.serve, sock=sock, limit=4096)
+        server.port = sock.getsockname()[1]
+        started.append((listening, server))
+        return server
+
+    yield start
+    for listening, server in started:
+        listening.close()
+        server.release.set()
+        async with asyncio.timeout(WAIT_SECONDS):
+            await asyncio.gather(*server.handlers)
+
+
+async def refuse(writer: asyncio.StreamWriter) -> None:
+    writer.write(REFUSAL_HEAD + TOO_LARGE)
+    await writer.drain()
+
+
+def reset(writer: asyncio.StreamWriter) -> None:
+    """What a server's close does while a request body is unread: the client gets a reset."""
+    sock = writer.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+async def refuse_and_reset(writer: asyncio.StreamWriter) -> None:
+    await refuse(writer)
+    reset(writer)
+
+
+class Recording(Http11Transport):
+    """Remembers the connections it opens, and which of them had to wait to write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.connections: list[_Connection] = []
+        self.paused: list[_Connection] = []
+
+    async def _connect(self, *args: Any) -> Any:
+        connection = await super()._connect(*args)
+        pause = connection.pause_writing
+
+        def paused() -> None:
+            self.paused.append(connection)
+            pause()
+
+        connection.pause_writing = paused  # type: ignore[method-assign]
+        self.connections.append(connection)
+        return connection
+
+
+def _socket(connection: _Connection) -> socket.socket:
+    assert connection._transport is not None
+    sock: socket.socket = connection._transport.get_extra_info("socket")
+    return sock
+
+
+@pytest.mark.parametrize("script", [refuse, refuse_and_reset], ids=["held", "reset"])
+async def test_an_answer_before_the_body_is_taken_is_returned(
+    serve_head_only: ServeHeadOnly, script: Early
+) -> None:
+    server = await serve_head_only(script)
+    transport = Recording()
+    async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
+        async with asyncio.timeout(WAIT_SECONDS):  # a bound only: the answer comes or it fails
+            response = await http.post(server.url("/api/v1/users"), content=LARGE_BODY)
+        assert response.status_code == 413
+        assert response.content == TOO_LARGE
+        (connection,) = transport.connections
+        assert transport.paused == [connection]  # the write did have to wait for the socket
+        # Never sent whole: not kept for another call, and what is left unsent is dropped (in
+        # the held case the server keeps its end open, and would never take it).
+        assert not any(transport._idle.values())
+        await eventually(lambda: _socket(connection).fileno() == -1)
+        async with asyncio.timeout(WAIT_SECONDS):
+            again = await http.post(server.url("/api/v1/users"), content=b"{}")
+        assert again.status_code == 413
+    assert len(server.heads) == 2  # the second call came on a connection of its own
+
+
+async def test_an_answer_begun_before_the_body_is_taken_is_read_whole(
+    serve_head_only: ServeHeadOnly,
+) -> None:
+    transport = Recording()
+
+    def head_taken() -> bool:
+        return any(connection._headers_done for connection in transport.connections)
+
+    async def script(writer: asyncio.StreamWriter) -> None:
+        writer.write(REFUSAL_HEAD)
+        await writer.drain()
+        await eventually(head_taken)
+        writer.write(TOO_LARGE)
+        await writer.drain()
+
+    server = await serve_head_only(script)
+    # No write timeout: the answer's head must end the wait for a socket that takes no more.
+    timeout = httpx.Timeout(5.0, write=None)
+    async with httpx.AsyncClient(transport=transport, timeout=timeout) as http:
+        async with asyncio.timeout(WAIT_SECONDS):
+            response = await http.post(server.url("/api/v1/users"), content=LARGE_BODY)
+        assert response.status_code == 413
+        assert response.content == TOO_LARGE
+        assert transport.paused == transport.connections
+        assert not any(transport._idle.values())
+
+
+async def test_an_early_answer_cut_by_a_reset_is_an_error(serve_head_only: ServeHeadOnly) -> None:
+    transport = Recording()
+
+    def part_taken() -> bool:
+        return any(connection._answer.body for connection in transport.connections)
+
+    async def script(writer: asyncio.StreamWriter) -> None:
+        writer.write(REFUSAL_HEAD + TOO_LARGE[:10])
+        await writer.drain()
+        await eventually(part_taken)
+        reset(writer)
+
+    server = await serve_head_only(script)
+    async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
+        with pytest.raises(httpx.RemoteProtocolError, match="mid-answer"):
+            async with asyncio.timeout(WAIT_SECONDS):
+                await http.post(server.url("/api/v1/users"), content=LARGE_BODY)
+    assert transport.paused == transport.connections
+
+
+async def test_a_body_never_taken_is_a_write_timeout_and_dropped(
+    serve_head_only: ServeHeadOnly,
+) -> None:
+    async def silent(writer: asyncio.StreamWriter) -> None:
+        pass
+
+    server = await serve_head_only(silent)
+    transport = Recording()
+    timeout = httpx.Timeout(5.0, write=0.2)
+    async with httpx.AsyncClient(transport=transport, timeout=timeout) as http:
+        with pytest.raises(httpx.WriteTimeout):
+            async with asyncio.timeout(WAIT_SECONDS):
+                await http.post(server.url("/api/v1/users"), content=LARGE_BODY)
+        (connection,) = transport.connections
+        # The server holds its end open and takes nothing: only dropping what is left unsent
+        # frees the socket.
+        await eventually(lambda: _socket(connection).fileno() == -1)
+
+
+async def test_a_large_body_the_server_takes_keeps_the_connection(serve: Serve) -> None:
+    server = await serve(answer(ok()))
+    transport = Recording()
+    async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
+        async with asyncio.timeout(WAIT_SECONDS):
+            for _ in range(2):
+                assert (await http.post(server.url("/bulk"), content=LARGE_BODY)).status_code == 200
+    assert transport.paused  # the socket did not take the first at once
+    assert [len(request.body) for request in server.requests] == [len(LARGE_BODY)] * 2
+    assert server.connections == 1
