@@ -57,8 +57,8 @@ class _Connection(asyncio.Protocol):
         self._head_only = False
         self._deadline: asyncio.Timeout | None = None
         self._read_seconds: float | None = None
-        # Set while writing is paused (the socket has not taken the request); its result says
-        # whether the answer came first (the server answered without reading the rest).
+        # Set while writing is paused (the socket has not taken all of the request); its result
+        # says whether the answer came first (the server answered without reading the rest).
         self._writable: asyncio.Future[bool] | None = None
         self.lost = False
         self.reusable = False
@@ -105,7 +105,8 @@ class _Connection(asyncio.Protocol):
 
     @staticmethod
     async def _sent(writable: asyncio.Future[bool], seconds: float | None) -> bool:
-        """Waits while writing is paused; True if the server answered first."""
+        """Waits while writing is paused (over plain TCP: until the socket has taken the whole
+        request); True if the server answered first."""
         try:
             async with asyncio.timeout(seconds):
                 return await writable
@@ -145,6 +146,12 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        if transport.get_extra_info("sslcontext") is None:
+            # Writing pauses whenever the socket leaves any of a request unsent, not only past
+            # the loop's 64 KiB: an answer that comes before the last byte is then known to be
+            # early. (Over TLS the loop's own layer hides the socket's buffer from this limit,
+            # and 0 there would pause and resume writing with nothing buffered.)
+            transport.set_write_buffer_limits(high=0)
 
     def data_received(self, data: bytes) -> None:
         waiter = self._waiter

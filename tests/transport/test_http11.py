@@ -729,15 +729,20 @@ async def refuse_and_reset(writer: asyncio.StreamWriter) -> None:
 
 
 class Recording(Http11Transport):
-    """Remembers the connections it opens, and which of them had to wait to write."""
+    """Remembers the connections it opens, and which of them had to wait to write; gives their
+    sockets a send buffer of `send_buffer` bytes if asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, send_buffer: int | None = None) -> None:
         super().__init__()
+        self.send_buffer = send_buffer
         self.connections: list[_Connection] = []
         self.paused: list[_Connection] = []
 
     async def _connect(self, *args: Any) -> Any:
         connection = await super()._connect(*args)
+        if self.send_buffer is not None:
+            sock = _socket(connection)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.send_buffer)
         pause = connection.pause_writing
 
         def paused() -> None:
@@ -776,6 +781,23 @@ async def test_an_answer_before_the_body_is_taken_is_returned(
             again = await http.post(server.url("/api/v1/users"), content=b"{}")
         assert again.status_code == 413
     assert len(server.heads) == 2  # the second call came on a connection of its own
+
+
+async def test_an_answer_before_a_small_body_is_taken_is_early_too(
+    serve_head_only: ServeHeadOnly,
+) -> None:
+    # Less than the 64 KiB the loop holds by default before it pauses writing, more than the
+    # socket (given the kernel's smallest send buffer) and this server together ever take.
+    server = await serve_head_only(refuse)
+    transport = Recording(send_buffer=1)
+    async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
+        async with asyncio.timeout(WAIT_SECONDS):
+            response = await http.post(server.url("/api/v1/users"), content=b"x" * 40_000)
+        assert response.status_code == 413
+        assert not any(transport._idle.values())  # what is left unsent would precede the next
+        (connection,) = transport.connections
+        assert transport.paused == [connection]
+        await eventually(lambda: _socket(connection).fileno() == -1)
 
 
 async def test_an_answer_begun_before_the_body_is_taken_is_read_whole(
