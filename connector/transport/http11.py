@@ -10,6 +10,11 @@ requests, sets the timeouts, decodes content encodings and raises its own errors
 
 What it does not do: proxies (where the environment names one, `ApiClient` uses httpx's own
 transport instead), HTTP/2, and answers handed over while they still arrive.
+
+An answer that comes while the request is still being written (a 413 or 401 sent after the
+head, the body left unread) is returned, and its connection not kept. Over TLS, though, asyncio's
+own TLS layer hides how much of a request the socket has yet to take: such an answer is
+returned, but its connection may be kept (when the server asks to keep it).
 """
 
 from __future__ import annotations

@@ -680,25 +680,25 @@ class HeadOnlyServer:
         finally:
             writer.close()
 
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path: str = "/", scheme: str = "http") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
 
 
-ServeHeadOnly = Callable[[Early], Awaitable[HeadOnlyServer]]
+ServeHeadOnly = Callable[..., Awaitable[HeadOnlyServer]]
 
 
 @pytest.fixture
 async def serve_head_only() -> AsyncIterator[ServeHeadOnly]:
     started: list[tuple[asyncio.Server, HeadOnlyServer]] = []
 
-    async def start(script: Early) -> HeadOnlyServer:
+    async def start(script: Early, tls: ssl.SSLContext | None = None) -> HeadOnlyServer:
         server = HeadOnlyServer(script)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         # The kernel's smallest receive buffer, inherited by each accepted socket (and no
         # autotuning past it); the reader takes no more than twice its small limit either.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
         sock.bind(("127.0.0.1", 0))
-        listening = await asyncio.start_server(server.serve, sock=sock, limit=4096)
+        listening = await asyncio.start_server(server.serve, sock=sock, limit=4096, ssl=tls)
         server.port = sock.getsockname()[1]
         started.append((listening, server))
         return server
@@ -781,6 +781,21 @@ async def test_an_answer_before_the_body_is_taken_is_returned(
             again = await http.post(server.url("/api/v1/users"), content=b"{}")
         assert again.status_code == 413
     assert len(server.heads) == 2  # the second call came on a connection of its own
+
+
+async def test_an_answer_before_the_body_is_taken_is_returned_over_tls(
+    serve_head_only: ServeHeadOnly, tmp_path: Path
+) -> None:
+    files = self_signed_cert(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(files.cert, files.key)
+    server = await serve_head_only(refuse, tls)
+    trusting = ssl.create_default_context(cafile=str(files.cert))
+    async with client(ssl_context=trusting) as http:
+        async with asyncio.timeout(WAIT_SECONDS):
+            response = await http.post(server.url("/api/v1/users", "https"), content=LARGE_BODY)
+    assert response.status_code == 413
+    assert response.content == TOO_LARGE
 
 
 async def test_an_answer_before_a_small_body_is_taken_is_early_too(
