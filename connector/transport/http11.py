@@ -5,16 +5,17 @@ each call on the bench machine, this one 0.3-0.5 ms (`python -m bench.transport`
 third of a SCIM request's CPU. A target call needs little: one request at a time on a
 connection, connections kept alive for the next call, and answers read whole (the client reads
 every body anyway). This transport does just that under httpx's client, which still builds the
-requests, sets the timeouts, decodes content encodings and raises its own errors; httptools
+requests (`ApiClient` calls this transport directly with them), sets the timeouts, decodes
+content encodings and raises its own errors; httptools
 (the llhttp parser that uvicorn uses) reads the answers.
 
 What it does not do: proxies (where the environment names one, `ApiClient` uses httpx's own
 transport instead), HTTP/2, and answers handed over while they still arrive.
 
 An answer that comes while the request is still being written (a 413 or 401 sent after the
-head, the body left unread) is returned, and its connection not kept. Over TLS, though, asyncio's
-own TLS layer hides how much of a request the socket has yet to take: such an answer is
-returned, but its connection may be kept (when the server asks to keep it).
+head, the body left unread) is returned, and its connection not kept. Over TLS asyncio's own
+TLS layer hides how much of a request the socket has yet to take, so a connection that carried a
+request larger than a socket surely takes at once is not kept either.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ from ..http_syntax import valid_header
 KEEPALIVE_SECONDS = 5.0
 _TARGET_BREAK = re.compile(rb"[\r\n\0 ]")
 _DEFAULT_PORTS = {b"http": 80, b"https": 443}
+# What a new socket's send buffer takes at once (Linux's tcp_wmem default): over TLS, a request
+# larger than this may not have gone whole when its answer comes.
+_TLS_SENT_WHOLE = 16 * 1024
 
 Origin = tuple[bytes, str, int]  # scheme, host, port
 
@@ -65,6 +69,9 @@ class _Connection(asyncio.Protocol):
         # Set while writing is paused (the socket has not taken all of the request); its result
         # says whether the answer came first (the server answered without reading the rest).
         self._writable: asyncio.Future[bool] | None = None
+        self._tls = False
+        # Some of a request may be left unsent (its answer came early): closing drops it.
+        self._unsent = False
         self.lost = False
         self.reusable = False
         self.idle_since = 0.0
@@ -102,10 +109,12 @@ class _Connection(asyncio.Protocol):
         finally:
             self._deadline = None
             self._waiter = None
-        if early:
-            # The request was never sent whole; what is left of it would go out ahead of the
-            # next one. The caller closes the connection, and drops what is left unsent.
+        if early or (self._tls and len(data) > _TLS_SENT_WHOLE):
+            # The request was never sent whole (or, over TLS, may not have been); what is left
+            # of it would go out ahead of the next one. The caller closes the connection, and
+            # drops what is left unsent.
             self.reusable = False
+            self._unsent = True
         return answer
 
     @staticmethod
@@ -139,7 +148,7 @@ class _Connection(asyncio.Protocol):
         self.reusable = False
         transport = self._transport
         if transport is not None:
-            if transport.get_write_buffer_size():
+            if self._unsent or transport.get_write_buffer_size():
                 # Bytes the server has not taken (a request it answered early, or did not take
                 # in time): close would wait for them, as long as the server leaves it open.
                 transport.abort()
@@ -151,7 +160,8 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
-        if transport.get_extra_info("sslcontext") is None:
+        self._tls = transport.get_extra_info("sslcontext") is not None
+        if not self._tls:
             # Writing pauses whenever the socket leaves any of a request unsent, not only past
             # the loop's 64 KiB: an answer that comes before the last byte is then known to be
             # early. (Over TLS the loop's own layer hides the socket's buffer from this limit,
