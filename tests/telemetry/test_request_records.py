@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import logging
+
+import azure.functions as func
 import httpx
 import pytest
 from endpoint.harness import BEARER, Stack, new_user, patch, stack
 
+from connector.http import request_record
 from connector.http.request_record import operation_name
+from connector.telemetry.recorder import RequestRecord
 from oktasim import SimulatorOptions
 
 from .conftest import Records
@@ -242,3 +247,17 @@ def test_the_record_message_is_one_readable_line(okta_stack: Stack, records: Rec
     assert message.startswith("users.get -> 404 in ")
     assert message.endswith("(1 target call, 0 retries): User not found")
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(("status", "logged"), [(200, []), (404, []), (503, ["WARNING"])])
+def test_under_log_level_warning_only_5xx_records_are_logged(
+    records: Records, status: int, logged: list[str]
+) -> None:
+    logging.getLogger("connector.requests").setLevel(logging.WARNING)
+    record = RequestRecord("users.get")
+    record.finish(status, scim_type=None, reason=None, resource_id=None)
+    request = func.HttpRequest("GET", "http://localhost/api/scim/v2/Users/1", body=b"")
+    request_record.emit(record, request)
+    assert [r.levelname for r in records.records] == logged
+    if logged:
+        assert records.last()["scim_status"] == status
