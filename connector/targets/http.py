@@ -228,7 +228,8 @@ class ApiClient:
                 await self._retry_after(attempt, reason, backoff(attempt))
                 attempt += 1
                 continue
-            self.pacer.observe(bucket, response.headers)
+            # One pass over the answer's headers: httpx's Headers scans them all per lookup.
+            self.pacer.observe(bucket, _lower_headers(response.headers))
             status = response.status_code
             if status < 400:
                 return response
@@ -390,6 +391,14 @@ def _with_params(url: httpx.URL | str, params: Mapping[str, str]) -> httpx.URL:
     return url.copy_merge_params(params) if params else url
 
 
+def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
+    """The headers by lower-case name (repeated ones joined with ", ", as httpx reads them)."""
+    lowered: dict[str, str] = {}
+    for name, value in headers.multi_items():
+        lowered[name] = f"{lowered[name]}, {value}" if name in lowered else value
+    return lowered
+
+
 def _merged(defaults: httpx.Headers, headers: Mapping[str, str]) -> httpx.Headers:
     """The client's headers (httpx's defaults with the target's), then the call's."""
     merged = httpx.Headers(defaults)
@@ -407,7 +416,10 @@ async def _exchange(state: _LoopState, request: httpx.Request) -> httpx.Response
     response = await state.transport.handle_async_request(request)
     response.request = request
     try:
-        await response.aread()
+        if isinstance(response.stream, httpx.SyncByteStream):
+            response.read()  # a body already in memory (this package's transport): no awaiting
+        else:
+            await response.aread()
     finally:
         await response.aclose()
     return response

@@ -33,6 +33,11 @@ class RateLimitHeaders:
     reset: str = "x-rate-limit-reset"
     reset_unit: ResetUnit = "epoch-seconds"
 
+    def __post_init__(self) -> None:
+        # Read from headers keyed by lower-case name (ApiClient passes them so).
+        for name in ("limit", "remaining", "reset"):
+            object.__setattr__(self, name, getattr(self, name).lower())
+
     def read(self, headers: Mapping[str, str]) -> RateReading | None:
         """The window the headers describe; None without them, or for a limit of 0 (Okta's
         concurrency rejection, which says nothing about the window)."""

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from connector.targets.http import ApiClient, Authorization, Call
+from connector.transport.ratelimit import RateLimitHeaders
 
 BASES = [
     "http://okta.test",
@@ -198,3 +199,36 @@ async def test_behind_a_proxy_a_cookie_a_target_sets_is_never_sent_back(
         b"GET http://okta.test/api/v1/users/me HTTP/1.1"
     ] * 2
     assert all(b"cookie:" not in head.lower() for head in seen)
+
+
+async def test_the_pacer_reads_rate_limit_headers_in_any_case() -> None:
+    # Header names are case-insensitive (RFC 9110 5.1), in the answer and in a description.
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json={},
+            headers={
+                "X-RateLimit-Limit": "600",
+                "X-RATELIMIT-REMAINING": "0",
+                "x-ratelimit-reset": "30",
+                "Date": "Tue, 01 Dec 2026 12:00:00 GMT",
+            },
+        )
+
+    api = ApiClient(
+        "https://legacy.test/api",
+        _Credentials(),
+        name="T",
+        transport=httpx.MockTransport(answer),
+        rate_limit_headers=RateLimitHeaders(
+            limit="X-RateLimit-Limit",
+            remaining="X-RateLimit-Remaining",
+            reset="X-RateLimit-Reset",
+            reset_unit="delta-seconds",
+        ),
+    )
+    await api.send(Call("GET", "/users"))
+    await api.aclose()
+    wait, taken = api.pacer.plan("api")
+    assert not taken
+    assert 20 < wait <= 30  # the window's 30 s left (less a stall), and none of its calls
