@@ -8,6 +8,7 @@ skew between the server's clock and ours cancels out.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Mapping
@@ -73,10 +74,17 @@ def server_now(headers: Mapping[str, str]) -> float:
     date = headers.get("date")
     if date:
         try:
-            return parsedate_to_datetime(date).timestamp()
+            return _date_seconds(date)
         except (TypeError, ValueError):
             pass
     return time.time()
+
+
+@functools.lru_cache(maxsize=4)
+def _date_seconds(date: str) -> float:
+    # A Date header changes once a second while answers come many times a second, and parsing
+    # one costs more than the rest of reading the rate-limit headers.
+    return parsedate_to_datetime(date).timestamp()
 
 
 def retry_after(headers: Mapping[str, str]) -> float | None:
