@@ -9,7 +9,10 @@ from typing import Any
 def key_of(mapping: Mapping[str, Any], name: str) -> str | None:
     """The key of `mapping` that spells `name` in any case, or None."""
     lowered = name.lower()
-    return next((k for k in mapping if isinstance(k, str) and k.lower() == lowered), None)
+    for key in mapping:  # a loop, not next() over a generator: this runs per attribute
+        if isinstance(key, str) and key.lower() == lowered:
+            return key
+    return None
 
 
 def value_of(mapping: Mapping[str, Any], name: str) -> Any:

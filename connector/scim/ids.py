@@ -3,7 +3,10 @@ for every target (a `.` or `..` in a URL path would address the collection, not 
 
 from __future__ import annotations
 
+import re
+
 MAX_ID_LENGTH = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def valid_id(value: str) -> bool:
@@ -11,5 +14,5 @@ def valid_id(value: str) -> bool:
         0 < len(value) <= MAX_ID_LENGTH
         and value.strip() == value
         and value not in {".", ".."}
-        and all(ord(c) >= 0x20 and ord(c) != 0x7F for c in value)
+        and _CONTROL.search(value) is None
     )
