@@ -3,7 +3,8 @@
 llhttp (through httptools, uvicorn's parser) reads the bytes; the local server feeds it what it
 reads and takes the events one by one, so a head can be judged before its body is read and
 pipelined requests wait their turn. What llhttp refuses becomes a status and words of our own
-(its message could quote the client's bytes).
+(its message could quote the client's bytes), given in its turn: the requests that came complete
+before it, in the same read, are answered first (RFC 9112 section 9.3.2).
 """
 
 from __future__ import annotations
@@ -73,11 +74,15 @@ class RequestEvents:
         self._in_trailers = False
         self._trailer_bytes = 0
         self._closed = False
-        self._no_more = False  # an upgrade request: nothing after it is HTTP any more
+        # An upgrade request, or a refusal: nothing after it is parsed.
+        self._no_more = False
+        # Raised once the events before it are taken (they end with the last request complete).
+        self._refusal: ProtocolError | None = None
         self._declares_body = False  # the last head's framing says a body follows
 
     def receive(self, data: bytes) -> None:
-        """What was read from the client; b"" when it closed its side."""
+        """What was read from the client (after `next_event` said NEED_DATA); b"" when it closed
+        its side. A refusal is not raised here but by `next_event`, in its turn."""
         if not data:
             self._closed = True
             return
@@ -90,26 +95,44 @@ class RequestEvents:
             if self._declares_body:
                 # llhttp stops at the head: the declared body would be lost, not read (h11 read
                 # it). This server never upgrades, so it refuses rather than serve the request
-                # without its body.
-                raise ProtocolError(400, "an upgrade request with a body is not served") from None
+                # without its body. llhttp has ended that request: its end goes too.
+                if self._events and isinstance(self._events[-1], End):
+                    self._events.pop()
+                self._refuse(ProtocolError(400, "an upgrade request with a body is not served"))
+            return
         except HttpParserError as error:
-            raise _refusal(str(error)) from None
+            self._refuse(_refusal(str(error)))
+            return
         if self._in_head:
             # What is buffered of a head not complete yet (an unended header line, slowloris).
             self._head_bytes += len(data)
             if self._head_bytes > self._max_head_bytes:
-                raise ProtocolError(431, "the request's headers are too large")
+                self._refuse(ProtocolError(431, "the request's headers are too large"))
         elif self._in_trailers:
             # httptools buffers a trailer field as it does a header field: bounded alike. The
             # read that held the chunk's header is not counted (most of it came before).
             self._trailer_bytes = 0 if self._trailer_bytes < 0 else self._trailer_bytes + len(data)
             if self._trailer_bytes > self._max_head_bytes:
-                raise ProtocolError(431, "the request's trailer fields are too large")
+                self._refuse(ProtocolError(431, "the request's trailer fields are too large"))
 
     def next_event(self) -> Event:
+        """The next event; ProtocolError once the events before a refused request are taken."""
         if self._events:
             return self._events.popleft()
+        if self._refusal is not None:
+            raise self._refusal
         return CLOSED if self._closed else NEED_DATA
+
+    def _refuse(self, refusal: ProtocolError) -> None:
+        """Refuse the request being read once the complete ones before it are taken: what it
+        has queued (a head llhttp reported before refusing its framing, some of a body) is
+        dropped, so no route sees a refused request. The last request complete ends with its
+        `End`, and any event after that is the refused one's."""
+        events = self._events
+        while events and not isinstance(events[-1], End):
+            events.pop()
+        self._refusal = refusal
+        self._no_more = True
 
     # -- llhttp's callbacks -----------------------------------------------------------------------
 

@@ -256,6 +256,53 @@ def test_pipelined_requests_are_answered_in_order() -> None:
         assert [read_answer(stream).body, read_answer(stream).body] == [b"one", b"two"]
 
 
+_TWO_REQUESTS = (
+    b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+    b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo"
+)
+
+
+@pytest.mark.parametrize(
+    ("refused", "status", "limits"),
+    [
+        (b"GET /api/echo HTTP/1.1\r\nHost x\r\n\r\n", 400, Limits()),
+        # llhttp reports this head complete before it refuses the coding: the route (a 404 here)
+        # never sees it.
+        (
+            b"POST /api/nowhere HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nhello",
+            501,
+            Limits(),
+        ),
+        (
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n"
+            b"Content-Length: 5\r\n\r\nhello",
+            400,
+            Limits(),
+        ),
+        (
+            b"GET /api/echo HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 4000,
+            431,
+            Limits(max_head_bytes=1024),
+        ),
+    ],
+    ids=["malformed", "unknown-coding", "upgrade-with-body", "oversized-head"],
+)
+def test_pipelined_requests_before_a_refused_one_are_answered_first(
+    refused: bytes, status: int, limits: Limits
+) -> None:
+    # RFC 9112 section 9.3.2: the complete requests that came first are answered in order; then
+    # the one llhttp refuses, in the same read, gets its refusal and the connection closes.
+    with serving(_echo_app(), limits) as running, connection(running) as sock:
+        sock.sendall(_TWO_REQUESTS + refused)
+        stream = sock.makefile("rb")
+        answers = [read_answer(stream) for _ in range(3)]
+        assert [(a.status, a.body) for a in answers[:2]] == [(200, b"one"), (200, b"two")]
+        assert "connection" not in answers[0].headers
+        assert answers[2].status == status
+        assert answers[2].headers["connection"] == "close"
+        assert closed_by_server(sock)
+
+
 @pytest.mark.parametrize("length", [1024 * 1024 + 1, 10**12])
 def test_a_declared_length_over_the_limit_is_413_before_any_body(length: int) -> None:
     with serving(_echo_app()) as running, connection(running) as sock:
