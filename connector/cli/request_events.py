@@ -104,8 +104,12 @@ class RequestEvents:
             self._refuse(_refusal(str(error)))
             return
         if self._in_head:
-            # What is buffered of a head not complete yet (an unended header line, slowloris).
-            self._head_bytes += len(data)
+            # What is buffered of a head not complete yet (an unended header line, slowloris):
+            # all of this read when the head began before it, else the head's part of it.
+            if self._head_bytes < 0:
+                self._head_bytes = self._head_part(data)
+            else:
+                self._head_bytes += len(data)
             if self._head_bytes > self._max_head_bytes:
                 self._refuse(ProtocolError(431, "the request's headers are too large"))
         elif self._in_trailers:
@@ -123,6 +127,33 @@ class RequestEvents:
             raise self._refusal
         return CLOSED if self._closed else NEED_DATA
 
+    def _head_part(self, data: bytes) -> int:
+        """The bytes of `data` that belong to the unended head begun in it.
+
+        httptools does not say where a request begins, but where the one before it ended is
+        known. This read queued no event before the head began (the queue was empty when it
+        came) unless a request ended in it, with an `End` last: that request ended with a blank
+        line (its head's or its chunked body's: llhttp takes no bare LF, and an unended head
+        holds no blank line), or with the last piece of a body framed by its length (the `Body`
+        before that `End`). The head begins after the latest of these, and after the empty
+        lines llhttp skips before a request line. Should that piece of body recur within the
+        head, the head is counted short (the next reads count whole), never long.
+        """
+        start = 0
+        events = self._events
+        if events:
+            blank = data.rfind(b"\r\n\r\n")
+            if blank >= 0:
+                start = blank + 4
+            if len(events) > 1 and isinstance(piece := events[-2], Body):
+                at = data.rfind(piece.data)
+                if at >= 0:
+                    start = max(start, at + len(piece.data))
+        size = len(data)
+        while start < size and data[start] in b"\r\n":
+            start += 1
+        return size - start
+
     def _refuse(self, refusal: ProtocolError) -> None:
         """Refuse the request being read once the complete ones before it are taken: what it
         has queued (a head llhttp reported before refusing its framing, some of a body) is
@@ -138,7 +169,7 @@ class RequestEvents:
 
     def on_message_begin(self) -> None:
         self._in_head = True
-        self._head_bytes = 0
+        self._head_bytes = -1  # begun in this read: see `receive`
         self._target = b""
         self._headers = []
 

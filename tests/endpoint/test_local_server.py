@@ -303,6 +303,56 @@ def test_pipelined_requests_before_a_refused_one_are_answered_first(
         assert closed_by_server(sock)
 
 
+@pytest.mark.parametrize(
+    ("before", "limits", "pad"),
+    [
+        # A CRLF after a body, as some clients send (RFC 9112 section 2.2), is no part of a head.
+        (
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1500\r\n\r\n"
+            + b"x" * 1500
+            + b"\r\n",
+            Limits(max_head_bytes=2048),
+            1000,
+        ),
+        (
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5dc\r\n"
+            + b"x" * 1500
+            + b"\r\n0\r\n\r\n",
+            Limits(max_head_bytes=2048),
+            1000,
+        ),
+        (
+            b"GET /api/echo HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"x" * 1500 + b"\r\n\r\n",
+            Limits(max_head_bytes=2048),
+            1000,
+        ),
+        # The default limit is one read (64 KiB): a head read in two reads after a large request
+        # in the same read as its start.
+        (
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 61440\r\n\r\n" + b"x" * 61440,
+            Limits(),
+            6000,
+        ),
+    ],
+    ids=["after-a-body", "after-a-chunked-body", "after-a-head", "default-limit"],
+)
+def test_a_head_is_not_charged_for_the_requests_read_with_its_start(
+    before: bytes, limits: Limits, pad: int
+) -> None:
+    # The head's start comes in the read that ends the request before it; what that request
+    # took of the read is no part of the head, whose size stays under the limit.
+    start = b"GET /api/headers?names=x-big HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 200
+    with serving(_echo_app(), limits) as running, connection(running) as sock:
+        sock.sendall(before + start)
+        stream = sock.makefile("rb")
+        assert read_answer(stream).status == 200  # so the server has read the head's start
+        sock.sendall(b"b" * pad)  # the head, still unended, read on its own
+        sock.sendall(b"\r\n\r\n")
+        answer = read_answer(stream)
+        assert answer.status == 200
+        assert json.loads(answer.body) == {"x-big": "b" * (200 + pad)}
+
+
 @pytest.mark.parametrize("length", [1024 * 1024 + 1, 10**12])
 def test_a_declared_length_over_the_limit_is_413_before_any_body(length: int) -> None:
     with serving(_echo_app()) as running, connection(running) as sock:
