@@ -1,5 +1,5 @@
 """The local server's request events (request_events.py) fed by hand, read by read: where a head
-begins in a read that also ends other requests."""
+begins in a read that also ends other requests, and a refusal's turn among the events."""
 
 from __future__ import annotations
 
@@ -90,3 +90,13 @@ def test_a_head_counted_short_is_still_bounded() -> None:
         events.receive(b"a" * 10)
         fed += 10
         taken = _taken(events)
+
+
+def test_requests_before_a_refused_one_come_first_and_nothing_of_it() -> None:
+    # llhttp reports the refused request's head before it refuses the coding: it is dropped.
+    events = RequestEvents(LIMIT)
+    events.receive(
+        b"GET / HTTP/1.1\r\n\r\nPOST / HTTP/1.1\r\nContent-Length: 2\r\n\r\nok"
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nhello"
+    )
+    assert _taken(events) == ["Head", "End", "Head", "Body", "End", 501]
