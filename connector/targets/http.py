@@ -18,7 +18,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from urllib.request import getproxies
 
 import httpx
@@ -100,6 +100,8 @@ class _LoopState:
     gate: asyncio.Semaphore
     # What carries the calls; None where httpx's client picks its own (httpcore, via a proxy).
     transport: httpx.AsyncBaseTransport | None
+    # The client's headers as sent (httpx's defaults, then the target's).
+    headers: list[tuple[bytes, bytes]]
 
 
 BucketOf = Callable[[str, str], str]
@@ -160,22 +162,24 @@ class ApiClient:
             transport = self._transport or _direct_transport(
                 self.base_url, self._verify, self._max_concurrency
             )
+            http = httpx.AsyncClient(
+                base_url=self.base_url,
+                transport=transport,
+                headers=self._headers,
+                # Targets authenticate every call; a session cookie is never wanted back.
+                cookies=_NoCookies(),
+                verify=self._verify,  # httpx's own transport only: behind a proxy
+                limits=httpx.Limits(
+                    max_connections=self._max_concurrency,
+                    max_keepalive_connections=self._max_concurrency,
+                ),
+            )
             self._state = _LoopState(
                 loop=loop,
-                http=httpx.AsyncClient(
-                    base_url=self.base_url,
-                    transport=transport,
-                    headers=self._headers,
-                    # Targets authenticate every call; a session cookie is never wanted back.
-                    cookies=_NoCookies(),
-                    verify=self._verify,  # httpx's own transport only: behind a proxy
-                    limits=httpx.Limits(
-                        max_connections=self._max_concurrency,
-                        max_keepalive_connections=self._max_concurrency,
-                    ),
-                ),
+                http=http,
                 gate=asyncio.Semaphore(self._max_concurrency),
                 transport=transport,
+                headers=list(http.headers.raw),
             )
         return self._state
 
@@ -346,7 +350,7 @@ class ApiClient:
             request = httpx.Request(
                 call.method,
                 _with_params(url, params),
-                headers=_merged(state.http.headers, headers),
+                headers=_merged(state.headers, headers),
                 json=call.json,
                 content=call.content,
                 extensions={"timeout": httpx.Timeout(timeout).as_dict()},
@@ -386,7 +390,8 @@ def _with_params(url: httpx.URL | str, params: Mapping[str, str]) -> httpx.URL:
     """`url` with `params` added to its query. httpx 0.28's `params=` replaces a query the URL
     already has; a call's own query and its credentials' parameters are both meant to go."""
     if isinstance(url, str) and "?" not in url:
-        return httpx.URL(url, params=params) if params else httpx.URL(url)
+        # As httpx writes parameters (urlencode), parsed with the URL: one parse, not two.
+        return httpx.URL(f"{url}?{urlencode(params)}") if params else httpx.URL(url)
     url = httpx.URL(url)
     return url.copy_merge_params(params) if params else url
 
@@ -399,11 +404,16 @@ def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
     return lowered
 
 
-def _merged(defaults: httpx.Headers, headers: Mapping[str, str]) -> httpx.Headers:
-    """The client's headers (httpx's defaults with the target's), then the call's."""
-    merged = httpx.Headers(defaults)
-    merged.update(headers)
-    return merged
+def _merged(
+    defaults: list[tuple[bytes, bytes]], headers: Mapping[str, str]
+) -> list[tuple[bytes, bytes]]:
+    """The client's headers (httpx's defaults with the target's, as sent), then the call's, each
+    replacing a default of its name, as httpx's `Headers.update` does; a list, so that the
+    request builds its headers once. Encoded as httpx encodes text headers (ASCII)."""
+    added = [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()]
+    replaced = {name.lower() for name, _ in added}
+    kept = [(name, value) for name, value in defaults if name.lower() not in replaced]
+    return kept + added
 
 
 async def _exchange(state: _LoopState, request: httpx.Request) -> httpx.Response:

@@ -232,3 +232,47 @@ async def test_the_pacer_reads_rate_limit_headers_in_any_case() -> None:
     wait, taken = api.pacer.plan("api")
     assert not taken
     assert 20 < wait <= 30  # the window's 30 s left (less a stall), and none of its calls
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        Call("GET", "/users"),
+        Call("GET", "/users", headers={"accept": "text/csv", "X-Trace": "1"}),
+        Call("POST", "/users", params={"activate": "true"}, json={"profile": {"a": "é"}}),
+        Call("POST", "/users/1/lifecycle/deactivate"),
+        Call("PUT", "/users/1", content=b"", headers={"USER-AGENT": "mine"}),
+    ],
+)
+async def test_a_call_sends_what_httpxs_client_would_send(call: Call) -> None:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={})
+
+    base = "https://legacy.test/api"
+    api = ApiClient(
+        base,
+        _Credentials(),
+        name="T",
+        transport=httpx.MockTransport(answer),
+        headers={"X-Tenant": "t1", "Accept": "application/json"},
+    )
+    await api.send(call)
+    await api.aclose()
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Accept": "application/json", "X-Tenant": "t1"}
+    ) as client:
+        expected = client.build_request(
+            call.method,
+            call.path,
+            params=call.params,
+            json=call.json,
+            content=call.content,
+            headers={**(call.headers or {}), "Authorization": "Bearer t"},
+        )
+    (request,) = sent
+    assert (request.method, str(request.url)) == (expected.method, str(expected.url))
+    assert request.headers.raw == expected.headers.raw
+    assert request.content == expected.content
