@@ -35,9 +35,10 @@ def read_json(body: bytes) -> Any:
         raise InvalidSyntaxException(detail="the request body nests too deeply") from exc
     except ValueError as exc:
         raise InvalidSyntaxException(detail=f"the request body is not JSON: {exc}") from exc
-    if not is_text(data):
+    if "\\u" in text and not is_text(data):
         # JSON may escape half a surrogate pair (`"\ud800"`): that is no Unicode text, and no
-        # target can store it.
+        # target can store it. Only a `\u` escape can make one (the text itself is UTF-8), so
+        # a body without any is not encoded again to find out.
         raise InvalidSyntaxException(detail="the request body holds a lone surrogate escape")
     return data
 

@@ -88,3 +88,22 @@ def test_body_size_limit() -> None:
     with pytest.raises(PayloadTooLargeError) as info:
         read_json(fitting + b" ")
     assert info.value.status == 413
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        (rb'{"a": "\ud800"}', True),  # half a surrogate pair, escaped
+        (rb'{"\udfff": 1}', True),  # in a name too
+        (rb'{"a": ["x", {"b": "\uD83D"}]}', True),  # however deep, in any case
+        (rb'{"a": "\\ud800"}', False),  # an escaped backslash, then text: no escape at all
+        (rb'{"a": "\ud83d\ude00"}', False),  # a whole pair
+        ('{"a": "é😀"}'.encode(), False),
+    ],
+)
+def test_only_text_is_read(body: bytes, refused: bool) -> None:
+    if refused:
+        with pytest.raises(InvalidSyntaxException, match="lone surrogate"):
+            read_json(body)
+    else:
+        assert isinstance(read_json(body), dict)
