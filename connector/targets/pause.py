@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from .. import telemetry
 from ..transport.backoff import backoff
-from ..transport.budget import MIN_ATTEMPT_SECONDS, remaining
+from ..transport.budget import MIN_ATTEMPT_SECONDS, remaining, retries_allowed
 from .errors import UnavailableError
 
 log = logging.getLogger(__name__)
@@ -15,9 +16,12 @@ log = logging.getLogger(__name__)
 
 async def pause(attempt: int, reason: str) -> None:
     """Waits before try `attempt + 1`; UnavailableError (with Retry-After) when no time is left
-    for it, `reason` saying why the request could not finish."""
+    for it, or the request allows no retry (a diagnostic), `reason` saying why the request could
+    not finish. The retry and its wait count in the request's record, as the client's do."""
     wait = backoff(attempt)
-    if wait + MIN_ATTEMPT_SECONDS > remaining():
+    if not retries_allowed() or wait + MIN_ATTEMPT_SECONDS > remaining():
         raise UnavailableError(reason, retry_after=max(1, round(wait)))
     log.info("retrying in %.2fs: %s", wait, reason)
+    telemetry.retried(reason)
+    telemetry.waited(wait, "backoff")
     await asyncio.sleep(wait)
