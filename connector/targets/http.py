@@ -387,13 +387,17 @@ class ApiClient:
 
 
 def _with_params(url: httpx.URL | str, params: Mapping[str, str]) -> httpx.URL:
-    """`url` with `params` added to its query. httpx 0.28's `params=` replaces a query the URL
-    already has; a call's own query and its credentials' parameters are both meant to go."""
-    if isinstance(url, str) and "?" not in url:
-        # As httpx writes parameters (urlencode), parsed with the URL: one parse, not two.
+    """`url` with `params` (urlencoded, as httpx writes them) after any query it has, which is
+    kept as it is written: a paging link is followed byte for byte. (httpx 0.28's `params=`
+    replaces a URL's query: a call's own query and its credentials' parameters both go.)"""
+    if isinstance(url, str) and "?" not in url and "#" not in url:
+        # Parsed once with the URL, not once more as a query component.
         return httpx.URL(f"{url}?{urlencode(params)}") if params else httpx.URL(url)
     url = httpx.URL(url)
-    return url.copy_merge_params(params) if params else url
+    if not params:
+        return url
+    added = urlencode(params).encode("ascii")
+    return url.copy_with(query=url.query + b"&" + added if url.query else added)
 
 
 def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
@@ -423,7 +427,11 @@ async def _exchange(state: _LoopState, request: httpx.Request) -> httpx.Response
     a SCIM request costs."""
     if state.transport is None:
         return await state.http.send(request)
-    response = await state.transport.handle_async_request(request)
+    try:
+        response = await state.transport.handle_async_request(request)
+    except httpx.RequestError as error:
+        error.request = request  # as httpx's client has it: the error names what failed
+        raise
     response.request = request
     try:
         if isinstance(response.stream, httpx.SyncByteStream):

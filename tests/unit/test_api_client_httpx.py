@@ -14,8 +14,12 @@ import weakref
 
 import httpx
 import pytest
+from clocks import Clock
 
+from connector.targets.errors import UnavailableError
 from connector.targets.http import ApiClient, Authorization, Call
+from connector.transport.budget import MIN_ATTEMPT_SECONDS, request_budget
+from connector.transport.pacing import Pacer
 from connector.transport.ratelimit import RateLimitHeaders
 
 BASES = [
@@ -68,9 +72,12 @@ async def test_a_path_goes_where_httpx_would_join_it(base: str) -> None:
         expected = joined.build_request("GET", path).url
         assert (str(sent[-1]), sent[-1].raw_path) == (str(expected), expected.raw_path), path
     await api.send(Call("GET", "/api/v1/users", params={"q": "a b", "limit": "2"}))
-    # Parameters are added to the joined URL's query (httpx 0.28's params= would replace it).
+    # Parameters come after the joined URL's query, as written (httpx 0.28's params= would
+    # replace it).
     expected = joined.build_request("GET", "/api/v1/users").url
-    assert str(sent[-1]) == str(expected.copy_merge_params({"q": "a b", "limit": "2"}))
+    query = expected.query + b"&" if expected.query else b""
+    path = expected.raw_path.partition(b"?")[0]
+    assert sent[-1].raw_path == path + b"?" + query + b"q=a+b&limit=2"
     await api.aclose()
     await joined.aclose()
 
@@ -92,12 +99,16 @@ async def test_a_paths_query_and_the_credentials_parameters_both_go() -> None:
         name="T",
         transport=httpx.MockTransport(answer),
     )
-    await api.send(Call("GET", "/users?after=5&limit=2", params={"limit": "3", "q": "a&b"}))
+    # A paging link's query goes as it is written (its encoding, a bare flag); the call's and
+    # the credentials' parameters follow it. A fragment is never sent.
+    await api.send(Call("GET", "/users?search=a%20eq%20%22b%22&flag", params={"q": "a&b"}))
     await api.send(Call("GET", "/users"))
+    await api.send(Call("GET", "/users#part"))
     await api.aclose()
-    assert [str(url) for url in sent] == [
-        "https://legacy.test/api/users?after=5&limit=3&q=a%26b&api_key=k+1",
-        "https://legacy.test/api/users?api_key=k+1",
+    assert [url.raw_path for url in sent] == [
+        b"/api/users?search=a%20eq%20%22b%22&flag&q=a%26b&api_key=k+1",
+        b"/api/users?api_key=k+1",
+        b"/api/users?api_key=k+1",
     ]
 
 
@@ -215,23 +226,70 @@ async def test_the_pacer_reads_rate_limit_headers_in_any_case() -> None:
             },
         )
 
+    names = RateLimitHeaders(
+        limit="X-RateLimit-Limit",
+        remaining="X-RateLimit-Remaining",
+        reset="X-RateLimit-Reset",
+        reset_unit="delta-seconds",
+    )
     api = ApiClient(
         "https://legacy.test/api",
         _Credentials(),
         name="T",
         transport=httpx.MockTransport(answer),
-        rate_limit_headers=RateLimitHeaders(
-            limit="X-RateLimit-Limit",
-            remaining="X-RateLimit-Remaining",
-            reset="X-RateLimit-Reset",
-            reset_unit="delta-seconds",
-        ),
+        rate_limit_headers=names,
+        pacer=Pacer(clock=Clock(), headers=names),
     )
     await api.send(Call("GET", "/users"))
     await api.aclose()
-    wait, taken = api.pacer.plan("api")
-    assert not taken
-    assert 20 < wait <= 30  # the window's 30 s left (less a stall), and none of its calls
+    assert api.pacer.plan("api") == (30.0, False)  # the window's 30 s left, and none of its calls
+
+
+async def test_repeated_headers_are_read_joined_as_httpx_reads_them() -> None:
+    # Two remaining counts (a proxy's and the application's): "5, 7" is no number, so no window
+    # is learnt from them, as when httpx's Headers were read.
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json={},
+            headers=[
+                ("x-rate-limit-limit", "600"),
+                ("X-Rate-Limit-Remaining", "5"),
+                ("x-rate-limit-remaining", "7"),
+                ("x-rate-limit-reset", "1796212830"),
+            ],
+        )
+
+    api = ApiClient(
+        "https://legacy.test/api",
+        _Credentials(),
+        name="T",
+        transport=httpx.MockTransport(answer),
+        pacer=Pacer(clock=Clock()),
+    )
+    response = await api.send(Call("GET", "/users"))
+    await api.aclose()
+    assert response.headers["x-rate-limit-remaining"] == "5, 7"
+    assert api.pacer.plan("api") == (0.0, True)  # nothing known: free
+
+
+async def test_an_answer_and_a_transport_error_name_the_request_they_belong_to() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/down"):
+            raise httpx.ConnectError("refused")
+        return httpx.Response(200, json={})
+
+    api = ApiClient(
+        "https://legacy.test/api", _Credentials(), name="T", transport=httpx.MockTransport(answer)
+    )
+    response = await api.send(Call("GET", "/users/1"))
+    with request_budget(0.6), pytest.raises(UnavailableError) as failed:
+        await api.send(Call("GET", "/down"))
+    await api.aclose()
+    assert str(response.request.url) == "https://legacy.test/api/users/1"
+    cause = failed.value.__context__  # raised while the transport error was being handled
+    assert isinstance(cause, httpx.ConnectError)
+    assert str(cause.request.url) == "https://legacy.test/api/down"
 
 
 @pytest.mark.parametrize(
@@ -276,3 +334,52 @@ async def test_a_call_sends_what_httpxs_client_would_send(call: Call) -> None:
     assert (request.method, str(request.url)) == (expected.method, str(expected.url))
     assert request.headers.raw == expected.headers.raw
     assert request.content == expected.content
+
+
+async def test_each_try_gets_the_attempt_timeout_or_what_is_left_of_the_budget() -> None:
+    timeouts: list[dict[str, float]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        timeouts.append(request.extensions["timeout"])
+        return httpx.Response(200, json={})
+
+    api = ApiClient(
+        "https://legacy.test/api",
+        _Credentials(),
+        name="T",
+        transport=httpx.MockTransport(answer),
+        attempt_timeout=3.0,
+    )
+    await api.send(Call("GET", "/users"))
+    with request_budget(1.5):
+        await api.send(Call("GET", "/users"))
+    await api.aclose()
+    assert timeouts[0] == dict.fromkeys(("connect", "read", "write", "pool"), 3.0)
+    assert set(timeouts[1]) == {"connect", "read", "write", "pool"}
+    assert all(MIN_ATTEMPT_SECONDS <= seconds <= 1.5 for seconds in timeouts[1].values())
+
+
+async def test_a_target_that_never_answers_is_timed_out_and_tried_again() -> None:
+    # A real socket: the timeout must reach the transport, which alone can apply it.
+    heads: list[bytes] = []
+    held: list[asyncio.StreamWriter] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            heads.append(await reader.readuntil(b"\r\n\r\n"))
+            await reader.read()  # until the client gives up on this connection
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    api = ApiClient(f"http://127.0.0.1:{port}", _Credentials(), name="T", attempt_timeout=0.6)
+    try:
+        async with asyncio.timeout(15):  # a bound only
+            with request_budget(2.5), pytest.raises(UnavailableError, match="unreachable"):
+                await api.send(Call("GET", "/users"))
+    finally:
+        await api.aclose()
+        for writer in held:
+            writer.close()
+        server.close()
+    assert len(heads) >= 2  # timed out, then sent again on a new connection
