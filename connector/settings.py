@@ -86,6 +86,12 @@ def _origin(value: Any, example: str, *, https_only: bool = True) -> str:
     """An http(s) origin with an optional base path, without a trailing slash."""
     text = str(value).strip().rstrip("/")
     parts = urlsplit(text)
+    if "@" in parts.netloc:
+        # Not echoed: it would put the password in the error, and the log.
+        raise ValueError(
+            "must not carry a user name or password (user:password@): credentials are separate "
+            f"settings; give the URL alone, such as {example}"
+        )
     loopback = parts.scheme == "http" and is_loopback_host(parts.hostname)
     allowed = parts.scheme == "https" or loopback or (not https_only and parts.scheme == "http")
     if not parts.hostname or not allowed or parts.query or parts.fragment:

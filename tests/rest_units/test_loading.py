@@ -10,7 +10,7 @@ import pytest
 from connector.targets.rest.description import ApiKeyAuth, Description
 from connector.targets.rest.loading import DescriptionError, load_description, where
 
-from .helpers import SAMPLE, SAMPLE_TEXT, changed, line_of
+from .helpers import BASE, SAMPLE, SAMPLE_TEXT, changed, line_of
 
 
 def problems_of(tmp_path: Path, text: str) -> tuple[Path, list[str]]:
@@ -264,3 +264,12 @@ def test_several_problems_are_all_reported_each_at_its_line(tmp_path: Path) -> N
     with pytest.raises(DescriptionError) as caught:
         load_description(path)
     assert str(caught.value).count("\n  ") == len(expected)
+
+
+def test_a_base_url_with_a_password_in_it_is_refused_without_repeating_it(tmp_path: Path) -> None:
+    text = changed(f"  baseUrl: {BASE}", f"  baseUrl: https://svc:hunter22@{BASE[8:]}")
+    _, problems = problems_of(tmp_path, text)
+    assert len(problems) == 1, problems
+    assert "baseUrl must not carry a user name or password" in problems[0]
+    assert "put credentials under auth:" in problems[0]
+    assert "hunter22" not in problems[0]

@@ -92,3 +92,15 @@ async def test_misconfigured_bearer_leaks_nothing(caplog: pytest.LogCaptureFixtu
         await authenticator_for(store, Settings.from_env({})).authenticate(f"Bearer {short}")
     assert short not in caplog.text
     assert short not in f"{caught.value} {caught.value!r}"
+
+
+@pytest.mark.parametrize("setting", ["OKTA_ORG_URL", "TARGET_BASE_URL"])
+def test_a_url_with_a_password_in_it_is_refused_without_repeating_it(setting: str) -> None:
+    from connector.settings import SettingsError
+
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({setting: f"https://admin:{OKTA}@example.okta.com"})
+    assert setting in str(caught.value)
+    assert "must not carry a user name or password" in str(caught.value)
+    assert OKTA not in str(caught.value)
+    assert "admin" not in str(caught.value)

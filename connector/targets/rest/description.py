@@ -102,6 +102,12 @@ class Connection(_Model):
 
     @model_validator(mode="after")
     def _url(self) -> Connection:
+        if "@" in self.base_url.partition("//")[2].partition("/")[0]:
+            # Not echoed: it would put the password in the error, and the log.
+            raise ValueError(
+                "baseUrl must not carry a user name or password (user:password@); put "
+                "credentials under auth:"
+            )
         if not re.match(r"^https?://[^/?#]+(/[^?#]*)?$", self.base_url):
             raise ValueError(
                 f"baseUrl must be an http(s) URL without query, e.g. https://hr.example.com/api, "
