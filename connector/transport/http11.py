@@ -95,6 +95,11 @@ class _Connection(asyncio.Protocol):
         waiter: asyncio.Future[_Answer] = loop.create_future()
         self._waiter = waiter
         self._transport.write(data)
+        if self._tls and len(data) > _TLS_SENT_WHOLE:
+            # Asyncio's TLS layer does not say whether all of it went: the connection is not
+            # kept, and is dropped (not closed politely, which would wait for the server to take
+            # the rest) whether the answer comes or not.
+            self._unsent = True
         # Most requests go whole into the socket here; the rest wait until it takes them, or until
         # the server answers first (a 413 or 401 sent after reading the head only): it may never
         # read the rest, and its answer is what the caller needs, not a WriteTimeout.
@@ -109,12 +114,12 @@ class _Connection(asyncio.Protocol):
         finally:
             self._deadline = None
             self._waiter = None
-        if early or (self._tls and len(data) > _TLS_SENT_WHOLE):
-            # The request was never sent whole (or, over TLS, may not have been); what is left
-            # of it would go out ahead of the next one. The caller closes the connection, and
-            # drops what is left unsent.
-            self.reusable = False
+        if early:
+            # The request was never sent whole: what is left of it would go out ahead of the
+            # next one. The caller closes the connection, and drops what is left unsent.
             self._unsent = True
+        if self._unsent:
+            self.reusable = False
         return answer
 
     @staticmethod

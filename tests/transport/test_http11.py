@@ -732,8 +732,10 @@ class Recording(Http11Transport):
     """Remembers the connections it opens, and which of them had to wait to write; gives their
     sockets a send buffer of `send_buffer` bytes if asked."""
 
-    def __init__(self, send_buffer: int | None = None) -> None:
-        super().__init__()
+    def __init__(
+        self, send_buffer: int | None = None, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        super().__init__(ssl_context=ssl_context)
         self.send_buffer = send_buffer
         self.connections: list[_Connection] = []
         self.paused: list[_Connection] = []
@@ -805,6 +807,36 @@ async def test_an_answer_before_the_body_is_taken_is_returned_over_tls(
             again = await http.post(server.url("/api/v1/users", "https"), content=b"{}")
         assert again.status_code == 413
     assert len(server.heads) == 2
+
+
+async def test_over_tls_a_large_request_left_unanswered_drops_its_connection(
+    serve_head_only: ServeHeadOnly, tmp_path: Path
+) -> None:
+    # The server takes the head only and never answers: the read times out. A polite close
+    # would wait for asyncio's TLS shutdown (30 s) while the server never takes the rest.
+    files = self_signed_cert(tmp_path)
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(files.cert, files.key)
+
+    async def silent(writer: asyncio.StreamWriter) -> None:
+        return None
+
+    server = await serve_head_only(silent, tls)
+    transport = Recording(ssl_context=ssl.create_default_context(cafile=str(files.cert)))
+    async with httpx.AsyncClient(transport=transport, timeout=1.0) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            async with asyncio.timeout(WAIT_SECONDS):
+                await http.post(server.url("/api/v1/users", "https"), content=b"x" * 40_000)
+        (connection,) = transport.connections
+        assert not any(transport._idle.values())
+        await eventually(lambda: _released(connection))
+
+
+def _released(connection: _Connection) -> bool:
+    """Whether the connection's socket is closed (over TLS the transport lets go of it)."""
+    assert connection._transport is not None
+    sock = connection._transport.get_extra_info("socket")
+    return sock is None or sock.fileno() == -1
 
 
 async def test_over_tls_a_connection_is_kept_after_a_small_request(
