@@ -189,6 +189,22 @@ def test_an_unknown_route_keeps_the_connection_and_every_answer_is_dated() -> No
         assert email.utils.parsedate_to_datetime(answer.headers["date"]).tzinfo is not None
 
 
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        (b"/api/echo?x=1&y", 200),
+        (b"/api/echo#part", 200),
+        (b"/api/echo/", 200),
+        (b"//elsewhere/api/echo", 404),  # a path, not an authority and a path
+        (b"/api//echo", 404),
+    ],
+)
+def test_a_target_is_routed_by_its_path(target: bytes, status: int) -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_answer(sock.makefile("rb")).status == status
+
+
 def test_a_204_has_no_content_and_no_framing_and_keeps_the_connection() -> None:
     with serving(_echo_app()) as running, connection(running) as sock:
         stream = sock.makefile("rb")
