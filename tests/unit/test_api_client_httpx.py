@@ -76,8 +76,8 @@ async def test_a_path_goes_where_httpx_would_join_it(base: str) -> None:
     # replace it).
     expected = joined.build_request("GET", "/api/v1/users").url
     query = expected.query + b"&" if expected.query else b""
-    path = expected.raw_path.partition(b"?")[0]
-    assert sent[-1].raw_path == path + b"?" + query + b"q=a+b&limit=2"
+    before = expected.raw_path.partition(b"?")[0]
+    assert sent[-1].raw_path == before + b"?" + query + b"q=a+b&limit=2"
     await api.aclose()
     await joined.aclose()
 
