@@ -127,6 +127,10 @@ class RequestEvents:
             raise self._refusal
         return CLOSED if self._closed else NEED_DATA
 
+    def message_read(self) -> bool:
+        """Whether the request whose head was just taken has been read to its end already."""
+        return any(isinstance(event, End) for event in self._events)
+
     def _head_part(self, data: bytes) -> int:
         """The bytes of `data` that belong to the unended head begun in it.
 

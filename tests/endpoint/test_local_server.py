@@ -626,6 +626,28 @@ def test_every_route_refuses_a_body_without_the_token_unread_as_its_handler(
     assert [(r.operation, r.scim_status) for r in records] == [(operation, 401)]  # type: ignore[attr-defined]
 
 
+def test_a_body_come_whole_with_its_head_and_a_bad_token_is_refused_by_the_route(
+    connector_server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Read already: no use refusing it unread. The route's own check answers the same 401,
+    # logged once, and the connection, whose request was read whole, carries the next one.
+    caplog.set_level(logging.INFO, logger="connector.requests")
+    body = b'{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x@y.z"}'
+    with connection(connector_server) as sock:
+        stream = sock.makefile("rb")
+        sock.sendall(_scim_head("POST", "/Users", len(body), "not-the-token-at-all") + body)
+        refused = read_answer(stream)
+        sock.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        health = read_answer(stream)
+    assert refused.status == 401
+    assert refused.headers["www-authenticate"] == 'Bearer realm="scim"'
+    assert b'"status": "401"' in refused.body
+    assert "connection" not in refused.headers
+    assert health.status == 200
+    records = [r for r in caplog.records if r.name == "connector.requests"]
+    assert [(r.operation, r.scim_status) for r in records] == [("users.create", 401)]  # type: ignore[attr-defined]
+
+
 def test_a_declared_body_over_1_mib_is_a_scim_413_with_the_token(
     connector_server: RunningServer,
 ) -> None:
