@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from connector.names import key_of, value_of
+from connector.names import folded, key_of, value_of
 from connector.scim.ids import MAX_ID_LENGTH, valid_id
 
 
@@ -32,3 +32,9 @@ def test_a_name_is_found_in_any_case_first_spelling_first() -> None:
     assert value_of(mapping, "value") == "first"
     assert key_of(mapping, "path") is None
     assert value_of(mapping, "path") is None
+
+
+def test_an_object_folded_by_name_keeps_each_names_first_spelling() -> None:
+    mapping: dict[Any, Any] = {"Op": "Replace", "op": "add", 2: "not a name", "PATH": "title"}
+    assert folded(mapping) == {"op": "Replace", "path": "title"}
+    assert folded(mapping)["op"] == value_of(mapping, "op")
