@@ -15,7 +15,7 @@ from connector.targets.model import TargetUser
 from connector.targets.okta.client import OktaClient
 from connector.targets.okta.paging import next_link as _next_link
 from connector.targets.okta.paging import next_page
-from connector.targets.okta.users import OktaUsers
+from connector.targets.okta.users import OktaUsers, is_user_id
 from connector.targets.protocol import search
 from connector.targets.query import Condition, Everyone
 from connector.transport.budget import request_budget
@@ -313,3 +313,18 @@ async def test_a_listing_holds_one_page_at_a_time() -> None:
     await client.aclose()
     assert len(ids) == 9
     assert alive == [0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("value", "is_id"),
+    [
+        ("00u1abCD23efGH45ij67", True),
+        ("00u", False),
+        ("00g1abcd", False),  # a group's
+        ("00u1abcd\n", False),  # `$` would have let the line break end it
+        ("00u1ab/cd", False),
+        ("ada@example.com", False),
+    ],
+)
+def test_what_is_an_okta_user_id(value: str, is_id: bool) -> None:
+    assert is_user_id(value) is is_id

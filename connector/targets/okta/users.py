@@ -369,7 +369,7 @@ class OktaUsers:
 # ECMA2Host connector derived from its anchor, after a migration, is one). Okta's ids are
 # opaque, but a user's is always `00u` and letters and digits (every recorded answer); nothing
 # else is a user of this connector, answered without a call.
-_USER_ID = re.compile(r"^00u[0-9A-Za-z]+$")
+_USER_ID = re.compile(r"00u[0-9A-Za-z]+")
 # The profile attributes a rendered search expression names, once its quoted values (escaped as
 # search.py writes them) are taken out.
 _LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -377,13 +377,13 @@ _SEARCHED = re.compile(r"profile\.([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def is_user_id(value: str) -> bool:
-    return _USER_ID.match(value) is not None
+    return _USER_ID.fullmatch(value) is not None  # fullmatch: `$` would let a "\n" end it
 
 
 def _user_path(user_id: str) -> str:
     if not is_user_id(user_id):
         raise UserNotFoundError(user_id)
-    return f"/api/v1/users/{quote(user_id, safe='')}"
+    return f"/api/v1/users/{user_id}"  # letters and digits only: nothing to escape
 
 
 def _addressable(login: str) -> bool:
