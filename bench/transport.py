@@ -1,5 +1,6 @@
-"""CPU per target call of httpx's client over each transport: its own (httpcore) and the
-connector's (connector/transport/http11.py), against a minimal HTTP/1.1 server in another
+"""CPU per target call of httpx's client over each transport, its own (httpcore) and the
+connector's (connector/transport/http11.py), and of `ApiClient.send` (what the connector runs:
+the transport called without httpx's client), against a minimal HTTP/1.1 server in another
 process, so that the figure is the client's alone.
 
     python -m bench.transport [--calls 3000]
@@ -19,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 import httpx
 
+from connector.targets.http import ApiClient, Authorization, Call
 from connector.transport.http11 import Http11Transport
 
 _SERVER = r"""
@@ -54,11 +56,18 @@ async def _cpu_per_call(call: Callable[[], Awaitable[None]], calls: int) -> floa
     return (time.process_time() - started) / calls
 
 
+class _Token:
+    fix = "nothing to fix"
+
+    async def authorization(self, refresh: bool) -> Authorization:
+        return Authorization(headers={"Authorization": "SSWS bench"})
+
+
 async def _measure(url: str, calls: int) -> list[tuple[str, float]]:
     rows = []
     for name, transport in (
-        ("httpx's own transport (httpcore)", None),
-        ("connector/transport/http11.py", Http11Transport()),
+        ("httpx's client over httpcore", None),
+        ("httpx's client over http11.py", Http11Transport()),
     ):
         async with httpx.AsyncClient(transport=transport, timeout=5.0) as client:
 
@@ -67,6 +76,16 @@ async def _measure(url: str, calls: int) -> list[tuple[str, float]]:
                 response.json()
 
             rows.append((name, await _cpu_per_call(call, calls)))
+    # What the connector runs per target call: credentials, pacing, the request and answer as
+    # httpx's Request and Response, sent by this transport without httpx's client.
+    origin, _, path = url.partition("/api/")
+    api = ApiClient(origin, _Token(), name="bench")
+
+    async def through_api() -> None:
+        (await api.send(Call("GET", "/api/" + path))).json()
+
+    rows.append(("ApiClient.send (the connector's path)", await _cpu_per_call(through_api, calls)))
+    await api.aclose()
     return rows
 
 
@@ -83,7 +102,7 @@ def main() -> int:
         url = f"http://127.0.0.1:{port}/api/v1/users/00u1"
         for _ in range(2):  # twice, interleaved: the second run shows the noise
             for name, seconds in asyncio.run(_measure(url, args.calls)):
-                print(f"  {name:34s} {seconds * 1e6:7.1f} us CPU per call")
+                print(f"  {name:38s} {seconds * 1e6:7.1f} us CPU per call")
     finally:
         server.kill()
         server.wait()

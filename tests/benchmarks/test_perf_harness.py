@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import cProfile
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +87,26 @@ def test_the_connector_and_target_processes_answer_their_protocols(tmp_path: Pat
         with pytest.raises(PerfError, match="unknown command"):
             connector.command("nonsense")
         client.close()
+
+
+def test_the_transport_bench_measures_each_way_a_call_can_go() -> None:
+    ran = subprocess.run(
+        [sys.executable, "-m", "bench.transport", "--calls", "20"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    rows = [
+        m.group(1) for m in re.finditer(r"^\s*(.+?)\s{2,}[\d.]+ us CPU per call$", ran.stdout, re.M)
+    ]
+    assert (
+        rows
+        == [
+            "httpx's client over httpcore",
+            "httpx's client over http11.py",
+            "ApiClient.send (the connector's path)",
+        ]
+        * 2
+    )
