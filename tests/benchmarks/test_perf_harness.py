@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.compare import gathered, table
 from bench.perf_listings import user_probe
 from bench.perf_stack import Connector, PerfError, Target
 from bench.perf_stats import package_of, parse_importtime, percentile, summarise
@@ -110,3 +111,28 @@ def test_the_transport_bench_measures_each_way_a_call_can_go() -> None:
         ]
         * 2
     )
+
+
+def test_compare_takes_medians_of_each_rounds_p50_overhead() -> None:
+    def report(scim_ms: list[float], direct_ms: list[float], cpu_ms: float) -> dict[str, object]:
+        row = {
+            "name": "GET /Users/{id}",
+            "scim_s": [v / 1000 for v in scim_ms],
+            "direct_s": [v / 1000 for v in direct_ms],
+            "loop_cpu_s": cpu_ms / 1000,
+        }
+        return {"overhead": [row]}
+
+    rounds = [
+        report([2.0, 1.5, 9.0], [0.5, 0.5, 0.7], 1.0),  # nearest-rank p50: 2.0 - 0.5
+        report([1.8, 1.7, 1.9], [0.6, 0.9, 0.8], 1.2),  # 1.8 - 0.8
+        report([3.0, 3.0, 3.0], [0.5, 0.5, 0.5], 2.5),  # 3.0 - 0.5
+    ]
+    figures = gathered(rounds)
+    assert figures["GET /Users/{id}"]["overhead p50"] == pytest.approx([1.5, 1.0, 2.5])
+    assert figures["GET /Users/{id}"]["loop CPU"] == pytest.approx([1.0, 1.2, 2.5])
+    assert table("main", figures) == [
+        "main",
+        "  GET /Users/{id}              overhead p50 1.50 ms (1.00-2.50); "
+        "loop CPU 1.20 ms (1.00-2.50)",
+    ]
