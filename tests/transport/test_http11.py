@@ -27,7 +27,7 @@ from connector.transport.budget import request_budget
 from connector.transport.http11 import Http11Transport, _Connection, _origin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
-from kv_stub import self_signed_cert
+from kv_stub import TlsFiles, self_signed_cert
 from waits import eventually, until
 
 
@@ -156,6 +156,22 @@ async def serve() -> AsyncIterator[Serve]:
 
 def client(**options: object) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=Http11Transport(**options), timeout=5.0)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Tls:
+    """A self-signed certificate: the server's context, and a client's that trusts only it."""
+
+    server: ssl.SSLContext
+    trusting: ssl.SSLContext
+    files: TlsFiles
+
+
+def tls_pair(tmp_path: Path) -> Tls:
+    files = self_signed_cert(tmp_path)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(files.cert, files.key)
+    return Tls(server, ssl.create_default_context(cafile=str(files.cert)), files)
 
 
 async def test_one_connection_carries_call_after_call(serve: Serve) -> None:
@@ -553,12 +569,9 @@ async def test_a_closed_transport_sends_nothing_more(serve: Serve) -> None:
 
 
 async def test_tls_is_verified_with_the_given_trust(serve: Serve, tmp_path: Path) -> None:
-    files = self_signed_cert(tmp_path)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(files.cert, files.key)
-    server = await serve(answer(ok()), tls)
-    trusting = ssl.create_default_context(cafile=str(files.cert))
-    async with client(ssl_context=trusting) as http:
+    tls = tls_pair(tmp_path)
+    server = await serve(answer(ok()), tls.server)
+    async with client(ssl_context=tls.trusting) as http:
         assert (await http.get(server.url(scheme="https"))).json() == {"ok": True}
         await http.get(server.url(scheme="https"))
     assert server.connections == 1
@@ -572,12 +585,10 @@ async def test_a_target_signed_by_a_private_ca_is_trusted_through_its_bundle(
 ) -> None:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
-    files = self_signed_cert(tmp_path)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(files.cert, files.key)
-    server = await serve(answer(ok()), tls)
+    tls = tls_pair(tmp_path)
+    server = await serve(answer(ok()), tls.server)
     trusted = ApiClient(
-        server.url(scheme="https"), _Credentials(), name="T", verify=str(files.cert)
+        server.url(scheme="https"), _Credentials(), name="T", verify=str(tls.files.cert)
     )
     assert (await trusted.send(Call("GET", "/api/users"))).json() == {"ok": True}
     await trusted.aclose()
@@ -788,12 +799,9 @@ async def test_an_answer_before_the_body_is_taken_is_returned(
 async def test_an_answer_before_the_body_is_taken_is_returned_over_tls(
     serve_head_only: ServeHeadOnly, tmp_path: Path
 ) -> None:
-    files = self_signed_cert(tmp_path)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(files.cert, files.key)
-    server = await serve_head_only(refuse, tls)
-    trusting = ssl.create_default_context(cafile=str(files.cert))
-    transport = Http11Transport(ssl_context=trusting)
+    tls = tls_pair(tmp_path)
+    server = await serve_head_only(refuse, tls.server)
+    transport = Http11Transport(ssl_context=tls.trusting)
     async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
         async with asyncio.timeout(WAIT_SECONDS):
             response = await http.post(server.url("/api/v1/users", "https"), content=LARGE_BODY)
@@ -814,15 +822,13 @@ async def test_over_tls_a_large_request_left_unanswered_drops_its_connection(
 ) -> None:
     # The server takes the head only and never answers: the read times out. A polite close
     # would wait for asyncio's TLS shutdown (30 s) while the server never takes the rest.
-    files = self_signed_cert(tmp_path)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(files.cert, files.key)
+    tls = tls_pair(tmp_path)
 
     async def silent(writer: asyncio.StreamWriter) -> None:
         return None
 
-    server = await serve_head_only(silent, tls)
-    transport = Recording(ssl_context=ssl.create_default_context(cafile=str(files.cert)))
+    server = await serve_head_only(silent, tls.server)
+    transport = Recording(ssl_context=tls.trusting)
     async with httpx.AsyncClient(transport=transport, timeout=1.0) as http:
         with pytest.raises(httpx.ReadTimeout):
             async with asyncio.timeout(WAIT_SECONDS):
@@ -842,12 +848,9 @@ def _released(connection: _Connection) -> bool:
 async def test_over_tls_a_connection_is_kept_after_a_small_request(
     serve: Serve, tmp_path: Path
 ) -> None:
-    files = self_signed_cert(tmp_path)
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(files.cert, files.key)
-    server = await serve(answer(ok()), tls)
-    trusting = ssl.create_default_context(cafile=str(files.cert))
-    transport = Http11Transport(ssl_context=trusting)
+    tls = tls_pair(tmp_path)
+    server = await serve(answer(ok()), tls.server)
+    transport = Http11Transport(ssl_context=tls.trusting)
     async with httpx.AsyncClient(transport=transport, timeout=5.0) as http:
         for _ in range(2):
             response = await http.post(server.url("/api/v1/users", "https"), content=b"x" * 8000)
