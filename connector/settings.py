@@ -85,19 +85,30 @@ def _whole(value: Any) -> int:
 def _origin(value: Any, example: str, *, https_only: bool = True) -> str:
     """An http(s) origin with an optional base path, without a trailing slash."""
     text = str(value).strip().rstrip("/")
+    _no_credentials(text, example)
     parts = urlsplit(text)
-    if "@" in parts.netloc:
-        # Not echoed: it would put the password in the error, and the log.
-        raise ValueError(
-            "must not carry a user name or password (user:password@): credentials are separate "
-            f"settings; give the URL alone, such as {example}"
-        )
     loopback = parts.scheme == "http" and is_loopback_host(parts.hostname)
     allowed = parts.scheme == "https" or loopback or (not https_only and parts.scheme == "http")
     if not parts.hostname or not allowed or parts.query or parts.fragment:
         need = "an https:// URL" + (" (http only on loopback)" if https_only else "")
-        raise ValueError(f"must be {need} such as {example}, got {value!r}")
+        raise ValueError(f"must be {need} such as {example}, got {_shown(text)!r}")
     return text
+
+
+def _no_credentials(text: str, example: str) -> None:
+    """No `user:password@` in a URL, wherever it would end (a password may hold `/`, `?` or
+    `#`, which end the authority early): refused without repeating it, which would put the
+    password in the error and the log."""
+    if "@" in text:
+        raise ValueError(
+            "must not carry a user name or password (user:password@): credentials are separate "
+            f"settings; give the URL alone, such as {example}"
+        )
+
+
+def _shown(url: str) -> str:
+    """A refused URL as an error repeats it: without its query or fragment, where a key could be."""
+    return url.split("?", 1)[0].split("#", 1)[0]
 
 
 def _okta_url(value: Any) -> str:
@@ -108,10 +119,11 @@ def _okta_url(value: Any) -> str:
 
 def _vault_url(value: Any) -> str:
     text = str(value).strip()
+    _no_credentials(text, "https://myvault.vault.azure.net")
     parts = urlsplit(text)
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError(
-            f"must be an https:// URL such as https://myvault.vault.azure.net, got {text!r}"
+            f"must be an https:// URL such as https://myvault.vault.azure.net, got {_shown(text)!r}"
         )
     return text
 

@@ -94,13 +94,26 @@ async def test_misconfigured_bearer_leaks_nothing(caplog: pytest.LogCaptureFixtu
     assert short not in f"{caught.value} {caught.value!r}"
 
 
-@pytest.mark.parametrize("setting", ["OKTA_ORG_URL", "TARGET_BASE_URL"])
-def test_a_url_with_a_password_in_it_is_refused_without_repeating_it(setting: str) -> None:
+@pytest.mark.parametrize("setting", ["OKTA_ORG_URL", "TARGET_BASE_URL", "KEY_VAULT_URL"])
+@pytest.mark.parametrize("password", [OKTA, "pa/ss-" + OKTA, "pa?ss-" + OKTA, "pa#ss-" + OKTA])
+def test_a_url_with_a_password_in_it_is_refused_without_repeating_it(
+    setting: str, password: str
+) -> None:
+    # `/`, `?` and `#` end a URL's authority early: the password must be found all the same.
     from connector.settings import SettingsError
 
     with pytest.raises(SettingsError) as caught:
-        Settings.from_env({setting: f"https://admin:{OKTA}@example.okta.com"})
+        Settings.from_env({setting: f"https://admin:{password}@example.okta.com"})
     assert setting in str(caught.value)
     assert "must not carry a user name or password" in str(caught.value)
     assert OKTA not in str(caught.value)
     assert "admin" not in str(caught.value)
+
+
+def test_a_refused_url_is_repeated_without_its_query() -> None:
+    from connector.settings import SettingsError
+
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"OKTA_ORG_URL": f"https://example.okta.com/?token={OKTA}"})
+    assert "'https://example.okta.com/'" in str(caught.value)
+    assert OKTA not in str(caught.value)

@@ -102,16 +102,18 @@ class Connection(_Model):
 
     @model_validator(mode="after")
     def _url(self) -> Connection:
-        if "@" in self.base_url.partition("//")[2].partition("/")[0]:
-            # Not echoed: it would put the password in the error, and the log.
+        if "@" in self.base_url:
+            # Anywhere: a password may hold `/`, `?` or `#`, which end the authority early. Not
+            # repeated: it would put the password in the error, and the log.
             raise ValueError(
                 "baseUrl must not carry a user name or password (user:password@); put "
                 "credentials under auth:"
             )
         if not re.match(r"^https?://[^/?#]+(/[^?#]*)?$", self.base_url):
+            shown = self.base_url.split("?", 1)[0].split("#", 1)[0]  # a key could be in a query
             raise ValueError(
                 f"baseUrl must be an http(s) URL without query, e.g. https://hr.example.com/api, "
-                f"got {self.base_url!r}"
+                f"got {shown!r}"
             )
         for name in self.headers:
             if name.lower() in {"authorization", "cookie", "proxy-authorization"}:
