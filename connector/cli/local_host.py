@@ -10,11 +10,13 @@ port. `func start` remains the real host.
 
 The server may face a network (a tunnel to Entra, a load test), so it does what a front end
 would: a request's head is bounded in size and time; a route that checks a bearer token answers
-401/413 from the head alone, before a byte of the body is read (a route function says so by
-carrying `connector.http.lazy.PRECHECK_ATTRIBUTE`); a body is read up to a hard limit, never
-allocated by its declared length; chunked bodies are decoded (never parsed as a next request);
-idle and half-sent requests time out; the number of open connections is capped; and each response
-leaves in one write on a TCP_NODELAY socket (two writes would wait for the client's delayed ACK).
+401/413 from the head alone, before a byte of a body still to come is read (a route function
+says so by carrying `connector.http.lazy.PRECHECK_ATTRIBUTE`; a body that came whole with its
+head is read already, and the route checks it as it does any); a body is read up to a hard
+limit, never allocated by its declared length; chunked bodies are decoded (never parsed as a
+next request); idle and half-sent requests time out; the number of open connections is capped;
+and each response leaves in one write on a TCP_NODELAY socket (two writes would wait for the
+client's delayed ACK).
 """
 
 from __future__ import annotations

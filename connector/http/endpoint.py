@@ -5,8 +5,9 @@ is a 500, which says nothing about internals (the log has the details, without s
 
 The Functions host reads a whole body before it calls a function. A host that can answer from a
 request's head first (the local server) finds `answer_before_body` on every SCIM route function
-(`lazy.route_function` puts it there), so an unauthenticated or oversized body is refused
-without being read, with the same SCIM error and log record as the route gives once it is read.
+(`lazy.route_function` puts it there), so an unauthenticated or oversized body still to come
+is refused without being read, with the same SCIM error and log record as the route gives once
+it is read.
 """
 
 from __future__ import annotations

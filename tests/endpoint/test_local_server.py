@@ -648,6 +648,34 @@ def test_a_body_come_whole_with_its_head_and_a_bad_token_is_refused_by_the_route
     assert [(r.operation, r.scim_status) for r in records] == [("users.create", 401)]  # type: ignore[attr-defined]
 
 
+def test_a_small_body_still_to_come_is_refused_unread_by_its_head(
+    connector_server: RunningServer,
+) -> None:
+    # Under the limit, but not here yet: the token is checked before waiting for it.
+    with connection(connector_server) as sock:
+        sock.sendall(_scim_head("POST", "/Users", 100, "not-the-token-at-all"))  # no body yet
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 401
+        assert answer.headers["connection"] == "close"
+        assert closed_by_server(sock)
+
+
+def test_of_pipelined_requests_only_the_one_whose_body_is_here_is_read(
+    connector_server: RunningServer,
+) -> None:
+    body = b'{"userName": "x@y.z"}'
+    whole = _scim_head("POST", "/Users", len(body), "not-the-token-at-all") + body
+    head_only = _scim_head("POST", "/Users", 100, "not-the-token-at-all")
+    with connection(connector_server) as sock:
+        stream = sock.makefile("rb")
+        sock.sendall(whole + head_only)
+        first, second = read_answer(stream), read_answer(stream)
+        assert (first.status, second.status) == (401, 401)
+        assert "connection" not in first.headers  # read whole: the connection carried on
+        assert second.headers["connection"] == "close"  # refused unread
+        assert closed_by_server(sock)
+
+
 def test_a_declared_body_over_1_mib_is_a_scim_413_with_the_token(
     connector_server: RunningServer,
 ) -> None:

@@ -100,3 +100,17 @@ def test_requests_before_a_refused_one_come_first_and_nothing_of_it() -> None:
         b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\nhello"
     )
     assert _taken(events) == ["Head", "End", "Head", "Body", "End", 501]
+
+
+def test_whether_a_request_was_read_to_its_end_with_its_head() -> None:
+    events = RequestEvents(8192)
+    post = b"POST /u HTTP/1.1\r\nContent-Length: 5\r\n\r\n"
+    events.receive(post + b"hel")
+    assert type(events.next_event()).__name__ == "Head"
+    assert not events.message_read()  # two bytes of its body are still to come
+    events.receive(b"lo" + post + b"hello" + post)
+    assert [type(events.next_event()).__name__ for _ in range(3)] == ["Body", "Body", "End"]
+    assert type(events.next_event()).__name__ == "Head"
+    assert events.message_read()  # the second came whole; the third's head follows it
+    assert [type(events.next_event()).__name__ for _ in range(3)] == ["Body", "End", "Head"]
+    assert not events.message_read()  # the third's body is still to come
