@@ -388,8 +388,9 @@ class ApiClient:
 
 def _with_params(url: httpx.URL | str, params: Mapping[str, str]) -> httpx.URL:
     """`url` with `params` (urlencoded, as httpx writes them) after any query it has, which is
-    kept as it is written: a paging link is followed byte for byte. (httpx 0.28's `params=`
-    replaces a URL's query: a call's own query and its credentials' parameters both go.)"""
+    kept as it is written; a name in both is sent twice, the parameter last. (httpx 0.28's
+    `params=` replaces a URL's query: a call's own query and its credentials' parameters both
+    go.)"""
     if isinstance(url, str) and "?" not in url and "#" not in url:
         # Parsed once with the URL, not once more as a query component.
         return httpx.URL(f"{url}?{urlencode(params)}") if params else httpx.URL(url)

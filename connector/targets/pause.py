@@ -20,6 +20,8 @@ async def pause(attempt: int, reason: str) -> None:
     not finish. The retry and its wait count in the request's record, as the client's do."""
     wait = backoff(attempt)
     if not retries_allowed() or wait + MIN_ATTEMPT_SECONDS > remaining():
+        if retries_allowed():
+            telemetry.budget_exhausted(503)  # as the client's own retry reports it
         raise UnavailableError(reason, retry_after=max(1, round(wait)))
     log.info("retrying in %.2fs: %s", wait, reason)
     telemetry.retried(reason)

@@ -36,9 +36,14 @@ async def test_a_pause_waits_and_counts_in_the_requests_record(no_real_waits: li
 async def test_no_pause_when_the_budget_leaves_no_time_for_the_try_after_it(
     no_real_waits: list[float],
 ) -> None:
-    with request_budget(0.6), pytest.raises(UnavailableError, match="still activating"):
+    with (
+        telemetry.recording("users.patch") as record,
+        request_budget(0.6),
+        pytest.raises(UnavailableError, match="still activating"),
+    ):
         await pause(0, "Okta is still activating the user")
     assert no_real_waits == []
+    assert record.budget_exhausted == 503
 
 
 async def test_no_pause_where_the_request_allows_no_retry(no_real_waits: list[float]) -> None:
@@ -49,4 +54,4 @@ async def test_no_pause_where_the_request_allows_no_retry(no_real_waits: list[fl
     ):
         await pause(0, "create outcome unknown")
     assert no_real_waits == []
-    assert record.retries == 0
+    assert (record.retries, record.budget_exhausted) == (0, None)  # a diagnostic's own refusal
