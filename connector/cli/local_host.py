@@ -382,7 +382,7 @@ class _Connection:
             refusal = None if whole else await self._before_body(route, head_only, declared)
             if refusal is not None:
                 return await self._respond(method, refusal, body_unread=True)
-            if request.expects_continue:
+            if request.expects_continue and not whole:  # a body here already was not waiting
                 await self._send(b"HTTP/1.1 100 Continue\r\n\r\n")
             read = await self._body()
             if read is None:

@@ -441,6 +441,21 @@ def test_expect_100_continue_is_answered_before_the_body() -> None:
         assert read_answer(stream).body == b"ok"
 
 
+def test_expect_100_continue_with_the_body_already_sent_gets_the_answer_only() -> None:
+    with serving(_echo_app()) as running, connection(running) as sock:
+        sock.sendall(
+            b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+            b"Expect: 100-continue\r\n\r\nok"
+        )
+        stream = sock.makefile("rb")
+        assert stream.readline().split()[1] == b"200"  # no interim 100: nothing was waiting
+        sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n\r\n")
+        while stream.readline() != b"\r\n":
+            pass
+        assert stream.read(2) == b"ok"
+        assert read_answer(stream).status == 200
+
+
 def test_a_stalled_head_is_disconnected() -> None:
     with serving(_echo_app(), QUICK) as running, connection(running) as sock:
         sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
