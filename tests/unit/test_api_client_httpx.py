@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import gc
 import weakref
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -62,6 +64,21 @@ def _client(base: str, sent: list[httpx.URL]) -> ApiClient:
     return ApiClient(base, _Credentials(), name="T", transport=httpx.MockTransport(answer))
 
 
+def _answering(
+    answer: Callable[[httpx.Request], httpx.Response],
+    credentials: Any = None,
+    **options: Any,
+) -> ApiClient:
+    """A client of https://legacy.test/api whose calls `answer` takes, instead of a network."""
+    return ApiClient(
+        "https://legacy.test/api",
+        credentials or _Credentials(),
+        name="T",
+        transport=httpx.MockTransport(answer),
+        **options,
+    )
+
+
 @pytest.mark.parametrize("base", BASES)
 async def test_a_path_goes_where_httpx_would_join_it(base: str) -> None:
     sent: list[httpx.URL] = []
@@ -93,12 +110,7 @@ async def test_a_paths_query_and_the_credentials_parameters_both_go() -> None:
         sent.append(request.url)
         return httpx.Response(200, json={})
 
-    api = ApiClient(
-        "https://legacy.test/api",
-        _KeyInQuery(),
-        name="T",
-        transport=httpx.MockTransport(answer),
-    )
+    api = _answering(answer, _KeyInQuery())
     # A paging link's query goes as it is written (its encoding, a bare flag); the call's and
     # the credentials' parameters follow it. A fragment is never sent.
     await api.send(Call("GET", "/users?search=a%20eq%20%22b%22&flag", params={"q": "a&b"}))
@@ -232,11 +244,8 @@ async def test_the_pacer_reads_rate_limit_headers_in_any_case() -> None:
         reset="X-RateLimit-Reset",
         reset_unit="delta-seconds",
     )
-    api = ApiClient(
-        "https://legacy.test/api",
-        _Credentials(),
-        name="T",
-        transport=httpx.MockTransport(answer),
+    api = _answering(
+        answer,
         rate_limit_headers=names,
         pacer=Pacer(clock=Clock(), headers=names),
     )
@@ -260,11 +269,8 @@ async def test_repeated_headers_are_read_joined_as_httpx_reads_them() -> None:
             ],
         )
 
-    api = ApiClient(
-        "https://legacy.test/api",
-        _Credentials(),
-        name="T",
-        transport=httpx.MockTransport(answer),
+    api = _answering(
+        answer,
         pacer=Pacer(clock=Clock()),
     )
     response = await api.send(Call("GET", "/users"))
@@ -279,9 +285,7 @@ async def test_an_answer_and_a_transport_error_name_the_request_they_belong_to()
             raise httpx.ConnectError("refused")
         return httpx.Response(200, json={})
 
-    api = ApiClient(
-        "https://legacy.test/api", _Credentials(), name="T", transport=httpx.MockTransport(answer)
-    )
+    api = _answering(answer)
     response = await api.send(Call("GET", "/users/1"))
     with request_budget(0.6), pytest.raises(UnavailableError) as failed:
         await api.send(Call("GET", "/down"))
@@ -343,11 +347,8 @@ async def test_each_try_gets_the_attempt_timeout_or_what_is_left_of_the_budget()
         timeouts.append(request.extensions["timeout"])
         return httpx.Response(200, json={})
 
-    api = ApiClient(
-        "https://legacy.test/api",
-        _Credentials(),
-        name="T",
-        transport=httpx.MockTransport(answer),
+    api = _answering(
+        answer,
         attempt_timeout=3.0,
     )
     await api.send(Call("GET", "/users"))
