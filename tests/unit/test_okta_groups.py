@@ -4,6 +4,10 @@ although Okta's search lags."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import Any
+
 import pytest
 from clocks import Clock
 
@@ -391,3 +395,37 @@ async def test_another_attribute_name_is_configurable() -> None:
             read = await groups.get(created.id)
             assert read is not None
             assert read.external_id == "oid-1"
+
+
+async def test_a_listing_left_early_closes_the_page_reads_under_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A caller that stops at the first page (find_by_name, a lookup) closes the listing: each
+    # generator closes the one it reads from, down to the page reads, at once, not when the
+    # garbage collector finds them.
+    from connector.targets.okta import groups as module
+    from connector.targets.okta import paging
+
+    closed: list[str] = []
+    real_pages = paging.pages
+
+    async def recorded(*args: Any) -> AsyncGenerator[Any, None]:
+        try:
+            async for page in real_pages(*args):
+                yield page
+        finally:
+            closed.append(args[1])
+
+    monkeypatch.setattr(module, "pages", recorded)
+    with org() as okta:
+        async with okta_groups(okta) as writer:
+            await writer.create("Sales", "e-sales")
+            await writer.create("Support", "e-support")
+        async with okta_groups(okta) as groups:
+            assert await groups.find_by_name("Sales") is not None
+            assert closed == ["/api/v1/groups"]  # the search, closed with its caller
+            async with aclosing(groups.pages(Everyone())) as listing:
+                async for page in listing:
+                    assert page
+                    break
+            assert closed == ["/api/v1/groups"] * 2

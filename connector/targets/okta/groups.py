@@ -125,8 +125,9 @@ class OktaGroups:
         """`OKTA_GROUP`s only: Entra cannot manage the others. Everyone is the plain listing
         (Okta's live data, not the lagging index); name and externalId are searched."""
         if isinstance(query, Everyone):
-            async for page in self._listing():
-                yield [g for g in page if g.writable]
+            async with aclosing(self._listing()) as listing:
+                async for page in listing:
+                    yield [g for g in page if g.writable]
             return
         if isinstance(query, IdIs):
             group = await self.get(query.value)
@@ -141,10 +142,12 @@ class OktaGroups:
             raise QueryNotSupportedError(
                 "Okta groups are found by name or externalId equality, or listed whole"
             )
-        async for page in self._equal(query.attribute, query.value):
-            yield page
+        # Each generator below closes the one it reads from when it is closed early itself.
+        async with aclosing(self._equal(query.attribute, query.value)) as equal:
+            async for page in equal:
+                yield page
 
-    async def _equal(self, attribute: str, value: str) -> AsyncIterator[list[TargetGroup]]:
+    async def _equal(self, attribute: str, value: str) -> AsyncGenerator[list[TargetGroup], None]:
         def matches(group: TargetGroup) -> bool:
             if not group.writable:
                 return False
@@ -161,17 +164,21 @@ class OktaGroups:
                 return  # names are unique among Okta groups: nothing else can match
         seen = {g.id for g in confirmed}
         field = "profile.name" if by_name else f"profile.{self.attribute}"
-        async for page in self._searched(f"{field} eq {literal(value)}", field):
-            found = [g for g in page if g.id not in seen and matches(g)]
-            seen.update(g.id for g in found)
-            yield found
+        async with aclosing(self._searched(f"{field} eq {literal(value)}", field)) as searched:
+            async for page in searched:
+                found = [g for g in page if g.id not in seen and matches(g)]
+                seen.update(g.id for g in found)
+                yield found
 
-    async def _searched(self, expression: str, field: str) -> AsyncIterator[list[TargetGroup]]:
+    async def _searched(
+        self, expression: str, field: str
+    ) -> AsyncGenerator[list[TargetGroup], None]:
         params = {"search": expression, "limit": str(GROUPS_PAGE)}
         try:
-            async for page in self._pages("/api/v1/groups", params):
-                hits = [self.recent.current(self.to_group(d)) for d in page]
-                yield [g for g in hits if g is not None]
+            async with aclosing(self._pages("/api/v1/groups", params)) as found:
+                async for page in found:
+                    hits = [self.recent.current(self.to_group(d)) for d in page]
+                    yield [g for g in hits if g is not None]
         except OktaApiError as exc:
             if exc.body.code == "E0000031" and field != "profile.name":
                 raise RejectedError(
@@ -184,8 +191,9 @@ class OktaGroups:
     async def _listing(self) -> AsyncGenerator[list[TargetGroup], None]:
         """Every group of every type, from Okta's live data (no search index involved)."""
         try:
-            async for page in self._pages("/api/v1/groups", {"limit": str(GROUPS_PAGE)}):
-                yield [self.to_group(d) for d in page]
+            async with aclosing(self._pages("/api/v1/groups", {"limit": str(GROUPS_PAGE)})) as all_:
+                async for page in all_:
+                    yield [self.to_group(d) for d in page]
         except OktaApiError as exc:
             raise self._failure(exc) from exc
 

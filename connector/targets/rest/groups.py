@@ -9,7 +9,8 @@ are found, so the other members are still added.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from ..errors import (
@@ -87,13 +88,15 @@ class RestGroups:
         return group if group is not None and group.id == group_id else None
 
     async def find_by_name(self, name: str) -> TargetGroup | None:
-        async for page in self.pages(Condition("name", "eq", name)):
-            for group in page:
-                if group.name.casefold() == name.casefold():
-                    return group
+        # Closed at once when left early, with the page reads under it.
+        async with aclosing(self.pages(Condition("name", "eq", name))) as pages:
+            async for page in pages:
+                for group in page:
+                    if group.name.casefold() == name.casefold():
+                        return group
         return None
 
-    async def pages(self, query: Query) -> AsyncIterator[list[TargetGroup]]:
+    async def pages(self, query: Query) -> AsyncGenerator[list[TargetGroup], None]:
         if isinstance(query, IdIs):
             group = await self.get(query.value)
             if group is not None:
@@ -103,14 +106,16 @@ class RestGroups:
         if isinstance(query, Condition):
             find = self._find(query)
             if find.path is not None:
-                async for page in self._lookup(find, query.value or ""):
-                    yield page
+                async with aclosing(self._lookup(find, query.value or "")) as found:
+                    async for page in found:
+                        yield page
                 return
             params |= {k: fill(t, {"value": query.value or ""}) for k, t in find.query.items()}
         elif not isinstance(query, Everyone):
             raise QueryNotSupportedError(f"{self._calls.name}'s groups cannot answer this filter")
-        async for records in self._pager.pages(self.spec.listing.path, params):
-            yield [self.to_group(r) for r in records]
+        async with aclosing(self._pager.pages(self.spec.listing.path, params)) as listing:
+            async for records in listing:
+                yield [self.to_group(r) for r in records]
 
     def _find(self, query: Condition) -> Find:
         for find in self.spec.find:
@@ -120,7 +125,7 @@ class RestGroups:
             f"{self._calls.name}'s groups cannot be searched by {query.attribute} {query.op}"
         )
 
-    async def _lookup(self, find: Find, value: str) -> AsyncIterator[list[TargetGroup]]:
+    async def _lookup(self, find: Find, value: str) -> AsyncGenerator[list[TargetGroup], None]:
         assert find.path is not None
         try:
             response = await self._calls.send(

@@ -3,7 +3,7 @@ numbers, offsets, a cursor in the body, a next URL in the body, or a `Link` head
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
@@ -70,7 +70,7 @@ class Pager:
         self._fetch = fetch
         self._total = pointer.parse(paging.total) if paging.total else None
 
-    async def pages(self, path: str, params: Mapping[str, str]) -> AsyncIterator[list[Any]]:
+    async def pages(self, path: str, params: Mapping[str, str]) -> AsyncGenerator[list[Any], None]:
         paging = self._paging
         query = dict(params)
         number, offset, seen = paging.first_page, 0, 0

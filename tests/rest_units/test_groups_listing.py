@@ -1,0 +1,74 @@
+"""connector/targets/rest/groups.py: a group listing left early closes its page reads at once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector.secrets import EnvSecretStore
+from connector.settings import Settings
+from connector.targets.context import TargetContext
+from connector.targets.query import Everyone
+from connector.targets.rest import build
+from connector.targets.rest.groups import RestGroups
+from connector.targets.rest.loading import load_description
+from connector.targets.rest.paging import Pager
+
+from .helpers import API_KEY, ScriptedApp, reply, write_description
+
+
+def _team(team_id: int, name: str) -> dict[str, Any]:
+    return {
+        "id": team_id,
+        "name": name,
+        "external_ref": f"e-{team_id}",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+
+
+def _groups(tmp_path: Path, app: ScriptedApp) -> RestGroups:
+    path = write_description(tmp_path)
+    description, marks = load_description(path)
+    context = TargetContext(
+        settings=Settings.from_env({}),
+        secrets=EnvSecretStore({"LEDGERLINE_API_KEY": API_KEY}),
+        transport=app.transport,
+    )
+    groups = build(description, context, path, marks).groups
+    assert isinstance(groups, RestGroups)
+    return groups
+
+
+async def test_a_listing_left_early_closes_the_page_reads_under_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[str] = []
+    real_pages = Pager.pages
+
+    async def recorded(
+        self: Pager, path: str, params: Mapping[str, str]
+    ) -> AsyncGenerator[list[Any], None]:
+        try:
+            async for page in real_pages(self, path, params):
+                yield page
+        finally:
+            closed.append(path)
+
+    monkeypatch.setattr(Pager, "pages", recorded)
+    full = [_team(n, f"Team {n}") for n in range(1, 101)]  # a full page: another would follow
+    app = ScriptedApp().on("GET", "/teams", reply(200, {"data": full, "meta": {"total": 300}}))
+    groups = _groups(tmp_path, app)
+    assert (found := await groups.find_by_name("team 1")) is not None
+    assert found.name == "Team 1"
+    assert closed == ["/teams"]  # the lookup's listing, closed with its caller
+    async with aclosing(groups.pages(Everyone())) as listing:
+        async for page in listing:
+            assert len(page) == 100
+            break
+    assert closed == ["/teams"] * 2
+    assert len(app.calls) == 2  # one page each: nothing read past where the caller stopped
