@@ -356,8 +356,10 @@ class _Connection:
         # llhttp has refused any other coding than chunked, and both framings at once (RFC 9112
         # section 6.3: more likely a smuggling attempt than a client's mistake).
         chunked = "transfer-encoding" in spelled
-        length = spelled.get("content-length")
-        declared = None if chunked else int(headers[length] or 0) if length else 0
+        declared: int | None = None  # chunked: the length is known at the end only
+        if not chunked:
+            length = spelled.get("content-length")
+            declared = int(headers[length] or 0) if length is not None else 0
         has_body = chunked or bool(declared)
 
         url = self.origin + target
