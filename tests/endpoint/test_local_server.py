@@ -96,6 +96,13 @@ def connection(running: RunningServer) -> Iterator[socket.socket]:
         sock.close()
 
 
+@contextmanager
+def echo_connection(limits: Limits | None = None) -> Iterator[socket.socket]:
+    """A connection to the echo app served with `limits`: what most tests here need."""
+    with serving(_echo_app(), limits) as running, connection(running) as sock:
+        yield sock
+
+
 @dataclass
 class Answer:
     status: int
@@ -130,7 +137,7 @@ def closed_by_server(sock: socket.socket) -> bool:
 
 
 def test_a_header_that_would_split_the_response_is_a_500_and_nothing_of_it_is_sent() -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(b"GET /api/bad-header HTTP/1.1\r\nHost: x\r\n\r\n")
         stream = sock.makefile("rb")
         answer = read_answer(stream)
@@ -153,7 +160,7 @@ def test_a_client_that_cannot_keep_the_connection_gets_one_answer_and_a_close(
     request_bytes: bytes,
 ) -> None:
     # As h11 did: one answer to an HTTP/1.0 client; an upgrade is answered over HTTP/1.1.
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(request_bytes)
         answer = read_answer(sock.makefile("rb"))
         assert answer.status == 200
@@ -164,7 +171,7 @@ def test_a_client_that_cannot_keep_the_connection_gets_one_answer_and_a_close(
 def test_an_upgrade_request_with_a_body_is_never_served_without_it() -> None:
     # llhttp stops at the head of an upgrade request (what follows is the new protocol's), so
     # its declared body never reaches the parser's events; h11 read it. Refused, not served empty.
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(
             b"POST /api/echo HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
             b"Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n"
@@ -177,7 +184,7 @@ def test_an_upgrade_request_with_a_body_is_never_served_without_it() -> None:
 
 
 def test_an_unknown_route_keeps_the_connection_and_every_answer_is_dated() -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         stream = sock.makefile("rb")
         sock.sendall(b"GET /api/nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
         missing = read_answer(stream)
@@ -200,13 +207,13 @@ def test_an_unknown_route_keeps_the_connection_and_every_answer_is_dated() -> No
     ],
 )
 def test_a_target_is_routed_by_its_path(target: bytes, status: int) -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\n\r\n")
         assert read_answer(sock.makefile("rb")).status == status
 
 
 def test_a_204_has_no_content_and_no_framing_and_keeps_the_connection() -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         stream = sock.makefile("rb")
         sock.sendall(b"DELETE /api/nothing HTTP/1.1\r\nHost: x\r\n\r\n")
         status_line = stream.readline()
@@ -223,7 +230,7 @@ def test_a_204_has_no_content_and_no_framing_and_keeps_the_connection() -> None:
 
 def test_a_chunked_body_is_decoded_and_never_parsed_as_a_request() -> None:
     smuggled = b"GET /api/echo HTTP/1.1\r\nHost: x\r\n\r\n"
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled), smuggled)
         sock.sendall(
             b"POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked
@@ -240,7 +247,7 @@ def test_a_chunked_body_is_decoded_and_never_parsed_as_a_request() -> None:
 def test_trailer_fields_never_join_the_request_headers() -> None:
     # RFC 9110 section 6.5.1: a trailer is not merged into the header section. Sent in the same
     # segment as the head, llhttp reports it before the head is taken up.
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(
             b"GET /api/headers?names=authorization,x-tag HTTP/1.1\r\nHost: x\r\nX-Tag: head\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n"
@@ -252,7 +259,7 @@ def test_trailer_fields_never_join_the_request_headers() -> None:
 
 
 def test_a_header_sent_several_times_reaches_the_handler_joined_in_order() -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(
             b"GET /api/headers?names=x-tag,a,b HTTP/1.1\r\nHost: x\r\nX-Tag: 1\r\nA: one\r\n"
             b"x-tag: 2\r\nA: two\r\nB: only\r\nX-TAG: 3\r\n\r\n"
@@ -263,7 +270,7 @@ def test_a_header_sent_several_times_reaches_the_handler_joined_in_order() -> No
 
 
 def test_pipelined_requests_are_answered_in_order() -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(
             b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
             b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo"
@@ -308,7 +315,7 @@ def test_pipelined_requests_before_a_refused_one_are_answered_first(
 ) -> None:
     # RFC 9112 section 9.3.2: the complete requests that came first are answered in order; then
     # the one llhttp refuses, in the same read, gets its refusal and the connection closes.
-    with serving(_echo_app(), limits) as running, connection(running) as sock:
+    with echo_connection(limits) as sock:
         sock.sendall(_TWO_REQUESTS + refused)
         stream = sock.makefile("rb")
         answers = [read_answer(stream) for _ in range(3)]
@@ -358,7 +365,7 @@ def test_a_head_is_not_charged_for_the_requests_read_with_its_start(
     # The head's start comes in the read that ends the request before it; what that request
     # took of the read is no part of the head, whose size stays under the limit.
     start = b"GET /api/headers?names=x-big HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 200
-    with serving(_echo_app(), limits) as running, connection(running) as sock:
+    with echo_connection(limits) as sock:
         sock.sendall(before + start)
         stream = sock.makefile("rb")
         assert read_answer(stream).status == 200  # so the server has read the head's start
@@ -371,7 +378,7 @@ def test_a_head_is_not_charged_for_the_requests_read_with_its_start(
 
 @pytest.mark.parametrize("length", [1024 * 1024 + 1, 10**12])
 def test_a_declared_length_over_the_limit_is_413_before_any_body(length: int) -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % length)
         answer = read_answer(sock.makefile("rb"))
         assert answer.status == 413
@@ -380,7 +387,7 @@ def test_a_declared_length_over_the_limit_is_413_before_any_body(length: int) ->
 
 
 def test_a_chunked_body_over_the_limit_is_413_and_closed() -> None:
-    with serving(_echo_app(), Limits(max_body_bytes=1000)) as running, connection(running) as sock:
+    with echo_connection(Limits(max_body_bytes=1000)) as sock:
         sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
         sock.sendall(b"400\r\n" + b"x" * 1024 + b"\r\n")  # one chunk past the limit
         answer = read_answer(sock.makefile("rb"))
@@ -399,14 +406,14 @@ def test_a_chunked_body_over_the_limit_is_413_and_closed() -> None:
     ids=["unknown-coding", "both-framings", "two-lengths", "negative-length"],
 )
 def test_ambiguous_or_unknown_framing_is_refused_and_closed(framing: bytes, status: int) -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\n" + framing + b"\r\nhello")
         assert read_answer(sock.makefile("rb")).status == status
         assert closed_by_server(sock)
 
 
 def test_an_oversized_head_is_431_and_closed() -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         # A header that never ends: the server stops buffering it at the limit.
         sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000)
         assert read_answer(sock.makefile("rb")).status == 431
@@ -416,7 +423,7 @@ def test_an_oversized_head_is_431_and_closed() -> None:
 def test_an_oversized_trailer_section_is_431_and_closed() -> None:
     # httptools buffers a trailer field as it does a header: one that never ends is bounded alike
     # (well before the body's time runs out).
-    with serving(_echo_app(), Limits(body_seconds=60.0)) as running, connection(running) as sock:
+    with echo_connection(Limits(body_seconds=60.0)) as sock:
         sock.sendall(
             b"POST /api/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
             b"2\r\nok\r\n0\r\nX-Big: "
@@ -429,7 +436,7 @@ def test_an_oversized_trailer_section_is_431_and_closed() -> None:
 
 
 def test_expect_100_continue_is_answered_before_the_body() -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(
             b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
             b"Expect: 100-continue\r\n\r\n"
@@ -442,7 +449,7 @@ def test_expect_100_continue_is_answered_before_the_body() -> None:
 
 
 def test_expect_100_continue_with_the_body_already_sent_gets_the_answer_only() -> None:
-    with serving(_echo_app()) as running, connection(running) as sock:
+    with echo_connection() as sock:
         sock.sendall(
             b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
             b"Expect: 100-continue\r\n\r\nok"
@@ -457,21 +464,21 @@ def test_expect_100_continue_with_the_body_already_sent_gets_the_answer_only() -
 
 
 def test_a_stalled_head_is_disconnected() -> None:
-    with serving(_echo_app(), QUICK) as running, connection(running) as sock:
+    with echo_connection(QUICK) as sock:
         sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n")  # and never the blank line
         assert read_answer(sock.makefile("rb")).status == 408
         assert closed_by_server(sock)
 
 
 def test_a_stalled_body_is_disconnected() -> None:
-    with serving(_echo_app(), QUICK) as running, connection(running) as sock:
+    with echo_connection(QUICK) as sock:
         sock.sendall(b"POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten..")
         assert read_answer(sock.makefile("rb")).status == 408
         assert closed_by_server(sock)
 
 
 def test_an_idle_keep_alive_connection_is_closed() -> None:
-    with serving(_echo_app(), QUICK) as running, connection(running) as sock:
+    with echo_connection(QUICK) as sock:
         sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n\r\n")
         assert read_answer(sock.makefile("rb")).status == 200
         assert closed_by_server(sock)
