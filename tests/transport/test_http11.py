@@ -158,6 +158,13 @@ def client(**options: object) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=Http11Transport(**options), timeout=5.0)  # type: ignore[arg-type]
 
 
+async def fetched(serve: Serve, script: Script) -> httpx.Response:
+    """The answer to one GET from a server that runs `script`."""
+    server = await serve(script)
+    async with client() as http:
+        return await http.get(server.url())
+
+
 @dataclass(frozen=True)
 class Tls:
     """A self-signed certificate: the server's context, and a client's that trusts only it."""
@@ -252,9 +259,7 @@ async def test_an_answer_arriving_byte_by_byte_is_whole(serve: Serve) -> None:
         writer.write(raw[200:])
         return True
 
-    server = await serve(script)
-    async with client() as http:
-        response = await http.get(server.url())
+    response = await fetched(serve, script)
     assert response.content == body
     assert response.headers["link"] == '<https://o/api?after=1>; rel="next"'
 
@@ -264,9 +269,7 @@ async def test_repeated_headers_and_the_reason_phrase_are_kept(serve: Serve) -> 
         b'HTTP/1.1 429 Slow Down Please\r\nLink: <a>; rel="self"\r\n'
         b'Link: <b>; rel="next"\r\nX-Rate-Limit-Reset: 1700000000\r\nContent-Length: 2\r\n\r\n{}'
     )
-    server = await serve(answer(raw))
-    async with client() as http:
-        response = await http.get(server.url())
+    response = await fetched(serve, answer(raw))
     assert response.status_code == 429
     assert response.reason_phrase == "Slow Down Please"
     assert response.headers.get_list("link") == ['<a>; rel="self"', '<b>; rel="next"']
@@ -604,9 +607,7 @@ async def test_trailer_fields_are_not_taken_for_headers(serve: Serve) -> None:
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Rate-Limit-Remaining: 50\r\n\r\n"
         b"2\r\n{}\r\n0\r\nX-Rate-Limit-Remaining: 0\r\nContent-Encoding: gzip\r\n\r\n"
     )
-    server = await serve(answer(raw))
-    async with client() as http:
-        response = await http.get(server.url())
+    response = await fetched(serve, answer(raw))
     assert response.json() == {}
     assert response.headers.get_list("x-rate-limit-remaining") == ["50"]
     assert "content-encoding" not in response.headers
