@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from .url_text import holds_credentials, shown
+
 
 class SettingsError(ValueError):
     """One or more settings are invalid; `problems` has one line per setting, each with a fix."""
@@ -91,24 +93,17 @@ def _origin(value: Any, example: str, *, https_only: bool = True) -> str:
     allowed = parts.scheme == "https" or loopback or (not https_only and parts.scheme == "http")
     if not parts.hostname or not allowed or parts.query or parts.fragment:
         need = "an https:// URL" + (" (http only on loopback)" if https_only else "")
-        raise ValueError(f"must be {need} such as {example}, got {_shown(text)!r}")
+        raise ValueError(f"must be {need} such as {example}, got {shown(text)!r}")
     return text
 
 
 def _no_credentials(text: str, example: str) -> None:
-    """No `user:password@` in a URL, wherever it would end (a password may hold `/`, `?` or
-    `#`, which end the authority early): refused without repeating it, which would put the
-    password in the error and the log."""
-    if "@" in text:
+    # Not repeated: it would put the password in the error and the log.
+    if holds_credentials(text):
         raise ValueError(
             "must not carry a user name or password (user:password@): credentials are separate "
             f"settings; give the URL alone, such as {example}"
         )
-
-
-def _shown(url: str) -> str:
-    """A refused URL as an error repeats it: without its query or fragment, where a key could be."""
-    return url.split("?", 1)[0].split("#", 1)[0]
 
 
 def _okta_url(value: Any) -> str:
@@ -123,7 +118,7 @@ def _vault_url(value: Any) -> str:
     parts = urlsplit(text)
     if parts.scheme != "https" or not parts.hostname:
         raise ValueError(
-            f"must be an https:// URL such as https://myvault.vault.azure.net, got {_shown(text)!r}"
+            f"must be an https:// URL such as https://myvault.vault.azure.net, got {shown(text)!r}"
         )
     return text
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from ...url_text import holds_credentials, shown
 from . import pointer as json_pointer
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -102,18 +103,16 @@ class Connection(_Model):
 
     @model_validator(mode="after")
     def _url(self) -> Connection:
-        if "@" in self.base_url:
-            # Anywhere: a password may hold `/`, `?` or `#`, which end the authority early. Not
-            # repeated: it would put the password in the error, and the log.
+        if holds_credentials(self.base_url):
+            # Not repeated: it would put the password in the error, and the log.
             raise ValueError(
                 "baseUrl must not carry a user name or password (user:password@); put "
                 "credentials under auth:"
             )
         if not re.match(r"^https?://[^/?#]+(/[^?#]*)?$", self.base_url):
-            shown = self.base_url.split("?", 1)[0].split("#", 1)[0]  # a key could be in a query
             raise ValueError(
                 f"baseUrl must be an http(s) URL without query, e.g. https://hr.example.com/api, "
-                f"got {shown!r}"
+                f"got {shown(self.base_url)!r}"
             )
         for name in self.headers:
             if name.lower() in {"authorization", "cookie", "proxy-authorization"}:

@@ -1,0 +1,18 @@
+"""A configured URL as text: whether it carries credentials, and how an error may repeat it.
+
+Settings and a target's description both take URLs from admins; neither may keep a password in
+one, nor repeat a key in an error (which reaches the log).
+"""
+
+from __future__ import annotations
+
+
+def holds_credentials(url: str) -> bool:
+    """Whether `url` may carry `user:password@`. Any `@` counts: a password may hold `/`, `?`
+    or `#`, which end the authority early, so parsing the URL would miss it."""
+    return "@" in url
+
+
+def shown(url: str) -> str:
+    """`url` as an error repeats it: without its query or fragment, where a key could be."""
+    return url.split("?", 1)[0].split("#", 1)[0]
