@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import gc
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any, cast
 
 import httpx
@@ -328,3 +330,29 @@ async def test_a_listing_holds_one_page_at_a_time() -> None:
 )
 def test_what_is_an_okta_user_id(value: str, is_id: bool) -> None:
     assert is_user_id(value) is is_id
+
+
+async def test_a_listing_left_early_closes_its_page_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As group listings do: the page reads close with the caller, not with the garbage collector.
+    from connector.targets.okta import paging
+    from connector.targets.okta import users as module
+
+    closed: list[str] = []
+    real_pages = paging.pages
+
+    async def recorded(*args: Any) -> AsyncGenerator[Any, None]:
+        try:
+            async for page in real_pages(*args):
+                yield page
+        finally:
+            closed.append(args[1])
+
+    monkeypatch.setattr(module, "pages", recorded)
+    with org() as okta:
+        okta.user("ada@example.com")
+        async with okta_users(okta) as users:
+            async with aclosing(users.pages(Everyone())) as listing:
+                async for page in listing:
+                    assert page
+                    break
+            assert closed == ["/api/v1/users"]

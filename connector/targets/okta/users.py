@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
@@ -115,12 +115,10 @@ class OktaUsers:
         data = response.json()
         return data if isinstance(data, dict) else None
 
-    async def pages(self, query: Query) -> AsyncIterator[list[TargetUser]]:
+    def pages(self, query: Query) -> AsyncGenerator[list[TargetUser], None]:
         """Every user matching the query, page by page, deprovisioned users included."""
         params = {"search": render_search(query, suspend=self.suspend), "limit": str(PAGE_SIZE)}
-        async for page in self._paged(params):
-            yield page
-            del page  # not held while the next page is read
+        return self._paged(params)
 
     async def _paged(self, params: dict[str, str]) -> AsyncGenerator[list[TargetUser], None]:
         try:
