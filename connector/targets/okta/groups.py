@@ -98,6 +98,10 @@ class OktaGroups:
             record=dict(data),
         )
 
+    def _current(self, data: Mapping[str, Any]) -> TargetGroup | None:
+        """A search hit as it is now, as far as this instance knows (recent.py)."""
+        return self.recent.current(self.to_group(data))
+
     async def get(self, group_id: str) -> TargetGroup | None:
         """Any group by id (strongly consistent), whatever its type."""
         try:
@@ -175,10 +179,10 @@ class OktaGroups:
     ) -> AsyncGenerator[list[TargetGroup], None]:
         params = {"search": expression, "limit": str(GROUPS_PAGE)}
         try:
-            async with aclosing(self._pages("/api/v1/groups", params)) as found:
+            read = pages(self.client, "/api/v1/groups", params, self._current)
+            async with aclosing(read) as found:
                 async for page in found:
-                    hits = [self.recent.current(self.to_group(d)) for d in page]
-                    yield [g for g in hits if g is not None]
+                    yield page
         except OktaApiError as exc:
             if exc.body.code == "E0000031" and field != "profile.name":
                 raise RejectedError(
@@ -191,9 +195,10 @@ class OktaGroups:
     async def _listing(self) -> AsyncGenerator[list[TargetGroup], None]:
         """Every group of every type, from Okta's live data (no search index involved)."""
         try:
-            async with aclosing(self._pages("/api/v1/groups", {"limit": str(GROUPS_PAGE)})) as all_:
-                async for page in all_:
-                    yield [self.to_group(d) for d in page]
+            read = pages(self.client, "/api/v1/groups", {"limit": str(GROUPS_PAGE)}, self.to_group)
+            async with aclosing(read) as every:
+                async for page in every:
+                    yield page
         except OktaApiError as exc:
             raise self._failure(exc) from exc
 
@@ -202,7 +207,7 @@ class OktaGroups:
         on its own and only its id kept (paging.pages)."""
         path, params = f"{_group_path(group_id)}/users", {"limit": str(MEMBERS_PAGE)}
         try:
-            async with aclosing(pages(self.client, path, params, _member_id)) as each:
+            async with aclosing(pages(self.client, path, params, _id_of)) as each:
                 async for ids in each:
                     yield ids
         except OktaApiError as exc:
@@ -215,20 +220,16 @@ class OktaGroups:
         (which may be thousands)."""
         path = f"/api/v1/users/{quote(user_id, safe='')}/groups"
         try:
-            async with aclosing(self._pages(path, {"limit": str(USER_GROUPS_PAGE)})) as pages:
-                async for page in pages:
-                    if any(g.get("id") == group_id for g in page):
+            read = pages(self.client, path, {"limit": str(USER_GROUPS_PAGE)}, _id_of)
+            async with aclosing(read) as ids:
+                async for page in ids:
+                    if group_id in page:
                         return True
         except OktaApiError as exc:
             if not_found(exc):
                 return False  # not a user: a member of nothing
             raise self._failure(exc) from exc
         return False
-
-    def _pages(
-        self, path: str, params: dict[str, str]
-    ) -> AsyncGenerator[list[dict[str, Any]], None]:
-        return pages(self.client, path, params, _as_sent)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -452,9 +453,5 @@ def _conflict(name: str, holder: TargetGroup | None) -> str:
     return f"Okta group {holder.name!r} ({holder.id}) already has this name"
 
 
-def _member_id(user: dict[str, Any]) -> str | None:
-    return str(user["id"]) if user.get("id") else None
-
-
-def _as_sent(group: dict[str, Any]) -> dict[str, Any]:
-    return group
+def _id_of(user_or_group: dict[str, Any]) -> str | None:
+    return str(user_or_group["id"]) if user_or_group.get("id") else None
