@@ -32,7 +32,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +42,7 @@ from urllib.parse import parse_qsl, urlsplit
 import azure.functions as func
 from azure.functions.warmup import WarmUpContext
 
-from ..http.lazy import PRECHECK_ATTRIBUTE
+from ..http.lazy import PRECHECK_ATTRIBUTE, Precheck
 from ..http_syntax import valid_header
 from ..scim.requests import MAX_BODY_BYTES
 from .request_events import CLOSED, NEED_DATA, Body, End, Head, ProtocolError, RequestEvents
@@ -52,7 +52,6 @@ log = logging.getLogger("connector.local_host")
 UserFunction = Callable[[func.HttpRequest], Coroutine[Any, Any, func.HttpResponse]]
 Warmup = Callable[[WarmUpContext], Coroutine[Any, Any, None]]
 # (the request without its body, the body's length when known) -> a refusal, or None to go on.
-Precheck = Callable[[func.HttpRequest, int | None], Awaitable[func.HttpResponse | None]]
 # Longer than any request budget, shorter than the Functions host's own 230 s limit.
 HANDLER_TIMEOUT_SECONDS = 120.0
 WARMUP_TIMEOUT_SECONDS = 60.0
@@ -254,11 +253,10 @@ def plain_response(status: int, detail: str, *, close: bool = True) -> bytes:
     phrase = http.HTTPStatus(status).phrase
     head = (
         f"HTTP/1.1 {status} {phrase}\r\n"
-        f"Date: {email.utils.formatdate(usegmt=True)}\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n" if close else "") + "\r\n"
+        f"Content-Length: {len(body)}\r\n" + ("Connection: close\r\n" if close else "")
     )
-    return head.encode("ascii") + body
+    return head.encode("ascii") + b"Date: " + _http_date() + b"\r\n\r\n" + body
 
 
 def _handler_headers(response: func.HttpResponse) -> list[tuple[bytes, bytes]] | None:
