@@ -168,7 +168,9 @@ class ApiClient:
                 headers=self._headers,
                 # Targets authenticate every call; a session cookie is never wanted back.
                 cookies=_NoCookies(),
-                verify=self._verify,  # httpx's own transport only: behind a proxy
+                # Only httpx's own transport (behind a proxy) uses it: the same trust, as a
+                # context (httpx deprecates a CA path), and none built where it goes unused.
+                verify=_tls_context(self._verify) if transport is None else True,
                 limits=httpx.Limits(
                     max_connections=self._max_concurrency,
                     max_keepalive_connections=self._max_concurrency,
