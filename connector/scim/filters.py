@@ -40,28 +40,29 @@ def parse_filter(text: str) -> FilterNode:
     bare value is text: `externalId eq 007` compares with "007", as Entra's docs mean it."""
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilterException(detail=f"filter longer than {MAX_FILTER_LENGTH} characters")
-    ast = _parsed(_quote_bare_values(text))
-    if not is_text(text) or not is_text(_values(ast)):
+    ast, strings = _parsed(_quote_bare_values(text))
+    if not is_text(text) or not is_text(strings):
         raise InvalidFilterException(detail="the filter holds a lone surrogate escape")
     return ast
 
 
-def _parsed(text: str) -> FilterNode:
-    """scim2-models' parse of `text`, read from the parse of its shape: the filter with each
-    string value replaced by a numbered stand-in. Entra's filters differ in their values only
-    (`userName eq "<a new one each time>"`), so the parser runs once per shape, not per request;
-    the values are decoded as the parser decodes them (JSON strings). A shape the parser refuses
-    is parsed again as written, so its error is the one the filter itself gets."""
+def _parsed(text: str) -> tuple[FilterNode, list[str]]:
+    """scim2-models' parse of `text`, and the strings it compares with (the only values that
+    can hold a lone surrogate), read from the parse of its shape: the filter with each string
+    replaced by a numbered stand-in. Entra's filters differ in their values only (`userName eq
+    "<a new one each time>"`), so the parser runs once per shape, not per request; the strings
+    are decoded as the parser decodes them (JSON). A shape the parser refuses is parsed again as
+    written, so its error is the one the filter itself gets."""
     pieces = _STRING.split(text)
-    if len(pieces) == 1:
-        return ScimFilter(text).ast
-    values = [json.loads(literal) for literal in pieces[1::2]]
-    pieces[1::2] = [f'"{number}"' for number in range(len(values))]
+    strings = [json.loads(literal) for literal in pieces[1::2]]
+    if not strings:
+        return ScimFilter(text).ast, strings
+    pieces[1::2] = [f'"{number}"' for number in range(len(strings))]
     try:
         shape = _shape("".join(pieces))
     except InvalidFilterException:
-        return ScimFilter(text).ast
-    return _filled(shape, values)
+        return ScimFilter(text).ast, strings
+    return _filled(shape, strings), strings
 
 
 @functools.lru_cache(maxsize=256)
@@ -80,16 +81,3 @@ def _filled(node: FilterNode, values: list[str]) -> FilterNode:
     if isinstance(node, ValuePath):
         return dataclasses.replace(node, val_filter=_filled(node.val_filter, values))
     return node
-
-
-def _values(node: object) -> list[object]:
-    """Every value compared in a filter, however deep."""
-    if isinstance(node, Comparison):
-        return [node.value]
-    if isinstance(node, LogicalExpr):
-        return [v for term in node.terms for v in _values(term)]
-    if isinstance(node, Not):
-        return _values(node.expr)
-    if isinstance(node, ValuePath):
-        return _values(node.val_filter)
-    return []
