@@ -351,14 +351,8 @@ class _Connection:
                 headers[name] = value.decode("latin-1")
             else:
                 headers[existing] += ", " + value.decode("latin-1")
-        # llhttp has refused any other coding than chunked, and both framings at once (RFC 9112
-        # section 6.3: more likely a smuggling attempt than a client's mistake).
-        chunked = "transfer-encoding" in spelled
-        declared: int | None = None  # chunked: the length is known at the end only
-        if not chunked:
-            length = spelled.get("content-length")
-            declared = int(headers[length] or 0) if length is not None else 0
-        has_body = chunked or bool(declared)
+        declared = request.body_length
+        has_body = declared != 0
 
         url = self.origin + target
         # An origin-form target (llhttp refused spaces and controls in it): its path and query

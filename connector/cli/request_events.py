@@ -32,6 +32,10 @@ class Head:
     target: bytes
     headers: list[tuple[bytes, bytes]]
     expects_continue: bool
+    # The body's length by its Content-Length (0 without one); None when chunked, its length
+    # known at its end only. llhttp has refused any other coding, and both framings at once
+    # (RFC 9112 section 6.3: more likely a smuggling attempt than a client's mistake).
+    body_length: int | None
 
 
 @dataclass(frozen=True)
@@ -193,12 +197,11 @@ class RequestEvents:
             for name, value in self._headers
         )
         method = self._parser.get_method().decode("ascii")
-        self._declares_body = any(
-            (name.lower() == b"content-length" and value.strip() not in (b"", b"0"))
-            or name.lower() == b"transfer-encoding"
-            for name, value in self._headers
+        body_length = _body_length(self._headers)
+        self._declares_body = body_length != 0
+        self._events.append(
+            Head(method, self._target, self._headers, expects_continue, body_length)
         )
-        self._events.append(Head(method, self._target, self._headers, expects_continue))
 
     def on_chunk_header(self) -> None:
         self._in_trailers = True
@@ -219,6 +222,17 @@ class RequestEvents:
             and not parser.should_upgrade()
         )
         self._events.append(End(keep_alive))
+
+
+def _body_length(headers: list[tuple[bytes, bytes]]) -> int | None:
+    length = 0
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered == b"transfer-encoding":
+            return None
+        if lowered == b"content-length":
+            length = int(value.strip() or 0)  # digits: llhttp checked them
+    return length
 
 
 def _refusal(message: str) -> ProtocolError:

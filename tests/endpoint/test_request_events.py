@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.cli.request_events import NEED_DATA, ProtocolError, RequestEvents
+from connector.cli.request_events import NEED_DATA, Head, ProtocolError, RequestEvents
 
 LIMIT = 100
 _START = b"GET /api/echo HTTP/1.1\r\nX-Big: "
@@ -114,3 +114,20 @@ def test_whether_a_request_was_read_to_its_end_with_its_head() -> None:
     assert events.message_read()  # the second came whole; the third's head follows it
     assert [type(events.next_event()).__name__ for _ in range(3)] == ["Body", "End", "Head"]
     assert not events.message_read()  # the third's body is still to come
+
+
+@pytest.mark.parametrize(
+    ("framing", "length"),
+    [
+        (b"", 0),
+        (b"Content-Length: 5\r\n", 5),
+        (b"Content-Length: 00\r\n", 0),  # no body, as the server then reads it
+        (b"Transfer-Encoding: chunked\r\n", None),
+    ],
+)
+def test_a_head_says_how_its_body_is_framed(framing: bytes, length: int | None) -> None:
+    events = RequestEvents(8192)
+    events.receive(b"POST /u HTTP/1.1\r\nHost: x\r\n" + framing + b"\r\n")
+    head = events.next_event()
+    assert isinstance(head, Head)
+    assert head.body_length == length
