@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import httpx
 
+from connector.targets.okta import paging
 from connector.targets.okta.client import OktaClient
 from connector.targets.okta.groups import OktaGroups
 from connector.targets.okta.users import OktaUsers
@@ -145,3 +147,19 @@ class LoseAnswers(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def closed_page_reads(monkeypatch: Any, module: ModuleType) -> list[str]:
+    """The paths of the page reads (paging.pages) `module` starts, each as its read is closed."""
+    closed: list[str] = []
+    real_pages = paging.pages
+
+    async def recorded(*args: Any) -> AsyncGenerator[Any, None]:
+        try:
+            async for page in real_pages(*args):
+                yield page
+        finally:
+            closed.append(args[1])
+
+    monkeypatch.setattr(module, "pages", recorded)
+    return closed

@@ -4,9 +4,7 @@ although Okta's search lags."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import Any
 
 import pytest
 from clocks import Clock
@@ -21,7 +19,7 @@ from connector.targets.errors import (
 from connector.targets.okta.groups import OktaGroups
 from connector.targets.query import ActiveIs, Condition, Everyone, IdIs, Query
 
-from .okta_sim import ATTRIBUTE, LoseAnswers, okta_groups, options, org
+from .okta_sim import ATTRIBUTE, LoseAnswers, closed_page_reads, okta_groups, options, org
 
 LAG = options(search_lag_ms=5000)
 
@@ -404,19 +402,8 @@ async def test_a_listing_left_early_closes_the_page_reads_under_it(
     # generator closes the one it reads from, down to the page reads, at once, not when the
     # garbage collector finds them.
     from connector.targets.okta import groups as module
-    from connector.targets.okta import paging
 
-    closed: list[str] = []
-    real_pages = paging.pages
-
-    async def recorded(*args: Any) -> AsyncGenerator[Any, None]:
-        try:
-            async for page in real_pages(*args):
-                yield page
-        finally:
-            closed.append(args[1])
-
-    monkeypatch.setattr(module, "pages", recorded)
+    closed = closed_page_reads(monkeypatch, module)
     with org() as okta:
         async with okta_groups(okta) as writer:
             await writer.create("Sales", "e-sales")

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any, cast
 
@@ -27,6 +26,7 @@ from .okta_sim import (
     LoseAnswers,
     Org,
     client_for,
+    closed_page_reads,
     okta_users,
     options,
     org,
@@ -334,20 +334,9 @@ def test_what_is_an_okta_user_id(value: str, is_id: bool) -> None:
 
 async def test_a_listing_left_early_closes_its_page_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     # As group listings do: the page reads close with the caller, not with the garbage collector.
-    from connector.targets.okta import paging
     from connector.targets.okta import users as module
 
-    closed: list[str] = []
-    real_pages = paging.pages
-
-    async def recorded(*args: Any) -> AsyncGenerator[Any, None]:
-        try:
-            async for page in real_pages(*args):
-                yield page
-        finally:
-            closed.append(args[1])
-
-    monkeypatch.setattr(module, "pages", recorded)
+    closed = closed_page_reads(monkeypatch, module)
     with org() as okta:
         okta.user("ada@example.com")
         async with okta_users(okta) as users:
