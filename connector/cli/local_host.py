@@ -368,12 +368,13 @@ class _Connection:
         route, params = matched
         body, keep_alive = b"", False
         if has_body:
-            head_only = _request(method, url, query, headers, params, b"")
+            # The request as its head alone tells it, for the checks made before the body.
+            head_only = functools.partial(_request, method, url, query, headers, params, b"")
             # A body that came whole with its head is read already: refusing it unread saves
             # nothing, and the route checks the token again anyway (~3 % of a POST). One still
             # to come, or over the limit, is judged by its head.
             whole = self.events.message_read() and (declared or 0) <= self.limits.max_body_bytes
-            refusal = None if whole else await self._before_body(route, head_only, declared)
+            refusal = None if whole else await self._before_body(route, head_only(), declared)
             if refusal is not None:
                 return await self._respond(method, refusal, body_unread=True)
             if request.expects_continue and not whole:  # a body here already was not waiting
@@ -382,7 +383,7 @@ class _Connection:
             if read is None:
                 # Longer than the limit while being read (chunked): refused like a declared one.
                 over = self.limits.max_body_bytes + 1
-                refusal = await self._before_body(route, head_only, over)
+                refusal = await self._before_body(route, head_only(), over)
                 assert refusal is not None
                 return await self._respond(method, refusal, body_unread=True)
             body, keep_alive = read

@@ -710,6 +710,23 @@ def test_a_declared_body_over_1_mib_is_a_scim_413_with_the_token(
         assert closed_by_server(sock)
 
 
+def test_a_chunked_body_found_over_1_mib_is_the_routes_scim_413(
+    connector_server: RunningServer,
+) -> None:
+    # No length to judge by its head: the route refuses it once the chunks pass the limit.
+    head = _scim_head("POST", "/Users", 0, BEARER).replace(
+        b"Content-Length: 0", b"Transfer-Encoding: chunked"
+    )
+    chunk = b"x" * (1024 * 1024 + 1)
+    with connection(connector_server) as sock:
+        sock.sendall(head + b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        answer = read_answer(sock.makefile("rb"))
+        assert answer.status == 413
+        assert answer.headers["content-type"].startswith("application/scim+json")
+        assert b'"status": "413"' in answer.body
+        assert closed_by_server(sock)
+
+
 def test_a_chunked_create_with_the_token_is_served(connector_server: RunningServer) -> None:
     import json
 
