@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 USERS_COLLECTION = "users"  # GET/POST /api/v1/users
@@ -67,11 +68,18 @@ class _Window:
 
 
 class RateLimiter:
-    """Windows open at a bucket's first request and last `window_s`; not wall-clock aligned."""
+    """Windows open at a bucket's first request and last `window_s`; not wall-clock aligned.
+    `clock` says UTC epoch seconds: the reset it gives is one."""
 
-    def __init__(self, limits: dict[str, int], window_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        limits: dict[str, int],
+        window_s: float = 60.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.limits = dict(limits)
         self.window_s = window_s
+        self._clock = clock
         self._windows: dict[str, _Window] = {}
         self._lock = threading.Lock()
 
@@ -79,7 +87,7 @@ class RateLimiter:
         """Counts one request (unless `count` is false) and says whether it may proceed."""
         limit = self.limits[bucket]
         with self._lock:
-            now = time.time()
+            now = self._clock()
             window = self._windows.get(bucket)
             if window is None or now >= window.start + self.window_s:
                 window = _Window(start=now)
@@ -116,6 +124,7 @@ class ConcurrencyGate:
             self._in_flight -= 1
 
 
-def concurrency_verdict() -> Verdict:
-    # Okta's reset value on a concurrency 429 is only a suggestion; one second ahead.
-    return Verdict(False, 0, 0, math.ceil(time.time()) + 1)
+def concurrency_verdict(now: float) -> Verdict:
+    """`now` in UTC epoch seconds. Okta's reset on a concurrency 429 is only a suggestion: one
+    second ahead."""
+    return Verdict(False, 0, 0, math.ceil(now) + 1)

@@ -28,6 +28,12 @@ class OktaHandler(Handler[Simulator]):
         outcome = simulator.handle(Request(self.command, path, query, headers, body))
         self.carry_out(outcome, self._write, simulator.mark_unanswered)
 
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # The simulator's wall clock, which its rate-limit resets also come from: a client
+        # reads the time left in a window from the two.
+        now = self.server.app.wall_clock() if timestamp is None else timestamp
+        return super().date_time_string(now)
+
     def _write(self, response: Response) -> None:
         if response.body is None:
             payload, content_type = b"", None

@@ -107,11 +107,14 @@ class Simulator:
         *,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        wall_clock: Clock = time.time,
     ) -> None:
         """`clock` (monotonic seconds) drives the search index and activation lag, `sleep` the
-        latency fault's wait; tests pass fake ones."""
+        latency fault's wait, `wall_clock` (UTC epoch seconds) the rate-limit windows, their
+        resets and the `Date` header that goes with them; tests pass fake ones."""
         self.options = options or SimulatorOptions()
         self._sleep = sleep
+        self.wall_clock = wall_clock
         self._token = self.options.token
         self._lock = threading.Lock()
         self.request_log = RequestLog()
@@ -156,7 +159,7 @@ class Simulator:
             else dict.fromkeys(WORKFORCE_LIMITS, per_minute)
         )
         return _Counters(
-            rate=RateLimiter(limits, self.options.rate_limit_window_s),
+            rate=RateLimiter(limits, self.options.rate_limit_window_s, self.wall_clock),
             gate=ConcurrencyGate(self.options.concurrency_limit),
             faults=FaultPlan(
                 self.options.error_rate,
@@ -275,7 +278,7 @@ class Simulator:
             return self._answer(request, verdict)
         if not counters.gate.enter():
             response = Response.error(OktaError("E0000047"))
-            response.headers.extend(concurrency_verdict().headers())
+            response.headers.extend(concurrency_verdict(self.wall_clock()).headers())
             return self._logged(request, Outcome(response))
         held = True
         try:

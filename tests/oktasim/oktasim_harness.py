@@ -121,16 +121,25 @@ def next_url(response: httpx.Response) -> str | None:
 
 @contextmanager
 def serving(
-    clock: Clock | None = None, sleep: Callable[[float], None] | None = None, **options: Any
+    clock: Clock | None = None,
+    sleep: Callable[[float], None] | None = None,
+    wall_clock: Callable[[], float] | None = None,
+    **options: Any,
 ) -> Iterator[Okta]:
     """A served simulator on a fake clock. The search index and activation lag only where a
     test asks for them: each test of another feature would otherwise have to move the clock
     on after every write (the defaults themselves are tested in test_oktasim_defaults.py).
-    `sleep` is what the latency fault waits with (default: the real `time.sleep`)."""
+    `sleep` is what the latency fault waits with (default: the real `time.sleep`), `wall_clock`
+    what the rate limits count windows by (default: the real `time.time`)."""
     options.setdefault("token", TOKEN)
     options.setdefault("search_lag_ms", 0.0)
     options.setdefault("activation_ms", 0.0)
-    sim = Simulator(SimulatorOptions(**options), clock=clock or Clock(), sleep=sleep or time.sleep)
+    sim = Simulator(
+        SimulatorOptions(**options),
+        clock=clock or Clock(),
+        sleep=sleep or time.sleep,
+        wall_clock=wall_clock or time.time,
+    )
     with (
         sim.start(host="127.0.0.1", port=0) as running,
         httpx.Client(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import inspect
+import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from clocks import Clock
 from oktasim_harness import NO_FAULTS, TOKEN, error_code, profile, serving
 from waits import until
 
@@ -75,11 +78,16 @@ def test_default_workforce_limits() -> None:
         assert _limits(okta.lifecycle(user_id, "reset_factors"))[0] == 1200
 
 
+# A wall clock for the rate limits: UTC epoch seconds, a quarter into a second.
+EPOCH = 1_800_000_000.25
+
+
 def test_rate_limit_429_and_headers() -> None:
-    with serving(rate_limit_per_minute=3) as okta:
-        before = time.time()
+    wall = Clock(EPOCH)
+    with serving(rate_limit_per_minute=3, wall_clock=wall) as okta:
         remaining = [_limits(okta.client.get("/api/v1/users"))[1] for _ in range(3)]
         assert remaining == [2, 1, 0]
+        wall.advance(30.0)
         limited = okta.client.get("/api/v1/users")
         assert (limited.status_code, error_code(limited)) == (429, "E0000047")
         assert limited.json()["errorSummary"] == (
@@ -87,19 +95,29 @@ def test_rate_limit_429_and_headers() -> None:
         )
         limit, left, reset = _limits(limited)
         assert (limit, left) == (3, 0)
-        assert before + 59 <= reset <= before + 62
-        assert "Date" in limited.headers
+        # The window opened with the first call and lasts a minute, rounded up to a second.
+        assert reset == math.ceil(EPOCH + 60)
+        # The Date header comes from the same clock: a client reads the time left from both.
+        assert limited.headers["Date"] == email.utils.formatdate(EPOCH + 30.0, usegmt=True)
         assert okta.client.get("/api/v1/users/nobody").status_code == 404  # another bucket
         verified = okta.client.get("/api/v1/users", headers=NO_FAULTS)
         assert verified.status_code == 200
 
 
 def test_rate_limit_window_resets() -> None:
-    with serving(rate_limit_per_minute=1, rate_limit_window_s=0.3) as okta:
+    wall = Clock(EPOCH)
+    with serving(rate_limit_per_minute=1, rate_limit_window_s=0.3, wall_clock=wall) as okta:
         assert okta.client.get("/api/v1/users").status_code == 200
+        wall.advance(0.29)
         assert okta.client.get("/api/v1/users").status_code == 429
-        time.sleep(0.35)
-        assert okta.client.get("/api/v1/users").status_code == 200
+        wall.advance(0.01)  # the window's end: a new one opens with this call
+        renewed = okta.client.get("/api/v1/users")
+        assert renewed.status_code == 200
+        assert _limits(renewed) == (1, 0, math.ceil(EPOCH + 0.3 + 0.3))
+
+
+def test_the_rate_limits_count_on_the_real_clock_by_default() -> None:
+    assert inspect.signature(Simulator).parameters["wall_clock"].default is time.time
 
 
 def test_no_faults_requests_do_not_count() -> None:
@@ -119,7 +137,7 @@ def test_concurrency_limit_429_with_zero_headers() -> None:
         holding.append(seconds)
         release.wait(10.0)  # bounded: a failing test ends by itself
 
-    with serving(concurrency_limit=2, latency_ms=500, sleep=sleep) as okta:
+    with serving(concurrency_limit=2, latency_ms=500, sleep=sleep, wall_clock=Clock(EPOCH)) as okta:
         clients = [
             httpx.Client(base_url=okta.url, headers={"Authorization": f"SSWS {TOKEN}"})
             for _ in range(5)
@@ -139,7 +157,7 @@ def test_concurrency_limit_429_with_zero_headers() -> None:
         for response in limited:
             limit, left, reset = _limits(response)
             assert (limit, left) == (0, 0)
-            assert reset >= int(time.time())
+            assert reset == math.ceil(EPOCH) + 1  # only a suggestion: a second ahead
             assert error_code(response) == "E0000047"
 
 
