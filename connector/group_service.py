@@ -74,20 +74,29 @@ class GroupService:
         *,
         with_members: bool,
         continuing: bool = False,
+        page_start: int = 1,
         page_end: int,
     ) -> list[dict[str, Any]]:
         """Every group the filter selects, rendered. `continuing`: a later page of a listing,
-        which may read the first page's snapshot; `page_end`: the position of the last result
-        the page being answered shows (only results beyond it are kept for later pages)."""
-        key = f"{ast}|{with_members}"
-        if continuing and (snapshot := self.snapshots.get(key)) is not None:
-            return snapshot
-        found = await self._query(ast)
-        resources = [
-            render_group(g, await self._members(g.id) if with_members else None) for g in found
-        ]
-        self.snapshots.put(key, resources, page_end=page_end)
-        return resources
+        which may read the first page's snapshot; `page_start`, `page_end`: the positions (from
+        1) of the first and last result the page being answered shows. Only results beyond it
+        are kept for later pages, and members are read only for the groups on it: one member
+        listing per group shown, not one per group of the whole listing."""
+        key = str(ast)
+        resources = self.snapshots.get(key) if continuing else None
+        if resources is None:
+            resources = [render_group(g, None) for g in await self._query(ast)]
+            self.snapshots.put(key, resources, page_end=page_end)
+        if not with_members:
+            return resources
+        shown = list(resources)
+        for index in range(max(page_start, 1) - 1, min(page_end, len(shown))):
+            try:
+                members = await self._members(shown[index]["id"])
+            except GroupNotFoundError:
+                members = []  # deleted since the snapshot was taken: no members to show
+            shown[index] = _with_members(shown[index], members)
+        return shown
 
     async def _query(self, ast: FilterNode | None) -> list[TargetGroup]:
         plan = plan_groups(ast, self.target.capabilities.external_id)
@@ -164,6 +173,14 @@ class GroupService:
         if group is None:
             raise GroupNotFoundError(group_id)
         return group
+
+
+def _with_members(resource: dict[str, Any], members: Sequence[str]) -> dict[str, Any]:
+    """A group rendered without members (as listings keep it), with them as render_group
+    shows them (before meta)."""
+    bare = {k: v for k, v in resource.items() if k != "meta"}
+    shown = [{"value": m, "type": "User"} for m in members]
+    return {**bare, "members": shown, "meta": resource["meta"]}
 
 
 __all__ = ["GroupService", "NotFoundException"]

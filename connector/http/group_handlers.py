@@ -94,11 +94,16 @@ async def search_all(req: func.HttpRequest) -> func.HttpResponse:
     check_shaping(params)
     found: list[Sequence[dict[str, Any]]] = []
     refused: list[InvalidFilterException] = []
-    for kind in (handlers.users_found, groups_found):
-        try:
-            found.append(await kind(params, paging))
-        except InvalidFilterException as error:
-            refused.append(error)
+    try:
+        found.append(await handlers.users_found(params, paging))
+    except InvalidFilterException as error:
+        refused.append(error)
+    # The groups follow the users in the joined list: their part of the page starts later.
+    before = len(found[0]) if found else 0
+    try:
+        found.append(await groups_found(params, paging, before=before))
+    except InvalidFilterException as error:
+        refused.append(error)
     if len(refused) == 2:
         raise refused[0]
     return await listed(req, Joined(found), paging, params)
@@ -110,7 +115,11 @@ async def _query(req: func.HttpRequest, params: dict[str, str]) -> func.HttpResp
     return await listed(req, await groups_found(params, paging), paging, params)
 
 
-async def groups_found(params: dict[str, str], paging: Paging) -> Sequence[dict[str, Any]]:
+async def groups_found(
+    params: dict[str, str], paging: Paging, *, before: int = 0
+) -> Sequence[dict[str, Any]]:
+    """The groups a query selects; `before`: how many results of another kind precede them in
+    the list the page is taken from (members are read for the groups on the page only)."""
     service = _service()
     if service is None:
         # Entra's Test Connection needs an empty list here, not a 404.
@@ -119,7 +128,8 @@ async def groups_found(params: dict[str, str], paging: Paging) -> Sequence[dict[
         filter_of(params),
         with_members=wants_members(params),
         continuing=paging.start_index > 1,
-        page_end=paging.end,
+        page_start=paging.start_index - before,
+        page_end=paging.end - before,
     )
 
 
