@@ -179,9 +179,13 @@ class RestGroups:
             try:
                 response = await self._calls.send(call, retry_unknown=False)
             except OutcomeUnknownError as exc:
-                # The create may have landed: look before sending it again.
+                # The create may have landed: look before sending it again. A group holding
+                # the name with another externalId is another Entra group, not this create's:
+                # sending again then meets the application's refusal of the taken name.
                 existing = await self.find_by_name(name)
-                if existing is not None:
+                if existing is not None and (
+                    self._external is None or existing.external_id == external_id
+                ):
                     return existing
                 await pause(attempt, f"group create outcome unknown ({exc})")
                 attempt += 1
