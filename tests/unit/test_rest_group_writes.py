@@ -1,5 +1,6 @@
 """connector/targets/rest/groups.py against a scripted Ledgerline: a create whose answer was lost
-keeps only a group that is the same Entra group."""
+keeps only a group that is the same Entra group, and member removals from a group that is gone
+say so."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from rest_units.helpers import (
 from connector.secrets import EnvSecretStore
 from connector.settings import Settings
 from connector.targets.context import TargetContext
-from connector.targets.errors import NameConflictError
+from connector.targets.errors import GroupNotFoundError, NameConflictError
 from connector.targets.rest import build
 from connector.targets.rest.groups import RestGroups
 from connector.targets.rest.loading import load_description
@@ -85,3 +86,40 @@ async def test_a_lost_create_never_takes_another_groups_name_for_its_own(tmp_pat
     with request_budget(10.0), pytest.raises(NameConflictError):
         await _groups(tmp_path, app).create("Sales", "e-sales")
     assert ("POST", "/teams") in app.requests()
+
+
+async def test_removing_members_of_a_group_that_is_gone_is_not_found(tmp_path: Path) -> None:
+    app = (
+        ScriptedApp()
+        .on("DELETE", "/teams/7/members/1001", ledgerline_error(404, "not_found", "no team 7"))
+        .on("DELETE", "/teams/7/members/1002", ledgerline_error(404, "not_found", "no team 7"))
+        .on("GET", "/teams/7", ledgerline_error(404, "not_found", "no team with id 7"))
+    )
+    with request_budget(10.0), pytest.raises(GroupNotFoundError):
+        await _groups(tmp_path, app).remove_members("7", ["1001", "1002"])
+    assert app.requests().count(("GET", "/teams/7")) == 1  # one check, not one per member
+
+
+async def test_removing_members_that_are_not_there_is_a_success_without_a_check(
+    tmp_path: Path,
+) -> None:
+    gone = ledgerline_error(404, "not_a_member", "account 1001 is not a member of team 7")
+    app = ScriptedApp().on("DELETE", "/teams/7/members/1001", gone)
+    with request_budget(10.0):
+        await _groups(tmp_path, app).remove_members("7", ["1001"])
+    assert app.requests() == [("DELETE", "/teams/7/members/1001")]
+
+
+async def test_a_plain_not_found_for_a_removal_checks_the_group_once(tmp_path: Path) -> None:
+    """An application that answers a non-member's removal with a bare 404 (no rule tells it
+    from a missing group): the group is read once, and exists, so the removal is done."""
+    bare = reply(404, {"error": {"message": "not found"}})
+    app = (
+        ScriptedApp()
+        .on("DELETE", "/teams/7/members/1001", bare)
+        .on("DELETE", "/teams/7/members/1002", bare)
+        .on("GET", "/teams/7", reply(200, {"data": _team(7, "Sales", "e-sales")}))
+    )
+    with request_budget(10.0):
+        await _groups(tmp_path, app).remove_members("7", ["1001", "1002"])
+    assert app.requests().count(("GET", "/teams/7")) == 1

@@ -290,7 +290,11 @@ class RestGroups:
         op = self.spec.members.remove
         writable, _ = _typed(op, user_ids)  # an id the app cannot even hold is no member
         if op.ids is None:
-            await self._one_by_one(group_id, op, writable, adding=False)
+            not_found = await self._one_by_one(group_id, op, writable, adding=False)
+            # Not found is nothing to remove for a non-member or a non-user, but may also be
+            # a group that is gone: one read of the group tells, for the whole request.
+            if not_found and await self.get(group_id) is None:
+                raise GroupNotFoundError(group_id)
             return
         for start in range(0, len(writable), op.batch):
             await self._batch(group_id, op, writable[start : start + op.batch], adding=False)
@@ -344,7 +348,8 @@ class RestGroups:
     async def _member_call(
         self, group_id: str, call: Call, user_id: str, adding: bool
     ) -> str | None:
-        """One member in one call; the id when the application refuses it as a member."""
+        """One member in one call; the id when the application refuses it as a member, or
+        answers a removal with not found (the caller checks the group once)."""
         try:
             await self._calls.send(call)
             return None
@@ -353,7 +358,7 @@ class RestGroups:
             if meaning == "already-done":
                 return None
             if meaning == "not-found" and not adding:
-                return None  # not a member (or not a user): nothing to remove
+                return user_id
             if meaning in {"not-found", "rejected"} and error.status < 500:
                 if await self.get(group_id) is None:
                     raise GroupNotFoundError(group_id) from error
