@@ -1,6 +1,6 @@
 """connector/targets/rest/groups.py against a scripted Ledgerline: a create whose answer was lost
-keeps only a group that is the same Entra group, and member removals from a group that is gone
-say so."""
+keeps only a group that is the same Entra group, member removals from a group that is gone say
+so, and a batch of members refused for the connector's rights is not taken for unknown users."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from rest_units.helpers import (
 from connector.secrets import EnvSecretStore
 from connector.settings import Settings
 from connector.targets.context import TargetContext
-from connector.targets.errors import GroupNotFoundError, NameConflictError
+from connector.targets.errors import GroupNotFoundError, NameConflictError, UnavailableError
 from connector.targets.rest import build
 from connector.targets.rest.groups import RestGroups
 from connector.targets.rest.loading import load_description
@@ -123,3 +123,15 @@ async def test_a_plain_not_found_for_a_removal_checks_the_group_once(tmp_path: P
     with request_budget(10.0):
         await _groups(tmp_path, app).remove_members("7", ["1001", "1002"])
     assert app.requests().count(("GET", "/teams/7")) == 1
+
+
+async def test_a_batch_refused_for_the_connectors_rights_is_said_so_in_one_call(
+    tmp_path: Path,
+) -> None:
+    """A 403 no rule explains is the connector's account lacking rights (as for one member per
+    call): never split into one call per member, never reported as members that are no users."""
+    forbidden = reply(403, {"error": {"message": "this key may not change teams"}})
+    app = ScriptedApp().on("POST", "/teams/7/members", forbidden)
+    with request_budget(10.0), pytest.raises(UnavailableError, match="refused the connector"):
+        await _groups(tmp_path, app).add_members("7", [str(1001 + n) for n in range(20)])
+    assert app.requests() == [("POST", "/teams/7/members")]

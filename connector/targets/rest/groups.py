@@ -334,7 +334,9 @@ class RestGroups:
             meaning, _ = self._calls.answers.meaning(error)
             if meaning == "already-done":
                 return []
-            if meaning not in {"rejected", "not-found", None} or error.status >= 500:
+            # A 403 no rule explains is the connector's rights, whichever members are sent.
+            refused = self._calls.answers.refused(error)
+            if meaning not in {"rejected", "not-found", None} or error.status >= 500 or refused:
                 raise self._calls.failure(error) from error
             if meaning == "not-found" and await self.get(group_id) is None:
                 raise GroupNotFoundError(group_id) from error
