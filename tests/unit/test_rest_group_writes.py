@@ -1,9 +1,11 @@
 """connector/targets/rest/groups.py against a scripted Ledgerline: a create whose answer was lost
 keeps only a group that is the same Entra group, member removals from a group that is gone say
-so, and a batch of members refused for the connector's rights is not taken for unknown users."""
+so, a batch of members refused for the connector's rights is not taken for unknown users, and
+the first failure of one member per call stops the calls not yet sent."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +22,14 @@ from rest_units.helpers import (
 from connector.secrets import EnvSecretStore
 from connector.settings import Settings
 from connector.targets.context import TargetContext
-from connector.targets.errors import GroupNotFoundError, NameConflictError, UnavailableError
+from connector.targets.errors import (
+    GroupNotFoundError,
+    NameConflictError,
+    RejectedError,
+    UnavailableError,
+)
 from connector.targets.rest import build
-from connector.targets.rest.groups import RestGroups
+from connector.targets.rest.groups import MEMBER_CONCURRENCY, RestGroups
 from connector.targets.rest.loading import load_description
 from connector.transport import backoff as backoff_module
 from connector.transport.budget import request_budget
@@ -135,3 +142,18 @@ async def test_a_batch_refused_for_the_connectors_rights_is_said_so_in_one_call(
     with request_budget(10.0), pytest.raises(UnavailableError, match="refused the connector"):
         await _groups(tmp_path, app).add_members("7", [str(1001 + n) for n in range(20)])
     assert app.requests() == [("POST", "/teams/7/members")]
+
+
+async def test_the_first_failure_stops_further_member_calls(tmp_path: Path) -> None:
+    """One member per call: a refusal that fails the request stops the calls not yet sent
+    (those in flight finish), as for Okta; none goes on after the answer."""
+    ids = [str(1001 + n) for n in range(12)]
+    app = ScriptedApp().on("DELETE", "/teams/7/members/1001", reply(400, {"message": "bad"}))
+    for user in ids[1:]:
+        app.on("DELETE", f"/teams/7/members/{user}", reply(204))
+    with request_budget(10.0), pytest.raises(RejectedError):
+        await _groups(tmp_path, app).remove_members("7", ids)
+    # Whatever was left running is let finish before counting.
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    await asyncio.gather(*others, return_exceptions=True)
+    assert len(app.calls) <= MEMBER_CONCURRENCY

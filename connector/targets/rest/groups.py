@@ -303,13 +303,23 @@ class RestGroups:
         self, group_id: str, op: MemberOperation, user_ids: Sequence[str], *, adding: bool
     ) -> list[str]:
         gate = asyncio.Semaphore(MEMBER_CONCURRENCY)
+        # The first failure fails the request: the calls not yet sent are not (those in flight
+        # finish), or they would go on changing the group after the answer.
+        failed = False
 
         async def one(user_id: str) -> str | None:
+            nonlocal failed
             async with gate:
+                if failed:
+                    return None
                 path = render(op.path, {"id": group_id, "member": user_id})
-                return await self._member_call(
-                    group_id, self._calls.write(op, path, None), user_id, adding
-                )
+                try:
+                    return await self._member_call(
+                        group_id, self._calls.write(op, path, None), user_id, adding
+                    )
+                except BaseException:
+                    failed = True
+                    raise
 
         results = await asyncio.gather(*(one(u) for u in user_ids))
         return [u for u in results if u is not None]
