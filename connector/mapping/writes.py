@@ -129,8 +129,14 @@ class WriteCompiler:
             if not operation.body:
                 raise
             raise InvalidSyntaxException(detail=exc.detail) from exc
+        anchor = self.catalog.anchor_slot.target
         for target, claims in self._claims.items():
-            self.changes.profile[target] = self._agreed(claims, self._stored_value(target))
+            value = self._agreed(claims, self._stored_value(target))
+            if value is None and target == anchor:
+                # userName and its ECMA2Host copy are one attribute: neither name clears it.
+                named = " and ".join(_describe(s) for s, v in claims.items() if v is None)
+                raise InvalidValueException(detail=f"{named} is required and cannot be cleared")
+            self.changes.profile[target] = value
         if self._active_claims:
             stored = self.stored.active if self.stored is not None else None
             self.changes.active = self._agreed(self._active_claims, stored)
@@ -396,8 +402,6 @@ class WriteCompiler:
             self._active_claims[slot] = self._active(slot, value)
             return
         if value is None or value == "":
-            if slot.attr == "userName" and slot.schema == CORE_USER:
-                raise InvalidValueException(detail="userName is required and cannot be cleared")
             self._claims.setdefault(slot.target, {})[slot] = None
             return
         if not isinstance(value, str):

@@ -9,7 +9,7 @@ import pytest
 
 from connector.http.runtime import reset_runtime
 
-from .harness import CORE, ENTERPRISE, Stack, new_user, patch
+from .harness import CORE, ECMA, ENTERPRISE, Stack, new_user, patch
 
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
 
@@ -91,6 +91,10 @@ def test_wrong_types_and_unknown_attributes_on_create(
         {"op": "replace", "value": "not an object"},
         {"op": "replace", "path": "active", "value": "perhaps"},
         {"op": "replace", "path": "userName", "value": ""},
+        # The anchor under its ECMA2Host name is the same Okta login: no clearing it either.
+        {"op": "remove", "path": f"{ECMA}:login"},
+        {"op": "replace", "path": f"{ECMA}:login", "value": ""},
+        {"op": "replace", "value": {ECMA: {"login": None}}},
     ],
 )
 def test_bad_patch_operations(okta_stack: Stack, operation: dict[str, Any]) -> None:

@@ -406,6 +406,19 @@ def test_user_name_cannot_be_cleared(catalog: Catalog, value: Any) -> None:
         _one(catalog, "remove", "userName")
 
 
+@pytest.mark.parametrize("value", ["", None])
+def test_the_anchor_cannot_be_cleared_under_its_ecma2host_name(
+    catalog: Catalog, value: Any
+) -> None:
+    login = f"{ECMA2HOST_USER}:login"
+    with pytest.raises(InvalidValueException, match=f"{login} is required and cannot be cleared"):
+        _one(catalog, "replace", login, value)
+    with pytest.raises(InvalidValueException, match=f"{login} is required"):
+        _one(catalog, "remove", login)
+    with pytest.raises(InvalidValueException, match=f"{login} is required"):
+        _one(catalog, "replace", None, {ECMA2HOST_USER: {"login": value}})
+
+
 def test_operations_apply_in_order(catalog: Catalog) -> None:
     operations = [
         Operation("remove", "externalId", None),
