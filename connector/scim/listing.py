@@ -166,4 +166,9 @@ def project(
     result = dict(resource)
     for path in _paths(excluded):
         _drop(result, path)
+    # A bare extension URN leaves out the whole extension, as it asks for all of it above.
+    for item in (excluded or "").split(","):
+        ext = key_of(result, item.strip())
+        if ext is not None and ext.startswith("urn:"):
+            del result[ext]
     return result

@@ -125,6 +125,16 @@ def test_bare_extension_urn_asks_for_all_of_it() -> None:
     assert ECMA2HOST_USER not in picked
 
 
+def test_bare_extension_urn_excludes_all_of_it() -> None:
+    result = _project(None, f"{ENTERPRISE_USER}, {ECMA2HOST_USER.lower()}")
+    assert ENTERPRISE_USER not in result
+    assert ECMA2HOST_USER not in result
+    assert result["userName"] == "pat@example.com"
+    assert _project(None, ENTERPRISE_USER) == {
+        k: v for k, v in USER.items() if k != ENTERPRISE_USER
+    }
+
+
 def test_attributes_win_over_excluded_attributes() -> None:
     assert _project("userName", "userName")["userName"] == "pat@example.com"
 
