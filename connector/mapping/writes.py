@@ -164,7 +164,8 @@ class WriteCompiler:
         op = operation.op
         if operation.path is None or operation.path == "":
             if op == REMOVE:
-                raise InvalidPathException(detail="a remove operation needs a path")
+                # RFC 7644 §3.5.2.2: a remove with no path is noTarget.
+                raise NoTargetException(detail="a remove operation needs a path")
             self._pathless(op, operation.value)
             return
         extension = _extension(operation.path)

@@ -108,6 +108,16 @@ def test_bad_patch_operations(okta_stack: Stack, operation: dict[str, Any]) -> N
     assert okta_stack.okta_user("p@example.com")["profile"].get("nickName") is None
 
 
+def test_a_remove_without_a_path_is_no_target(okta_stack: Stack) -> None:
+    """RFC 7644 §3.5.2.2: a remove whose path is unspecified fails with 400 noTarget."""
+    with okta_stack.client() as scim:
+        user_id = scim.post("/Users", json=new_user("r@example.com")).json()["id"]
+        before = list(okta_stack.writes())
+        response = scim.patch(f"/Users/{user_id}", json=patch({"op": "Remove"}))
+        _assert_scim_error(response, 400, "noTarget")
+        assert okta_stack.writes() == before
+
+
 @pytest.mark.parametrize(
     "body",
     [

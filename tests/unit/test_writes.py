@@ -164,7 +164,8 @@ def test_pathless_value_must_be_an_object(catalog: Catalog) -> None:
 
 
 def test_remove_needs_a_path(catalog: Catalog) -> None:
-    with pytest.raises(InvalidPathException, match="needs a path"):
+    # RFC 7644 §3.5.2.2: a remove without a path fails with scimType noTarget.
+    with pytest.raises(NoTargetException, match="needs a path"):
         _one(catalog, "remove", None, {"nickName": None})
 
 
