@@ -10,12 +10,15 @@ from scim2_models import Path as ScimPath
 from scim2_models.path import AttrPath
 
 from ..mapping.definitions import CORE_USER
+from ..mapping.groups import GROUP_SCHEMA
 from ..names import key_of
 from ..slices import Slices
 from .requests import MAX_PAGE_SIZE, Paging
 
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 _ALWAYS = {"id", "schemas"}
+# The resources' own schemas: an attribute named after one of these URNs is a core attribute.
+_CORE_SCHEMAS = {CORE_USER.lower(), GROUP_SCHEMA.lower()}
 
 
 class Joined(Slices[dict[str, Any]]):
@@ -75,7 +78,7 @@ def _paths(text: str | None) -> list[AttrPath]:
 
 def _split(path: AttrPath) -> tuple[str | None, str, str | None]:
     """(extension URN or None, attribute, sub-attribute); a bare extension URN names it all."""
-    if path.uri is not None and path.uri.lower() != CORE_USER.lower():
+    if path.uri is not None and path.uri.lower() not in _CORE_SCHEMAS:
         return path.uri, path.attr, path.sub_attr
     return None, path.attr, path.sub_attr
 

@@ -9,6 +9,7 @@ import pytest
 from scim2_models import InvalidValueException
 
 from connector.mapping.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
+from connector.mapping.groups import GROUP_SCHEMA
 from connector.scim.listing import LIST_SCHEMA, list_response, project
 from connector.scim.requests import MAX_PAGE_SIZE, Paging
 
@@ -106,6 +107,27 @@ def test_sub_attributes() -> None:
 
 def test_core_urn_prefix() -> None:
     assert _project(f"{CORE_USER}:userName")["userName"] == "pat@example.com"
+
+
+GROUP: dict[str, Any] = {
+    "schemas": [GROUP_SCHEMA],
+    "id": "00g1",
+    "displayName": "Sales",
+    "members": [{"value": "00u1", "type": "User"}],
+    "meta": {"resourceType": "Group"},
+}
+
+
+def test_the_group_schemas_urn_prefix_names_a_core_attribute() -> None:
+    # RFC 7644 §3.10: an attribute may be named by its full name, after its schema's URN.
+    named = f"{GROUP_SCHEMA.upper()}:displayName"
+    assert project(GROUP, named, None) == {
+        "schemas": [GROUP_SCHEMA],
+        "id": "00g1",
+        "displayName": "Sales",
+    }
+    assert "displayName" not in project(GROUP, None, named)
+    assert project(GROUP, None, named)["members"] == GROUP["members"]
 
 
 def test_extension_attributes() -> None:
