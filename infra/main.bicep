@@ -70,7 +70,6 @@ param principalId string = ''
 @description('Kind of principal principalId refers to.')
 param principalType string = 'User'
 
-@minLength(1)
 @description('Okta org URL, e.g. https://example.okta.com (app setting OKTA_ORG_URL; empty with TARGET=rest).')
 param oktaOrgUrl string = ''
 

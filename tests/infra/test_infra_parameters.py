@@ -86,3 +86,38 @@ def _as_text(default: Any) -> str:
 )
 def test_placeholder_pattern(value: str, ok: bool) -> None:
     assert bool(AZD_PLACEHOLDER.match(value)) == ok
+
+
+def test_defaults_meet_their_own_constraints(mapped: dict[str, Any]) -> None:
+    # ARM checks the value a deployment gets against the parameter's decorators: a default (in
+    # main.bicep, or the ${VAR=default} azd sends when VAR is unset) that breaks one fails
+    # `azd up` for everyone who leaves the value unset.
+    params = parse(MAIN_BICEP)["parameters"]
+    for parameter, declared in params.items():
+        defaults = [declared["default"]]
+        entry = mapped.get(parameter, {}).get("value")
+        if isinstance(entry, str) and (match := AZD_PLACEHOLDER.match(entry)):
+            defaults.append(match.group("default"))
+        for default in defaults:
+            if default is None:
+                continue
+            value = int(default) if declared["type"] == "int" else default
+            for decorator in declared["decorators"]:
+                kind, bound = decorator["type"], decorator["argument"]
+                assert not _breaks(kind, bound, value), (
+                    f"{parameter}: default {value!r} breaks @{kind}({bound!r})"
+                )
+
+
+def _breaks(kind: str, bound: Any, value: Any) -> bool:
+    if kind == "min_length":
+        return bool(len(value) < bound)
+    if kind == "max_length":
+        return bool(len(value) > bound)
+    if kind == "min_value":
+        return bool(value < bound)
+    if kind == "max_value":
+        return bool(value > bound)
+    if kind == "allowed":
+        return value not in bound
+    return False
