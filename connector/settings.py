@@ -196,6 +196,18 @@ def _path(value: Any) -> Path:
     return Path(str(value).strip())
 
 
+def _ca_bundle(value: Any) -> Path:
+    path = _path(value)
+    # Otherwise the first TLS connection fails with a FileNotFoundError that names no file,
+    # and every request is a 500.
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise ValueError(
+            "must be a readable file of PEM CA certificates (in Azure, a path inside the "
+            f"deployed package), got {str(path)!r}; correct the path or unset it"
+        )
+    return path
+
+
 def _positive(value: float) -> float:
     if value <= 0:
         raise ValueError(f"must be more than 0, got {value!r}")
@@ -307,7 +319,7 @@ class Settings(BaseModel):
         "KEY_VAULT_EMULATOR",
         "true: talk to a loopback Key Vault emulator (static credential, no challenge check).",
     )
-    ssl_cert_file: Annotated[Path, BeforeValidator(_path)] | None = _setting(
+    ssl_cert_file: Annotated[Path, BeforeValidator(_ca_bundle)] | None = _setting(
         None,
         "SSL_CERT_FILE",
         "CA bundle to trust for TLS to a Key Vault emulator or a target with a private CA.",

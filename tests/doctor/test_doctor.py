@@ -115,6 +115,12 @@ BROKEN = {
         "https",
     ),
     "schema file missing": ({"SCHEMA_XML_PATH": "/nonexistent/Schema.xml"}, "schema", ""),
+    # Not a request's 500 (or doctor's traceback) naming no file: the setting and the path.
+    "ca bundle missing": (
+        {"SSL_CERT_FILE": "/nonexistent/ca.pem"},
+        "settings",
+        "SSL_CERT_FILE: must be a readable file",
+    ),
     "emulator on a real host": (
         {"KEY_VAULT_URL": "https://prod.vault.azure.net", "KEY_VAULT_EMULATOR": "true"},
         "secrets",
