@@ -3,6 +3,7 @@
 #
 #   scim-bearer-token   created here, random, when it does not exist yet (Entra's Secret Token)
 #   okta-api-token      cannot be made here: when missing, the exact command to set it is printed
+#                       (TARGET=okta only; another target's secrets are named by its description)
 #   relay-send-key      written by the templates themselves (only with ON_PREM_ENDPOINT)
 #
 # It never prints a secret (the value reaches az through a file in the user's own temp folder,
@@ -82,16 +83,23 @@ switch (Get-SecretState 'scim-bearer-token') {
     default { exit 0 }
 }
 
-switch (Get-SecretState 'okta-api-token') {
-    'present' { Write-Output '  okta-api-token: set' }
-    'missing' {
-        $ready = $false
-        Write-Output '  okta-api-token: NOT SET. Create an API token in Okta (Security > API > Tokens), then:'
-        Write-Output '      $token = Read-Host -AsSecureString "Okta API token"'
-        Write-Output "      az keyvault secret set --vault-name $vault --name okta-api-token --value (ConvertFrom-SecureString `$token -AsPlainText) -o none"
-        Write-Output '      Remove-Variable token'
+# Only the Okta target reads okta-api-token (TARGET is an azd environment value, okta by default).
+$target = if ($env:TARGET) { $env:TARGET.ToLowerInvariant() } else { 'okta' }
+if ($target -ne 'okta') {
+    Write-Output "  okta-api-token: not needed (TARGET=$($env:TARGET)). Store the secrets your target reads"
+    Write-Output "      (a description names them) in $vault under those names (docs/targets.md)."
+} else {
+    switch (Get-SecretState 'okta-api-token') {
+        'present' { Write-Output '  okta-api-token: set' }
+        'missing' {
+            $ready = $false
+            Write-Output '  okta-api-token: NOT SET. Create an API token in Okta (Security > API > Tokens), then:'
+            Write-Output '      $token = Read-Host -AsSecureString "Okta API token"'
+            Write-Output "      az keyvault secret set --vault-name $vault --name okta-api-token --value (ConvertFrom-SecureString `$token -AsPlainText) -o none"
+            Write-Output '      Remove-Variable token'
+        }
+        default { $ready = $false }
     }
-    default { $ready = $false }
 }
 
 if ($env:AZURE_RELAY_NAMESPACE) {
@@ -108,7 +116,9 @@ Write-Output ''
 Write-Output 'Entra ID provisioning > Admin Credentials:'
 Write-Output "  Tenant URL:   $tenantUrl"
 Write-Output "  Secret Token: az keyvault secret show --vault-name $vault --name scim-bearer-token --query value -o tsv"
-if ($ready) {
+if ($ready -and $target -ne 'okta') {
+    Write-Output "Once the target's own secrets are in the vault, Test Connection in Entra should succeed."
+} elseif ($ready) {
     Write-Output 'The connector has its secrets; Test Connection in Entra should succeed.'
 } else {
     Write-Output 'Until then SCIM requests get 503 with Retry-After (a secret not configured yet).'

@@ -4,6 +4,7 @@
 #
 #   scim-bearer-token   created here, random, when it does not exist yet (Entra's Secret Token)
 #   okta-api-token      cannot be made here: when missing, the exact command to set it is printed
+#                       (TARGET=okta only; another target's secrets are named by its description)
 #   relay-send-key      written by the templates themselves (only with ON_PREM_ENDPOINT)
 #
 # It never prints a secret (values go to az through stdin, never through argv or the terminal)
@@ -109,21 +110,28 @@ case "$(secret_state scim-bearer-token)" in
     ;;
 esac
 
-case "$(secret_state okta-api-token)" in
-  present)
-    echo "  okta-api-token: set"
-    ;;
-  missing)
-    ready=false
-    echo "  okta-api-token: NOT SET. Create an API token in Okta (Security > API > Tokens), then:"
-    echo "      read -rs OKTA_TOKEN    # paste the token, then Enter"
-    echo "      az keyvault secret set --vault-name $vault --name okta-api-token --value \"\$OKTA_TOKEN\" -o none"
-    echo "      unset OKTA_TOKEN"
-    ;;
-  *)
-    ready=false
-    ;;
-esac
+# Only the Okta target reads okta-api-token (TARGET is an azd environment value, okta by default).
+target="$(printf '%s' "${TARGET:-okta}" | tr '[:upper:]' '[:lower:]')"
+if [ "$target" != okta ]; then
+  echo "  okta-api-token: not needed (TARGET=${TARGET}). Store the secrets your target reads"
+  echo "      (a description names them) in $vault under those names (docs/targets.md)."
+else
+  case "$(secret_state okta-api-token)" in
+    present)
+      echo "  okta-api-token: set"
+      ;;
+    missing)
+      ready=false
+      echo "  okta-api-token: NOT SET. Create an API token in Okta (Security > API > Tokens), then:"
+      echo "      read -rs OKTA_TOKEN    # paste the token, then Enter"
+      echo "      az keyvault secret set --vault-name $vault --name okta-api-token --value \"\$OKTA_TOKEN\" -o none"
+      echo "      unset OKTA_TOKEN"
+      ;;
+    *)
+      ready=false
+      ;;
+  esac
+fi
 
 if [ -n "${AZURE_RELAY_NAMESPACE:-}" ]; then
   case "$(secret_state relay-send-key)" in
@@ -139,7 +147,9 @@ echo
 echo "Entra ID provisioning > Admin Credentials:"
 echo "  Tenant URL:   ${SCIM_TENANT_URL:-<the SCIM_TENANT_URL output: azd env get-value SCIM_TENANT_URL>}"
 echo "  Secret Token: az keyvault secret show --vault-name $vault --name scim-bearer-token --query value -o tsv"
-if [ "$ready" = true ]; then
+if [ "$ready" = true ] && [ "$target" != okta ]; then
+  echo "Once the target's own secrets are in the vault, Test Connection in Entra should succeed."
+elif [ "$ready" = true ]; then
   echo "The connector has its secrets; Test Connection in Entra should succeed."
 else
   echo "Until then SCIM requests get 503 with Retry-After (a secret not configured yet)."

@@ -197,6 +197,25 @@ def test_secrets_already_in_the_vault_are_never_read_or_printed(azure: FakeAzure
     assert "Test Connection in Entra should succeed" in result.stdout
 
 
+@pytest.mark.parametrize("target", ["rest", "REST", "python:mytargets.hr:create_target"])
+def test_a_target_other_than_okta_is_not_asked_for_an_okta_token(
+    azure: FakeAzure, target: str
+) -> None:
+    result = azure.run(TARGET=target)
+    assert result.returncode == 0, result.stderr
+    assert "okta-api-token: NOT SET" not in result.stdout
+    assert not [c for c in azure.calls() if "--name okta-api-token" in c]
+    assert "okta-api-token: not needed" in result.stdout
+    # Its own secrets are named in its description: the admin is pointed there.
+    assert "docs/targets.md" in result.stdout
+    assert "503" not in result.stdout
+
+
+def test_target_okta_still_needs_the_okta_token(azure: FakeAzure) -> None:
+    result = azure.run(TARGET="Okta")
+    assert "okta-api-token: NOT SET" in result.stdout
+
+
 def test_it_waits_for_the_vault_role_to_apply(azure: FakeAzure) -> None:
     azure.forbid(2)
     result = azure.run(SCIM_HOOK_ATTEMPTS="5")
@@ -242,6 +261,9 @@ def test_the_powershell_hook_keeps_the_same_contract() -> None:
         "function New-RandomToken {",
         "Set-Content -LiteralPath $file -Value (New-RandomToken) -NoNewline -Encoding ascii",
     ]
+    # Only TARGET=okta needs the Okta token, as in the shell hook.
+    assert "$env:TARGET" in script
+    assert "okta-api-token: not needed" in script
     # Same knobs as the shell hook.
     assert "SCIM_HOOK_ATTEMPTS" in script
     assert "SCIM_HOOK_RETRY_SECONDS" in script
