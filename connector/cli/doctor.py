@@ -19,6 +19,7 @@ import httpx
 
 from connector import redact
 from connector.auth import MIN_SECRET_TOKEN_LENGTH
+from connector.auth.entra_jwt import _fetch_with_httpx, _signing_keys, default_jwks_url
 from connector.mapping import Catalog, SchemaError, load_schema
 from connector.secrets import SecretKey, SecretStore, SecretsUnavailableError, secret_store
 from connector.settings import Settings, SettingsError
@@ -122,7 +123,7 @@ async def run_doctor(
         results.append(target_check)
         if target_check.ok and isinstance(target, OktaUsers):
             results.extend(await _check_okta_profiles(target, settings, fix))
-        results.append(_check_jwt(settings))
+        results.append(await _check_jwt(settings))
         results.append(_check_schema(settings, target))
         if target is not None:
             await target.aclose()
@@ -302,10 +303,23 @@ def _fix_of(error: Exception) -> str:
     return fix or "see the message"
 
 
-def _check_jwt(settings: Settings) -> CheckResult:
+async def _check_jwt(settings: Settings) -> CheckResult:
     if not settings.entra_tenant_id:
         return CheckResult("entra-jwt", True, "off: the shared Secret Token is checked")
-    return CheckResult("entra-jwt", True, "ENTRA_TENANT_ID and ENTRA_JWKS_URL are coherent")
+    # The keys are read as the connector reads them: without them every Entra token is a 503.
+    url = settings.entra_jwks_url or default_jwks_url(settings.entra_tenant_id)
+    try:
+        keys = _signing_keys(await _fetch_with_httpx(url))
+    except (httpx.HTTPError, ValueError) as error:
+        return CheckResult(
+            "entra-jwt",
+            False,
+            f"the signing keys at {url} cannot be read: {str(error) or type(error).__name__}",
+            "check ENTRA_JWKS_URL (unset, the tenant's published keys are read) and the network "
+            "path to it",
+        )
+    count = f"{len(keys)} signing key{'s' if len(keys) != 1 else ''}"
+    return CheckResult("entra-jwt", True, f"{count} read from {url}")
 
 
 def _check_schema(settings: Settings, target: UserTarget | None) -> CheckResult:

@@ -13,6 +13,8 @@ from connector.cli.doctor import CheckResult, main, run_doctor
 from oktasim import Simulator, SimulatorOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "auth"))
+from jwks_stub import JwksServer, SigningKey
 from kv_stub import KeyVaultStub, TlsFiles, self_signed_cert
 
 OKTA_TOKEN = "00okta-doctor-token-abcdef"
@@ -148,10 +150,37 @@ async def test_each_broken_setting_fails_its_check_with_a_fix(
         assert "00wrong-token-for-okta-xyz" not in result.line()
 
 
-async def test_jwt_mode_does_not_need_the_bearer_secret(good_env: dict[str, str]) -> None:
-    env = {**good_env, "SCIM_BEARER_TOKEN": "", "ENTRA_TENANT_ID": TENANT}
+@pytest.fixture(scope="module")
+def jwks() -> Iterator[JwksServer]:
+    with JwksServer(SigningKey("kid-doctor-1")) as server:
+        yield server
+
+
+async def test_jwt_mode_does_not_need_the_bearer_secret(
+    good_env: dict[str, str], jwks: JwksServer
+) -> None:
+    env = {
+        **good_env,
+        "SCIM_BEARER_TOKEN": "",
+        "ENTRA_TENANT_ID": TENANT,
+        "ENTRA_JWKS_URL": jwks.url,
+    }
     results = _by_name(await run_doctor(env))
     assert all(r.ok for r in results.values()), [r.line() for r in results.values()]
+    assert "1 signing key" in results["entra-jwt"].detail
+
+
+async def test_jwt_mode_fails_when_the_signing_keys_cannot_be_read(
+    good_env: dict[str, str],
+) -> None:
+    # Every Entra token would be answered 503 ("signing keys cannot be fetched"): not an ok.
+    url = f"http://127.0.0.1:{_closed_port()}/discovery/keys"
+    env = {**good_env, "ENTRA_TENANT_ID": TENANT, "ENTRA_JWKS_URL": url}
+    check = _by_name(await run_doctor(env))["entra-jwt"]
+    assert not check.ok
+    assert url in check.detail
+    assert check.fix is not None
+    assert "ENTRA_JWKS_URL" in check.fix
 
 
 async def test_sandbox_mode_needs_no_okta_secret() -> None:
