@@ -322,7 +322,8 @@ class Settings(BaseModel):
     ssl_cert_file: Annotated[Path, BeforeValidator(_ca_bundle)] | None = _setting(
         None,
         "SSL_CERT_FILE",
-        "CA bundle to trust for TLS to a Key Vault emulator or a target with a private CA.",
+        "CA bundle to trust for TLS to a Key Vault emulator or a target with a private CA; it "
+        "replaces the system's list for every TLS connection, so it must hold the public roots.",
     )
     entra_tenant_id: Annotated[str, BeforeValidator(_guid)] | None = _setting(
         None,

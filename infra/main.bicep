@@ -181,7 +181,7 @@ param targetDescription string = ''
 @description('TARGET_BASE_URL: overrides the description\'s connection.baseUrl (empty: the description\'s).')
 param targetBaseUrl string = ''
 
-@description('SSL_CERT_FILE: CA bundle inside the deployed package, for a target signed by a private CA (empty: the system\'s).')
+@description('SSL_CERT_FILE: CA bundle inside the deployed package, for a target signed by a private CA (empty: the system\'s). It replaces the system\'s list for every TLS connection: include the public roots.')
 param sslCertFile string = ''
 
 @minValue(7)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,3 +25,30 @@ def test_every_setting_is_documented(name: str) -> None:
 )
 def test_commands_are_documented(command: str) -> None:
     assert command in README
+
+
+def test_ssl_cert_file_is_documented_as_replacing_the_public_roots(tmp_path: Path) -> None:
+    # OpenSSL reads SSL_CERT_FILE itself: every default TLS context of the process (aiohttp
+    # under the Key Vault SDK, httpx for Okta and token endpoints) then trusts that file alone.
+    # A bundle holding only a private CA would break them, so the docs must say so.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
+    from kv_stub import self_signed_cert
+
+    bundle = self_signed_cert(tmp_path).cert
+    count = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import ssl; print(len(ssl.create_default_context().get_ca_certs()))",
+        ],
+        env={**os.environ, "SSL_CERT_FILE": str(bundle)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.strip()
+    assert count == "1"
+    deploy = (Path(__file__).resolve().parents[2] / "docs" / "deploy-to-azure.md").read_text()
+    for text in (README, deploy):
+        row = next(line for line in text.splitlines() if line.startswith("| `SSL_CERT_FILE` |"))
+        assert "public roots" in row, row
