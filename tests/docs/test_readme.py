@@ -52,3 +52,14 @@ def test_ssl_cert_file_is_documented_as_replacing_the_public_roots(tmp_path: Pat
     for text in (README, deploy):
         row = next(line for line in text.splitlines() if line.startswith("| `SSL_CERT_FILE` |"))
         assert "public roots" in row, row
+
+
+def test_the_deploy_summary_reads_the_secret_token_the_hook_created() -> None:
+    # infra/hooks/postprovision.sh creates scim-bearer-token at `azd up`; setting it again
+    # afterwards would replace a token the admin may already have pasted into Entra.
+    hook = (
+        Path(__file__).resolve().parents[2] / "infra" / "hooks" / "postprovision.sh"
+    ).read_text()
+    assert "store_secret scim-bearer-token" in hook
+    assert "--name scim-bearer-token --value" not in README
+    assert "--name scim-bearer-token --query value -o tsv" in README
