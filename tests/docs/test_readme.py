@@ -63,3 +63,13 @@ def test_the_deploy_summary_reads_the_secret_token_the_hook_created() -> None:
     assert "store_secret scim-bearer-token" in hook
     assert "--name scim-bearer-token --value" not in README
     assert "--name scim-bearer-token --query value -o tsv" in README
+
+
+def test_the_emulator_trust_is_the_variable_the_connector_reads() -> None:
+    # The async Key Vault client runs on aiohttp, which ignores REQUESTS_CA_BUNDLE; the
+    # connector hands it SSL_CERT_FILE (connector/secrets/vault.py) and nothing else.
+    sources = (Path(__file__).resolve().parents[2] / "connector").rglob("*.py")
+    assert not any("REQUESTS_CA_BUNDLE" in path.read_text(encoding="utf-8") for path in sources)
+    row = next(line for line in README.splitlines() if line.startswith("| `KEY_VAULT_EMULATOR` |"))
+    assert "`SSL_CERT_FILE`" in row
+    assert "REQUESTS_CA_BUNDLE" not in row
