@@ -42,7 +42,9 @@ _OPERATIONS: dict[str, tuple[str, dict[str, str]]] = {
 # service documents none (see docs/operations.md); these are the usual Microsoft ones.
 REQUEST_ID_HEADERS = ("client-request-id", "x-ms-client-request-id", "request-id", "x-request-id")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:{}-]{1,128}$")
-_SAFE_RESOURCE_ID = re.compile(r"^[\w.:@%{}+=-]{1,200}$")
+# No `@` nor `%` (an encoded one): an id that holds them may be a login or an email, which a
+# record never holds (a REST application keyed by email, an id from the ECMA2Host era).
+_SAFE_RESOURCE_ID = re.compile(r"^[\w.:{}+=-]{1,200}$")
 
 
 def operation_name(handler: str, method: str) -> str:

@@ -261,3 +261,19 @@ def test_under_log_level_warning_only_5xx_records_are_logged(
     assert [r.levelname for r in records.records] == logged
     if logged:
         assert records.last()["scim_status"] == status
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["pat.doe@example.com", "pat.doe%40example.com", "PAT.DOE%40EXAMPLE.COM"],
+)
+def test_an_id_that_is_a_login_stays_out_of_the_record(
+    okta_stack: Stack, records: Records, asked: str
+) -> None:
+    # A REST application keyed by email, or an id from the ECMA2Host era: the record holds no
+    # login, so such an id is left out rather than recorded.
+    with okta_stack.client() as scim:
+        assert scim.get(f"/Users/{asked}").status_code == 404
+    record = records.last()
+    assert (record["operation"], record["resource_id"]) == ("users.get", "")
+    assert "pat.doe" not in str(records.fields()).lower()
