@@ -16,7 +16,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="provision the packaged legacy-app sandbox (samples/legacyapp) instead of Okta",
     )
-    commands.add_parser("doctor", help="check the configuration and say how to fix it")
+    # Its options are doctor's own parser's: `--help` goes there too, and lists them.
+    commands.add_parser(
+        "doctor", help="check the configuration and say how to fix it", add_help=False
+    )
     args, rest = parser.parse_known_args(argv)
     if args.command == "serve":
         from .serve import serve

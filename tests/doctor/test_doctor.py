@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from connector.cli import main as connector_cli
 from connector.cli.doctor import CheckResult, main, run_doctor
 from oktasim import Simulator, SimulatorOptions
 
@@ -92,6 +93,16 @@ def test_main_exits_non_zero_on_failure(
     out = capsys.readouterr().out
     assert "FAIL  okta" in out
     assert "00wrong-token-for-okta-xyz" not in out
+
+
+def test_the_command_lines_help_for_doctor_lists_its_options(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `python -m connector doctor --help`: the README sends users to `--fix`.
+    with pytest.raises(SystemExit) as ended:
+        connector_cli(["doctor", "--help"])
+    assert ended.value.code == 0
+    assert "--fix" in capsys.readouterr().out
 
 
 BROKEN = {
