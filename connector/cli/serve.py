@@ -63,6 +63,20 @@ def _short_tokens() -> list[str]:
     ]
 
 
+def _secret_token(settings: Settings) -> str:
+    """What Entra's Secret Token box takes, as printed at start. Locally the token is an
+    environment variable, which is made up when there is none (and no vault)."""
+    if settings.entra_tenant_id:
+        return "none: Entra's own access tokens are checked (ENTRA_TENANT_ID is set)"
+    if settings.key_vault_url:
+        return f"the {settings.scim_bearer_token_secret_name} secret in {settings.key_vault_url}"
+    if os.environ.get("SCIM_BEARER_TOKEN", "").strip():
+        return "(the value of SCIM_BEARER_TOKEN)"
+    made = secrets.token_urlsafe(24)
+    os.environ["SCIM_BEARER_TOKEN"] = made
+    return made
+
+
 def _refuse(problem: Exception) -> int:
     print(f"The configuration cannot work: {problem}", file=sys.stderr)
     print("Run `python -m connector doctor` for every check and its fix.", file=sys.stderr)
@@ -79,18 +93,22 @@ def serve(host: str, port: int, *, rest_sandbox: bool = False) -> int:
         short = _short_tokens()
         if short:
             return _refuse(ValueError("; ".join(short)))
+    sandbox = rest_sandbox or (settings.target == "okta" and settings.okta_org_url is None)
+    if sandbox and settings.key_vault_url:
+        # The sandbox's credentials are environment variables, which a vault store never reads.
+        real = "" if rest_sandbox else ", or set OKTA_ORG_URL for a real Okta org"
+        return _refuse(
+            ValueError(
+                "KEY_VAULT_URL is set, so secrets are read from the vault, where the embedded "
+                f"sandbox's credentials are not: unset KEY_VAULT_URL to try the sandbox{real}"
+            )
+        )
     note = ""
     if rest_sandbox:
         note = _rest_sandbox()
-    elif settings.target == "okta" and settings.okta_org_url is None:
+    elif sandbox:
         note = _okta_sandbox()
-    # Locally the Secret Token is an environment variable; serve makes one up if there is none.
-    bearer = os.environ.get("SCIM_BEARER_TOKEN", "").strip()
-    shown = "(the value of SCIM_BEARER_TOKEN)"
-    if not bearer and not settings.key_vault_url:
-        bearer = secrets.token_urlsafe(24)
-        os.environ["SCIM_BEARER_TOKEN"] = bearer
-        shown = bearer
+    shown = _secret_token(settings)
 
     from ..http.runtime import ConfigurationError, build_runtime
 

@@ -58,3 +58,42 @@ def test_a_busy_port_is_a_clear_message_not_a_traceback() -> None:
     assert result.returncode == 2
     assert "--port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _clean_env(**settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OKTA_", "SCIM_", "KEY_"))}
+    return {**env, **settings}
+
+
+VAULT = "https://contoso-scim.vault.azure.net"
+
+
+def test_a_sandbox_with_a_vault_is_refused_at_start() -> None:
+    # The sandbox's credentials are environment variables: a vault store would never find them.
+    for extra in ([], ["--rest-sandbox"]):
+        result = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "connector", "serve", "--port", "0", *extra],
+            cwd=ROOT,
+            env=_clean_env(KEY_VAULT_URL=VAULT),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "unset KEY_VAULT_URL to try the sandbox" in result.stderr
+        assert ("OKTA_ORG_URL" in result.stderr) is not bool(extra)
+        assert "Traceback" not in result.stderr
+
+
+def test_with_a_vault_the_printed_secret_token_is_the_vaults() -> None:
+    env = _clean_env(KEY_VAULT_URL=VAULT, OKTA_ORG_URL="https://contoso.okta.com")
+    serve = ["-m", "connector", "serve", "--port", "0"]
+    with spawn(serve, env, r"Secret Token:\s+(.+)\n") as shown:
+        assert shown == f"the scim-bearer-token secret in {VAULT}"
+
+
+def test_in_jwt_mode_no_secret_token_is_printed() -> None:
+    env = _clean_env(ENTRA_TENANT_ID="72f988bf-86f1-41af-91ab-2d7cd011db47")
+    serve = ["-m", "connector", "serve", "--port", "0"]
+    with spawn(serve, env, r"Secret Token:\s+(.+)\n") as shown:
+        assert shown.startswith("none: Entra's own access tokens are checked")
