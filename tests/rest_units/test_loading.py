@@ -277,3 +277,37 @@ def test_a_base_url_with_a_password_in_it_is_refused_without_repeating_it(
     assert "put credentials under auth:" in problems[0]
     assert password not in problems[0]
     assert "er22" not in problems[0]
+
+
+@pytest.mark.parametrize("value", ['"entra-connecté"', '"a\\r\\nX-Evil: 1"', '"tab\\x7f"'])
+def test_a_header_value_http_cannot_carry_is_refused_at_its_line(
+    tmp_path: Path, value: str
+) -> None:
+    # Found only at the first call, it failed every request (a 500) or added a header line.
+    text = changed(
+        "  maxConcurrency: 10\n", f"  maxConcurrency: 10\n  headers: {{X-Client: {value}}}\n"
+    )
+    problem = only_problem(tmp_path, text, line_of(text, "X-Client"))
+    assert "connection.headers.X-Client: " in problem
+    assert "cannot be sent in an HTTP header: write printable ASCII only, on one line" in problem
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "where"),
+    [
+        ("  header: X-Api-Key\n", '  header: X-Api-Key\n  prefix: "Jeton\\u00a0"\n', "auth.prefix"),
+        (
+            "  type: apiKey\n  header: X-Api-Key\n",
+            '  type: bearer\n  scheme: "Bearer\\n"\n',
+            "auth.scheme",
+        ),
+    ],
+)
+def test_auth_text_written_in_a_header_is_checked_too(
+    tmp_path: Path, old: str, new: str, where: str
+) -> None:
+    text = changed(old, new)
+    line = line_of(text, "prefix" if where == "auth.prefix" else "scheme")
+    problem = only_problem(tmp_path, text, line)
+    assert f"{where}: " in problem
+    assert "cannot be sent in an HTTP header" in problem

@@ -19,6 +19,8 @@ from . import pointer as json_pointer
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# What HTTP/1.1 carries in a header value as it is: visible ASCII, spaces and tabs.
+_HEADER_TEXT = re.compile(r"[\t\x20-\x7e]*")
 _SECRET_NAME = re.compile(r"^[0-9A-Za-z-]{1,127}$")
 _ATTRIBUTE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -31,6 +33,16 @@ def _pointer(value: str) -> str:
 def _header(value: str) -> str:
     if not _HEADER_NAME.match(value):
         raise ValueError(f"{value!r} is not an HTTP header name")
+    return value
+
+
+def _header_text(value: str) -> str:
+    # Checked here, not at the first call: a line break would start a header of its own in
+    # every request, and a character outside ASCII fails every request.
+    if not _HEADER_TEXT.fullmatch(value):
+        raise ValueError(
+            f"{value!r} cannot be sent in an HTTP header: write printable ASCII only, on one line"
+        )
     return value
 
 
@@ -53,6 +65,7 @@ def _path_template(value: str) -> str:
 
 Pointer = Annotated[str, AfterValidator(_pointer)]
 HeaderName = Annotated[str, AfterValidator(_header)]
+HeaderText = Annotated[str, AfterValidator(_header_text)]
 SecretName = Annotated[str, AfterValidator(_secret)]
 PathTemplate = Annotated[str, AfterValidator(_path_template)]
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -97,7 +110,7 @@ class Connection(_Model):
     ca_bundle: str | None = Field(None, description="PEM file of the CA that signed it.")
     timeout_seconds: float = Field(10.0, gt=0, le=120, description="Per attempt.")
     max_concurrency: int = Field(10, ge=1, le=100, description="Calls in flight at once.")
-    headers: dict[HeaderName, str] = Field(
+    headers: dict[HeaderName, HeaderText] = Field(
         default_factory=dict, description="Sent on every call (never a secret: see auth)."
     )
 
@@ -134,7 +147,7 @@ class ApiKeyAuth(_Model):
     type: Literal["apiKey"]
     header: HeaderName | None = Field(None, description="Send the key in this header...")
     query: str | None = Field(None, description="...or in this query parameter.")
-    prefix: str = Field("", description='Written before the key, e.g. "Token ".')
+    prefix: HeaderText = Field("", description='Written before the key, e.g. "Token ".')
     secret: SecretName = Field(description="Name of the secret holding the key.")
 
     @model_validator(mode="after")
@@ -147,7 +160,7 @@ class ApiKeyAuth(_Model):
 class BearerAuth(_Model):
     type: Literal["bearer"]
     secret: SecretName = Field(description="Name of the secret holding the static token.")
-    scheme: str = Field("Bearer", description="The Authorization scheme word.")
+    scheme: HeaderText = Field("Bearer", description="The Authorization scheme word.")
 
 
 class OAuth2Auth(_Model):
