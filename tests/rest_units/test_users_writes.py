@@ -129,6 +129,21 @@ async def test_a_create_answered_without_a_record_is_read_back_by_anchor(
     assert app.requests() == [("POST", "/accounts"), ("GET", "/accounts")]
 
 
+@pytest.mark.parametrize("active", [True, False])
+async def test_a_create_answered_with_only_the_id_is_read_back_by_that_id(
+    tmp_path: Path, active: bool
+) -> None:
+    # Read as the user, `{"id": 1001}` had no login (a SCIM user without userName) and no
+    # status, read as disabled: a user created inactive was then never disabled.
+    app = ScriptedApp().on("POST", "/accounts", reply(201, {"data": {"id": 1001}}))
+    app.on("GET", "/accounts/1001", reply(200, {"data": account(1001)}))
+    app.on("POST", "/accounts/1001/disable", reply(200, {"data": account(1001, status="disabled")}))
+    user = await rest_target(tmp_path, app).create(PROFILE, active=active)
+    assert (user.id, user.profile["login"], user.active) == ("1001", "ada@example.com", active)
+    disabled = [] if active else [("POST", "/accounts/1001/disable")]
+    assert app.requests() == [("POST", "/accounts"), ("GET", "/accounts/1001"), *disabled]
+
+
 async def test_a_created_user_that_cannot_be_found_yet_is_unavailable(tmp_path: Path) -> None:
     app = ScriptedApp().on("POST", "/accounts", reply(204)).on("GET", "/accounts", listing())
     with pytest.raises(UnavailableError, match="accepted the new user but it cannot be found"):
@@ -290,6 +305,21 @@ async def test_an_update_answered_without_a_record_is_read_back(tmp_path: Path) 
     assert app.requests() == [("PATCH", "/accounts/1001"), ("GET", "/accounts/1001")]
 
 
+async def test_an_update_answered_with_the_changed_fields_only_is_read_back(
+    tmp_path: Path,
+) -> None:
+    app = ScriptedApp()
+    app.on("PATCH", "/accounts/1001", reply(200, {"data": {"id": 1001, "title": "Countess"}}))
+    app.on("GET", "/accounts/1001", reply(200, {"data": account(1001, title="Countess")}))
+    user = await rest_target(tmp_path, app).update("1001", {"title": "Countess"})
+    assert (user.profile["login"], user.profile["title"], user.active) == (
+        "ada@example.com",
+        "Countess",
+        True,
+    )
+    assert app.requests() == [("PATCH", "/accounts/1001"), ("GET", "/accounts/1001")]
+
+
 @pytest.mark.parametrize(
     ("answer", "failure"),
     [
@@ -357,6 +387,17 @@ async def test_an_action_answered_without_a_record(tmp_path: Path) -> None:
     target = rest_target(tmp_path, app)
     user = await target.set_active(ada(target), False)
     assert (user.id, user.active, user.profile["login"]) == ("1001", False, "ada@example.com")
+
+
+@pytest.mark.parametrize("active", [True, False])
+async def test_an_action_answered_with_only_the_id(tmp_path: Path, active: bool) -> None:
+    action = "enable" if active else "disable"
+    app = ScriptedApp().on("POST", f"/accounts/1001/{action}", reply(200, {"data": {"id": 1001}}))
+    target = rest_target(tmp_path, app)
+    before = ada(target, status="disabled" if active else "enabled")
+    user = await target.set_active(before, active)
+    assert (user.id, user.active, user.profile["login"]) == ("1001", active, "ada@example.com")
+    assert len(app.calls) == 1
 
 
 async def test_the_same_state_is_no_call(tmp_path: Path) -> None:

@@ -86,6 +86,17 @@ class RestUsers:
             record=record,
         )
 
+    def _whole(self, record: Any) -> bool:
+        """Whether a write's answer holds the user's record, not an acknowledgement such as
+        `{"id": 7}` or the changed fields only: read as the user, its missing anchor would be
+        missing in SCIM, and its missing state would read as disabled (a disable then skipped)."""
+        if record is None:
+            return False
+        anchor = self._codecs[self.description.users.anchor].tokens
+        return pointer.exists(record, anchor) and (
+            self._state is None or pointer.exists(record, self._state)
+        )
+
     async def get(self, user_id: str) -> TargetUser | None:
         try:
             user_id.encode("utf-8")
@@ -279,8 +290,8 @@ class RestUsers:
                 created = self._calls.record(response, op)
                 user = (
                     self.to_user(created, "users.create")
-                    if created is not None
-                    else await self._created(anchor)
+                    if self._whole(created)
+                    else await self._created(anchor, created)
                 )
                 break
             except OutcomeUnknownError as exc:
@@ -306,9 +317,15 @@ class RestUsers:
             user = await self.set_active(user, False)
         return user
 
-    async def _created(self, anchor: str) -> TargetUser:
-        """The new user when the create's answer carries no record (e.g. a bare 201)."""
-        user = await self.find_by_anchor(anchor)
+    async def _created(self, anchor: str, answered: Any) -> TargetUser:
+        """The new user when the create's answer carries no whole record: read by the id the
+        answer gives (`{"id": 7}`), else by its anchor (a bare 201)."""
+        raw_id = pointer.resolve(answered, self._id)
+        user = None
+        if isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
+            user = await self.get(text(raw_id))
+        if user is None:
+            user = await self.find_by_anchor(anchor)
         if user is None:
             raise UnavailableError(
                 f"{self.description.name} accepted the new user but it cannot be found by "
@@ -391,8 +408,8 @@ class RestUsers:
                 raise LoginConflictError(message, anchor=False) from error
             raise self._calls.failure(error) from error
         record = self._calls.record(response, op)
-        if record is None:
-            # No record in the answer (e.g. 204): read it back.
+        if not self._whole(record):
+            # No record in the answer (e.g. 204), or only a part of it: read it back.
             fresh = await self.get(user_id)
             if fresh is None:
                 raise UserNotFoundError(user_id)
@@ -422,7 +439,11 @@ class RestUsers:
                 raise UserNotFoundError(user.id) from error
             raise self._calls.failure(error) from error
         record = self._calls.record(response, action)
-        return self.to_user(record, "users.state") if record else _with_state(user, active)
+        return (
+            self.to_user(record, "users.state")
+            if self._whole(record)
+            else _with_state(user, active)
+        )
 
     async def delete(self, user_id: str) -> None:
         users = self.description.users
