@@ -7,7 +7,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import socket
+import ssl
+import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -21,7 +25,7 @@ from connector.settings import Settings
 from connector.targets.context import TargetContext
 from connector.targets.errors import UnavailableError
 from connector.targets.http import Authorization
-from connector.targets.rest import DescriptionError
+from connector.targets.rest import DescriptionError, build
 from connector.targets.rest import rest_target as build_target
 from connector.targets.rest.credentials import (
     EXPIRY_MARGIN_SECONDS,
@@ -40,9 +44,22 @@ from connector.targets.rest.description import (
     NoAuth,
     OAuth2Auth,
 )
+from connector.targets.rest.loading import load_description
 from connector.transport.budget import request_budget
 
-from .helpers import SAMPLE, SAMPLE_TEXT, ScriptedApp, account, line_of, reply, rest_target
+from .helpers import (
+    SAMPLE,
+    SAMPLE_TEXT,
+    ScriptedApp,
+    account,
+    line_of,
+    reply,
+    rest_target,
+    write_description,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
+from kv_stub import TlsFiles, self_signed_cert
 
 
 class Vault:
@@ -557,3 +574,89 @@ def test_a_client_id_is_given_one_way() -> None:
         spec = {"type": "oauth2", "tokenUrl": "/t", "clientSecret": "s", "clientId": "c"}
         with pytest.raises(ValueError, match="give the client id"):
             OAuth2Auth.model_validate({**spec, **both_or_neither})
+
+
+class TlsTokenServer:
+    """A token endpoint over TLS on loopback, with a certificate of its own; counts requests."""
+
+    def __init__(self, cert: TlsFiles) -> None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert.cert, cert.key)
+        self.requests = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                server.requests += 1
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = b'{"access_token": "idp-token", "expires_in": 3600}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._http.socket = context.wrap_socket(self._http.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self._http.server_address[1]}/oauth2/token"
+
+    def __enter__(self) -> TlsTokenServer:
+        threading.Thread(target=self._http.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+
+def idp_target(
+    tmp_path: Path, app: ScriptedApp, token_url: str, settings: dict[str, str], **connection: Any
+) -> Any:
+    def edit(data: dict[str, Any]) -> None:
+        oauth2_auth(token_url)(data)
+        data["connection"].update(connection)
+
+    path = write_description(tmp_path, edit)
+    description, marks = load_description(path)
+    context = TargetContext(Settings.from_env(settings), EnvSecretStore(SECRETS), app.transport)
+    return build(description, context, path, marks).users
+
+
+async def test_an_identity_provider_elsewhere_is_verified_whatever_verify_tls_says(
+    tmp_path: Path,
+) -> None:
+    # verifyTls: false is about the application; the client secret goes to the issuer, which
+    # an unverified connection would hand to whoever answers in its name.
+    (tmp_path / "idp").mkdir()
+    with TlsTokenServer(self_signed_cert(tmp_path / "idp")) as idp:
+        app = ScriptedApp().on("GET", "/accounts/1001", reply(200, {"data": account(1001)}))
+        target = idp_target(tmp_path, app, idp.url, {}, verifyTls=False)
+        with request_budget(5.0), pytest.raises(UnavailableError) as caught:
+            await target.get("1001")
+        await target.aclose()
+    assert "is unreachable (ConnectError)" in caught.value.reason
+    assert (idp.requests, app.calls) == (0, [])
+
+
+async def test_an_identity_provider_elsewhere_keeps_the_usual_trust_beside_the_ca_bundle(
+    tmp_path: Path,
+) -> None:
+    # caBundle names the application's private CA; the issuer is trusted as other services
+    # are (here SSL_CERT_FILE names its certificate), and by that CA too.
+    (tmp_path / "idp").mkdir()
+    (tmp_path / "app").mkdir()
+    idp_cert = self_signed_cert(tmp_path / "idp")
+    app_cert = self_signed_cert(tmp_path / "app")
+    for trusted_by in ({"SSL_CERT_FILE": str(idp_cert.cert)}, {}):
+        with TlsTokenServer(idp_cert) as idp:
+            app = ScriptedApp().on("GET", "/accounts/1001", reply(200, {"data": account(1001)}))
+            bundle = str(app_cert.cert) if trusted_by else str(idp_cert.cert)
+            target = idp_target(tmp_path, app, idp.url, trusted_by, caBundle=bundle)
+            with request_budget(5.0):
+                assert await target.get("1001") is not None
+            await target.aclose()
+        assert idp.requests == 1
+        assert app.calls[0].headers["authorization"] == "Bearer idp-token"

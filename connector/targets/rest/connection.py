@@ -4,6 +4,8 @@ retryable statuses, made into the shared HTTP client and the call plumbing its r
 from __future__ import annotations
 
 import asyncio
+import os
+import ssl
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,24 @@ from .loading import Marks
 
 def base_url(description: Description, context: TargetContext) -> str:
     return (context.settings.target_base_url or description.connection.base_url).rstrip("/")
+
+
+def issuer_trust(ca_bundle: str | None, ssl_cert_file: Path | None) -> ssl.SSLContext:
+    """The TLS trust for an identity provider elsewhere (an absolute tokenUrl), which receives
+    the client secret: always verified, whatever `verifyTls` says of the application, and
+    trusted as other services are (SSL_CERT_FILE, else httpx's CA bundle) as well as by the
+    application's `caBundle` (an issuer of the same private CA)."""
+    context = (
+        ssl.create_default_context(cafile=str(ssl_cert_file))
+        if ssl_cert_file
+        else httpx.create_ssl_context()
+    )
+    if ca_bundle:
+        if os.path.isdir(ca_bundle):
+            context.load_verify_locations(capath=ca_bundle)
+        else:
+            context.load_verify_locations(cafile=ca_bundle)
+    return context
 
 
 def connect(description: Description, context: TargetContext, source: Path, marks: Marks) -> Calls:
@@ -50,7 +70,9 @@ def connect(description: Description, context: TargetContext, source: Path, mark
                 # The relay forwards paths to the application only: an identity provider's
                 # absolute URL is reached directly.
                 transport=None if direct else context.transport,
-                verify=verify,
+                verify=issuer_trust(d.connection.ca_bundle, settings.ssl_cert_file)
+                if direct
+                else verify,
                 timeout=d.connection.timeout_seconds,
             )
         return client
