@@ -660,3 +660,38 @@ async def test_an_identity_provider_elsewhere_keeps_the_usual_trust_beside_the_c
             await target.aclose()
         assert idp.requests == 1
         assert app.calls[0].headers["authorization"] == "Bearer idp-token"
+
+
+@pytest.mark.parametrize("content", [None, "not a certificate\n"])
+def test_a_ca_bundle_that_cannot_be_loaded_stops_the_start_at_its_line(
+    tmp_path: Path, content: str | None
+) -> None:
+    # Found at the first call instead, it made every SCIM request a 500 (and doctor crash).
+    bundle = tmp_path / "corp-ca.pem"
+    if content is not None:
+        bundle.write_text(content, encoding="utf-8")
+    path = write_description(tmp_path, lambda data: data["connection"].update(caBundle=str(bundle)))
+    settings = Settings.from_env({"TARGET": "rest", "TARGET_DESCRIPTION": str(path)})
+    with pytest.raises(DescriptionError) as caught:
+        build_target(TargetContext(settings, EnvSecretStore({"LEDGERLINE_API_KEY": "k"}), None))
+    [problem] = caught.value.problems
+    line = line_of(path.read_text(encoding="utf-8"), "caBundle")
+    assert problem.startswith(
+        f"{path}:{line}:3: connection.caBundle: '{bundle}' cannot be loaded ("
+    )
+    assert problem.endswith(
+        "; give the path, on the machine the connector runs on, of a PEM file with the CA "
+        "certificate(s) that signed the application's certificate"
+    )
+
+
+def test_a_ca_bundle_that_loads_is_taken(tmp_path: Path) -> None:
+    cert = self_signed_cert(tmp_path)
+    path = write_description(
+        tmp_path, lambda data: data["connection"].update(caBundle=str(cert.cert))
+    )
+    settings = Settings.from_env({"TARGET": "rest", "TARGET_DESCRIPTION": str(path)})
+    target = build_target(
+        TargetContext(settings, EnvSecretStore({"LEDGERLINE_API_KEY": "k"}), None)
+    )
+    assert target.users.capabilities.name == "Ledgerline HR"

@@ -17,7 +17,7 @@ from .answers import Answers
 from .calls import Calls
 from .credentials import credentials_for
 from .description import Description, OAuth2Auth
-from .loading import Marks
+from .loading import DescriptionError, Marks, where
 
 
 def base_url(description: Description, context: TargetContext) -> str:
@@ -42,9 +42,30 @@ def issuer_trust(ca_bundle: str | None, ssl_cert_file: Path | None) -> ssl.SSLCo
     return context
 
 
+def _check_ca_bundle(ca_bundle: str, source: Path, marks: Marks) -> None:
+    """A caBundle that cannot be loaded stops the start, with its line: found at the first call
+    instead, it failed every request (a 500) and `doctor` with it."""
+    if os.path.isdir(ca_bundle):
+        return  # a directory of hashed certificates is read certificate by certificate, later
+    try:
+        ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise DescriptionError(
+            [
+                f"{where(marks, ('connection', 'caBundle'), source)}: connection.caBundle: "
+                f"{ca_bundle!r} cannot be loaded ({reason}); give the path, on the machine the "
+                "connector runs on, of a PEM file with the CA certificate(s) that signed the "
+                "application's certificate"
+            ]
+        ) from None
+
+
 def connect(description: Description, context: TargetContext, source: Path, marks: Marks) -> Calls:
     d = description
     settings = context.settings
+    if d.connection.ca_bundle:
+        _check_ca_bundle(d.connection.ca_bundle, source, marks)
     url = base_url(d, context)
     retryable = set(DEFAULT_RETRYABLE)
     for rule in d.errors:
