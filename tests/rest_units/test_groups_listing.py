@@ -1,4 +1,5 @@
-"""connector/targets/rest/groups.py: a group listing left early closes its page reads at once."""
+"""connector/targets/rest/groups.py: a group listing left early closes its page reads at once, and a
+write answered with only the group's id is read back."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from connector.targets.rest import build
 from connector.targets.rest.groups import RestGroups
 from connector.targets.rest.loading import load_description
 from connector.targets.rest.paging import Pager
+from connector.transport.budget import request_budget
 
 from .helpers import API_KEY, ScriptedApp, reply, write_description
 
@@ -72,3 +74,26 @@ async def test_a_listing_left_early_closes_the_page_reads_under_it(
             break
     assert closed == ["/teams"] * 2
     assert len(app.calls) == 2  # one page each: nothing read past where the caller stopped
+
+
+async def test_a_group_create_answered_with_only_the_id_is_read_back_by_that_id(
+    tmp_path: Path,
+) -> None:
+    # Read as the group, `{"id": 7}` has no name: it failed as a broken answer (a 503), and
+    # Entra's resend of the create then met the group it had made (a 409).
+    app = ScriptedApp().on("POST", "/teams", reply(201, {"data": {"id": 7}}))
+    app.on("GET", "/teams/7", reply(200, {"data": _team(7, "Finance")}))
+    with request_budget(5.0):
+        group = await _groups(tmp_path, app).create("Finance", "e-7")
+    assert (group.id, group.name, group.external_id) == ("7", "Finance", "e-7")
+    assert app.requests() == [("POST", "/teams"), ("GET", "/teams/7")]
+
+
+async def test_a_group_update_answered_with_only_the_id_is_read_back(tmp_path: Path) -> None:
+    app = ScriptedApp().on("PATCH", "/teams/7", reply(200, {"data": {"id": 7}}))
+    app.on("GET", "/teams/7", reply(200, {"data": _team(7, "Finance EU")}))
+    groups = _groups(tmp_path, app)
+    with request_budget(5.0):
+        group = await groups.update(groups.to_group(_team(7, "Finance")), "Finance EU", "e-7")
+    assert (group.id, group.name) == ("7", "Finance EU")
+    assert app.requests() == [("PATCH", "/teams/7"), ("GET", "/teams/7")]

@@ -76,6 +76,11 @@ class RestGroups:
             record=record,
         )
 
+    def _whole(self, record: Any) -> bool:
+        """Whether a write's answer holds the group's record, not an acknowledgement such as
+        `{"id": 5}` (which has no name: read as the group, it failed as a broken answer)."""
+        return record is not None and isinstance(pointer.resolve(record, self._name), str)
+
     async def get(self, group_id: str) -> TargetGroup | None:
         try:
             response = await self._calls.send(self._calls.call(self.spec.get, {"id": group_id}))
@@ -196,9 +201,15 @@ class RestGroups:
                     raise NameConflictError(message) from error
                 raise self._calls.failure(error) from error
             created = self._calls.record(response, op)
-            if created is not None:
+            if self._whole(created):
                 return self.to_group(created)
-            found = await self.find_by_name(name)
+            # No record in the answer (a bare 201), or only its id (`{"id": 5}`): read it back.
+            raw_id = pointer.resolve(created, self._id)
+            found = None
+            if isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
+                found = await self.get(text(raw_id))
+            if found is None:
+                found = await self.find_by_name(name)
             if found is None:
                 raise UnavailableError(
                     f"{self._calls.name} accepted the new group {name!r} but it cannot be found "
@@ -227,7 +238,7 @@ class RestGroups:
                 raise NameConflictError(message) from error
             raise self._calls.failure(error) from error
         updated = self._calls.record(response, op)
-        if updated is not None:
+        if self._whole(updated):
             return self.to_group(updated)
         fresh = await self.get(group.id)
         if fresh is None:
