@@ -146,3 +146,38 @@ async def test_a_target_base_url_setting_overrides_the_description(tmp_path: Pat
         await target.get("1")
     assert target.base_url == "http://127.0.0.1:9/api/v2"
     assert app.calls[0].host == "127.0.0.1"
+
+
+def redirect(status: int) -> Any:
+    location = "https://ledgerline.corp.example/api/v2/accounts/1001?session=s3cr3t-session"
+    return reply(status, text="<html>Moved</html>", headers={"Location": location})
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+async def test_a_redirect_is_no_success_and_says_what_to_set(tmp_path: Path, status: int) -> None:
+    # Taken as a success, a redirect (http:// to https://, a sign-in proxy) made a delete or a
+    # disable report done with nothing done, and a read find nobody.
+    app = ScriptedApp()
+    app.on("GET", "/accounts/1001", redirect(status))
+    app.on("POST", "/accounts/1001/disable", redirect(status))
+    app.on("DELETE", "/accounts/1001", redirect(status))
+    target = rest_target(tmp_path, app, lambda data: data["users"]["delete"].pop("disableFirst"))
+    user = target.to_user(account(1001), "test")
+    for attempt in (target.get("1001"), target.set_active(user, False), target.delete("1001")):
+        with request_budget(5.0), pytest.raises(UnavailableError) as caught:
+            await attempt
+        assert (
+            f"with {status}, a redirect to https://ledgerline.corp.example/api/v2/accounts/1001;"
+            in (caught.value.reason)
+        )
+        assert caught.value.reason.endswith(
+            "the connector does not follow redirects: set connection.baseUrl (or "
+            "TARGET_BASE_URL) to the application's API address"
+        )
+        assert "s3cr3t" not in caught.value.reason
+        assert caught.value.retry_after == 300
+    assert app.requests() == [
+        ("GET", "/accounts/1001"),
+        ("POST", "/accounts/1001/disable"),
+        ("DELETE", "/accounts/1001"),
+    ]

@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import httpx
 
+from ... import redact
+from ...url_text import shown
 from ..errors import RejectedError, UnavailableError
 from ..http import ApiClient, ApiError, Call, OutcomeUnknownError
 from ..pause import pause
@@ -81,7 +83,22 @@ class Calls:
         await self._closing()
 
     async def send(self, call: Call, *, retry_unknown: bool = True) -> httpx.Response:
-        return await self.api.send(call, retry_unknown=retry_unknown)
+        response = await self.api.send(call, retry_unknown=retry_unknown)
+        if 300 <= response.status_code < 400:
+            # Not a success: nothing was done (a delete or a disable would have reported done)
+            # and the body is no record (a read would have found nobody). Not followed either:
+            # credentials go to the configured application only.
+            raise UnavailableError(self._redirected(call, response), retry_after=300)
+        return response
+
+    def _redirected(self, call: Call, response: httpx.Response) -> str:
+        location = response.headers.get("location")
+        to = f" to {redact.redact(shown(location))}" if location else ""
+        return (
+            f"{self.name} answered {call.method} {call.template or call.path} with "
+            f"{response.status_code}, a redirect{to}; the connector does not follow redirects: "
+            "set connection.baseUrl (or TARGET_BASE_URL) to the application's API address"
+        )
 
     def call(self, op: Operation, values: Mapping[str, str]) -> Call:
         """A body-less call of `op` with its placeholders filled."""
