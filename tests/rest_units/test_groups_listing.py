@@ -1,5 +1,5 @@
 """connector/targets/rest/groups.py: a group listing left early closes its page reads at once, and a
-write answered with only the group's id is read back."""
+write answered with only the group's id is read back; a web page answered to a read is no group."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from connector.secrets import EnvSecretStore
 from connector.settings import Settings
 from connector.targets.context import TargetContext
+from connector.targets.errors import UnavailableError
 from connector.targets.query import Everyone
 from connector.targets.rest import build
 from connector.targets.rest.groups import RestGroups
@@ -97,3 +98,20 @@ async def test_a_group_update_answered_with_only_the_id_is_read_back(tmp_path: P
         group = await groups.update(groups.to_group(_team(7, "Finance")), "Finance EU", "e-7")
     assert (group.id, group.name) == ("7", "Finance EU")
     assert app.requests() == [("PATCH", "/teams/7"), ("GET", "/teams/7")]
+
+
+async def test_a_web_page_answered_to_a_group_read_is_no_group(tmp_path: Path) -> None:
+    page = reply(
+        200, text="<!doctype html><title>Ledgerline</title>", headers={"Content-Type": "text/html"}
+    )
+    app = ScriptedApp().on("GET", "/teams/7", page).on("GET", "/teams", page)
+    groups = _groups(tmp_path, app)
+    for call, read in (
+        ("GET /teams/{id}", groups.get("7")),
+        ("GET /teams", groups.find_by_name("x")),
+    ):
+        with request_budget(5.0), pytest.raises(UnavailableError) as caught:
+            await read
+        assert f"answered {call} with 200 and a body that is not JSON (text/html)" in (
+            caught.value.reason
+        )

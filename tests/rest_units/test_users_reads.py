@@ -369,3 +369,33 @@ async def test_check_of_an_account_without_rights(tmp_path: Path) -> None:
     app = ScriptedApp().on("GET", "/accounts", ledgerline_error(403, "forbidden", "no"))
     with pytest.raises(UnavailableError, match="rights to manage users"):
         await rest_target(tmp_path, app).check()
+
+
+WEB_PAGE = reply(
+    200, text="<!doctype html><title>Ledgerline</title>", headers={"Content-Type": "text/html"}
+)
+NOT_JSON = "with 200 and a body that is not JSON (text/html); check connection.baseUrl"
+
+
+async def test_a_web_page_answered_to_a_read_is_no_record_and_no_nobody(tmp_path: Path) -> None:
+    # A baseUrl without the API's path, where a web application answers every path with its
+    # page: a get read it as nobody (a 404), a lookup as no match (Entra would create again).
+    app = ScriptedApp().on("GET", "/accounts/1001", WEB_PAGE)
+    app.on("GET", "/accounts/by-username/ada", WEB_PAGE).on("GET", "/accounts", WEB_PAGE)
+    target = rest_target(tmp_path, app, lookup_path)
+    reads = {
+        "GET /accounts/{id}": target.get("1001"),
+        "GET /accounts/by-username/{value}": found(target, Condition("login", "eq", "ada")),
+        "GET /accounts": found(target, Everyone()),
+    }
+    for call, read in reads.items():
+        with pytest.raises(UnavailableError) as caught:
+            await read
+        assert f"Ledgerline HR answered {call} {NOT_JSON}" in caught.value.reason
+        assert caught.value.retry_after == 300
+    assert len(app.calls) == 3
+
+
+async def test_an_empty_answer_to_a_get_is_still_nobody(tmp_path: Path) -> None:
+    app = ScriptedApp().on("GET", "/accounts/1001", reply(200))
+    assert await rest_target(tmp_path, app).get("1001") is None

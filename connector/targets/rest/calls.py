@@ -174,6 +174,24 @@ class Calls:
                     return known_to_exist  # gone already (an earlier attempt, or someone else)
                 raise self.failure(error) from error
 
+    def readable(self, response: httpx.Response, call: Call) -> None:
+        """Raise unless a read's answer is JSON (or empty): a web page where the API should be
+        (a baseUrl without the API's path, a proxy's page) holds no record, and is no "nobody"
+        either (a get would be a 404, a lookup would let Entra create the user again)."""
+        if not response.content.strip():
+            return
+        try:
+            response.json()
+        except ValueError:
+            kind = response.headers.get("content-type", "no Content-Type").split(";")[0]
+            raise UnavailableError(
+                f"{self.name} answered {call.method} {call.template or call.path} with "
+                f"{response.status_code} and a body that is not JSON ({kind}); check "
+                "connection.baseUrl (or TARGET_BASE_URL): it is the address of the "
+                "application's API, path included",
+                retry_after=300,
+            ) from None
+
     def extract(self, response: httpx.Response, result: str | None) -> Any:
         return pointer.resolve(json_of(response), pointer.parse(result) if result else ())
 

@@ -82,12 +82,14 @@ class RestGroups:
         return record is not None and isinstance(pointer.resolve(record, self._name), str)
 
     async def get(self, group_id: str) -> TargetGroup | None:
+        call = self._calls.call(self.spec.get, {"id": group_id})
         try:
-            response = await self._calls.send(self._calls.call(self.spec.get, {"id": group_id}))
+            response = await self._calls.send(call)
         except ApiError as error:
             if self._calls.answers.meaning(error)[0] == "not-found":
                 return None
             raise self._calls.failure(error) from error
+        self._calls.readable(response, call)
         record = self._calls.record(response, self.spec.get)
         group = self.to_group(record) if record is not None else None
         return group if group is not None and group.id == group_id else None
@@ -132,14 +134,14 @@ class RestGroups:
 
     async def _lookup(self, find: Find, value: str) -> AsyncGenerator[list[TargetGroup], None]:
         assert find.path is not None
+        call = Call("GET", render(find.path, {"value": value}), template=find.path)
         try:
-            response = await self._calls.send(
-                Call("GET", render(find.path, {"value": value}), template=find.path)
-            )
+            response = await self._calls.send(call)
         except ApiError as error:
             if self._calls.answers.meaning(error)[0] == "not-found":
                 return
             raise self._calls.failure(error) from error
+        self._calls.readable(response, call)
         found = self._calls.extract(response, find.result)
         records = found if isinstance(found, list) else [found] if found is not None else []
         groups = [self.to_group(r) for r in records if isinstance(r, dict)]
@@ -150,7 +152,9 @@ class RestGroups:
         """How the pager fetches one page of `listing` (groups, or one group's members)."""
 
         async def fetch(path: str, params: Mapping[str, str]) -> Page:
-            response = await self._calls.send(Call("GET", path, params=params))
+            call = Call("GET", path, params=params)
+            response = await self._calls.send(call)
+            self._calls.readable(response, call)
             body = json_of(response)
             records = pointer.resolve(body, _result(listing.result))
             if not isinstance(records, list):

@@ -112,13 +112,15 @@ class RestUsers:
 
     async def _get_record(self, user_id: str) -> Any:
         op = self.description.users.get
+        call = self._calls.call(op, {"id": user_id})
         try:
-            response = await self._calls.send(self._calls.call(op, {"id": user_id}))
+            response = await self._calls.send(call)
         except ApiError as error:
             meaning, _ = self._calls.answers.meaning(error)
             if meaning == "not-found":
                 return None
             raise self._calls.failure(error) from error
+        self._calls.readable(response, call)
         return self._calls.record(response, op)
 
     async def find_by_anchor(self, value: str) -> TargetUser | None:
@@ -237,15 +239,15 @@ class RestUsers:
 
     async def _lookup(self, find: Find, value: str) -> AsyncIterator[list[TargetUser]]:
         assert find.path is not None
+        call = Call("GET", render(find.path, {"value": value}), template=find.path)
         try:
-            response = await self._calls.send(
-                Call("GET", render(find.path, {"value": value}), template=find.path)
-            )
+            response = await self._calls.send(call)
         except ApiError as error:
             meaning, _ = self._calls.answers.meaning(error)
             if meaning == "not-found":
                 return
             raise self._calls.failure(error) from error
+        self._calls.readable(response, call)
         found = self._calls.extract(response, find.result)
         records = found if isinstance(found, list) else [found] if found is not None else []
         users = [self.to_user(r, "users.find") for r in records if isinstance(r, dict)]
@@ -253,7 +255,9 @@ class RestUsers:
             yield users
 
     async def _page(self, path: str, params: Mapping[str, str]) -> Page:
-        response = await self._calls.send(Call("GET", path, params=params))
+        call = Call("GET", path, params=params)
+        response = await self._calls.send(call)
+        self._calls.readable(response, call)
         body = json_of(response)
         listing = self.description.users.listing
         records = pointer.resolve(body, pointer.parse(listing.result) if listing.result else ())
