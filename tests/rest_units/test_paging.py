@@ -364,3 +364,27 @@ def test_a_paging_key_that_means_nothing_in_its_style_is_an_error(
 ) -> None:
     with pytest.raises(ValueError, match=key):
         Paging.model_validate(spec)
+
+
+@pytest.mark.parametrize(
+    ("style", "param", "expected"),
+    [("page", "page", ["1", "2", "3"]), ("offset", "offset", ["0", "2", "4"])],
+)
+async def test_with_a_total_a_page_shorter_than_asked_is_not_the_last(
+    style: str, param: str, expected: list[str]
+) -> None:
+    # The application lowers a page size above its largest (Ledgerline: per_page at most 100):
+    # the short pages ended the listing after the first, and the other users went unlisted.
+    total = {"meta": {"total": 5}}
+    listing = Listing((records("a", "b"), total), (records("c", "d"), total), (records("e"), total))
+    spec = {"style": style, "sizeParam": "limit", "pageSize": 4, "total": "/meta/total"}
+    assert await walk(spec, listing) == ["a", "b", "c", "d", "e"]
+    assert [q[param] for _, q in listing.calls] == expected
+
+
+async def test_a_total_that_is_never_reached_ends_at_an_empty_page() -> None:
+    total = {"meta": {"total": 9}}
+    listing = Listing((records("a", "b"), total), (records(), total))
+    spec = {"style": "page", "sizeParam": "limit", "pageSize": 4, "total": "/meta/total"}
+    assert await walk(spec, listing) == ["a", "b"]
+    assert len(listing.calls) == 2

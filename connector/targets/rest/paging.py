@@ -93,8 +93,13 @@ class Pager:
             seen += len(records)
             if paging.style in {"page", "offset"}:
                 total = pointer.resolve(page.body, self._total) if self._total else None
-                full = len(records) >= paging.page_size
-                if not full or (isinstance(total, int) and seen >= total):
+                if isinstance(total, int) and not isinstance(total, bool):
+                    # The total says when the listing ends: an application may answer fewer
+                    # records than asked (a page size above its largest, lowered), so a short
+                    # page is not the last one here.
+                    if not records or seen >= total:
+                        return
+                elif len(records) < paging.page_size:
                     return
                 if records == previous:
                     raise UnavailableError(
