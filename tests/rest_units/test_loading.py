@@ -311,3 +311,19 @@ def test_auth_text_written_in_a_header_is_checked_too(
     problem = only_problem(tmp_path, text, line)
     assert f"{where}: " in problem
     assert "cannot be sent in an HTTP header" in problem
+
+
+@pytest.mark.parametrize(("written", "shown"), [("200", "200"), ("true", "true"), ("1.5", "1.5")])
+def test_a_number_or_boolean_where_text_is_sent_says_to_quote_it(
+    tmp_path: Path, written: str, shown: str
+) -> None:
+    # `query: {limit: 200}` is what one writes first; the message said only "input should be
+    # a valid string".
+    old = "    path: /accounts\n    result: /data\n    paging:"
+    text = changed(
+        old, f"    path: /accounts\n    query: {{limit: {written}}}\n    result: /data\n    paging:"
+    )
+    problem = only_problem(tmp_path, text, line_of(text, "limit:"))
+    assert problem.endswith(
+        f'users.list.query.limit: must be text, got {shown} unquoted; write it in quotes: "{shown}"'
+    )

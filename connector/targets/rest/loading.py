@@ -120,6 +120,12 @@ def _problems(error: ValidationError, marks: Marks, path: Path) -> list[str]:
             loc = (*loc, "type")
         elif kind == "union_tag_not_found":
             text = f"'type' is missing here; add it: one of {_tags(raw)}"
+        elif kind == "string_type" and isinstance(item.get("input"), bool | int | float):
+            # YAML reads 200, true or 1.5 unquoted as a number or a boolean, not as the text
+            # the application is sent.
+            value = item["input"]
+            written = ("true" if value else "false") if isinstance(value, bool) else str(value)
+            text = f'must be text, got {written} unquoted; write it in quotes: "{written}"'
         elif kind == "value_error":
             error_of = item.get("ctx", {}).get("error")
             text = str(error_of if error_of is not None else item["msg"])
