@@ -266,6 +266,20 @@ def test_next_link_reads_rfc_8288_lines() -> None:
     assert next_link(["<https://x/p3>; REL=Next"]) == "https://x/p3"
 
 
+def test_a_comma_inside_a_link_belongs_to_it() -> None:
+    # Split at every comma, `?fields=id,name` gave the "next" URL `name&page=2`, asked as a
+    # path under the base URL.
+    fields = "<https://x/a?fields=id,name&page=2>"
+    assert next_link([f'{fields}; rel="next", <https://x/a?page=9>; rel="last"']) == (
+        "https://x/a?fields=id,name&page=2"
+    )
+    assert next_link([f'<https://x/a?page=1>; rel="prev", {fields}; rel=next']) == (
+        "https://x/a?fields=id,name&page=2"
+    )
+    assert next_link(['<https://x/p2>; title="a, b"; rel="next"']) == "https://x/p2"
+    assert next_link(['<https://x/p1>; title="next, rel=next"; rel="prev"']) is None
+
+
 def test_relative_keeps_the_path_under_the_base_and_drops_the_host() -> None:
     assert relative("https://other.example/api/v2/accounts?a=1&b=", BASE) == (
         "/accounts",

@@ -3,6 +3,7 @@ numbers, offsets, a cursor in the body, a next URL in the body, or a `Link` head
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,16 +26,22 @@ class Page:
     headers: httpx.Headers
 
 
+# One link-value of a Link header (RFC 8288 section 3): `<URI>` and its parameters, up to the
+# comma before the next one. A comma inside the brackets (`?fields=id,name`) or inside a quoted
+# parameter (`title="a, b"`) belongs to that link.
+_LINK_VALUE = re.compile(r'<([^>]*)>((?:[^,"]|"(?:[^"\\]|\\.)*")*)')
+_LINK_PARAM = re.compile(r';\s*([^;=\s]+)\s*(?:=\s*("(?:[^"\\]|\\.)*"|[^;]*))?')
+
+
 def next_link(lines: list[str]) -> str | None:
     """The `rel="next"` URL among Link header lines (RFC 8288)."""
     for line in lines:
-        for part in line.split(","):
-            url, _, params = part.partition(";")
-            for param in params.split(";"):
-                name, _, value = param.partition("=")
+        for link in _LINK_VALUE.finditer(line):
+            for param in _LINK_PARAM.finditer(link.group(2)):
+                name, value = param.group(1), (param.group(2) or "").strip()
                 # rel is a space-separated list of relation types, compared ignoring case.
-                if name.strip().lower() == "rel" and "next" in value.strip(' "').lower().split():
-                    return url.strip().strip("<>")
+                if name.lower() == "rel" and "next" in value.strip('"').lower().split():
+                    return link.group(1).strip()
     return None
 
 
