@@ -289,6 +289,23 @@ def test_relative_keeps_the_path_under_the_base_and_drops_the_host() -> None:
     assert relative("https://h/anything?x=1", "https://h") == ("/anything", {"x": "1"})
 
 
+def test_a_relative_next_link_is_resolved_against_the_page_that_gave_it() -> None:
+    # Against the base URL, `?page=2` from /accounts asked /?page=2, and `people?cursor=x`
+    # from /v1/people asked /people.
+    assert relative("?page=2", BASE, "/accounts") == ("/accounts", {"page": "2"})
+    assert relative("people?cursor=x", "https://h", "/v1/people") == (
+        "/v1/people",
+        {"cursor": "x"},
+    )
+    assert relative("/api/v2/accounts?page=3", BASE, "/accounts") == ("/accounts", {"page": "3"})
+
+
+async def test_next_url_with_only_a_query_stays_on_the_listing() -> None:
+    listing = Listing((records("a"), {"next": "?page=2"}), (records("b"), {"next": None}))
+    assert await walk({"style": "next-url", "nextUrl": "/next"}, listing) == ["a", "b"]
+    assert listing.calls == [("/accounts", {}), ("/accounts", {"page": "2"})]
+
+
 # -- on the wire, through the target ----------------------------------------------------------
 
 

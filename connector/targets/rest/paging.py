@@ -45,13 +45,14 @@ def next_link(lines: list[str]) -> str | None:
     return None
 
 
-def relative(url: str, base_url: str) -> tuple[str, dict[str, str]]:
+def relative(url: str, base_url: str, current: str = "") -> tuple[str, dict[str, str]]:
     """A next-page URL as a path relative to the base URL, and its query. Its host is not
     used: the request goes to the configured application, the configured way (through the
     relay, the application names itself by a host the connector cannot reach), and credentials
-    never go anywhere else."""
+    never go anywhere else. A relative link (`?page=2`, `people?cursor=x`) is resolved against
+    the page that gave it, at `current` under the base URL (RFC 3986 section 5.1.3)."""
     base = urlsplit(base_url)
-    parts = urlsplit(urljoin(base_url.rstrip("/") + "/", url))
+    parts = urlsplit(urljoin(base_url.rstrip("/") + (current or "/"), url))
     prefix = base.path.rstrip("/")
     if not (parts.path == prefix or parts.path.startswith(prefix + "/")):
         raise UnavailableError(
@@ -141,7 +142,7 @@ class Pager:
                 return
             if not isinstance(url, str) or not url or not records:
                 return
-            path, query = relative(url, self._base_url)
+            path, query = relative(url, self._base_url, path)
             link = repr((path, sorted(query.items())))
             if link in links:
                 raise UnavailableError(
