@@ -1,5 +1,6 @@
-"""connector/targets/rest/groups.py: a group listing left early closes its page reads at once, and a
-write answered with only the group's id is read back; a web page answered to a read is no group."""
+"""connector/targets/rest/groups.py: a group listing, a member listing and a membership check
+left early close their page reads at once; a write answered with only the group's id is read
+back; a web page answered to a read is no group."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from connector.targets.rest.loading import load_description
 from connector.targets.rest.paging import Pager
 from connector.transport.budget import request_budget
 
-from .helpers import API_KEY, ScriptedApp, reply, write_description
+from .helpers import API_KEY, BASE_PATH, ScriptedApp, reply, write_description
 
 
 def _team(team_id: int, name: str) -> dict[str, Any]:
@@ -47,9 +48,8 @@ def _groups(tmp_path: Path, app: ScriptedApp) -> RestGroups:
     return groups
 
 
-async def test_a_listing_left_early_closes_the_page_reads_under_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _closed_page_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the page reads (Pager.pages) started, each as its read is closed."""
     closed: list[str] = []
     real_pages = Pager.pages
 
@@ -60,9 +60,16 @@ async def test_a_listing_left_early_closes_the_page_reads_under_it(
             async for page in real_pages(self, path, params):
                 yield page
         finally:
-            closed.append(path)
+            closed.append(path.removeprefix(BASE_PATH))
 
     monkeypatch.setattr(Pager, "pages", recorded)
+    return closed
+
+
+async def test_a_listing_left_early_closes_the_page_reads_under_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = _closed_page_reads(monkeypatch)
     full = [_team(n, f"Team {n}") for n in range(1, 101)]  # a full page: another would follow
     app = ScriptedApp().on("GET", "/teams", reply(200, {"data": full, "meta": {"total": 300}}))
     groups = _groups(tmp_path, app)
@@ -115,3 +122,34 @@ async def test_a_web_page_answered_to_a_group_read_is_no_group(tmp_path: Path) -
         assert f"answered {call} with 200 and a body that is not JSON (text/html)" in (
             caught.value.reason
         )
+
+
+def _members(*account_ids: int) -> Any:
+    entries = [{"account_id": a, "added_at": "2026-01-01T00:00:00Z"} for a in account_ids]
+    return reply(200, {"data": entries, "meta": {"total": 300}})
+
+
+async def test_a_member_listing_left_early_closes_the_page_reads_under_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = _closed_page_reads(monkeypatch)
+    full = _members(*range(1001, 1101))  # page 1 of 3: more would follow
+    app = ScriptedApp().on("GET", "/teams/7/members", full)
+    groups = _groups(tmp_path, app)
+    async with aclosing(groups.members("7")) as members:
+        async for page in members:
+            assert len(page) == 100
+            break
+    assert closed == ["/teams/7/members"]  # closed with its caller, not by the collector
+    assert len(app.calls) == 1
+
+
+async def test_a_membership_found_on_the_first_page_closes_the_page_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = _closed_page_reads(monkeypatch)
+    app = ScriptedApp().on("GET", "/teams/7/members", _members(*range(1001, 1101)))
+    groups = _groups(tmp_path, app)
+    assert await groups.is_member("7", "1001")
+    assert closed == ["/teams/7/members"]
+    assert len(app.calls) == 1  # the answer was on page 1: nothing read past it

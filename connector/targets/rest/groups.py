@@ -9,7 +9,7 @@ are found, so the other members are still added.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any
 
@@ -262,12 +262,14 @@ class RestGroups:
 
     # -- members ----------------------------------------------------------------------------
 
-    async def members(self, group_id: str) -> AsyncIterator[list[str]]:
+    async def members(self, group_id: str) -> AsyncGenerator[list[str], None]:
         listing = self.spec.members.listing
         path = render(listing.path, {"id": group_id})
         try:
-            async for records in self._member_pager.pages(path, dict(listing.query)):
-                yield [self._member_id(r) for r in records]
+            # Closed at once when left early, with the page reads under it.
+            async with aclosing(self._member_pager.pages(path, dict(listing.query))) as pages:
+                async for records in pages:
+                    yield [self._member_id(r) for r in records]
         except ApiError as error:
             if self._calls.answers.meaning(error)[0] == "not-found":
                 raise GroupNotFoundError(group_id) from error
@@ -285,9 +287,10 @@ class RestGroups:
         return text(raw)
 
     async def is_member(self, group_id: str, user_id: str) -> bool:
-        async for page in self.members(group_id):
-            if user_id in page:
-                return True
+        async with aclosing(self.members(group_id)) as members:
+            async for page in members:
+                if user_id in page:
+                    return True
         return False
 
     async def add_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
