@@ -1,17 +1,21 @@
 """connector/targets/rest/groups.py against a scripted Ledgerline: a create whose answer was lost
 keeps only a group that is the same Entra group, member removals from a group that is gone say
-so, a batch of members refused for the connector's rights is not taken for unknown users, and
-the first failure of one member per call stops the calls not yet sent."""
+so, a batch of members refused for the connector's rights is not taken for unknown users, the
+first failure of one member per call stops the calls not yet sent, and refused members cost one
+read of the group per request, however many there are."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from rest_units.helpers import (
     API_KEY,
+    Edit,
     ScriptedApp,
     ledgerline_error,
     lost,
@@ -52,8 +56,8 @@ def _team(team_id: int, name: str, external_ref: str | None) -> dict[str, Any]:
     }
 
 
-def _groups(tmp_path: Path, app: ScriptedApp) -> RestGroups:
-    path = write_description(tmp_path)
+def _groups(tmp_path: Path, app: ScriptedApp, edit: Edit | None = None) -> RestGroups:
+    path = write_description(tmp_path, edit)
     description, marks = load_description(path)
     context = TargetContext(
         settings=Settings.from_env({}),
@@ -157,3 +161,70 @@ async def test_the_first_failure_stops_further_member_calls(tmp_path: Path) -> N
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     await asyncio.gather(*others, return_exceptions=True)
     assert len(app.calls) <= MEMBER_CONCURRENCY
+
+
+# -- refused members: one read of the group per request ------------------------------------------
+
+
+def _one_per_call(data: dict[str, Any]) -> None:
+    data["groups"]["members"]["add"] = {"method": "PUT", "path": "/teams/{id}/members/{member}"}
+
+
+def _team_7() -> Any:
+    return reply(200, {"data": _team(7, "Sales", "e-sales")})
+
+
+async def test_members_refused_one_per_call_read_the_group_once(tmp_path: Path) -> None:
+    """Each refusal may be a group that is gone: the first one reads the group, and that read
+    answers for every other member of the request."""
+    ids = [str(1001 + n) for n in range(8)]
+    app = ScriptedApp().on("GET", "/teams/7", _team_7())
+    for n, user in enumerate(ids):
+        unknown = ledgerline_error(422, "invalid", f"no account with id {user}")
+        app.on("PUT", f"/teams/7/members/{user}", unknown if n % 2 else reply(204))
+    with request_budget(10.0):
+        refused = await _groups(tmp_path, app, _one_per_call).add_members("7", ids)
+    assert sorted(refused) == ids[1::2]
+    assert app.requests().count(("GET", "/teams/7")) == 1  # not one per refused member (4)
+
+
+async def test_members_one_per_call_to_a_group_that_is_gone_read_it_once(tmp_path: Path) -> None:
+    ids = [str(1001 + n) for n in range(8)]
+    app = ScriptedApp().on("GET", "/teams/7", ledgerline_error(404, "not_found", "no team 7"))
+    for user in ids:
+        app.on("PUT", f"/teams/7/members/{user}", ledgerline_error(404, "not_found", "no team"))
+    with request_budget(10.0), pytest.raises(GroupNotFoundError):
+        await _groups(tmp_path, app, _one_per_call).add_members("7", ids)
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    await asyncio.gather(*others, return_exceptions=True)
+    assert app.requests().count(("GET", "/teams/7")) == 1
+    # The read that found the group gone stopped the member calls not yet sent.
+    assert len(app.calls) <= MEMBER_CONCURRENCY + 1
+
+
+def _batch_refusing(unknown: set[int]) -> Any:
+    """A batch add answered 404 whole when it holds an account the application lacks (some
+    applications say not found for a missing member as for a missing group)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent = set(json.loads(request.content)["data"]["account_ids"])
+        if sent & unknown:
+            return httpx.Response(404, json={"error": {"code": "not_found", "message": "no"}})
+        return httpx.Response(200, json={"data": {"added": sorted(sent)}})
+
+    return answer
+
+
+async def test_a_batch_split_reads_the_group_once(tmp_path: Path) -> None:
+    """A batch refused whole is split until the refused ids are found: every refused part may
+    be a group that is gone, and one read of the group answers for all of them."""
+    ids = [str(1001 + n) for n in range(40)]
+    app = (
+        ScriptedApp()
+        .on("POST", "/teams/7/members", _batch_refusing({1003, 1017, 1031}))
+        .on("GET", "/teams/7", _team_7())
+    )
+    with request_budget(10.0):
+        refused = await _groups(tmp_path, app).add_members("7", ids)
+    assert refused == ["1003", "1017", "1031"]
+    assert app.requests().count(("GET", "/teams/7")) == 1  # not one per refused part (14)

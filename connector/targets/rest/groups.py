@@ -296,29 +296,27 @@ class RestGroups:
     async def add_members(self, group_id: str, user_ids: Sequence[str]) -> list[str]:
         op = self.spec.members.add
         writable, unknown = _typed(op, user_ids)
+        group = _GroupCheck(self, group_id)
         if op.ids is None:
-            refused = await self._one_by_one(group_id, op, writable, adding=True)
+            refused = await self._one_by_one(group, op, writable, adding=True)
         else:
             refused = []
             for start in range(0, len(writable), op.batch):
-                refused += await self._batch(group_id, op, writable[start : start + op.batch])
+                refused += await self._batch(group, op, writable[start : start + op.batch])
         return unknown + refused
 
     async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> None:
         op = self.spec.members.remove
         writable, _ = _typed(op, user_ids)  # an id the app cannot even hold is no member
+        group = _GroupCheck(self, group_id)
         if op.ids is None:
-            not_found = await self._one_by_one(group_id, op, writable, adding=False)
-            # Not found is nothing to remove for a non-member or a non-user, but may also be
-            # a group that is gone: one read of the group tells, for the whole request.
-            if not_found and await self.get(group_id) is None:
-                raise GroupNotFoundError(group_id)
+            await self._one_by_one(group, op, writable, adding=False)
             return
         for start in range(0, len(writable), op.batch):
-            await self._batch(group_id, op, writable[start : start + op.batch], adding=False)
+            await self._batch(group, op, writable[start : start + op.batch], adding=False)
 
     async def _one_by_one(
-        self, group_id: str, op: MemberOperation, user_ids: Sequence[str], *, adding: bool
+        self, group: _GroupCheck, op: MemberOperation, user_ids: Sequence[str], *, adding: bool
     ) -> list[str]:
         gate = asyncio.Semaphore(MEMBER_CONCURRENCY)
         # The first failure fails the request: the calls not yet sent are not (those in flight
@@ -330,10 +328,10 @@ class RestGroups:
             async with gate:
                 if failed:
                     return None
-                path = render(op.path, {"id": group_id, "member": user_id})
+                path = render(op.path, {"id": group.group_id, "member": user_id})
                 try:
                     return await self._member_call(
-                        group_id, self._calls.write(op, path, None), user_id, adding
+                        group, self._calls.write(op, path, None), user_id, adding
                     )
                 except BaseException:
                     failed = True
@@ -343,7 +341,12 @@ class RestGroups:
         return [u for u in results if u is not None]
 
     async def _batch(
-        self, group_id: str, op: MemberOperation, user_ids: Sequence[str], *, adding: bool = True
+        self,
+        group: _GroupCheck,
+        op: MemberOperation,
+        user_ids: Sequence[str],
+        *,
+        adding: bool = True,
     ) -> list[str]:
         """One call for the batch; a batch refused whole is split until the refused ids are
         found (one unknown user must not keep the others out)."""
@@ -353,7 +356,7 @@ class RestGroups:
         record: dict[str, Any] = {}
         ids = [int(u) if op.id_type == "integer" else u for u in user_ids]
         pointer.place(record, pointer.parse(op.ids), ids)
-        path = render(op.path, {"id": group_id})
+        path = render(op.path, {"id": group.group_id})
         call = self._calls.write(op, path, self._calls.body(op, record))
         try:
             await self._calls.send(call)
@@ -366,20 +369,21 @@ class RestGroups:
             refused = self._calls.answers.refused(error)
             if meaning not in {"rejected", "not-found", None} or error.status >= 500 or refused:
                 raise self._calls.failure(error) from error
-            if meaning == "not-found" and await self.get(group_id) is None:
-                raise GroupNotFoundError(group_id) from error
+            if meaning == "not-found":
+                await group.exists()
             if len(user_ids) == 1:
                 return list(user_ids) if adding else []
         middle = len(user_ids) // 2
-        return await self._batch(
-            group_id, op, user_ids[:middle], adding=adding
-        ) + await self._batch(group_id, op, user_ids[middle:], adding=adding)
+        return await self._batch(group, op, user_ids[:middle], adding=adding) + await self._batch(
+            group, op, user_ids[middle:], adding=adding
+        )
 
     async def _member_call(
-        self, group_id: str, call: Call, user_id: str, adding: bool
+        self, group: _GroupCheck, call: Call, user_id: str, adding: bool
     ) -> str | None:
-        """One member in one call; the id when the application refuses it as a member, or
-        answers a removal with not found (the caller checks the group once)."""
+        """One member in one call; the id when the application refuses it as a member. Not
+        found for a removal is nothing to remove (a non-member, a non-user) unless the group
+        is gone, which the group check tells."""
         try:
             await self._calls.send(call)
             return None
@@ -388,12 +392,32 @@ class RestGroups:
             if meaning == "already-done":
                 return None
             if meaning == "not-found" and not adding:
-                return user_id
+                await group.exists()
+                return None
             if meaning in {"not-found", "rejected"} and error.status < 500:
-                if await self.get(group_id) is None:
-                    raise GroupNotFoundError(group_id) from error
+                await group.exists()
                 return user_id
             raise self._calls.failure(error) from error
+
+
+class _GroupCheck:
+    """Whether the group of one membership change exists, read at most once for the whole
+    request: any refused member or batch may mean the group is gone, and the first refusal's
+    read answers for all the others (those refused meanwhile wait for it)."""
+
+    def __init__(self, groups: RestGroups, group_id: str) -> None:
+        self.group_id = group_id
+        self._groups = groups
+        self._lock = asyncio.Lock()
+        self._found: bool | None = None
+
+    async def exists(self) -> None:
+        """Returns when the group exists; GroupNotFoundError when it is gone."""
+        async with self._lock:
+            if self._found is None:
+                self._found = await self._groups.get(self.group_id) is not None
+        if not self._found:
+            raise GroupNotFoundError(self.group_id)
 
 
 def _result(result: str | None) -> tuple[str, ...]:
