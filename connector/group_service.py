@@ -121,6 +121,10 @@ class GroupService:
         write = compile_group_patch(operations)
         if write.name is not None or write.names_external_id:
             await self._rename(await self._existing(group_id), write)
+        elif write.members.empty:
+            # Nothing to change (no members named, read-only attributes only): no other call
+            # would tell a group that is not there, which is still a 404 (RFC 7644 §3.12).
+            await self._existing(group_id)
         await self._apply(group_id, write.members)
 
     @use_case
