@@ -1,8 +1,9 @@
 """connector/targets/rest/groups.py against a scripted Ledgerline: a create whose answer was lost
 keeps only a group that is the same Entra group, member removals from a group that is gone say
 so, a batch of members refused for the connector's rights is not taken for unknown users, the
-first failure of one member per call stops the calls not yet sent, and refused members cost one
-read of the group per request, however many there are."""
+first failure of one member per call stops the calls not yet sent, refused members cost one
+read of the group per request, however many there are, and a change naming only ids the
+application cannot hold (so sending no call) still tells a group that is gone."""
 
 from __future__ import annotations
 
@@ -228,3 +229,36 @@ async def test_a_batch_split_reads_the_group_once(tmp_path: Path) -> None:
         refused = await _groups(tmp_path, app).add_members("7", ids)
     assert refused == ["1003", "1017", "1031"]
     assert app.requests().count(("GET", "/teams/7")) == 1  # not one per refused part (14)
+
+
+# -- ids the application cannot hold: no member call, so a read tells a group that is gone -------
+
+
+def _integer_removals(data: dict[str, Any]) -> None:
+    data["groups"]["members"]["remove"]["idType"] = "integer"
+
+
+async def test_adding_only_ids_the_application_cannot_hold_reads_the_group(
+    tmp_path: Path,
+) -> None:
+    """Ledgerline's account ids are integers: an id that is not one is no user of it, with no
+    call to send; whether the group is there is then only known by reading it."""
+    gone = ledgerline_error(404, "not_found", "no team with id 7")
+    app = ScriptedApp().on("GET", "/teams/7", gone)
+    with request_budget(10.0), pytest.raises(GroupNotFoundError):
+        await _groups(tmp_path, app).add_members("7", ["not-a-number"])
+    there = ScriptedApp().on("GET", "/teams/7", _team_7())
+    with request_budget(10.0):
+        assert await _groups(tmp_path, there).add_members("7", ["not-a-number"]) == ["not-a-number"]
+    assert there.requests() == [("GET", "/teams/7")]
+
+
+async def test_removing_only_ids_the_application_cannot_hold_reads_the_group(
+    tmp_path: Path,
+) -> None:
+    gone = ledgerline_error(404, "not_found", "no team with id 7")
+    app = ScriptedApp().on("GET", "/teams/7", gone)
+    groups = _groups(tmp_path, app, _integer_removals)
+    with request_budget(10.0), pytest.raises(GroupNotFoundError):
+        await groups.remove_members("7", ["not-a-number"])
+    assert app.requests() == [("GET", "/teams/7")]

@@ -297,6 +297,8 @@ class RestGroups:
         op = self.spec.members.add
         writable, unknown = _typed(op, user_ids)
         group = _GroupCheck(self, group_id)
+        if unknown and not writable:
+            await group.exists()  # no call to send: only a read tells a group that is gone
         if op.ids is None:
             refused = await self._one_by_one(group, op, writable, adding=True)
         else:
@@ -307,8 +309,10 @@ class RestGroups:
 
     async def remove_members(self, group_id: str, user_ids: Sequence[str]) -> None:
         op = self.spec.members.remove
-        writable, _ = _typed(op, user_ids)  # an id the app cannot even hold is no member
+        writable, unknown = _typed(op, user_ids)  # an id the app cannot even hold is no member
         group = _GroupCheck(self, group_id)
+        if unknown and not writable:
+            await group.exists()  # no call to send: only a read tells a group that is gone
         if op.ids is None:
             await self._one_by_one(group, op, writable, adding=False)
             return
