@@ -266,7 +266,10 @@ class ApiClient:
                 if not retry_unknown and writes:
                     raise OutcomeUnknownError(f"HTTP {status}")
                 reason = f"{self.name} answered {status}"
-                await self._retry_after(attempt, reason, backoff(attempt))
+                # With a 503 a Retry-After is how long the outage should last (RFC 9110
+                # §10.2.3): trying sooner spends calls, and past the budget Entra is told it.
+                asked = retry_after(response.headers) or 0.0
+                await self._retry_after(attempt, reason, max(backoff(attempt), asked))
                 attempt += 1
                 continue
             raise ApiError(status, response.reason_phrase, response.headers, body)

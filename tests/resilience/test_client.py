@@ -164,6 +164,35 @@ async def test_faults_past_the_budget_are_a_503_with_retry_after() -> None:
     assert len(okta.calls) > 1  # retried while the budget allowed
 
 
+async def test_a_503_whose_retry_after_is_past_the_budget_gives_up_at_once_passing_it_on() -> None:
+    # RFC 9110 §10.2.3: with a 503, Retry-After is how long the outage is expected to last.
+    # Retrying sooner only spends the target's calls; Entra is told the target's own figure.
+    okta = ScriptedOkta(lambda request: httpx.Response(503, headers={"Retry-After": "120"}))
+    with (
+        telemetry.recording("test") as record,
+        request_budget(5.0),
+        pytest.raises(UnavailableError) as caught,
+    ):
+        await okta.client().send("GET", "/api/v1/users/00u1")
+    assert not isinstance(caught.value, RateLimitedError)
+    assert caught.value.retry_after == 120
+    assert (len(okta.calls), record.retries, record.wait_seconds) == (1, 0, 0)
+
+
+async def test_a_503_whose_retry_after_fits_the_budget_waits_that_long_then_tries_again() -> None:
+    answers = iter([httpx.Response(503, headers={"Retry-After": "0.3"})])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return next(answers, None) or httpx.Response(200, json=user_json())
+
+    okta = ScriptedOkta(handler)
+    with telemetry.recording("test") as record, request_budget(5.0):
+        response = await okta.client().send("GET", "/api/v1/users/00u1")
+    assert response.status_code == 200
+    assert len(okta.calls) == 2
+    assert record.wait_seconds == pytest.approx(0.3)  # not the (here 0.01-0.05 s) backoff
+
+
 async def test_service_turns_exhaustion_into_scim_429_and_503() -> None:
     from connector.mapping import load_schema
 
