@@ -14,7 +14,7 @@ import azure.functions as func
 from scim2_models import InvalidFilterException, NotFoundException, SCIMException
 
 from ..group_service import GroupService
-from ..scim.groups import GROUP_SCHEMA
+from ..mapping.groups import GROUP_SCHEMA
 from ..scim.listing import Joined
 from ..scim.patch import parse_patch
 from ..scim.requests import (

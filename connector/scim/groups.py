@@ -17,6 +17,7 @@ from scim2_models import (
     InvalidSyntaxException,
     InvalidValueException,
     MutabilityException,
+    NoTargetException,
 )
 from scim2_models import Path as ScimPath
 from scim2_models.path import (
@@ -29,11 +30,11 @@ from scim2_models.path import (
     ValuePath,
 )
 
+from ..mapping.groups import GROUP_SCHEMA
 from ..mapping.writes import ADD, REMOVE, Operation
 from ..names import key_of
 from .ids import valid_id
 
-GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 # Entra's own group extension: only ever named in `schemas`, it carries no attribute.
 ENTRA_GROUP_SCHEMA = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 _READ_ONLY = {"id", "meta", "schemas"}
@@ -133,7 +134,8 @@ def compile_group_patch(operations: Iterable[Operation]) -> GroupWrite:
 
 def _pathless(write: GroupWrite, operation: Operation) -> None:
     if operation.op == REMOVE:
-        raise InvalidPathException(detail="a remove operation needs a path")
+        # RFC 7644 §3.5.2.2: a remove with no path is noTarget.
+        raise NoTargetException(detail="a remove operation needs a path")
     if not isinstance(operation.value, dict):
         raise InvalidValueException(detail="an operation without a path needs an object value")
     for key, value in operation.value.items():

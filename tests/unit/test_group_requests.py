@@ -12,6 +12,7 @@ from scim2_models import (
     InvalidSyntaxException,
     InvalidValueException,
     MutabilityException,
+    NoTargetException,
     ScimFilter,
 )
 
@@ -155,7 +156,9 @@ def test_external_id_replaced_added_and_removed() -> None:
             {"op": "remove", "path": 'members[value eq "u1" and value eq "u2"]'},
             InvalidPathException,
         ),
-        ({"op": "remove", "value": {"displayName": "x"}}, InvalidPathException),
+        # RFC 7644 §3.5.2.2: a remove without a path is noTarget.
+        ({"op": "remove", "value": {"displayName": "x"}}, NoTargetException),
+        ({"op": "Remove"}, NoTargetException),
         ({"op": "add", "path": "members", "value": [{"nope": "x"}]}, InvalidValueException),
     ],
 )
