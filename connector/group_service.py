@@ -4,12 +4,15 @@ Membership changes are idempotent and time-boxed: each member is one target call
 batch where the target has batches), paced by the target's rate limit inside the request's
 budget. When the budget runs out mid-PATCH, Entra gets 429/503 with Retry-After and resends the
 same PATCH; a PATCH with many members reads the member list first, so the resend does only what
-is left.
+is left (a group too large to list in half the budget is listed in part, and the rest of the
+member calls is sent as asked).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
+from contextlib import aclosing
 from typing import Any
 
 from scim2_models import InvalidValueException, NotFoundException
@@ -22,11 +25,15 @@ from .scim.groups import GroupWrite, Members, compile_group_patch, read_group
 from .targets.errors import GroupNotFoundError, NameConflictError
 from .targets.model import TargetGroup
 from .targets.protocol import GroupTarget
+from .transport.budget import remaining
 from .use_case import use_case
 
 # A change of more members than this reads the group's member list first: a resent PATCH then
 # calls only for what is left, and a listing costs one call per page of members.
 LIST_FIRST_ABOVE = 20
+# The share of what is left of a request's budget after which listing the members first stops
+# at the end of a page: the rest is for the member calls.
+LISTING_SHARE = 0.5
 # How many unknown ids a SCIM error names.
 _NAMED = 10
 
@@ -149,8 +156,18 @@ class GroupService:
         if members.empty:
             return
         many = len(members.add) + len(members.remove) > LIST_FIRST_ABOVE
-        if members.exactly is not None or many:
+        if members.exactly is not None:
             to_add, to_remove = members.outcome(set(await self._members(group_id)))
+        elif many:
+            seen, whole = await self._members_in_time(group_id)
+            if whole:
+                to_add, to_remove = members.outcome(seen)
+            else:
+                # Only part of a large group was listed: a member seen needs no add, and the
+                # rest is sent as asked (adding a member twice or removing a non-member is
+                # harmless), so every resend still gets further.
+                to_add = [u for u in members.add if u not in seen]
+                to_remove = list(members.remove)
         else:
             to_add, to_remove = list(members.add), list(members.remove)
         if to_remove:
@@ -165,6 +182,24 @@ class GroupService:
             detail=f"{len(unknown)} member(s) are not users of "
             f"{self.target.capabilities.name}: {named}; {outcome}"
         )
+
+    async def _members_in_time(self, group_id: str) -> tuple[set[str], bool]:
+        """The members listed, and whether that is all of them: listing stops after a page
+        that ends past a share of what was left of the request's budget, as a group too large
+        to list within one request would otherwise fail every resend of the PATCH the same way.
+        Not after the first page: a group of one page is then listed whole however slow the
+        target is (asking for the next page of it costs no call), and only a larger one in part."""
+        loop = asyncio.get_running_loop()
+        stop_at = loop.time() + remaining() * LISTING_SHARE
+        seen: set[str] = set()
+        first = True
+        async with aclosing(self.target.members(group_id)) as pages:
+            async for page in pages:
+                seen.update(page)
+                if not first and loop.time() >= stop_at:
+                    return seen, False
+                first = False
+        return seen, True
 
     async def _members(self, group_id: str) -> list[str]:
         found: list[str] = []

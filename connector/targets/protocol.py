@@ -8,7 +8,7 @@ repeat: Entra resends whatever did not get a clear answer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -137,8 +137,8 @@ class GroupTarget(Protocol):
         """Remove the group (its members stay users); GroupNotFoundError if there is none."""
         ...
 
-    def members(self, group_id: str) -> AsyncIterator[list[str]]:
-        """The ids of the group's users, page by page."""
+    def members(self, group_id: str) -> AsyncGenerator[list[str], None]:
+        """The ids of the group's users, page by page (closed when left early)."""
         ...
 
     async def is_member(self, group_id: str, user_id: str) -> bool: ...

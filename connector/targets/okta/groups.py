@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
@@ -202,7 +202,7 @@ class OktaGroups:
         except OktaApiError as exc:
             raise self._failure(exc) from exc
 
-    async def members(self, group_id: str) -> AsyncIterator[list[str]]:
+    async def members(self, group_id: str) -> AsyncGenerator[list[str], None]:
         """The members' ids, page by page. A page is 1,000 whole user objects: each is decoded
         on its own and only its id kept (paging.pages)."""
         path, params = f"{_group_path(group_id)}/users", {"limit": str(MEMBERS_PAGE)}
