@@ -1,6 +1,10 @@
 // Alerts that tell the admin, by email, when provisioning from Entra is going wrong. Deployed only
-// when main.bicep's alertEmail is set. The log alerts query Application Insights' requests and
-// exceptions tables; every SCIM function is named scim_* (connector/http/routes.py).
+// when main.bicep's alertEmail is set. The SCIM alerts count the connector's own request records
+// (table traces, customDimensions.event == "scim.request", written by connector/http/request_record.py),
+// not the requests table: with host.json's telemetryMode OpenTelemetry the host's request rows come
+// from its ASP.NET Core span, named after the HTTP method and route rather than the scim_* function,
+// and in the classic mode "Host.Results": "Error" would keep only failed executions (a 401 or 503 the
+// function answered is a success). function-errors reads the exceptions table.
 param namePrefix string
 param location string
 param tags object = {}
@@ -43,21 +47,21 @@ var logAlerts = [
     name: 'scim-5xx-rate'
     severity: 1
     description: 'More than 5% of SCIM requests (at least 20 in 15 minutes) answered 5xx: the connector or its target is failing.'
-    query: 'requests | where name startswith "scim_" | summarize total = count(), failed = countif(toint(resultCode) >= 500) | where total >= 20 and failed * 100.0 / total > 5'
+    query: 'traces | where customDimensions.event == "scim.request" | summarize total = count(), failed = countif(toint(customDimensions.scim_status) >= 500) | where total >= 20 and failed * 100.0 / total > 5'
     threshold: 0
   }
   {
     name: 'scim-401-spike'
     severity: 2
     description: 'More than 10 SCIM requests answered 401 in 15 minutes: Entra\'s Secret Token no longer matches the vault (for example after a rotation).'
-    query: 'requests | where name startswith "scim_" and resultCode == "401"'
+    query: 'traces | where customDimensions.event == "scim.request" and toint(customDimensions.scim_status) == 401'
     threshold: 10
   }
   {
     name: 'scim-target-throttling'
     severity: 2
     description: 'More than 10 SCIM requests answered 429 or 503 in 15 minutes: Okta (or the on-premises target) is throttling or unavailable, and Entra is told to retry.'
-    query: 'requests | where name startswith "scim_" and resultCode in ("429", "503")'
+    query: 'traces | where customDimensions.event == "scim.request" and toint(customDimensions.scim_status) in (429, 503)'
     threshold: 10
   }
   {
