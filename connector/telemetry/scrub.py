@@ -11,7 +11,15 @@ import re
 
 from .. import redact
 
-_QUOTED = re.compile(r"'[^'\n]{0,200}'|\"[^\"\n]{0,200}\"")
+# A quoted value, however long and over any number of lines: a target's error can echo a whole
+# displayName or filter, and one cut short (no closing quote) is masked to the end. A single quote
+# opens only where no letter or digit is before it, so the apostrophe of "can't" does not pair
+# with the quote of the value after it; inside, an apostrophe followed by a letter (O'Brien) or a
+# backslash-escaped quote (Python's repr) does not close the value. Every opening quote matches
+# (a closing quote or the end), so the scan stays linear whatever the text.
+_QUOTED = re.compile(
+    r"(?<!\w)'(?:[^'\\]|\\[\s\S]?|'(?=\w))*(?:'|\Z)|\"(?:[^\"\\]|\\[\s\S]?)*(?:\"|\Z)"
+)
 _EMAIL = re.compile(r"[^\s@'\"<>(),;:]+@[^\s@'\"<>(),;:]+")
 _LIMIT = 500
 
