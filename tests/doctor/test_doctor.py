@@ -114,7 +114,6 @@ BROKEN = {
         "unreachable",
     ),
     "okta not https": ({"OKTA_ORG_URL": "http://example.okta.com"}, "okta", "https"),
-    "bearer missing": ({"SCIM_BEARER_TOKEN": ""}, "SCIM_BEARER_TOKEN", "not set"),
     "bearer short": ({"SCIM_BEARER_TOKEN": "short-tok"}, "SCIM_BEARER_TOKEN", "shorter"),
     "previous bearer short": (
         {"SCIM_BEARER_TOKEN_PREVIOUS": "old-tok"},
@@ -199,6 +198,35 @@ async def test_sandbox_mode_needs_no_okta_secret() -> None:
     assert results["okta"].ok
     assert "python -m connector serve" in results["okta"].detail
     assert results["OKTA_API_TOKEN"].ok
+
+
+async def test_nothing_set_passes_as_make_run_runs() -> None:
+    # `make run` (`python -m connector serve` with nothing set) serves: it makes up the Secret
+    # Token and starts the sandbox. doctor agrees, and says what Entra and a deployment need.
+    results = _by_name(await run_doctor({}))
+    assert all(r.ok for r in results.values()), [r.line() for r in results.values()]
+    bearer = results["SCIM_BEARER_TOKEN"].detail
+    assert "python -m connector serve` makes one up" in bearer
+    assert "set a fixed one" in bearer
+    assert "'scim-bearer-token'" in bearer
+
+
+def test_main_exits_zero_with_nothing_set(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("SCIM_BEARER_TOKEN", "OKTA_ORG_URL", "OKTA_API_TOKEN", "KEY_VAULT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert main([]) == 0
+    assert "FAIL" not in capsys.readouterr().out
+
+
+async def test_an_unset_bearer_with_a_real_okta_is_made_up_by_serve_too(
+    good_env: dict[str, str],
+) -> None:
+    # serve makes the token up whatever the target; a short one still fails ("bearer short").
+    results = _by_name(await run_doctor({**good_env, "SCIM_BEARER_TOKEN": ""}))
+    assert all(r.ok for r in results.values()), [r.line() for r in results.values()]
+    assert "makes one up" in results["SCIM_BEARER_TOKEN"].detail
 
 
 async def test_a_deployed_configuration_needs_the_okta_url(vault_env: dict[str, str]) -> None:
