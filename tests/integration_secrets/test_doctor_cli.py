@@ -100,7 +100,7 @@ def test_several_broken_settings(okta_url: str) -> None:
         {
             "OKTA_ORG_URL": f"http://127.0.0.1:{closed_port()}",
             "OKTA_API_TOKEN": OKTA,
-            "SCIM_BEARER_TOKEN": "",
+            "SCIM_BEARER_TOKEN": "short-tok",  # shorter than a token can be
             "SCHEMA_XML_PATH": "/nonexistent/Schema.xml",
         }
     )
