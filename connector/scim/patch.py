@@ -10,6 +10,7 @@ from ..mapping.writes import ADD, REMOVE, REPLACE, Operation
 from ..names import folded
 
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+_PATCH_SCHEMA_LOWER = PATCH_SCHEMA.lower()
 MAX_OPERATIONS = 1000
 
 
@@ -18,7 +19,10 @@ def parse_patch(body: Any) -> list[Operation]:
         raise InvalidSyntaxException(detail="a PATCH body must be a JSON object")
     fields = folded(body)
     schemas = fields.get("schemas")
-    if not isinstance(schemas, list) or PATCH_SCHEMA not in schemas:
+    # Matched in any case, as every schema URN here is.
+    if not isinstance(schemas, list) or not any(
+        isinstance(s, str) and s.lower() == _PATCH_SCHEMA_LOWER for s in schemas
+    ):
         raise InvalidSyntaxException(detail=f"schemas must contain {PATCH_SCHEMA}")
     raw_operations = fields.get("operations")
     if not isinstance(raw_operations, list) or not raw_operations:

@@ -17,7 +17,7 @@ def _body(*operations: Any, **extra: Any) -> dict[str, Any]:
 
 def test_op_case_and_member_names_are_case_insensitive() -> None:
     body = {
-        "SCHEMAS": [PATCH_SCHEMA],
+        "SCHEMAS": [PATCH_SCHEMA.replace("PatchOp", "patchop").upper()],  # URNs in any case
         "operations": [
             {"OP": "Replace", "Path": "active", "Value": "False"},
             {"op": "ADD", "path": "nickName", "value": "Babs"},
