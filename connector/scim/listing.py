@@ -165,13 +165,28 @@ def project(
             ext = key_of(resource, item.strip())
             if ext is not None and ext.startswith("urn:"):
                 picked[ext] = resource[ext]
-        return picked
+        return _schemas_in_use(picked)
     result = dict(resource)
+    if not excluded:
+        return result
     for path in _paths(excluded):
         _drop(result, path)
     # A bare extension URN leaves out the whole extension, as it asks for all of it above.
-    for item in (excluded or "").split(","):
+    for item in excluded.split(","):
         ext = key_of(result, item.strip())
         if ext is not None and ext.startswith("urn:"):
             del result[ext]
-    return result
+    return _schemas_in_use(result)
+
+
+def _schemas_in_use(resource: dict[str, Any]) -> dict[str, Any]:
+    """`resource` whose `schemas` names only the extensions it still holds (RFC 7643 §3), as a
+    rendered resource does."""
+    schemas = resource.get("schemas")
+    if isinstance(schemas, list):
+        resource["schemas"] = [
+            s
+            for s in schemas
+            if not isinstance(s, str) or s.lower() in _CORE_SCHEMAS or key_of(resource, s)
+        ]
+    return resource

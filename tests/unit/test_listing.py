@@ -79,12 +79,14 @@ def _project(attributes: str | None, excluded: str | None = None) -> dict[str, A
 
 
 def test_attributes_keep_id_and_schemas() -> None:
+    # `schemas` names only the schemas whose attributes are left (RFC 7643 §3).
     assert _project("userName") == {
-        "schemas": USER["schemas"],
+        "schemas": [CORE_USER],
         "id": "00u1",
         "userName": "pat@example.com",
     }
-    assert _project("id") == {"schemas": USER["schemas"], "id": "00u1"}
+    assert _project("id") == {"schemas": [CORE_USER], "id": "00u1"}
+    assert _project(f"{ENTERPRISE_USER}:department")["schemas"] == [CORE_USER, ENTERPRISE_USER]
 
 
 def test_attribute_names_ignore_case_and_spaces() -> None:
@@ -152,9 +154,16 @@ def test_bare_extension_urn_excludes_all_of_it() -> None:
     assert ENTERPRISE_USER not in result
     assert ECMA2HOST_USER not in result
     assert result["userName"] == "pat@example.com"
+    assert result["schemas"] == [CORE_USER]
     assert _project(None, ENTERPRISE_USER) == {
-        k: v for k, v in USER.items() if k != ENTERPRISE_USER
+        **{k: v for k, v in USER.items() if k != ENTERPRISE_USER},
+        "schemas": [CORE_USER, ECMA2HOST_USER],
     }
+    # Its last attribute excluded, an extension is gone from `schemas` too.
+    assert _project(None, f"{ECMA2HOST_USER}:login,{ECMA2HOST_USER}:status")["schemas"] == [
+        CORE_USER,
+        ENTERPRISE_USER,
+    ]
 
 
 def test_attributes_win_over_excluded_attributes() -> None:
