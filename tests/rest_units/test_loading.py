@@ -327,3 +327,40 @@ def test_a_number_or_boolean_where_text_is_sent_says_to_quote_it(
     assert problem.endswith(
         f'users.list.query.limit: must be text, got {shown} unquoted; write it in quotes: "{shown}"'
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "at", "words"),
+    [
+        (
+            "  header: X-Api-Key\n",
+            '  header: "X-Api-Key\\n"\n',
+            "header:",
+            "is not an HTTP header name",
+        ),
+        (
+            "  limitHeader: X-RateLimit-Limit\n",
+            '  limitHeader: "X-RateLimit-Limit\\n"\n',
+            "limitHeader:",
+            "is not an HTTP header name",
+        ),
+        (
+            "  secret: ledgerline-api-key\n",
+            '  secret: "ledgerline-api-key\\n"\n',
+            "  secret:",
+            "is not a secret name",
+        ),
+        ("    title: /title\n", '    "title\\n": /title\n', "title", "letters, digits and _ only"),
+        # The URL is checked with the connection: the message is at `connection:`.
+        (f"  baseUrl: {BASE}", f'  baseUrl: "{BASE}\\n"', "connection:", "must be an http(s) URL"),
+        (f"  baseUrl: {BASE}", f'  baseUrl: "{BASE[:-3]} v2"', "connection:", "must be an http(s)"),
+    ],
+)
+def test_a_name_or_url_with_a_line_break_after_it_is_refused(
+    tmp_path: Path, old: str, new: str, at: str, words: str
+) -> None:
+    # `$` matches before a final "\n": `"X-Api-Key\n"` (a quoted "\n", or a `|` block) loaded,
+    # and failed at the first call or named a secret nobody can set.
+    text = changed(old, new)
+    problem = only_problem(tmp_path, text, line_of(text, at))
+    assert words in problem

@@ -18,11 +18,16 @@ from ...url_text import holds_credentials, shown
 from . import pointer as json_pointer
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# Names and URLs are checked with fullmatch: a `$`-anchored match also takes a final "\n"
+# (`"X-Api-Key\n"`, or a `|` block), which then fails at the first call or names a secret
+# nobody can set.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 # What HTTP/1.1 carries in a header value as it is: visible ASCII, spaces and tabs.
 _HEADER_TEXT = re.compile(r"[\t\x20-\x7e]*")
-_SECRET_NAME = re.compile(r"^[0-9A-Za-z-]{1,127}$")
-_ATTRIBUTE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_SECRET_NAME = re.compile(r"[0-9A-Za-z-]{1,127}")
+_ATTRIBUTE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# No space or line break anywhere: a URL carries them percent-encoded.
+_BASE_URL = re.compile(r"https?://[^/?#\s]+(/[^?#\s]*)?")
 
 
 def _pointer(value: str) -> str:
@@ -31,7 +36,7 @@ def _pointer(value: str) -> str:
 
 
 def _header(value: str) -> str:
-    if not _HEADER_NAME.match(value):
+    if not _HEADER_NAME.fullmatch(value):
         raise ValueError(f"{value!r} is not an HTTP header name")
     return value
 
@@ -47,7 +52,7 @@ def _header_text(value: str) -> str:
 
 
 def _secret(value: str) -> str:
-    if not _SECRET_NAME.match(value):
+    if not _SECRET_NAME.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a secret name: use letters, digits and '-', e.g. hr-api-key "
             "(in Azure the Key Vault secret of that name; locally HR_API_KEY)"
@@ -122,7 +127,7 @@ class Connection(_Model):
                 "baseUrl must not carry a user name or password (user:password@); put "
                 "credentials under auth:"
             )
-        if not re.match(r"^https?://[^/?#]+(/[^?#]*)?$", self.base_url):
+        if not _BASE_URL.fullmatch(self.base_url):
             raise ValueError(
                 f"baseUrl must be an http(s) URL without query, e.g. https://hr.example.com/api, "
                 f"got {shown(self.base_url)!r}"
@@ -460,7 +465,7 @@ class Users(_Model):
     @model_validator(mode="after")
     def _coherent(self) -> Users:
         for name in self.attributes:
-            if not _ATTRIBUTE.match(name):
+            if not _ATTRIBUTE.fullmatch(name):
                 raise Problem(
                     f"attribute name {name!r}: letters, digits and _ only", "attributes", name
                 )
