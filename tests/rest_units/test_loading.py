@@ -165,12 +165,28 @@ def test_retryable_rule_with_match(tmp_path: Path) -> None:
     assert "errors[2]: retryable rules go by status only; remove `match`" in problem
 
 
-def test_retryable_rule_cannot_take_401_or_429(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("status", "means", "listed"),
+    [
+        ("[429, 503]", "retryable", "429"),
+        ("401", "not-found", "401"),
+        ("[400, 401, 429]", "rejected", "401 and 429"),
+        ("429", "already-done", "429"),
+    ],
+)
+def test_a_rule_cannot_take_401_or_429(
+    tmp_path: Path, status: str, means: str, listed: str
+) -> None:
+    # The HTTP client answers 401 (credentials) and 429 (rate limit) before any rule is read:
+    # such a rule, whatever it means, loaded and silently never applied.
     text = changed(
-        "  - status: 422\n", "  - status: [429, 503]\n    means: retryable\n  - status: 422\n"
+        "  - status: 422\n",
+        f"  - {{means: {means},\n     status: {status}}}\n  - status: 422\n",
     )
-    problem = only_problem(tmp_path, text, line_of(text, "status: [429"))
+    problem = only_problem(tmp_path, text, line_of(text, f"status: {status}"))
+    assert f"errors[2].status: {listed} cannot be given a meaning" in problem
     assert "401 and 429 are always handled" in problem
+    assert problem.endswith(f"remove {listed} from status")
 
 
 @pytest.mark.parametrize(

@@ -252,8 +252,17 @@ class ErrorRule(_Model):
                 raise ValueError(f"match is not a regular expression: {exc}") from None
             if self.means == "retryable":
                 raise ValueError("retryable rules go by status only; remove `match`")
-        if self.means == "retryable" and self.statuses & {401, 429}:
-            raise ValueError("401 and 429 are always handled (credentials, rate limit)")
+        handled = sorted(self.statuses & {401, 429})
+        if handled:
+            # The HTTP client answers these before any rule is read: a rule here would load
+            # and never apply.
+            listed = " and ".join(str(s) for s in handled)
+            raise Problem(
+                f"{listed} cannot be given a meaning: 401 and 429 are always handled (a 401 "
+                "re-reads the credentials once, then is a 503 naming them; a 429 waits for "
+                f"Retry-After or the rate-limit reset); remove {listed} from status",
+                "status",
+            )
         return self
 
 
