@@ -51,6 +51,12 @@ def fill(template: str, values: Mapping[str, str]) -> str:
     return rendered
 
 
+def named(call: Call) -> str:
+    """How messages name a call: its template, else its path without a query (a next-page link
+    carries its own query, which may echo a credential sent in the query)."""
+    return call.template or call.path.partition("?")[0]
+
+
 def json_of(response: httpx.Response) -> Any:
     if not response.content:
         return None
@@ -95,7 +101,7 @@ class Calls:
         location = response.headers.get("location")
         to = f" to {redact.redact(shown(location))}" if location else ""
         return (
-            f"{self.name} answered {call.method} {call.template or call.path} with "
+            f"{self.name} answered {call.method} {named(call)} with "
             f"{response.status_code}, a redirect{to}; the connector does not follow redirects: "
             "set connection.baseUrl (or TARGET_BASE_URL) to the application's API address"
         )
@@ -185,7 +191,7 @@ class Calls:
         except ValueError:
             kind = response.headers.get("content-type", "no Content-Type").split(";")[0]
             raise UnavailableError(
-                f"{self.name} answered {call.method} {call.template or call.path} with "
+                f"{self.name} answered {call.method} {named(call)} with "
                 f"{response.status_code} and a body that is not JSON ({kind}); check "
                 "connection.baseUrl (or TARGET_BASE_URL): it is the address of the "
                 "application's API, path included",

@@ -159,7 +159,7 @@ class RestGroups:
             records = pointer.resolve(body, _result(listing.result))
             if not isinstance(records, list):
                 raise UnavailableError(
-                    f"{self._calls.name}'s list answer for {path} has no list at "
+                    f"{self._calls.name}'s list answer for {path.partition('?')[0]} has no list at "
                     f"{listing.result or '(the whole body)'}; check the groups section in "
                     f"{self._calls.at(('groups',))}",
                     retry_after=300,

@@ -7,7 +7,7 @@ import re
 from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -45,12 +45,14 @@ def next_link(lines: list[str]) -> str | None:
     return None
 
 
-def relative(url: str, base_url: str, current: str = "") -> tuple[str, dict[str, str]]:
-    """A next-page URL as a path relative to the base URL, and its query. Its host is not
-    used: the request goes to the configured application, the configured way (through the
-    relay, the application names itself by a host the connector cannot reach), and credentials
-    never go anywhere else. A relative link (`?page=2`, `people?cursor=x`) is resolved against
-    the page that gave it, at `current` under the base URL (RFC 3986 section 5.1.3)."""
+def relative(url: str, base_url: str, current: str = "") -> str:
+    """A next-page URL as a path relative to the base URL, with its query as written (a name may
+    be repeated, `?fields=id&fields=email`, and a cursor's escapes are the application's). Its
+    host is not used: the request goes to the configured application, the configured way
+    (through the relay, the application names itself by a host the connector cannot reach), and
+    credentials never go anywhere else. A relative link (`?page=2`, `people?cursor=x`) is
+    resolved against the page that gave it, at `current` under the base URL (RFC 3986 section
+    5.1.3)."""
     base = urlsplit(base_url)
     parts = urlsplit(urljoin(base_url.rstrip("/") + (current or "/"), url))
     prefix = base.path.rstrip("/")
@@ -60,8 +62,8 @@ def relative(url: str, base_url: str, current: str = "") -> tuple[str, dict[str,
             "connector follows links on the configured application only",
             retry_after=300,
         )
-    path = parts.path[len(prefix) :]
-    return path or "/", dict(parse_qsl(parts.query, keep_blank_values=True))
+    path = parts.path[len(prefix) :] or "/"
+    return f"{path}?{parts.query}" if parts.query else path
 
 
 class Pager:
@@ -142,8 +144,9 @@ class Pager:
                 return
             if not isinstance(url, str) or not url or not records:
                 return
-            path, query = relative(url, self._base_url, path)
-            link = repr((path, sorted(query.items())))
+            # The link's query replaces the first request's: it is sent as the link has it.
+            path, query = relative(url, self._base_url, path), {}
+            link = path
             if link in links:
                 raise UnavailableError(
                     "the application handed out the same next-page link twice; its paging loops",
