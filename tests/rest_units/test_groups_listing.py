@@ -97,6 +97,15 @@ async def test_a_group_create_answered_with_only_the_id_is_read_back_by_that_id(
     assert app.requests() == [("POST", "/teams"), ("GET", "/teams/7")]
 
 
+async def test_a_bare_201_for_a_group_is_read_back_by_its_location(tmp_path: Path) -> None:
+    app = ScriptedApp().on("POST", "/teams", reply(201, headers={"Location": "/api/v2/teams/7"}))
+    app.on("GET", "/teams/7", reply(200, {"data": _team(7, "Finance")}))
+    with request_budget(5.0):
+        group = await _groups(tmp_path, app).create("Finance", "e-7")
+    assert (group.id, group.name) == ("7", "Finance")
+    assert app.requests() == [("POST", "/teams"), ("GET", "/teams/7")]
+
+
 async def test_a_group_update_answered_with_only_the_id_is_read_back(tmp_path: Path) -> None:
     app = ScriptedApp().on("PATCH", "/teams/7", reply(200, {"data": {"id": 7}}))
     app.on("GET", "/teams/7", reply(200, {"data": _team(7, "Finance EU")}))

@@ -144,6 +144,64 @@ async def test_a_create_answered_with_only_the_id_is_read_back_by_that_id(
     assert app.requests() == [("POST", "/accounts"), ("GET", "/accounts/1001"), *disabled]
 
 
+@pytest.mark.parametrize(
+    "location",
+    [
+        "/api/v2/accounts/1001",
+        "https://ledgerline.corp.example/api/v2/accounts/1001",
+        "http://10.0.0.7:8080/api/v2/accounts/1001?view=full",  # its own name for itself
+        "accounts/1001",  # relative to the create's URL, /api/v2/accounts
+    ],
+)
+async def test_a_bare_201_is_read_back_by_the_id_its_location_names(
+    tmp_path: Path, location: str
+) -> None:
+    # Read back by anchor, the new user was searched for, which an application whose search
+    # lags answers with nobody: a 503 for a user just created.
+    answer = reply(201, headers={"Location": location})
+    app = ScriptedApp().on("POST", "/accounts", answer)
+    app.on("GET", "/accounts/1001", reply(200, {"data": account(1001)}))
+    user = await rest_target(tmp_path, app).create(PROFILE, active=True)
+    assert (user.id, user.profile["login"]) == ("1001", "ada@example.com")
+    assert app.requests() == [("POST", "/accounts"), ("GET", "/accounts/1001")]
+
+
+@pytest.mark.parametrize(
+    ("status", "location"),
+    [
+        (201, "/api/v2/jobs/77"),  # not where users.get reads a user
+        (201, "/api/v2/accounts/1001/profile"),
+        (201, "/other/accounts/1001"),  # outside the base URL
+        (202, "/api/v2/accounts/1001"),  # 202's Location is the job's, not the record's
+    ],
+)
+async def test_a_location_that_is_not_a_user_s_address_is_not_read(
+    tmp_path: Path, status: int, location: str
+) -> None:
+    app = ScriptedApp().on("POST", "/accounts", reply(status, headers={"Location": location}))
+    app.on("GET", "/accounts", listing(account(1001)))
+    user = await rest_target(tmp_path, app).create(PROFILE, active=True)
+    assert user.id == "1001"
+    assert app.requests() == [("POST", "/accounts"), ("GET", "/accounts")]
+
+
+async def test_a_location_naming_another_record_falls_back_to_the_anchor(tmp_path: Path) -> None:
+    # users.get checks the record it reads has the id asked for; an application that answers
+    # /accounts/1001 with another record's id is not taken at its word.
+    app = ScriptedApp().on(
+        "POST", "/accounts", reply(201, headers={"Location": "/api/v2/accounts/1001"})
+    )
+    app.on("GET", "/accounts/1001", reply(200, {"data": account(5)}))
+    app.on("GET", "/accounts", listing(account(1001)))
+    user = await rest_target(tmp_path, app).create(PROFILE, active=True)
+    assert user.id == "1001"
+    assert app.requests() == [
+        ("POST", "/accounts"),
+        ("GET", "/accounts/1001"),
+        ("GET", "/accounts"),
+    ]
+
+
 async def test_a_created_user_that_cannot_be_found_yet_is_unavailable(tmp_path: Path) -> None:
     app = ScriptedApp().on("POST", "/accounts", reply(204)).on("GET", "/accounts", listing())
     with pytest.raises(UnavailableError, match="accepted the new user but it cannot be found"):

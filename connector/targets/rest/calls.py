@@ -7,10 +7,11 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -23,6 +24,7 @@ from . import pointer
 from .answers import Answers
 from .description import Operation, UpdateOperation, WriteOperation, placeholders
 from .loading import Marks, where
+from .paging import relative
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +199,22 @@ class Calls:
                 "application's API, path included",
                 retry_after=300,
             ) from None
+
+    def located(self, response: httpx.Response, call: Call, get: Operation) -> str | None:
+        """The id a create's `201 Created` names in its Location (RFC 9110 section 15.3.2), when
+        that is the address `get` reads a record at (`/accounts/42` for `/accounts/{id}`); None
+        otherwise (another status, another address): the caller then looks the record up."""
+        location = response.headers.get("location")
+        if response.status_code != 201 or not location:
+            return None
+        try:
+            # A relative Location is relative to the create's URL; its host is not used.
+            path = relative(location, self.api.base_url, call.path).partition("?")[0]
+        except UnavailableError:
+            return None
+        literal = [re.escape(part) for part in get.path.split("{id}")]
+        found = re.fullmatch("([^/]+)".join(literal), path)
+        return unquote(found.group(1)) if found is not None and found.lastindex == 1 else None
 
     def extract(self, response: httpx.Response, result: str | None) -> Any:
         return pointer.resolve(json_of(response), pointer.parse(result) if result else ())

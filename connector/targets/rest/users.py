@@ -295,7 +295,9 @@ class RestUsers:
                 user = (
                     self.to_user(created, "users.create")
                     if self._whole(created)
-                    else await self._created(anchor, created)
+                    else await self._created(
+                        anchor, created, self._calls.located(response, call, users.get)
+                    )
                 )
                 break
             except OutcomeUnknownError as exc:
@@ -321,13 +323,16 @@ class RestUsers:
             user = await self.set_active(user, False)
         return user
 
-    async def _created(self, anchor: str, answered: Any) -> TargetUser:
+    async def _created(self, anchor: str, answered: Any, located: str | None) -> TargetUser:
         """The new user when the create's answer carries no whole record: read by the id the
-        answer gives (`{"id": 7}`), else by its anchor (a bare 201)."""
+        answer gives (`{"id": 7}`) or its Location names (a bare 201 with `Location:
+        /accounts/7`), else by its anchor (an application's search may lag its writes)."""
         raw_id = pointer.resolve(answered, self._id)
         user = None
         if isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
             user = await self.get(text(raw_id))
+        elif located is not None:
+            user = await self.get(located)
         if user is None:
             user = await self.find_by_anchor(anchor)
         if user is None:
