@@ -380,3 +380,32 @@ def test_a_name_or_url_with_a_line_break_after_it_is_refused(
     text = changed(old, new)
     problem = only_problem(tmp_path, text, line_of(text, at))
     assert words in problem
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "at", "words"),
+    [
+        (
+            "    path: /accounts/{id}\n    result: /data\n  list:",
+            '    path: "/accounts/{id}\\n"\n    result: /data\n  list:',
+            '"/accounts/{id}',
+            "users.get.path: the path '/accounts/{id}\\n' holds a line break",
+        ),
+        (
+            "  type: apiKey\n  header: X-Api-Key\n  secret: ledgerline-api-key\n",
+            '  type: oauth2\n  tokenUrl: "https://idp.example/token\\n"\n  clientId: c\n'
+            "  clientSecret: ledgerline-api-key\n",
+            "auth:",
+            "auth: tokenUrl 'https://idp.example/token\\n' holds a line break",
+        ),
+    ],
+)
+def test_a_url_part_with_a_line_break_is_refused(
+    tmp_path: Path, old: str, new: str, at: str, words: str
+) -> None:
+    # httpx refuses a URL with a control character: the description loaded, and every call
+    # of that operation (or every token request) failed with httpx.InvalidURL.
+    text = changed(old, new)
+    problem = only_problem(tmp_path, text, line_of(text, at))
+    assert words in problem
+    assert "write it on one line" in problem

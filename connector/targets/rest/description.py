@@ -28,6 +28,7 @@ _SECRET_NAME = re.compile(r"[0-9A-Za-z-]{1,127}")
 _ATTRIBUTE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # No space or line break anywhere: a URL carries them percent-encoded.
 _BASE_URL = re.compile(r"https?://[^/?#\s]+(/[^?#\s]*)?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _pointer(value: str) -> str:
@@ -60,7 +61,17 @@ def _secret(value: str) -> str:
     return value
 
 
+def _one_line(value: str, what: str) -> None:
+    # No URL carries a control character: httpx refuses the request, at every call.
+    if _CONTROL.search(value):
+        raise ValueError(
+            f"{what} {value!r} holds a line break or control character; write it on one line "
+            "(a `|` block keeps its last line break)"
+        )
+
+
 def _path_template(value: str) -> str:
+    _one_line(value, "the path")
     if not value.startswith("/"):
         raise ValueError(f"a path starts with '/', relative to connection.baseUrl, got {value!r}")
     if "?" in value or "#" in value:
@@ -197,6 +208,7 @@ class OAuth2Auth(_Model):
             raise ValueError(
                 "give the client id: either `clientId: <id>` or `clientIdSecret: <name>`"
             )
+        _one_line(self.token_url, "tokenUrl")
         if not (self.token_url.startswith("/") or self.token_url.startswith("https://")):
             raise ValueError(
                 f"tokenUrl must be a path such as /oauth/token or an https:// URL, "
