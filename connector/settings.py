@@ -196,6 +196,17 @@ def _path(value: Any) -> Path:
     return Path(str(value).strip())
 
 
+# function_app.py's directory: the root of the deployed package.
+APP_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _app_path(value: Any) -> Path:
+    """A file of the app: a relative path is inside the package, whichever directory the host
+    starts the worker in (the docs say "inside the deployed package")."""
+    path = _path(value)
+    return path if path.is_absolute() else APP_ROOT / path
+
+
 def _ca_bundle(value: Any) -> Path:
     path = _path(value)
     # Otherwise the first TLS connection fails with a FileNotFoundError that names no file,
@@ -264,7 +275,7 @@ class Settings(BaseModel):
         "Which application users go to: okta (the packaged target), rest (the application "
         "described by TARGET_DESCRIPTION), or python:<module>:<factory> (your own code).",
     )
-    target_description: Annotated[Path, BeforeValidator(_path)] | None = _setting(
+    target_description: Annotated[Path, BeforeValidator(_app_path)] | None = _setting(
         None, "TARGET_DESCRIPTION", "Path of the REST application's description (TARGET=rest)."
     )
     target_base_url: Annotated[str, BeforeValidator(_target_url)] | None = _setting(
@@ -368,10 +379,10 @@ class Settings(BaseModel):
         "REQUEST_BUDGET_SECONDS",
         "Time one SCIM request may spend on target calls and retries before answering 429/503.",
     )
-    schema_xml_path: Annotated[Path, BeforeValidator(_path)] | None = _setting(
+    schema_xml_path: Annotated[Path, BeforeValidator(_app_path)] | None = _setting(
         None, "SCHEMA_XML_PATH", "Path of a replacement Schema.xml (default: packaged one)."
     )
-    schema_mapping_path: Annotated[Path, BeforeValidator(_path)] | None = _setting(
+    schema_mapping_path: Annotated[Path, BeforeValidator(_app_path)] | None = _setting(
         None,
         "SCHEMA_MAPPING_PATH",
         "Path of a replacement SCIM ⇄ target mapping file (default: the packaged mapping.json).",
