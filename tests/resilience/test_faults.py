@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from endpoint.harness import BEARER, OKTA_TOKEN, Stack, new_user, patch, stack
+from entra_like import resent, wait_as_entra
 
 from oktasim import SimulatorOptions
 
@@ -29,6 +30,7 @@ USERS = 48  # x 2-4 SCIM operations each, ~150 in all
 BUDGET_SECONDS = 2.5
 HANG_SECONDS = 6.0  # a hung Okta call outlives the request budget
 ENTRA_ATTEMPTS = 8
+LONGEST_WAIT = 1.5  # Entra's own wait after a 429/503, cut short
 OPTIONS = SimulatorOptions(
     token=OKTA_TOKEN,
     rate_limit_per_minute=60,  # per bucket and window
@@ -79,14 +81,13 @@ def faulty() -> Iterator[Stack]:
 async def entra(
     record: Record, what: str, call: Callable[[], Awaitable[httpx.Response]]
 ) -> httpx.Response:
-    """One operation, retried on 429/503 like Entra (its 40-minute wait shortened)."""
-    for _ in range(ENTRA_ATTEMPTS):
-        response = await call()
-        record.add(what, response)
-        if response.status_code not in {429, 503}:
-            return response
-        await asyncio.sleep(min(float(response.headers.get("retry-after", "1")), 1.5))
-    raise AssertionError(f"{what}: still {response.status_code} after {ENTRA_ATTEMPTS} tries")
+    """One operation, resent on 429/503 like Entra (its 40-minute wait shortened)."""
+    return await resent(
+        call,
+        attempts=ENTRA_ATTEMPTS,
+        longest=LONGEST_WAIT,
+        seen=lambda response: record.add(what, response),
+    )
 
 
 async def create(scim: httpx.AsyncClient, record: Record, login: str, **extra: Any) -> str:
@@ -107,7 +108,7 @@ async def create(scim: httpx.AsyncClient, record: Record, login: str, **extra: A
         record.add("create", created)
         if created.status_code == 201:
             return str(created.json()["id"])
-        await asyncio.sleep(min(float(created.headers.get("retry-after", "1")), 1.5))
+        await wait_as_entra(created, LONGEST_WAIT)
     raise AssertionError(f"create {login} never succeeded")
 
 
@@ -125,9 +126,8 @@ async def delete(scim: httpx.AsyncClient, record: Record, user_id: str) -> None:
         record.add("delete-retry" if retried else "delete", response)
         if response.status_code == 204 or (retried and response.status_code == 404):
             return
-        assert response.status_code in {429, 503}, response.text
         retried = True
-        await asyncio.sleep(min(float(response.headers.get("retry-after", "1")), 1.5))
+        await wait_as_entra(response, LONGEST_WAIT)
     raise AssertionError("delete never succeeded")
 
 
