@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,9 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from .errors import SchemaError
+
+# RFC 7643 §2.1's ATTRNAME: what a SCIM path, filter or `attributes` list can name.
+_ATTRIBUTE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,13 @@ def read_schema_xml(path: Path) -> XmlSchema:
     anchors = [a.name for a in attributes if a.is_anchor]
     if len(anchors) != 1:
         raise SchemaError(f"{path}: expected exactly one anchor attribute, found {anchors}")
+    for attribute in attributes:
+        if not _ATTRIBUTE_NAME.fullmatch(attribute.name):
+            raise SchemaError(
+                f"{path}{_line_of(path, attribute.name)}: attribute {attribute.name!r} cannot be "
+                "named in a SCIM path or filter (RFC 7643 §2.1); rename it with letters, digits, "
+                "- and _ only, starting with a letter (Entra takes the names from /Schemas)"
+            )
     names = [a.name.lower() for a in attributes]
     if len(set(names)) != len(names):
         raise SchemaError(f"{path}: attribute names must be unique (ignoring case)")
@@ -75,3 +86,13 @@ def read_schema_xml(path: Path) -> XmlSchema:
                 "multi-valued custom attributes, use single-valued ones"
             )
     return XmlSchema(object_type=object_type, attributes=tuple(attributes))
+
+
+def _line_of(path: Path, name: str) -> str:
+    """`:<line>` of the <Name> element that holds `name`, or "" when it cannot be told."""
+    spelled = re.compile(rf"<Name>\s*{re.escape(name)}\s*</Name>")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return next((f":{n}" for n, line in enumerate(lines, start=1) if spelled.search(line)), "")

@@ -91,3 +91,22 @@ def test_multi_valued_attribute_is_refused(tmp_path: Path) -> None:
     text = schema_xml([("login", True, False), ("proxyAddresses", False, True)])
     with pytest.raises(SchemaError, match="proxyAddresses is multi-valued"):
         read_schema_xml(_write(tmp_path, text))
+
+
+@pytest.mark.parametrize("name", ["-dn-", "msDS User", "2ndName", "名前"])
+def test_a_name_scim_cannot_say_is_refused_with_its_line(tmp_path: Path, name: str) -> None:
+    # Such a name would be advertised, but no PATCH path or filter could name it.
+    text = schema_xml([("login", True, False), (name, False, False)]).replace(
+        "<SchemaAttribute>", "\n<SchemaAttribute>"
+    )
+    path = _write(tmp_path, text)
+    with pytest.raises(SchemaError) as refused:
+        read_schema_xml(path)
+    assert str(refused.value).startswith(f"{path}:3: attribute {name!r} cannot be named")
+    assert "rename it" in str(refused.value)
+
+
+def test_names_with_digits_dashes_and_underscores_are_read(tmp_path: Path) -> None:
+    names = ["login", "msDS-UserAccountDisabled", "employee_id2"]
+    text = schema_xml([(n, n == "login", False) for n in names])
+    assert [a.name for a in read_schema_xml(_write(tmp_path, text)).attributes] == names
