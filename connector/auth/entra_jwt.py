@@ -100,8 +100,10 @@ class JwksCache:
         key = self._keys.get(kid)
         if key is not None:
             return key
-        if not self._keys or self._fetching():
-            # Not a verdict on the token: the keys that could sign it are not known yet.
+        # Not a verdict on the token: the keys that could sign it are not known yet, or the
+        # last fetch failed (a success clears _quiet_until) and Entra may have rolled its keys
+        # since the ones we hold were read.
+        if not self._keys or self._fetching() or self._quiet_until is not None:
             raise SecretsUnavailableError(
                 "Entra signing keys cannot be fetched now", retry_after=self._retry_after()
             )

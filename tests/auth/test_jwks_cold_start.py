@@ -17,6 +17,7 @@ from jwks_stub import TENANT, JwksServer, SigningKey
 from connector.auth import AuthenticationError
 from connector.auth.entra_jwt import (
     FAILED_FETCH_QUIET_SECONDS,
+    UNKNOWN_KID_REFETCH_SECONDS,
     EntraJwtAuthenticator,
     JwksCache,
 )
@@ -142,3 +143,30 @@ async def test_an_unknown_kid_is_still_401_once_keys_are_known(
     with pytest.raises(AuthenticationError):
         await authenticator.authenticate(f"Bearer {SigningKey('made-up').token()}")
     assert jwks.hits == 1
+
+
+async def test_a_rolled_key_while_the_key_endpoint_is_down_is_a_503_not_a_401(
+    jwks: JwksServer, key: SigningKey
+) -> None:
+    clock = Clock(5000.0)
+    authenticator = _authenticator(jwks, clock)
+    await authenticator.authenticate(f"Bearer {key.token()}")
+    # Entra signs with a key it has just published, while its keys endpoint is unreachable:
+    # the token may well be valid, so it is "retry later", not the 401 Entra reads as wrong
+    # credentials.
+    rolled = SigningKey("key-rolled")
+    jwks.keys.append(rolled)
+    jwks.down = True
+    clock.now += UNKNOWN_KID_REFETCH_SECONDS
+    assert await _unavailable(authenticator, rolled.token()) == FAILED_FETCH_QUIET_SECONDS
+    clock.now += 10
+    assert await _unavailable(authenticator, rolled.token()) == FAILED_FETCH_QUIET_SECONDS - 10
+    await authenticator.authenticate(f"Bearer {key.token()}")  # known keys keep working
+    assert jwks.hits == 2
+    jwks.down = False
+    clock.now += UNKNOWN_KID_REFETCH_SECONDS
+    await authenticator.authenticate(f"Bearer {rolled.token()}")
+    assert jwks.hits == 3
+    # Keys fresh from the endpoint again: a kid it does not publish is refused outright.
+    with pytest.raises(AuthenticationError):
+        await authenticator.authenticate(f"Bearer {SigningKey('made-up').token()}")
