@@ -5,7 +5,12 @@ from __future__ import annotations
 import hmac
 import logging
 
-from connector.secrets import SecretConfigurationError, SecretKey, SecretStore
+from connector.secrets import (
+    SecretConfigurationError,
+    SecretKey,
+    SecretStore,
+    SecretsUnavailableError,
+)
 
 from .bearer import AuthenticationError, bearer_token
 
@@ -50,7 +55,15 @@ class SharedSecretAuthenticator:
         rotated = self._current_seen is not None and current != self._current_seen
         self._current_seen = current
         key = SecretKey.SCIM_BEARER_TOKEN_PREVIOUS
-        previous = await (self._store.refresh(key) if rotated else self._store.get(key))
+        try:
+            previous = await (self._store.refresh(key) if rotated else self._store.get(key))
+        except SecretsUnavailableError:
+            # The previous token only widens what is accepted: its slot being unreadable (a
+            # disabled secret, a role scoped to the other secrets) must not refuse the current
+            # token. Any other token might be the previous one, so that is "retry later".
+            if hmac.compare_digest(presented, current.encode()):
+                return
+            raise
         accepted = [current]
         unusable = previous is not None and len(previous) < MIN_SECRET_TOKEN_LENGTH
         if previous is not None and not unusable:

@@ -71,6 +71,7 @@ class KeyVaultStub:
         self.secrets: dict[str, str] = dict(secrets or {})
         self.reads: dict[str, int] = {}
         self.tokens_seen: list[str] = []
+        self.disabled: set[str] = set()
         self._versions: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -85,6 +86,11 @@ class KeyVaultStub:
         with self._lock:
             self.secrets[name] = value
             self._versions[name] = self._versions.get(name, 0) + 1
+
+    def disable(self, name: str) -> None:
+        """Disable a secret (``az keyvault secret set-attributes --enabled false``)."""
+        with self._lock:
+            self.disabled.add(name)
 
     def delete(self, name: str) -> None:
         with self._lock:
@@ -130,6 +136,15 @@ class KeyVaultStub:
             self.reads[name] = self.reads.get(name, 0) + 1
             value = self.secrets.get(name)
             version = f"v{self._versions.get(name, 1)}"
+            disabled = name in self.disabled
+        if disabled:
+            # What a vault answers for a disabled secret, whether or not it holds a value.
+            error = {
+                "code": "Forbidden",
+                "message": "Operation get is not allowed on a disabled secret.",
+                "innererror": {"code": "SecretDisabled"},
+            }
+            return 403, {}, {"error": error}
         if value is None:
             return 404, {}, {"error": {"code": "SecretNotFound", "message": f"{name} not found"}}
         body = {

@@ -282,3 +282,18 @@ def test_env_mode_without_vault_url() -> None:
     from connector.secrets import EnvSecretStore
 
     assert isinstance(secret_store(Settings.from_env({}), {}), EnvSecretStore)
+
+
+async def test_the_current_bearer_works_when_the_previous_one_cannot_be_read(
+    store: CachingSecretStore, vault: KeyVaultStub
+) -> None:
+    # The previous slot is optional and only widens what is accepted: a vault that will not
+    # give it (disabled, or the identity's role scoped to the other secrets) must not stop
+    # the current token.
+    vault.disable("scim-bearer-token-previous")
+    authenticator = authenticator_for(store, Settings.from_env({}))
+    await authenticator.authenticate(f"Bearer {BEARER}")
+    # Any other token might be the previous one, which cannot be checked: retry later, not 401.
+    with pytest.raises(SecretsUnavailableError) as caught:
+        await authenticator.authenticate("Bearer not-the-current-bearer-token")
+    assert caught.value.retry_after > 0
