@@ -57,6 +57,15 @@ class KeyVaultSource:
             raise SecretSourceError(
                 f"Key Vault did not return secret {name!r}: {type(error).__name__}: {error}"
             ) from error
+        except ValueError as error:
+            # The SDK's check of the vault's challenge (its domain, its form) failed: the URL
+            # does not reach the vault itself (a private-link alias, a proxy). An admin's fix,
+            # answered as a vault that cannot be read, not as a crash.
+            raise SecretSourceError(
+                f"Key Vault did not return secret {name!r}: the server at KEY_VAULT_URL did not "
+                f"answer as that vault does ({error}); set KEY_VAULT_URL to the vault's own URL, "
+                "https://<name>.vault.azure.net"
+            ) from error
         return secret.value
 
     async def aclose(self) -> None:

@@ -297,3 +297,24 @@ async def test_the_current_bearer_works_when_the_previous_one_cannot_be_read(
     with pytest.raises(SecretsUnavailableError) as caught:
         await authenticator.authenticate("Bearer not-the-current-bearer-token")
     assert caught.value.retry_after > 0
+
+
+async def test_a_url_that_is_not_the_vaults_own_is_unavailable_not_a_crash(
+    vault: KeyVaultStub, tls: TlsFiles
+) -> None:
+    # The SDK refuses a vault whose challenge names a domain the URL is not in (a private-link
+    # alias such as <name>.privatelink.vaultcore.azure.net, a proxy) with a ValueError; the
+    # stub on localhost plays that vault for a client that keeps the check on, as production does.
+    from azure.keyvault.secrets.aio import SecretClient
+
+    def factory() -> SecretClientLike:
+        return SecretClient(vault.url, RecordingCredential(), connection_verify=str(tls.cert))
+
+    store = vault_store(Settings.from_env({"KEY_VAULT_URL": vault.url}), client_factory=factory)
+    try:
+        with pytest.raises(SecretsUnavailableError) as caught:
+            await store.get(SecretKey.SCIM_BEARER_TOKEN)
+    finally:
+        await store.aclose()
+    assert caught.value.retry_after > 0
+    assert "KEY_VAULT_URL" in str(caught.value)
