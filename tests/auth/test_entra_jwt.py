@@ -15,6 +15,7 @@ from jwks_stub import TENANT, JwksServer, SigningKey, claims
 
 from connector.auth import AuthenticationError, authenticator_for
 from connector.auth.entra_jwt import (
+    JWKS_MAX_AGE_SECONDS,
     default_jwks_url,
     entra_authenticator,
 )
@@ -183,6 +184,23 @@ async def test_unknown_kid_refetches_at_most_once_a_minute(
     for _ in range(5):
         with pytest.raises(AuthenticationError):
             await authenticator.authenticate(f"Bearer {SigningKey('made-up').token()}")
+    assert jwks.hits == 2
+
+
+async def test_a_key_withdrawn_from_the_jwks_is_refused_after_the_daily_refetch(
+    env: dict[str, str], key: SigningKey, other_key: SigningKey, jwks: JwksServer
+) -> None:
+    clock = Clock(5000.0)
+    authenticator = entra_authenticator(Settings.from_env(env), clock=clock)
+    await authenticator.authenticate(f"Bearer {key.token()}")
+    jwks.keys = [other_key]  # Entra stops publishing the key (rolled over, or revoked)
+    clock.now += JWKS_MAX_AGE_SECONDS - 1
+    await authenticator.authenticate(f"Bearer {key.token()}")  # cached: not asked yet
+    assert jwks.hits == 1
+    clock.now += 1
+    with pytest.raises(AuthenticationError):
+        await authenticator.authenticate(f"Bearer {key.token()}")
+    await authenticator.authenticate(f"Bearer {other_key.token()}")
     assert jwks.hits == 2
 
 
