@@ -66,7 +66,9 @@ class KeyVaultSource:
                 f"answer as that vault does ({error}); set KEY_VAULT_URL to the vault's own URL, "
                 "https://<name>.vault.azure.net"
             ) from error
-        return secret.value
+        # As an environment variable's: around the value, white space is not part of a token
+        # (`az keyvault secret set --file` keeps a file's last line break), and blank is unset.
+        return (secret.value or "").strip() or None
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -77,6 +77,23 @@ async def test_secrets_are_read_from_the_vault(env: dict[str, str], vault: KeyVa
     assert all(t == "Bearer emulator-token" for t in vault.tokens_seen)
 
 
+async def test_values_are_read_without_surrounding_white_space(
+    env: dict[str, str], vault: KeyVaultStub
+) -> None:
+    # A token saved from a file keeps its last line break; as in the environment, it is not
+    # part of the token, and a blank secret is no secret.
+    vault.set("scim-bearer-token", f"{BEARER}\n")
+    vault.set("okta-api-token", f"  {OKTA}\r\n")
+    vault.set("scim-bearer-token-previous", " \n")
+    store = secret_store(Settings.from_env(env), env)
+    try:
+        assert await store.get(SecretKey.SCIM_BEARER_TOKEN) == BEARER
+        assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+        assert await store.get(SecretKey.SCIM_BEARER_TOKEN_PREVIOUS) is None
+    finally:
+        await store.aclose()
+
+
 async def test_secret_names_are_settings(env: dict[str, str], vault: KeyVaultStub) -> None:
     vault.set("custom-okta", "custom-okta-token-value")
     store = secret_store(
