@@ -43,10 +43,18 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         metavar="N",
-        help="requests per minute for every rate-limit bucket (default: Workforce limits "
-        "600 GET/POST /users, 600 POST/PUT/DELETE /users/{id}, "
-        "2000 GET /users/{idOrLogin}, 500 /groups and its member calls, 1000 /groups/{id}, "
-        "1200 other /api/v1 incl. lifecycle, /users/{id}/groups and schemas)",
+        help="the token's requests per minute in every rate-limit bucket (default: the "
+        "token's share of the Workforce limits 600 GET/POST /users, 600 POST/PUT/DELETE "
+        "/users/{id}, 2000 GET /users/{idOrLogin}, 500 /groups and its member calls, "
+        "1000 /groups/{id}, 1200 other /api/v1 incl. lifecycle, /users/{id}/groups and schemas)",
+    )
+    parser.add_argument(
+        "--token-share-percent",
+        type=int,
+        default=SimulatorOptions.token_share_percent,
+        metavar="P",
+        help="the share of each Workforce bucket one API token may use, as Okta caps every "
+        "token by default at 50%% (ignored with --rate-limit-per-minute) (default: %(default)s)",
     )
     parser.add_argument(
         "--concurrency-limit",
@@ -106,6 +114,7 @@ def options_from(args: argparse.Namespace) -> SimulatorOptions:
         custom_attributes=tuple(args.custom_attributes or SimulatorOptions.custom_attributes),
         group_custom_attributes=tuple(args.group_custom_attributes or ()),
         rate_limit_per_minute=args.rate_limit_per_minute,
+        token_share_percent=args.token_share_percent,
         concurrency_limit=args.concurrency_limit,
         search_lag_ms=args.search_lag_ms,
         activation_ms=args.activation_ms,

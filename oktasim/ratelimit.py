@@ -27,6 +27,12 @@ WORKFORCE_LIMITS = {
 WORKFORCE_CONCURRENCY = 75
 
 
+def token_share(limits: dict[str, int], percent: int) -> dict[str, int]:
+    """What one API token may use of each bucket: Okta caps every token (and OAuth app) at a
+    share of the org's limit, 50 % unless an admin changes it; at least one request."""
+    return {bucket: max(1, limit * percent // 100) for bucket, limit in limits.items()}
+
+
 def bucket_for(method: str, path: str) -> str:
     """Exact match first, then longest prefix, as Okta matches its buckets."""
     segments = path.rstrip("/").split("/")

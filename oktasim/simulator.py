@@ -25,6 +25,7 @@ from oktasim.ratelimit import (
     Verdict,
     bucket_for,
     concurrency_verdict,
+    token_share,
 )
 from oktasim.render import group_json, user_json
 from oktasim.routes import Router
@@ -44,14 +45,19 @@ Sleep = Callable[[float], None]
 @dataclass(frozen=True)
 class SimulatorOptions:
     """Everything configurable. The defaults behave like a Workforce org as Okta ships it,
-    without faults: its rate and concurrency limits, a search index and activations that lag,
+    without faults: its rate limits as one API token meets them (half of each bucket), its
+    concurrency limit, a search index and activations that lag,
     and edits of deactivated users refused. Tests turn off what they do not exercise."""
 
     token: str = "t0ken"  # noqa: S105 (a well-known development default)
     custom_attributes: tuple[str, ...] = ("scimExternalId",)
     # A new org has no custom group attributes until an admin adds one.
     group_custom_attributes: tuple[str, ...] = ()
-    rate_limit_per_minute: int | None = None  # per bucket; None: the Workforce limits
+    # The token's limit in every bucket, exactly; None: its share of the Workforce limits.
+    rate_limit_per_minute: int | None = None
+    # "By default, each API token or OAuth 2.0 app can use up to 50% of a bucket's total rate
+    # limit" (Okta, "Token and OAuth 2.0 app rate limits"); an admin can change the share.
+    token_share_percent: int = 50
     rate_limit_window_s: float = 60.0
     concurrency_limit: int = WORKFORCE_CONCURRENCY  # 0 disables the limit
     latency_ms: float = 0.0
@@ -79,6 +85,8 @@ class SimulatorOptions:
         for name in ("concurrency_limit", "latency_ms", "hang_s", "search_lag_ms", "activation_ms"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative")
+        if not 1 <= self.token_share_percent <= 100:
+            raise ValueError("token_share_percent must be between 1 and 100")
         if self.rate_limit_window_s <= 0:
             raise ValueError("rate_limit_window_s must be positive")
         if self.deprovisioned_updates not in DEPROVISIONED_UPDATES:
@@ -154,7 +162,7 @@ class Simulator:
     def _fresh_counters(self) -> _Counters:
         per_minute = self.options.rate_limit_per_minute
         limits = (
-            dict(WORKFORCE_LIMITS)
+            token_share(WORKFORCE_LIMITS, self.options.token_share_percent)
             if per_minute is None
             else dict.fromkeys(WORKFORCE_LIMITS, per_minute)
         )

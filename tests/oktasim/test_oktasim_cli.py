@@ -37,6 +37,12 @@ def test_fault_options_reach_the_simulator() -> None:
     assert chosen.any_login
 
 
+def test_the_tokens_share_is_an_option() -> None:
+    assert options_from(_parser().parse_args(["--token", "t"])).token_share_percent == 50
+    chosen = options_from(_parser().parse_args(["--token", "t", "--token-share-percent", "80"]))
+    assert chosen.token_share_percent == 80
+
+
 def test_an_invalid_rate_limit_is_a_clear_exit_not_a_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -1,5 +1,6 @@
-"""Rate limits of the groups and schema endpoints: their own buckets with the Workforce limits of
-Okta's "Management rate limits" table, the per-minute override, and the concurrency limit."""
+"""Rate limits of the groups and schema endpoints: their own buckets with the token's share (by
+default half) of the Workforce limits of Okta's "Management rate limits" table, the per-minute
+override, and the concurrency limit."""
 
 from __future__ import annotations
 
@@ -15,27 +16,25 @@ def _remaining(response: httpx.Response) -> int:
     return int(response.headers["X-Rate-Limit-Remaining"])
 
 
-def test_default_workforce_limits_per_endpoint() -> None:
+def test_default_limits_per_endpoint_are_the_tokens_half_of_workforce() -> None:
     with serving() as okta:
         user = okta.create()["id"]
         group = okta.create_group("Sales")["id"]
         client = okta.client
         members = f"/api/v1/groups/{group}/users"
-        assert _limit(client.get("/api/v1/groups")) == 500
-        assert _limit(client.post("/api/v1/groups", json={"profile": {"name": "Ops"}})) == 500
-        assert _limit(client.get(f"/api/v1/groups/{group}")) == 1000
-        assert (
-            _limit(client.put(f"/api/v1/groups/{group}", json={"profile": {"name": "S"}})) == 1000
-        )
-        assert _limit(client.get(members)) == 500
-        assert _limit(client.put(f"{members}/{user}", content=b"")) == 500
-        assert _limit(client.delete(f"{members}/{user}")) == 500
-        assert _limit(client.get(f"/api/v1/users/{user}/groups")) == 1200
-        assert _limit(client.get("/api/v1/meta/schemas/group/default")) == 1200
-        assert _limit(client.get("/api/v1/meta/schemas/user/default")) == 1200
-        assert _limit(client.delete(f"/api/v1/groups/{group}")) == 1000
+        assert _limit(client.get("/api/v1/groups")) == 250
+        assert _limit(client.post("/api/v1/groups", json={"profile": {"name": "Ops"}})) == 250
+        assert _limit(client.get(f"/api/v1/groups/{group}")) == 500
+        assert _limit(client.put(f"/api/v1/groups/{group}", json={"profile": {"name": "S"}})) == 500
+        assert _limit(client.get(members)) == 250
+        assert _limit(client.put(f"{members}/{user}", content=b"")) == 250
+        assert _limit(client.delete(f"{members}/{user}")) == 250
+        assert _limit(client.get(f"/api/v1/users/{user}/groups")) == 600
+        assert _limit(client.get("/api/v1/meta/schemas/group/default")) == 600
+        assert _limit(client.get("/api/v1/meta/schemas/user/default")) == 600
+        assert _limit(client.delete(f"/api/v1/groups/{group}")) == 500
         # The users' buckets are unchanged.
-        assert _limit(client.get("/api/v1/users")) == 600
+        assert _limit(client.get("/api/v1/users")) == 300
 
 
 def test_groups_buckets_are_separate_from_users_and_from_each_other() -> None:

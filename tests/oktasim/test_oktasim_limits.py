@@ -69,13 +69,35 @@ def test_bucket_matching(method: str, path: str, bucket: str) -> None:
     assert bucket_for(method, path) == bucket
 
 
-def test_default_workforce_limits() -> None:
+def test_default_limits_are_the_tokens_half_of_the_workforce_limits() -> None:
+    # "By default, each API token or OAuth 2.0 app can use up to 50% of a bucket's total rate
+    # limit" (developer.okta.com, "Token and OAuth 2.0 app rate limits"): the token of an org
+    # as shipped meets half of each Workforce bucket, and its headers say so.
     with serving() as okta:
         user_id = okta.create()["id"]
+        assert _limits(okta.client.get("/api/v1/users"))[0] == 300
+        assert _limits(okta.client.get(f"/api/v1/users/{user_id}"))[0] == 1000
+        assert _limits(okta.client.post(f"/api/v1/users/{user_id}", json={}))[0] == 300
+        assert _limits(okta.lifecycle(user_id, "reset_factors"))[0] == 600
+
+
+def test_the_tokens_share_of_the_workforce_limits_is_an_option() -> None:
+    with serving(token_share_percent=100) as okta:
         assert _limits(okta.client.get("/api/v1/users"))[0] == 600
-        assert _limits(okta.client.get(f"/api/v1/users/{user_id}"))[0] == 2000
-        assert _limits(okta.client.post(f"/api/v1/users/{user_id}", json={}))[0] == 600
-        assert _limits(okta.lifecycle(user_id, "reset_factors"))[0] == 1200
+    with serving(token_share_percent=1) as okta:
+        assert _limits(okta.client.get("/api/v1/users"))[0] == 6
+    for bad in (0, 101):
+        with pytest.raises(ValueError, match="token_share_percent"):
+            SimulatorOptions(token_share_percent=bad)
+
+
+def test_the_tokens_share_runs_out_at_half_a_bucket() -> None:
+    wall = Clock(EPOCH)
+    with serving(token_share_percent=1, wall_clock=wall) as okta:
+        remaining = [_limits(okta.client.get("/api/v1/users"))[1] for _ in range(6)]
+        assert remaining == [5, 4, 3, 2, 1, 0]
+        limited = okta.client.get("/api/v1/users")
+        assert (limited.status_code, error_code(limited)) == (429, "E0000047")
 
 
 # A wall clock for the rate limits: UTC epoch seconds, a quarter into a second.
