@@ -67,6 +67,7 @@ class GroupStore:
         self.everyone_id = ""
         users.created_listeners.append(self._user_created)
         users.removed_listeners.append(self._user_removed)
+        users.initial_groups = self
         self.clear()
 
     # -- reads -------------------------------------------------------------------------------
@@ -165,14 +166,25 @@ class GroupStore:
         with self._lock:
             group = self._by_id(group_id)
             self.users.by_id(user_id)
-            if group.type == BUILT_IN:
-                raise OktaError("E0000060")
-            if group.type == APP_GROUP:
-                raise OktaError("E0000006")
+            self._check_joinable(group)
             members = self._members[group.id]
             if user_id not in members:
                 members.add(user_id)
                 self._touch_memberships(group.id, utc_now())
+
+    def check_joinable(self, group_ids: list[str]) -> None:
+        """A create's `groupIds` (spec: the groups the user "is added to at the time of
+        creation") meet the refusals a later add would (inference: none is documented)."""
+        with self._lock:
+            for group_id in group_ids:
+                self._check_joinable(self._by_id(group_id))
+
+    def join(self, user_id: str, group_ids: list[str], at: datetime) -> None:
+        """The new user joins groups `check_joinable` accepted, in the same step as its create."""
+        with self._lock:
+            for group_id in group_ids:
+                self._members[group_id].add(user_id)
+                self._touch_memberships(group_id, at)
 
     def remove_member(self, group_id: str, user_id: str) -> None:
         """Removing a user who is not a member succeeds and changes nothing."""
@@ -252,6 +264,13 @@ class GroupStore:
         group = copy.deepcopy(self._groups[group_id])
         group.last_membership_updated = at
         self._commit(group)
+
+    @staticmethod
+    def _check_joinable(group: Group) -> None:
+        if group.type == BUILT_IN:
+            raise OktaError("E0000060")
+        if group.type == APP_GROUP:
+            raise OktaError("E0000006")
 
     def _check_unique(self, name: str, owner: str | None) -> None:
         """The API refuses a name any group already has, whatever that group's type."""

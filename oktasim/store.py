@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from oktasim.errors import OktaError, user_not_found, validation_failed
 from oktasim.ids import new_token, new_type_suffix, new_user_id
@@ -64,6 +64,15 @@ class User:
         self.last_updated = at
 
 
+class InitialGroups(Protocol):
+    """Where a new user's `groupIds` go: the group store, called under the shared lock."""
+
+    def check_joinable(self, group_ids: list[str]) -> None:
+        """Raises the OktaError adding a user to one of these groups would get."""
+
+    def join(self, user_id: str, group_ids: list[str], at: datetime) -> None: ...
+
+
 @dataclass
 class Email:
     """A message Okta would have sent; lets tests assert that provisioning stayed silent."""
@@ -106,6 +115,7 @@ class Store:
     # Called under the store lock with (user id, time) once a user exists / no longer exists.
     created_listeners: list[Callable[[str, datetime], None]] = field(default_factory=list)
     removed_listeners: list[Callable[[str, datetime], None]] = field(default_factory=list)
+    initial_groups: InitialGroups | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
@@ -173,8 +183,11 @@ class Store:
         if not isinstance(credentials, dict):
             raise OktaError("E0000003")
         group_ids = body.get("groupIds") or []
-        if isinstance(group_ids, list) and len(group_ids) > MAX_GROUP_IDS:
+        if not isinstance(group_ids, list) or not all(isinstance(g, str) for g in group_ids):
+            raise OktaError("E0000003")
+        if len(group_ids) > MAX_GROUP_IDS:
             raise OktaError("E0000093")
+        group_ids = list(dict.fromkeys(group_ids))
         has_password = isinstance(credentials.get("password"), dict) and bool(
             credentials["password"]
         )
@@ -191,6 +204,8 @@ class Store:
         provider_pair = self._provider(credentials) if provider else ("OKTA", "OKTA")
         with self._lock:
             self._check_unique(profile["login"], None)
+            if group_ids and self.initial_groups is not None:
+                self.initial_groups.check_joinable(group_ids)
             now = utc_now()
             user = User(
                 id=self._fresh_id(),
@@ -217,6 +232,8 @@ class Store:
             self._commit(user)
             for listener in self.created_listeners:
                 listener(user.id, now)
+            if group_ids and self.initial_groups is not None:
+                self.initial_groups.join(user.id, group_ids, now)
             return user
 
     def update(self, user_id: str, body: dict[str, Any], replace: bool) -> User:

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from oktasim_harness import Okta, error_code, next_url, raw_links, serving, shared_org
+from oktasim_harness import Okta, error_code, next_url, profile, raw_links, serving, shared_org
 
 server, okta = shared_org()
 
@@ -236,6 +236,38 @@ def test_unknown_users_groups(okta: Okta) -> None:
 
 
 # -- deletions -------------------------------------------------------------------------------
+
+
+def test_a_user_created_with_group_ids_is_a_member_of_those_groups(okta: Okta) -> None:
+    # CreateUserRequest.groupIds (spec): "the list of group IDs of groups that the user is
+    # added to at the time of creation".
+    sales, ops = okta.create_group("Sales"), okta.create_group("Ops")
+    body = {"profile": profile("ann@example.com"), "groupIds": [sales["id"], ops["id"]]}
+    created = okta.client.post("/api/v1/users", json=body, params={"activate": "false"})
+    assert created.status_code == 200, created.text
+    user = created.json()["id"]
+    assert _member_ids(okta, sales["id"]) == [user]
+    assert _member_ids(okta, ops["id"]) == [user]
+    assert _group_names(okta, user) == ["Everyone", "Ops", "Sales"]
+    assert _group(okta, sales["id"])["lastMembershipUpdated"] >= sales["lastMembershipUpdated"]
+
+
+@pytest.mark.parametrize("kind", ["unknown", "app group", "Everyone"])
+def test_a_create_naming_a_group_it_cannot_join_creates_nobody(okta: Okta, kind: str) -> None:
+    """The same refusals as adding the member afterwards (inference: Okta documents none for
+    groupIds), and no user is left behind."""
+    sales = okta.create_group("Sales")["id"]
+    refused = {
+        "unknown": ("00gunknown0000000000", 404, "E0000007"),
+        "app group": (okta.sim.add_app_group("Engineering"), 403, "E0000006"),
+        "Everyone": (okta.everyone()["id"], 501, "E0000060"),
+    }
+    group, status, code = refused[kind]
+    body = {"profile": profile("ann@example.com"), "groupIds": [sales, group]}
+    answer = okta.client.post("/api/v1/users", json=body)
+    assert (answer.status_code, error_code(answer)) == (status, code)
+    assert okta.client.get("/api/v1/users/ann@example.com").status_code == 404
+    assert _member_ids(okta, sales) == []
 
 
 def test_deleting_a_user_removes_its_memberships_deactivating_does_not(okta: Okta) -> None:

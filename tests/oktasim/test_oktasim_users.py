@@ -203,6 +203,13 @@ def test_too_many_group_ids(okta: Okta) -> None:
     assert (response.status_code, error_code(response)) == (400, "E0000093")
 
 
+def test_group_ids_that_are_not_a_list_of_ids_are_malformed(okta: Okta) -> None:
+    for group_ids in ("00g1", [1]):
+        body = {"profile": profile("ann@example.com"), "groupIds": group_ids}
+        response = _create(okta, body)
+        assert (response.status_code, error_code(response)) == (400, "E0000003")
+
+
 # -- read ----------------------------------------------------------------------------------
 
 
