@@ -332,7 +332,9 @@ class Store:
     def unlock(self, user_id: str) -> None:
         with self._lock:
             user = self._edit(user_id)
-            if user.status != "LOCKED_OUT":
+            # Spec (unlockUser): a LOCKED_OUT user, or an ACTIVE one blocked from unknown
+            # devices (which the simulator does not track, so unlocking it changes nothing).
+            if user.status not in ("LOCKED_OUT", "ACTIVE"):
                 raise OktaError("E0000032", causes=["The user is not locked out."])
             user.set_status("ACTIVE", utc_now())
             self._commit(user)
