@@ -36,7 +36,7 @@ _LINKS: dict[str, tuple[str, ...]] = {
         "deactivate",
     ),
     "PASSWORD_EXPIRED": ("schema", "resetPassword", "expirePassword", "self", "type", "deactivate"),
-    "SUSPENDED": ("schema", "unsuspend", "resetPassword", "self", "type", "deactivate"),
+    "SUSPENDED": ("schema", "unsuspend", "self", "type", "deactivate"),
     "DEPROVISIONED": ("schema", "activate", "self", "type"),
 }
 _LEADING = ("firstName", "lastName")

@@ -353,7 +353,8 @@ class Store:
     def expire_password(self, user_id: str, temporary: bool) -> tuple[User, str | None]:
         with self._lock:
             user = self._edit(user_id)
-            if user.status in ("STAGED", "DEPROVISIONED"):
+            # Suspended users "can only be unsuspended or deactivated" (spec, suspendUser).
+            if user.status in ("STAGED", "DEPROVISIONED", "SUSPENDED"):
                 raise OktaError("E0000038")
             now = utc_now()
             user.set_status("PASSWORD_EXPIRED", now)

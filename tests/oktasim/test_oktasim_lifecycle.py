@@ -55,8 +55,9 @@ TABLE: dict[str, tuple[set[str], str | None, int, str]] = {
         403,
         "E0000017",
     ),
+    # suspendUser (spec): suspended users "can only be unsuspended or deactivated".
     "expire_password": (
-        set(ALL) - {"STAGED", "DEPROVISIONED"},
+        set(ALL) - {"STAGED", "DEPROVISIONED", "SUSPENDED"},
         "PASSWORD_EXPIRED",
         403,
         "E0000038",
@@ -115,6 +116,21 @@ def test_lifecycle_bodies(okta: Okta) -> None:
     reactivated = okta.lifecycle(user_id, "reactivate").json()
     assert set(reactivated) == {"activationUrl", "activationToken"}
     assert okta.lifecycle(user_id, "deactivate").json() == {}
+
+
+def test_a_suspended_users_password_cannot_be_expired_even_with_a_temporary_one(
+    okta: Okta,
+) -> None:
+    user_id = _user_in(okta, "SUSPENDED")
+    response = okta.lifecycle(user_id, "expire_password_with_temp_password")
+    assert (response.status_code, error_code(response)) == (403, "E0000038")
+    assert okta.status_of(user_id) == "SUSPENDED"
+
+
+def test_a_suspended_users_links_offer_only_unsuspend_and_deactivate(okta: Okta) -> None:
+    user_id = _user_in(okta, "SUSPENDED")
+    links = okta.client.get(f"/api/v1/users/{user_id}").json()["_links"]
+    assert sorted(links) == ["deactivate", "schema", "self", "type", "unsuspend"]
 
 
 def test_reset_password_requires_send_email(okta: Okta) -> None:
