@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 
@@ -18,9 +19,15 @@ def format_timestamp(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
+# `yyyy-MM-dd'T'HH:mm:ss.SSSZZ`, the one form E0000030's text allows ("Dates must be of the
+# form ..."), with its examples' zones: `Z` and `-07:00` (also `-0700`).
+_OKTA_DATE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}(Z|[+-]\d\d:?\d\d)")
+
+
 def parse_timestamp(text: str) -> datetime | None:
-    """Parses `yyyy-MM-dd'T'HH:mm:ss.SSSZZ`; None when the text is not such a date."""
-    if "T" not in text:
+    """Parses `yyyy-MM-dd'T'HH:mm:ss.SSSZZ`; None when the text is not such a date (no
+    milliseconds, more digits, no zone, ISO's basic form: Python would read them all)."""
+    if not _OKTA_DATE.fullmatch(text):
         return None
     try:
         moment = datetime.fromisoformat(text)

@@ -78,6 +78,7 @@ def test_types_and_presence() -> None:
     assert not _matches("profile.email pr", user)
     assert _matches('lastUpdated ge "2024-05-01T12:00:00.000Z"', user)
     assert not _matches('lastUpdated gt "2024-05-01T14:00:00.000+02:00"', user)
+    assert _matches('lastUpdated ge "2024-05-01T13:00:00.000+0100"', user)
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,12 @@ def test_types_and_presence() -> None:
         ('profile.login ne "x"', "E0000031"),
         ('profile.nickName co "x"', "E0000031"),
         ('created gt "2024-13-01T00:00:00.000Z"', "E0000030"),
+        # Not "yyyy-MM-dd'T'HH:mm:ss.SSSZZ", the one form E0000030's text allows.
+        ('created gt "2024-05-01T14:00:00Z"', "E0000030"),
+        ('created gt "2024-05-01T14:00:00.000000Z"', "E0000030"),
+        ('created gt "20240501T140000.000Z"', "E0000030"),
+        ('created gt "2024-05-01T14:00Z"', "E0000030"),
+        ('created gt "2024-05-01T14:00:00.000"', "E0000030"),
         ("created gt 5", "E0000030"),
         ('profile.login eq "x" or', "E0000031"),
         ("profile.login eq", "E0000031"),
