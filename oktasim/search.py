@@ -31,6 +31,11 @@ class Mode(Enum):
 DATE_PROPERTIES = frozenset(
     {"created", "activated", "statusChanged", "lastUpdated", "passwordChanged", "lastLogin"}
 )
+# The top-level properties listUsers' `search` names (spec), beside profile attributes and
+# `type.id`; `passwordChanged` and `lastLogin` are not among them (`sortBy` still takes them).
+_SEARCH_TOP_LEVEL = frozenset(
+    {"id", "status", "created", "activated", "statusChanged", "lastUpdated", "type.id"}
+)
 _FILTER_PROPERTIES = frozenset(
     {
         "status",
@@ -205,6 +210,10 @@ class Rules:
         """Raises E0000031 unless `attribute operator …` is allowed in this mode."""
         raise NotImplementedError
 
+    def check_sort(self, attribute: str) -> None:
+        """Raises E0000031 unless `sortBy` may name the attribute."""
+        self.check(attribute, "eq")
+
     def value_of(self, record: Any, attribute: str) -> Any:
         raise NotImplementedError
 
@@ -239,10 +248,8 @@ class UserRules(Rules):
                 operator == "eq" or (attribute == "lastUpdated" and operator in _ORDERING)
             )
         else:
-            known = (
-                attribute in DATE_PROPERTIES
-                or attribute in ("id", "status", "type.id")
-                or (attribute.startswith("profile.") and attribute[8:] in self.profile_names)
+            known = attribute in _SEARCH_TOP_LEVEL or (
+                attribute.startswith("profile.") and attribute[8:] in self.profile_names
             )
             allowed = (
                 known
@@ -251,6 +258,11 @@ class UserRules(Rules):
             )
         if not allowed:
             raise invalid_search()
+
+    def check_sort(self, attribute: str) -> None:
+        # `sortBy` "can be any single property" (spec, listUsers).
+        if attribute not in DATE_PROPERTIES:
+            self.check(attribute, "eq")
 
     def value_of(self, record: Any, attribute: str) -> Any:
         user: User = record
@@ -313,7 +325,7 @@ def compile_rules(expression: str, rules: Rules) -> Predicate:
 
 def rules_sort_key(attribute: str, rules: Rules) -> Callable[[Any], list[str]]:
     """Okta sorts search results by one property, ASCII order ignoring case, ties by id."""
-    rules.check(attribute, "eq")
+    rules.check_sort(attribute)
 
     def key(record: Any) -> list[str]:
         value = rules.value_of(record, attribute)

@@ -124,6 +124,23 @@ def test_malformed_search_is_e0000031(okta: Okta, expression: str) -> None:
     assert response.json()["errorSummary"] == "Invalid search criteria."
 
 
+def test_search_names_only_the_documented_top_level_properties(okta: Okta) -> None:
+    """listUsers `search` (spec): profile attributes, `type.id`, and the top-level `id`,
+    `status`, `created`, `activated`, `statusChanged` and `lastUpdated`; no other."""
+    user = okta.create(password=True)
+    for name in ("created", "activated", "statusChanged", "lastUpdated"):
+        assert _ids(_search(okta, f'{name} gt "2013-06-01T00:00:00.000Z"')) == {user["id"]}
+    for expression in ('passwordChanged gt "2013-06-01T00:00:00.000Z"', "lastLogin pr"):
+        refused = _search(okta, expression)
+        assert refused.status_code == 400, refused.text
+        assert error_code(refused) == "E0000031"
+    # sortBy takes "any single property" (spec), these two included.
+    sorted_by = okta.client.get(
+        "/api/v1/users", params={"search": 'status eq "ACTIVE"', "sortBy": "passwordChanged"}
+    )
+    assert sorted_by.status_code == 200, sorted_by.text
+
+
 @pytest.mark.parametrize(
     "expression",
     [
