@@ -156,6 +156,22 @@ async def test_membership_check_is_one_call_on_the_users_groups() -> None:
             ]
 
 
+async def test_a_member_value_that_is_a_login_or_short_name_is_no_member() -> None:
+    """`/users/{id}/groups` takes a login or an unambiguous short name as well as an id (spec,
+    pathId): "u0@example.com" or "u0" must not answer for the member whose login it is, as
+    neither is a SCIM id of the connector's (which are Okta ids)."""
+    with org() as okta:
+        (user,) = okta.users(1)  # login u0@example.com
+        async with okta_groups(okta) as groups:
+            group = await groups.create("Checked", None)
+            await groups.add_members(group.id, [user])
+            mark = okta.mark()
+            for value in ("u0@example.com", "u0", "U0@EXAMPLE.COM"):
+                assert await groups.is_member(group.id, value) is False
+            assert okta.calls_since(mark) == []  # not an id: no call needed
+            assert await groups.is_member(group.id, user) is True
+
+
 # -- rate-limit buckets and the request budget --------------------------------------------------
 
 GROUP_CALLS = [

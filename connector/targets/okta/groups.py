@@ -49,6 +49,7 @@ from .paging import pages
 from .recent import RecentGroups
 from .schemas import GROUP, undeclared
 from .search import literal
+from .users import is_user_id
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +218,12 @@ class OktaGroups:
 
     async def is_member(self, group_id: str, user_id: str) -> bool:
         """One call for a user in up to 200 groups: the user's groups, not the group's members
-        (which may be thousands)."""
-        path = f"/api/v1/users/{quote(user_id, safe='')}/groups"
+        (which may be thousands). Okta's `/users/{id}/groups` also takes a login or login short
+        name (spec, pathId), which would answer for whichever user holds it: a value that is
+        not an Okta user id is no member's SCIM id, and a member of nothing."""
+        if not is_user_id(user_id):
+            return False
+        path = f"/api/v1/users/{user_id}/groups"  # letters and digits only: nothing to escape
         try:
             read = pages(self.client, path, {"limit": str(USER_GROUPS_PAGE)}, _id_of)
             async with aclosing(read) as ids:
