@@ -70,6 +70,7 @@ OKTASIM = Cli(
         "--custom-attribute",
         "--group-custom-attribute",
         "--rate-limit-per-minute",
+        "--token-share-percent",
         "--concurrency-limit",
         "--search-lag-ms",
         "--activation-ms",
