@@ -17,6 +17,7 @@ from connector.secrets import EnvSecretStore, SecretStore
 from connector.settings import Settings
 from connector.targets.context import TargetContext
 from connector.targets.rest import RestUsers, build
+from connector.targets.rest.groups import RestGroups
 from connector.targets.rest.loading import load_description
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -177,6 +178,17 @@ def write_description(tmp_path: Path, edit: Edit | None = None) -> Path:
     return path
 
 
+def _built(tmp_path: Path, app: ScriptedApp, edit: Edit | None, secrets: SecretStore | None) -> Any:
+    path = write_description(tmp_path, edit)
+    description, marks = load_description(path)
+    context = TargetContext(
+        settings=Settings.from_env({}),
+        secrets=secrets or EnvSecretStore({"LEDGERLINE_API_KEY": API_KEY}),
+        transport=app.transport,
+    )
+    return build(description, context, path, marks)
+
+
 def rest_target(
     tmp_path: Path,
     app: ScriptedApp,
@@ -185,13 +197,13 @@ def rest_target(
     secrets: SecretStore | None = None,
 ) -> RestUsers:
     """The sample's target (changed by `edit`) talking to `app`."""
-    path = write_description(tmp_path, edit)
-    description, marks = load_description(path)
-    context = TargetContext(
-        settings=Settings.from_env({}),
-        secrets=secrets or EnvSecretStore({"LEDGERLINE_API_KEY": API_KEY}),
-        transport=app.transport,
-    )
-    users = build(description, context, path, marks).users
+    users = _built(tmp_path, app, edit, secrets).users
     assert isinstance(users, RestUsers)
     return users
+
+
+def rest_groups(tmp_path: Path, app: ScriptedApp, edit: Edit | None = None) -> RestGroups:
+    """The sample's groups (changed by `edit`) talking to `app`."""
+    groups = _built(tmp_path, app, edit, None).groups
+    assert isinstance(groups, RestGroups)
+    return groups

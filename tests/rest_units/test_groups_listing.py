@@ -11,18 +11,12 @@ from typing import Any
 
 import pytest
 
-from connector.secrets import EnvSecretStore
-from connector.settings import Settings
-from connector.targets.context import TargetContext
 from connector.targets.errors import UnavailableError
 from connector.targets.query import Everyone
-from connector.targets.rest import build
-from connector.targets.rest.groups import RestGroups
-from connector.targets.rest.loading import load_description
 from connector.targets.rest.paging import Pager
 from connector.transport.budget import request_budget
 
-from .helpers import API_KEY, BASE_PATH, ScriptedApp, reply, write_description
+from .helpers import BASE_PATH, ScriptedApp, reply, rest_groups
 
 
 def _team(team_id: int, name: str) -> dict[str, Any]:
@@ -33,19 +27,6 @@ def _team(team_id: int, name: str) -> dict[str, Any]:
         "created_at": "2026-01-01T00:00:00Z",
         "updated_at": "2026-01-01T00:00:00Z",
     }
-
-
-def _groups(tmp_path: Path, app: ScriptedApp) -> RestGroups:
-    path = write_description(tmp_path)
-    description, marks = load_description(path)
-    context = TargetContext(
-        settings=Settings.from_env({}),
-        secrets=EnvSecretStore({"LEDGERLINE_API_KEY": API_KEY}),
-        transport=app.transport,
-    )
-    groups = build(description, context, path, marks).groups
-    assert isinstance(groups, RestGroups)
-    return groups
 
 
 def _closed_page_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -72,7 +53,7 @@ async def test_a_listing_left_early_closes_the_page_reads_under_it(
     closed = _closed_page_reads(monkeypatch)
     full = [_team(n, f"Team {n}") for n in range(1, 101)]  # a full page: another would follow
     app = ScriptedApp().on("GET", "/teams", reply(200, {"data": full, "meta": {"total": 300}}))
-    groups = _groups(tmp_path, app)
+    groups = rest_groups(tmp_path, app)
     assert (found := await groups.find_by_name("team 1")) is not None
     assert found.name == "Team 1"
     assert closed == ["/teams"]  # the lookup's listing, closed with its caller
@@ -92,7 +73,7 @@ async def test_a_group_create_answered_with_only_the_id_is_read_back_by_that_id(
     app = ScriptedApp().on("POST", "/teams", reply(201, {"data": {"id": 7}}))
     app.on("GET", "/teams/7", reply(200, {"data": _team(7, "Finance")}))
     with request_budget(5.0):
-        group = await _groups(tmp_path, app).create("Finance", "e-7")
+        group = await rest_groups(tmp_path, app).create("Finance", "e-7")
     assert (group.id, group.name, group.external_id) == ("7", "Finance", "e-7")
     assert app.requests() == [("POST", "/teams"), ("GET", "/teams/7")]
 
@@ -101,7 +82,7 @@ async def test_a_bare_201_for_a_group_is_read_back_by_its_location(tmp_path: Pat
     app = ScriptedApp().on("POST", "/teams", reply(201, headers={"Location": "/api/v2/teams/7"}))
     app.on("GET", "/teams/7", reply(200, {"data": _team(7, "Finance")}))
     with request_budget(5.0):
-        group = await _groups(tmp_path, app).create("Finance", "e-7")
+        group = await rest_groups(tmp_path, app).create("Finance", "e-7")
     assert (group.id, group.name) == ("7", "Finance")
     assert app.requests() == [("POST", "/teams"), ("GET", "/teams/7")]
 
@@ -109,7 +90,7 @@ async def test_a_bare_201_for_a_group_is_read_back_by_its_location(tmp_path: Pat
 async def test_a_group_update_answered_with_only_the_id_is_read_back(tmp_path: Path) -> None:
     app = ScriptedApp().on("PATCH", "/teams/7", reply(200, {"data": {"id": 7}}))
     app.on("GET", "/teams/7", reply(200, {"data": _team(7, "Finance EU")}))
-    groups = _groups(tmp_path, app)
+    groups = rest_groups(tmp_path, app)
     with request_budget(5.0):
         group = await groups.update(groups.to_group(_team(7, "Finance")), "Finance EU", "e-7")
     assert (group.id, group.name) == ("7", "Finance EU")
@@ -121,7 +102,7 @@ async def test_a_web_page_answered_to_a_group_read_is_no_group(tmp_path: Path) -
         200, text="<!doctype html><title>Ledgerline</title>", headers={"Content-Type": "text/html"}
     )
     app = ScriptedApp().on("GET", "/teams/7", page).on("GET", "/teams", page)
-    groups = _groups(tmp_path, app)
+    groups = rest_groups(tmp_path, app)
     for call, read in (
         ("GET /teams/{id}", groups.get("7")),
         ("GET /teams", groups.find_by_name("x")),
@@ -144,7 +125,7 @@ async def test_a_member_listing_left_early_closes_the_page_reads_under_it(
     closed = _closed_page_reads(monkeypatch)
     full = _members(*range(1001, 1101))  # page 1 of 3: more would follow
     app = ScriptedApp().on("GET", "/teams/7/members", full)
-    groups = _groups(tmp_path, app)
+    groups = rest_groups(tmp_path, app)
     async with aclosing(groups.members("7")) as members:
         async for page in members:
             assert len(page) == 100
@@ -158,7 +139,7 @@ async def test_a_membership_found_on_the_first_page_closes_the_page_reads(
 ) -> None:
     closed = _closed_page_reads(monkeypatch)
     app = ScriptedApp().on("GET", "/teams/7/members", _members(*range(1001, 1101)))
-    groups = _groups(tmp_path, app)
+    groups = rest_groups(tmp_path, app)
     assert await groups.is_member("7", "1001")
     assert closed == ["/teams/7/members"]
     assert len(app.calls) == 1  # the answer was on page 1: nothing read past it

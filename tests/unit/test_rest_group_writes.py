@@ -15,27 +15,20 @@ from typing import Any
 import httpx
 import pytest
 from rest_units.helpers import (
-    API_KEY,
-    Edit,
     ScriptedApp,
     ledgerline_error,
     lost,
     reply,
-    write_description,
+    rest_groups,
 )
 
-from connector.secrets import EnvSecretStore
-from connector.settings import Settings
-from connector.targets.context import TargetContext
 from connector.targets.errors import (
     GroupNotFoundError,
     NameConflictError,
     RejectedError,
     UnavailableError,
 )
-from connector.targets.rest import build
-from connector.targets.rest.groups import MEMBER_CONCURRENCY, RestGroups
-from connector.targets.rest.loading import load_description
+from connector.targets.rest.groups import MEMBER_CONCURRENCY
 from connector.transport import backoff as backoff_module
 from connector.transport.budget import request_budget
 
@@ -57,19 +50,6 @@ def _team(team_id: int, name: str, external_ref: str | None) -> dict[str, Any]:
     }
 
 
-def _groups(tmp_path: Path, app: ScriptedApp, edit: Edit | None = None) -> RestGroups:
-    path = write_description(tmp_path, edit)
-    description, marks = load_description(path)
-    context = TargetContext(
-        settings=Settings.from_env({}),
-        secrets=EnvSecretStore({"LEDGERLINE_API_KEY": API_KEY}),
-        transport=app.transport,
-    )
-    groups = build(description, context, path, marks).groups
-    assert isinstance(groups, RestGroups)
-    return groups
-
-
 def _listing(*teams: dict[str, Any]) -> Any:
     return reply(200, {"data": list(teams), "meta": {"total": len(teams)}})
 
@@ -83,7 +63,7 @@ async def test_a_lost_create_is_the_group_that_landed_when_it_has_this_external_
         .on("GET", "/teams", _listing(_team(7, "Sales", "e-sales")))
     )
     with request_budget(10.0):
-        group = await _groups(tmp_path, app).create("Sales", "e-sales")
+        group = await rest_groups(tmp_path, app).create("Sales", "e-sales")
     assert (group.id, group.external_id) == ("7", "e-sales")
 
 
@@ -96,7 +76,7 @@ async def test_a_lost_create_never_takes_another_groups_name_for_its_own(tmp_pat
         .on("GET", "/teams", _listing(_team(7, "Sales", "e-other")))
     )
     with request_budget(10.0), pytest.raises(NameConflictError):
-        await _groups(tmp_path, app).create("Sales", "e-sales")
+        await rest_groups(tmp_path, app).create("Sales", "e-sales")
     assert ("POST", "/teams") in app.requests()
 
 
@@ -108,7 +88,7 @@ async def test_removing_members_of_a_group_that_is_gone_is_not_found(tmp_path: P
         .on("GET", "/teams/7", ledgerline_error(404, "not_found", "no team with id 7"))
     )
     with request_budget(10.0), pytest.raises(GroupNotFoundError):
-        await _groups(tmp_path, app).remove_members("7", ["1001", "1002"])
+        await rest_groups(tmp_path, app).remove_members("7", ["1001", "1002"])
     assert app.requests().count(("GET", "/teams/7")) == 1  # one check, not one per member
 
 
@@ -118,7 +98,7 @@ async def test_removing_members_that_are_not_there_is_a_success_without_a_check(
     gone = ledgerline_error(404, "not_a_member", "account 1001 is not a member of team 7")
     app = ScriptedApp().on("DELETE", "/teams/7/members/1001", gone)
     with request_budget(10.0):
-        await _groups(tmp_path, app).remove_members("7", ["1001"])
+        await rest_groups(tmp_path, app).remove_members("7", ["1001"])
     assert app.requests() == [("DELETE", "/teams/7/members/1001")]
 
 
@@ -133,7 +113,7 @@ async def test_a_plain_not_found_for_a_removal_checks_the_group_once(tmp_path: P
         .on("GET", "/teams/7", reply(200, {"data": _team(7, "Sales", "e-sales")}))
     )
     with request_budget(10.0):
-        await _groups(tmp_path, app).remove_members("7", ["1001", "1002"])
+        await rest_groups(tmp_path, app).remove_members("7", ["1001", "1002"])
     assert app.requests().count(("GET", "/teams/7")) == 1
 
 
@@ -145,7 +125,7 @@ async def test_a_batch_refused_for_the_connectors_rights_is_said_so_in_one_call(
     forbidden = reply(403, {"error": {"message": "this key may not change teams"}})
     app = ScriptedApp().on("POST", "/teams/7/members", forbidden)
     with request_budget(10.0), pytest.raises(UnavailableError, match="refused the connector"):
-        await _groups(tmp_path, app).add_members("7", [str(1001 + n) for n in range(20)])
+        await rest_groups(tmp_path, app).add_members("7", [str(1001 + n) for n in range(20)])
     assert app.requests() == [("POST", "/teams/7/members")]
 
 
@@ -157,7 +137,7 @@ async def test_the_first_failure_stops_further_member_calls(tmp_path: Path) -> N
     for user in ids[1:]:
         app.on("DELETE", f"/teams/7/members/{user}", reply(204))
     with request_budget(10.0), pytest.raises(RejectedError):
-        await _groups(tmp_path, app).remove_members("7", ids)
+        await rest_groups(tmp_path, app).remove_members("7", ids)
     # Whatever was left running is let finish before counting.
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     await asyncio.gather(*others, return_exceptions=True)
@@ -184,7 +164,7 @@ async def test_members_refused_one_per_call_read_the_group_once(tmp_path: Path) 
         unknown = ledgerline_error(422, "invalid", f"no account with id {user}")
         app.on("PUT", f"/teams/7/members/{user}", unknown if n % 2 else reply(204))
     with request_budget(10.0):
-        refused = await _groups(tmp_path, app, _one_per_call).add_members("7", ids)
+        refused = await rest_groups(tmp_path, app, _one_per_call).add_members("7", ids)
     assert sorted(refused) == ids[1::2]
     assert app.requests().count(("GET", "/teams/7")) == 1  # not one per refused member (4)
 
@@ -195,7 +175,7 @@ async def test_members_one_per_call_to_a_group_that_is_gone_read_it_once(tmp_pat
     for user in ids:
         app.on("PUT", f"/teams/7/members/{user}", ledgerline_error(404, "not_found", "no team"))
     with request_budget(10.0), pytest.raises(GroupNotFoundError):
-        await _groups(tmp_path, app, _one_per_call).add_members("7", ids)
+        await rest_groups(tmp_path, app, _one_per_call).add_members("7", ids)
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     await asyncio.gather(*others, return_exceptions=True)
     assert app.requests().count(("GET", "/teams/7")) == 1
@@ -226,7 +206,7 @@ async def test_a_batch_split_reads_the_group_once(tmp_path: Path) -> None:
         .on("GET", "/teams/7", _team_7())
     )
     with request_budget(10.0):
-        refused = await _groups(tmp_path, app).add_members("7", ids)
+        refused = await rest_groups(tmp_path, app).add_members("7", ids)
     assert refused == ["1003", "1017", "1031"]
     assert app.requests().count(("GET", "/teams/7")) == 1  # not one per refused part (14)
 
@@ -246,10 +226,12 @@ async def test_adding_only_ids_the_application_cannot_hold_reads_the_group(
     gone = ledgerline_error(404, "not_found", "no team with id 7")
     app = ScriptedApp().on("GET", "/teams/7", gone)
     with request_budget(10.0), pytest.raises(GroupNotFoundError):
-        await _groups(tmp_path, app).add_members("7", ["not-a-number"])
+        await rest_groups(tmp_path, app).add_members("7", ["not-a-number"])
     there = ScriptedApp().on("GET", "/teams/7", _team_7())
     with request_budget(10.0):
-        assert await _groups(tmp_path, there).add_members("7", ["not-a-number"]) == ["not-a-number"]
+        assert await rest_groups(tmp_path, there).add_members("7", ["not-a-number"]) == [
+            "not-a-number"
+        ]
     assert there.requests() == [("GET", "/teams/7")]
 
 
@@ -258,7 +240,7 @@ async def test_removing_only_ids_the_application_cannot_hold_reads_the_group(
 ) -> None:
     gone = ledgerline_error(404, "not_found", "no team with id 7")
     app = ScriptedApp().on("GET", "/teams/7", gone)
-    groups = _groups(tmp_path, app, _integer_removals)
+    groups = rest_groups(tmp_path, app, _integer_removals)
     with request_budget(10.0), pytest.raises(GroupNotFoundError):
         await groups.remove_members("7", ["not-a-number"])
     assert app.requests() == [("GET", "/teams/7")]
