@@ -25,6 +25,7 @@ from .answers import Answers
 from .description import Operation, UpdateOperation, WriteOperation, placeholders
 from .loading import Marks, where
 from .paging import relative
+from .values import text
 
 log = logging.getLogger(__name__)
 
@@ -200,10 +201,26 @@ class Calls:
                 retry_after=300,
             ) from None
 
-    def located(self, response: httpx.Response, call: Call, get: Operation) -> str | None:
+    def created_id(
+        self,
+        response: httpx.Response,
+        call: Call,
+        answered: Any,
+        id_at: tuple[str, ...],
+        get: Operation,
+    ) -> str | None:
+        """The id of the record a create made, when its answer is not the whole record: the id
+        the answer holds (`{"id": 7}`), else the one its Location names; None when neither does
+        (the caller then looks the record up by what it wrote)."""
+        raw_id = pointer.resolve(answered, id_at)
+        if isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
+            return text(raw_id)
+        return self._located(response, call, get)
+
+    def _located(self, response: httpx.Response, call: Call, get: Operation) -> str | None:
         """The id a create's `201 Created` names in its Location (RFC 9110 section 15.3.2), when
         that is the address `get` reads a record at (`/accounts/42` for `/accounts/{id}`); None
-        otherwise (another status, another address): the caller then looks the record up."""
+        otherwise (another status, another address)."""
         location = response.headers.get("location")
         if response.status_code != 201 or not location:
             return None

@@ -209,13 +209,8 @@ class RestGroups:
                 return self.to_group(created)
             # No record in the answer (a bare 201), or only its id (`{"id": 5}`): read it back,
             # by that id or the one the 201's Location names, else by name.
-            raw_id = pointer.resolve(created, self._id)
-            located = self._calls.located(response, call, self.spec.get)
-            found = None
-            if isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
-                found = await self.get(text(raw_id))
-            elif located is not None:
-                found = await self.get(located)
+            created_id = self._calls.created_id(response, call, created, self._id, self.spec.get)
+            found = await self.get(created_id) if created_id is not None else None
             if found is None:
                 found = await self.find_by_name(name)
             if found is None:

@@ -296,7 +296,7 @@ class RestUsers:
                     self.to_user(created, "users.create")
                     if self._whole(created)
                     else await self._created(
-                        anchor, created, self._calls.located(response, call, users.get)
+                        anchor, self._calls.created_id(response, call, created, self._id, users.get)
                     )
                 )
                 break
@@ -323,16 +323,11 @@ class RestUsers:
             user = await self.set_active(user, False)
         return user
 
-    async def _created(self, anchor: str, answered: Any, located: str | None) -> TargetUser:
+    async def _created(self, anchor: str, created_id: str | None) -> TargetUser:
         """The new user when the create's answer carries no whole record: read by the id the
-        answer gives (`{"id": 7}`) or its Location names (a bare 201 with `Location:
-        /accounts/7`), else by its anchor (an application's search may lag its writes)."""
-        raw_id = pointer.resolve(answered, self._id)
-        user = None
-        if isinstance(raw_id, str | int) and not isinstance(raw_id, bool):
-            user = await self.get(text(raw_id))
-        elif located is not None:
-            user = await self.get(located)
+        answer gives or its Location names (`created_id`), else by its anchor (an application's
+        search may lag its writes)."""
+        user = await self.get(created_id) if created_id is not None else None
         if user is None:
             user = await self.find_by_anchor(anchor)
         if user is None:
