@@ -43,8 +43,9 @@ _OPERATIONS: dict[str, tuple[str, dict[str, str]]] = {
 REQUEST_ID_HEADERS = ("client-request-id", "x-ms-client-request-id", "request-id", "x-request-id")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:{}-]{1,128}$")
 # No `@` nor `%` (an encoded one): an id that holds them may be a login or an email, which a
-# record never holds (a REST application keyed by email, an id from the ECMA2Host era).
-_SAFE_RESOURCE_ID = re.compile(r"^[\w.:{}+=-]{1,200}$")
+# record never holds (a REST application keyed by email, an id from the ECMA2Host era). Matched
+# whole (fullmatch): `$` would take a final line break, which a decoded route parameter may hold.
+_SAFE_RESOURCE_ID = re.compile(r"[\w.:{}+=-]{1,200}")
 
 
 def operation_name(handler: str, method: str) -> str:
@@ -89,7 +90,7 @@ def _resource_id(req: func.HttpRequest, response: func.HttpResponse) -> str | No
         except ValueError:
             created = {}
         found = str(created.get("id") or "") if isinstance(created, dict) else ""
-    return found if found and _SAFE_RESOURCE_ID.match(found) else None
+    return found if found and _SAFE_RESOURCE_ID.fullmatch(found) else None
 
 
 def finish(

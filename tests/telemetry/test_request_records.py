@@ -277,3 +277,19 @@ def test_an_id_that_is_a_login_stays_out_of_the_record(
     record = records.last()
     assert (record["operation"], record["resource_id"]) == ("users.get", "")
     assert "pat.doe" not in str(records.fields()).lower()
+
+
+@pytest.mark.parametrize("status", [404, 201])
+def test_an_id_ending_in_a_line_break_stays_out_of_the_record(status: int) -> None:
+    # The Functions host decodes route parameters (`/Users/00u1%0A` is "00u1\n"), and a
+    # `$`-anchored match takes a final line break: the id would reach the record with it.
+    route = {} if status == 201 else {"id": "00uabc\n"}
+    req = func.HttpRequest("GET", "http://x/api/scim/v2/Users", body=b"", route_params=route)
+    body = b'{"id": "00uabc\\n"}' if status == 201 else b""
+    response = func.HttpResponse(body, status_code=status)
+    record = RequestRecord("users.get")
+    request_record.finish(record, req, response, None)
+    assert record.resource_id is None
+    clean = func.HttpRequest("GET", "http://x", body=b"", route_params={"id": "00uabc"})
+    request_record.finish(record, clean, func.HttpResponse(status_code=404), None)
+    assert record.resource_id == "00uabc"
