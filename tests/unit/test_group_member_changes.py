@@ -12,7 +12,9 @@ from connector.group_service import LIST_FIRST_ABOVE, GroupService
 from connector.mapping.writes import Operation
 from connector.targets.protocol import GroupTarget
 
-BUDGET_SECONDS = 0.6  # listing stops after the page that ends past half of it
+# Listing stops after the page that ends past half of it. Time is a fake clock the pages move
+# (the budget itself is real, and long enough never to run out here).
+BUDGET_SECONDS = 60.0
 ASKED = [f"u-{n:02}" for n in range(LIST_FIRST_ABOVE + 5)]
 # Already in the group: "u-00" on its first page, "u-01" on its second.
 PAGES = [["u-00", "u-gone"], ["u-01"], ["u-02"]]
@@ -20,21 +22,26 @@ PAGES = [["u-00", "u-gone"], ["u-01"], ["u-02"]]
 
 class Group:
     """The member calls a group target gets. Its member list is `pages` (PAGES unless given);
-    `pauses` says how long each page takes to come, and a page past the last pause never
-    comes."""
+    `pauses` says how long each page takes to come (on the fake clock `now`), and a page past
+    the last pause never comes."""
 
     def __init__(self, pauses: list[float], pages: list[list[str]] = PAGES) -> None:
         self.pages = pages
         self.pauses = pauses
+        self.now = 1000.0
         self.pages_read = 0
         self.closed = False
         self.added: list[str] = []
         self.removed: list[str] = []
 
+    def clock(self) -> float:
+        return self.now
+
     async def members(self, group_id: str) -> AsyncGenerator[list[str], None]:
         try:
             for page, pause in zip(self.pages, self.pauses, strict=False):
-                await asyncio.sleep(pause)
+                self.now += pause
+                await asyncio.sleep(0)
                 self.pages_read += 1
                 yield page
             if len(self.pauses) < len(self.pages):
@@ -51,7 +58,9 @@ class Group:
 
 
 async def _patch(group: Group) -> None:
-    service = GroupService(cast(GroupTarget, group), budget_seconds=BUDGET_SECONDS)
+    service = GroupService(
+        cast(GroupTarget, group), budget_seconds=BUDGET_SECONDS, clock=group.clock
+    )
     operations = [
         Operation("add", "members", [{"value": user_id} for user_id in ASKED]),
         Operation("remove", 'members[value eq "u-gone"]', None),
