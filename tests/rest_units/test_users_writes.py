@@ -378,6 +378,20 @@ async def test_an_update_answered_with_the_changed_fields_only_is_read_back(
     assert app.requests() == [("PATCH", "/accounts/1001"), ("GET", "/accounts/1001")]
 
 
+async def test_an_update_answered_with_the_anchor_but_no_state_is_read_back(
+    tmp_path: Path,
+) -> None:
+    # The changed fields may hold the anchor (a rename): without the state, read as the user,
+    # it would read as disabled, and a later disable would be skipped.
+    app = ScriptedApp()
+    renamed = {"id": 1001, "username": "ada.l@example.com"}
+    app.on("PATCH", "/accounts/1001", reply(200, {"data": renamed}))
+    app.on("GET", "/accounts/1001", reply(200, {"data": account(1001, **renamed)}))
+    user = await rest_target(tmp_path, app).update("1001", {"login": "ada.l@example.com"})
+    assert (user.profile["login"], user.active) == ("ada.l@example.com", True)
+    assert app.requests() == [("PATCH", "/accounts/1001"), ("GET", "/accounts/1001")]
+
+
 @pytest.mark.parametrize(
     ("answer", "failure"),
     [
