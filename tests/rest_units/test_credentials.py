@@ -685,6 +685,25 @@ def test_a_ca_bundle_that_cannot_be_loaded_stops_the_start_at_its_line(
     )
 
 
+def test_a_relative_ca_bundle_is_next_to_the_description(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Not the worker's working directory, which the host chooses: the file beside the
+    # description it is written in.
+    cert = self_signed_cert(tmp_path)
+    path = write_description(
+        tmp_path, lambda data: data["connection"].update(caBundle=cert.cert.name)
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    settings = Settings.from_env({"TARGET": "rest", "TARGET_DESCRIPTION": str(path)})
+    target = build_target(
+        TargetContext(settings, EnvSecretStore({"LEDGERLINE_API_KEY": "k"}), None)
+    )
+    assert target.users.capabilities.name == "Ledgerline HR"
+
+
 def test_a_ca_bundle_that_loads_is_taken(tmp_path: Path) -> None:
     cert = self_signed_cert(tmp_path)
     path = write_description(

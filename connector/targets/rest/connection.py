@@ -61,19 +61,28 @@ def _check_ca_bundle(ca_bundle: str, source: Path, marks: Marks) -> None:
         ) from None
 
 
+def _beside(source: Path, path: str | None) -> str | None:
+    """A file the description names: a relative path is next to the description, whichever
+    directory the worker runs in."""
+    if not path:
+        return None
+    return path if os.path.isabs(path) else str(source.parent / path)
+
+
 def connect(description: Description, context: TargetContext, source: Path, marks: Marks) -> Calls:
     d = description
     settings = context.settings
-    if d.connection.ca_bundle:
-        _check_ca_bundle(d.connection.ca_bundle, source, marks)
+    ca_bundle = _beside(source, d.connection.ca_bundle)
+    if ca_bundle:
+        _check_ca_bundle(ca_bundle, source, marks)
     url = base_url(d, context)
     retryable = set(DEFAULT_RETRYABLE)
     for rule in d.errors:
         if rule.means == "retryable":
             retryable |= rule.statuses
     verify: bool | str = d.connection.verify_tls
-    if verify and d.connection.ca_bundle:
-        verify = d.connection.ca_bundle
+    if verify and ca_bundle:
+        verify = ca_bundle
     elif verify and settings.ssl_cert_file:
         verify = str(settings.ssl_cert_file)
     token_clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
@@ -91,9 +100,7 @@ def connect(description: Description, context: TargetContext, source: Path, mark
                 # The relay forwards paths to the application only: an identity provider's
                 # absolute URL is reached directly.
                 transport=None if direct else context.transport,
-                verify=issuer_trust(d.connection.ca_bundle, settings.ssl_cert_file)
-                if direct
-                else verify,
+                verify=issuer_trust(ca_bundle, settings.ssl_cert_file) if direct else verify,
                 timeout=d.connection.timeout_seconds,
             )
         return client
