@@ -51,7 +51,7 @@ def default_jwks_url(tenant_id: str) -> str:
     return f"https://login.microsoftonline.com/{tenant_id}/discovery/keys"
 
 
-async def _fetch_with_httpx(url: str) -> Any:
+async def fetch_jwks(url: str) -> Any:
     async with httpx.AsyncClient(timeout=httpx.Timeout(FETCH_TIMEOUT_SECONDS)) as client:
         response = await client.get(url)
         response.raise_for_status()
@@ -68,7 +68,7 @@ class JwksCache:
     def __init__(
         self,
         url: str,
-        fetch: JwksFetcher = _fetch_with_httpx,
+        fetch: JwksFetcher = fetch_jwks,
         clock: Callable[[], float] = time.monotonic,
         *,
         wait_seconds: float = KEY_WAIT_SECONDS,
@@ -134,7 +134,7 @@ class JwksCache:
         try:
             async with asyncio.timeout(self._fetch_timeout_seconds):
                 document = await self._fetch(self._url)
-            keys = _signing_keys(document)
+            keys = signing_keys(document)
         except Exception as error:  # whatever it is, the answer is "no keys from this fetch"
             reason = str(error) or type(error).__name__
             if isinstance(error, TimeoutError):
@@ -157,7 +157,7 @@ class JwksCache:
         return FAILED_FETCH_QUIET_SECONDS
 
 
-def _signing_keys(document: Any) -> dict[str, jwt.PyJWK]:
+def signing_keys(document: Any) -> dict[str, jwt.PyJWK]:
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise ValueError("the JWKS document has no 'keys' list")
     keys: dict[str, jwt.PyJWK] = {}
@@ -218,7 +218,7 @@ class EntraJwtAuthenticator:
 def entra_authenticator(
     settings: Settings,
     *,
-    fetch: JwksFetcher = _fetch_with_httpx,
+    fetch: JwksFetcher = fetch_jwks,
     clock: Callable[[], float] = time.monotonic,
 ) -> EntraJwtAuthenticator:
     """The JWT check for the tenant the settings name (they are validated already)."""

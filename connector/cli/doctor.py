@@ -19,7 +19,7 @@ import httpx
 
 from connector import redact
 from connector.auth import MIN_SECRET_TOKEN_LENGTH
-from connector.auth.entra_jwt import _fetch_with_httpx, _signing_keys, default_jwks_url
+from connector.auth.entra_jwt import default_jwks_url, fetch_jwks, signing_keys
 from connector.mapping import Catalog, SchemaError, load_schema
 from connector.secrets import SecretKey, SecretStore, SecretsUnavailableError, secret_store
 from connector.settings import Settings, SettingsError
@@ -324,7 +324,7 @@ async def _check_jwt(settings: Settings) -> CheckResult:
     # The keys are read as the connector reads them: without them every Entra token is a 503.
     url = settings.entra_jwks_url or default_jwks_url(settings.entra_tenant_id)
     try:
-        keys = _signing_keys(await _fetch_with_httpx(url))
+        keys = signing_keys(await fetch_jwks(url))
     except (httpx.HTTPError, ValueError) as error:
         return CheckResult(
             "entra-jwt",

@@ -35,8 +35,6 @@ from ..mapping.writes import ADD, REMOVE, Operation
 from ..names import key_of
 from .ids import valid_id
 
-# Entra's own group extension: only ever named in `schemas`, it carries no attribute.
-ENTRA_GROUP_SCHEMA = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 _READ_ONLY = {"id", "meta", "schemas"}
 _MEMBER_KEYS = {"value", "$ref", "type", "display"}
 
