@@ -59,8 +59,9 @@ class SharedSecretAuthenticator:
             previous = await (self._store.refresh(key) if rotated else self._store.get(key))
         except SecretsUnavailableError:
             # The previous token only widens what is accepted: its slot being unreadable (a
-            # disabled secret, a role scoped to the other secrets) must not refuse the current
-            # token. Any other token might be the previous one, so that is "retry later".
+            # role scoped to the other secrets, an outage past the stale window) must not refuse
+            # the current token. Any other token might be the previous one: "retry later".
+            # (A disabled secret is not unreadable: the store reads it as unset.)
             if hmac.compare_digest(presented, current.encode()):
                 return
             raise
@@ -84,11 +85,12 @@ class SharedSecretAuthenticator:
         if current is None:
             _log.error(
                 "The SCIM bearer secret is not set: set SCIM_BEARER_TOKEN (or the vault secret "
-                "named by SCIM_BEARER_TOKEN_SECRET_NAME); every request is refused until then"
+                "named by SCIM_BEARER_TOKEN_SECRET_NAME, enabled); every request is refused "
+                "until then"
             )
             raise SecretConfigurationError(
                 "the Secret Token is not configured: set SCIM_BEARER_TOKEN (or the vault secret "
-                "named by SCIM_BEARER_TOKEN_SECRET_NAME)",
+                "named by SCIM_BEARER_TOKEN_SECRET_NAME; a disabled one reads as unset)",
                 retry_after=_CONFIG_RETRY_AFTER_SECONDS,
             )
         if len(current) < MIN_SECRET_TOKEN_LENGTH:

@@ -21,7 +21,8 @@ class SecretSourceError(Exception):
 
 class SecretSource(Protocol):
     async def read(self, name: str) -> str | None:
-        """The named secret's current value; None when it does not exist.
+        """The named secret's current value; None when it does not exist or is disabled (an
+        admin's answer, so not served stale as a failure is).
 
         Raises SecretSourceError when the source cannot answer.
         """

@@ -68,7 +68,7 @@ class SecretConfigurationError(SecretsUnavailableError):
 
 class SecretStore(Protocol):
     async def get(self, key: Secret) -> str | None:
-        """The secret's value, or None when the secret does not exist."""
+        """The secret's value, or None when the secret does not exist (or is disabled)."""
         ...
 
     async def refresh(self, key: Secret) -> str | None:

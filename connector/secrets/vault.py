@@ -54,6 +54,10 @@ class KeyVaultSource:
         except ResourceNotFoundError:
             return None
         except AzureError as error:
+            if _is_disabled(error):
+                # The admin's answer, not an outage: read as unset (as a deleted secret is), so
+                # the cache stops serving the value at the next read, not after the stale window.
+                return None
             raise SecretSourceError(
                 f"Key Vault did not return secret {name!r}: {type(error).__name__}: {error}"
             ) from error
@@ -74,6 +78,19 @@ class KeyVaultSource:
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+
+def _is_disabled(error: Exception) -> bool:
+    """Whether the vault refused the read because the secret's current version is disabled: 403
+    with inner code ``SecretDisabled``. Other 403s (an identity without access to the secret)
+    stay read failures, served stale like an outage until the admin fixes the access."""
+    from azure.core.exceptions import HttpResponseError
+
+    if not isinstance(error, HttpResponseError) or error.status_code != 403:
+        return False
+    details = error.error
+    inner = details.innererror if details is not None else None
+    return isinstance(inner, dict) and inner.get("code") == "SecretDisabled"
 
 
 class _ClientAndCredential:

@@ -1,7 +1,9 @@
 """A loopback HTTPS test double of the Key Vault secrets REST API.
 
 It answers the SDK's first, token-less request with the 401 challenge real vaults send, then
-serves secrets; tests rotate values, count reads, and take it down (connections refused).
+serves secrets; tests rotate values, count reads, disable secrets, make the vault refuse a read
+as it does for an identity without access or when it throttles, and take it down (connections
+refused).
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class KeyVaultStub:
         self.reads: dict[str, int] = {}
         self.tokens_seen: list[str] = []
         self.disabled: set[str] = set()
+        self.refusals: dict[str, tuple[int, dict[str, Any]]] = {}
         self._versions: dict[str, int] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -82,15 +85,32 @@ class KeyVaultStub:
         return f"https://localhost:{self._port}"
 
     def set(self, name: str, value: str) -> None:
-        """Create or rotate a secret (a new version)."""
+        """Create or rotate a secret (a new version, enabled as ``az keyvault secret set`` makes
+        it unless told ``--disabled``)."""
         with self._lock:
             self.secrets[name] = value
             self._versions[name] = self._versions.get(name, 0) + 1
+            self.disabled.discard(name)
 
     def disable(self, name: str) -> None:
-        """Disable a secret (``az keyvault secret set-attributes --enabled false``)."""
+        """Disable a secret's current version (``az keyvault secret set-attributes --enabled
+        false``)."""
         with self._lock:
             self.disabled.add(name)
+
+    def refuse(self, name: str, status: int, code: str, inner_code: str | None = None) -> None:
+        """Answer reads of ``name`` with this error until :meth:`allow`: 403 ``Forbidden`` with
+        inner code ``ForbiddenByRbac`` (an identity whose role does not cover the secret), 429
+        ``Throttled``, 500 ``InternalServerError``..."""
+        error: dict[str, Any] = {"code": code, "message": f"read of {name} refused ({code})"}
+        if inner_code is not None:
+            error["innererror"] = {"code": inner_code}
+        with self._lock:
+            self.refusals[name] = (status, {"error": error})
+
+    def allow(self, name: str) -> None:
+        with self._lock:
+            self.refusals.pop(name, None)
 
     def delete(self, name: str) -> None:
         with self._lock:
@@ -137,6 +157,9 @@ class KeyVaultStub:
             value = self.secrets.get(name)
             version = f"v{self._versions.get(name, 1)}"
             disabled = name in self.disabled
+            refusal = self.refusals.get(name)
+        if refusal is not None:
+            return refusal[0], {}, refusal[1]
         if disabled:
             # What a vault answers for a disabled secret, whether or not it holds a value.
             error = {

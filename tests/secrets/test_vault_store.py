@@ -13,7 +13,14 @@ from clocks import Clock
 from kv_stub import TENANT, KeyVaultStub, TlsFiles, self_signed_cert
 
 from connector.auth import AuthenticationError, authenticator_for
-from connector.secrets import SecretKey, SecretsUnavailableError, secret_store
+from connector.secrets import (
+    NamedSecret,
+    Secret,
+    SecretConfigurationError,
+    SecretKey,
+    SecretsUnavailableError,
+    secret_store,
+)
 from connector.secrets.cache import CachingSecretStore
 from connector.secrets.vault import SecretClientLike, vault_store
 from connector.settings import Settings
@@ -305,9 +312,8 @@ async def test_the_current_bearer_works_when_the_previous_one_cannot_be_read(
     store: CachingSecretStore, vault: KeyVaultStub
 ) -> None:
     # The previous slot is optional and only widens what is accepted: a vault that will not
-    # give it (disabled, or the identity's role scoped to the other secrets) must not stop
-    # the current token.
-    vault.disable("scim-bearer-token-previous")
+    # give it (the identity's role scoped to the other secrets) must not stop the current token.
+    vault.refuse("scim-bearer-token-previous", 403, "Forbidden", "ForbiddenByRbac")
     authenticator = authenticator_for(store, Settings.from_env({}))
     await authenticator.authenticate(f"Bearer {BEARER}")
     # Any other token might be the previous one, which cannot be checked: retry later, not 401.
@@ -335,3 +341,93 @@ async def test_a_url_that_is_not_the_vaults_own_is_unavailable_not_a_crash(
         await store.aclose()
     assert caught.value.retry_after > 0
     assert "KEY_VAULT_URL" in str(caught.value)
+
+
+async def test_a_disabled_previous_token_is_refused_once_its_cached_value_expires(
+    store: CachingSecretStore, vault: KeyVaultStub, clock: Clock
+) -> None:
+    # Disabling a secret is the admin's answer, not an outage: the old (maybe leaked) token must
+    # stop being accepted at the next read, not after SECRETS_MAX_STALE_SECONDS.
+    vault.set("scim-bearer-token-previous", "bearer-token-from-the-vault-0")
+    authenticator = authenticator_for(store, Settings.from_env({}))
+    await authenticator.authenticate("Bearer bearer-token-from-the-vault-0")
+    vault.disable("scim-bearer-token-previous")
+    clock.now += TTL - 1
+    await authenticator.authenticate("Bearer bearer-token-from-the-vault-0")
+    clock.now += 1
+    with pytest.raises(AuthenticationError):
+        await authenticator.authenticate("Bearer bearer-token-from-the-vault-0")
+    await authenticator.authenticate(f"Bearer {BEARER}")
+    # The next rotation's first step writes a new, enabled version into the slot.
+    vault.set("scim-bearer-token-previous", BEARER)
+    vault.set("scim-bearer-token", "bearer-token-from-the-vault-2")
+    clock.now += TTL
+    await authenticator.authenticate(f"Bearer {BEARER}")
+    await authenticator.authenticate("Bearer bearer-token-from-the-vault-2")
+
+
+async def test_a_disabled_current_token_answers_503_naming_its_setting(
+    store: CachingSecretStore, vault: KeyVaultStub, clock: Clock
+) -> None:
+    authenticator = authenticator_for(store, Settings.from_env({}))
+    await authenticator.authenticate(f"Bearer {BEARER}")
+    vault.disable("scim-bearer-token")
+    clock.now += TTL
+    # As when the secret is missing: a fix on the admin's side, which Entra retries (not a 401).
+    with pytest.raises(SecretConfigurationError) as caught:
+        await authenticator.authenticate(f"Bearer {BEARER}")
+    assert "SCIM_BEARER_TOKEN_SECRET_NAME" in str(caught.value)
+    assert "disabled" in str(caught.value)
+    assert caught.value.retry_after > 0
+    assert BEARER not in str(caught.value)
+    vault.set("scim-bearer-token", "bearer-token-from-the-vault-2")
+    clock.now += TTL
+    await authenticator.authenticate("Bearer bearer-token-from-the-vault-2")
+
+
+@pytest.mark.parametrize(
+    ("key", "vault_name"),
+    [
+        (SecretKey.OKTA_API_TOKEN, "okta-api-token"),
+        (SecretKey.SCIM_BEARER_TOKEN, "scim-bearer-token"),
+        (SecretKey.SCIM_BEARER_TOKEN_PREVIOUS, "scim-bearer-token-previous"),
+        (SecretKey.RELAY_SEND_KEY, "relay-send-key"),
+        (NamedSecret("hr-api-key"), "hr-api-key"),
+    ],
+)
+async def test_every_disabled_secret_reads_as_unset_after_the_ttl(
+    store: CachingSecretStore, vault: KeyVaultStub, clock: Clock, key: Secret, vault_name: str
+) -> None:
+    vault.set(vault_name, "a-value-of-this-secret-1")
+    assert await store.get(key) == "a-value-of-this-secret-1"
+    vault.disable(vault_name)
+    clock.now += TTL
+    assert await store.get(key) is None
+    assert await store.refresh(key) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "inner_code"),
+    [
+        (403, "Forbidden", "ForbiddenByRbac"),
+        (403, "Forbidden", "AccessDenied"),
+        (500, "InternalServerError", None),
+        (429, "Throttled", None),
+    ],
+)
+async def test_a_refusal_that_is_not_a_disabled_secret_still_serves_the_stale_value(
+    store: CachingSecretStore,
+    vault: KeyVaultStub,
+    clock: Clock,
+    status: int,
+    code: str,
+    inner_code: str | None,
+) -> None:
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+    vault.refuse("okta-api-token", status, code, inner_code)
+    clock.now += TTL
+    assert await store.get(SecretKey.OKTA_API_TOKEN) == OKTA
+    clock.now = 1000.0 + MAX_STALE + 1
+    with pytest.raises(SecretsUnavailableError) as caught:
+        await store.get(SecretKey.OKTA_API_TOKEN)
+    assert not isinstance(caught.value, SecretConfigurationError)
