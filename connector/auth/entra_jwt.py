@@ -34,6 +34,10 @@ CLOCK_SKEW_SECONDS = 120
 UNKNOWN_KID_REFETCH_SECONDS = 60
 # Refetch now and then even without an unknown kid, so revoked keys stop being trusted.
 JWKS_MAX_AGE_SECONDS = 24 * 3600
+# When that refresh fails, the keys held keep serving and it is retried this soon, not a day
+# later (a key Entra withdrew would stay trusted up to two days): one fetch per interval through
+# an outage, started in the background, so no request waits for it.
+FAILED_REFRESH_RETRY_SECONDS = 300
 # After a failed fetch the endpoint is not asked again for this long: requests are served with
 # the keys known (or refused with 503) at once, so an outage or a flood of forged tokens at a
 # cold start costs one fetch per interval, not one per request.
@@ -59,10 +63,12 @@ async def fetch_jwks(url: str) -> Any:
 
 
 class JwksCache:
-    """The tenant's signing keys by kid: fetched on first use, refetched on an unknown kid.
+    """The tenant's signing keys by kid: fetched on first use, refetched on an unknown kid and
+    daily.
 
     Concurrent requests share the one fetch in flight, each waiting at most ``wait_seconds``;
-    a failed fetch is remembered for FAILED_FETCH_QUIET_SECONDS.
+    a failed fetch is remembered for FAILED_FETCH_QUIET_SECONDS, and a failed daily refresh is
+    retried every FAILED_REFRESH_RETRY_SECONDS without a request waiting for it.
     """
 
     def __init__(
@@ -80,7 +86,10 @@ class JwksCache:
         self._wait_seconds = wait_seconds
         self._fetch_timeout_seconds = fetch_timeout_seconds
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._fetched_at: float | None = None
+        # When the last fetch ended, failed or not (the unknown-kid rate limit counts from it),
+        # and when the keys held are next refreshed however known the kid.
+        self._attempted_at: float | None = None
+        self._refresh_at: float | None = None
         self._quiet_until: float | None = None
         self._in_flight: asyncio.Task[None] | None = None
 
@@ -88,15 +97,20 @@ class JwksCache:
         now = self._clock()
         if self._quiet_until is not None and now < self._quiet_until:
             return False
-        if self._fetched_at is None:
+        if self._attempted_at is None or self._refresh_at is None:
             return True
-        age = now - self._fetched_at
         unknown = kid not in self._keys
-        return age >= JWKS_MAX_AGE_SECONDS or (unknown and age >= UNKNOWN_KID_REFETCH_SECONDS)
+        since_attempt = now - self._attempted_at
+        return now >= self._refresh_at or (unknown and since_attempt >= UNKNOWN_KID_REFETCH_SECONDS)
 
     async def key(self, kid: str) -> jwt.PyJWK:
         if self._should_refetch(kid):
-            await self._join_fetch()
+            if kid in self._keys and self._quiet_until is not None:
+                # Retrying a failed refresh for a key we hold: serve it now, as through the rest
+                # of the outage, rather than make this request wait on an endpoint that was down.
+                self._start_fetch()
+            else:
+                await self._join_fetch()
         key = self._keys.get(kid)
         if key is not None:
             return key
@@ -112,12 +126,17 @@ class JwksCache:
     def _fetching(self) -> bool:
         return self._in_flight is not None and not self._in_flight.done()
 
-    async def _join_fetch(self) -> None:
-        """Start a fetch unless one is in flight, and wait for it, for `wait_seconds` at most."""
+    def _start_fetch(self) -> asyncio.Task[None]:
+        """The fetch in flight, started now unless one is."""
         task = self._in_flight
         loop = asyncio.get_running_loop()
         if task is None or task.done() or task.get_loop() is not loop:
             task = self._in_flight = loop.create_task(self._refetch())
+        return task
+
+    async def _join_fetch(self) -> None:
+        """Start a fetch unless one is in flight, and wait for it, for `wait_seconds` at most."""
+        task = self._start_fetch()
         try:
             # shield: a request that stops waiting must not cancel the fetch the others share.
             await asyncio.wait_for(asyncio.shield(task), self._wait_seconds)
@@ -140,13 +159,18 @@ class JwksCache:
             if isinstance(error, TimeoutError):
                 reason = f"no answer within {self._fetch_timeout_seconds:.0f} s"
             _log.warning("Fetching Entra signing keys from %s failed: %s", self._url, reason)
-            self._quiet_until = self._clock() + FAILED_FETCH_QUIET_SECONDS
+            now = self._clock()
+            self._quiet_until = now + FAILED_FETCH_QUIET_SECONDS
             if self._keys:
-                # Keep the keys we have; the failure counts as a fetch for the rate limits above.
-                self._fetched_at = self._clock()
+                # Keep the keys we have; the failure counts as a fetch for the unknown-kid limit,
+                # and the refresh is tried again soon, not after another JWKS_MAX_AGE_SECONDS.
+                self._attempted_at = now
+                self._refresh_at = now + FAILED_REFRESH_RETRY_SECONDS
             return
+        now = self._clock()
         self._keys = keys
-        self._fetched_at = self._clock()
+        self._attempted_at = now
+        self._refresh_at = now + JWKS_MAX_AGE_SECONDS
         self._quiet_until = None
 
     def _retry_after(self) -> int:
