@@ -159,7 +159,9 @@ async def _check_secret(
     if value is None:
         if not required:
             return CheckResult(key.value, True, f"{where} is not set (not needed)"), None
-        return CheckResult(key.value, False, f"{where} is not set", f"set {where}"), None
+        # In a vault, a disabled secret reads as unset too; setting it writes an enabled one.
+        missing = "is not set (or is disabled)" if settings.key_vault_url else "is not set"
+        return CheckResult(key.value, False, f"{where} {missing}", f"set {where}"), None
     return CheckResult(key.value, True, f"{where} is set"), value
 
 

@@ -123,6 +123,23 @@ def test_vault_unreachable(okta_url: str, vault: KeyVaultStub, tls: TlsFiles) ->
     assert "Key Vault Secrets User" in lines["OKTA_API_TOKEN"]
 
 
+def test_a_disabled_vault_secret_is_named_as_such(
+    okta_url: str, vault: KeyVaultStub, tls: TlsFiles
+) -> None:
+    # A disabled secret reads as unset (not as an outage): the line says both, and the fix,
+    # setting it, writes an enabled version.
+    vault.set(OKTA_NAME, OKTA)
+    vault.set(BEARER_NAME, BEARER)
+    vault.disable(BEARER_NAME)
+    run = doctor(vault_env(vault, tls, OKTA_ORG_URL=okta_url))
+    line = _lines(run)["SCIM_BEARER_TOKEN"]
+    assert run.returncode == 1
+    assert line.startswith("FAIL")
+    assert f"vault secret '{BEARER_NAME}'" in line
+    assert "is not set (or is disabled)" in line
+    assert "-> fix: set vault secret" in line
+
+
 def test_settings_that_cannot_build_a_store() -> None:
     run = doctor(
         {
