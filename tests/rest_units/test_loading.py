@@ -162,7 +162,7 @@ def test_retryable_rule_with_match(tmp_path: Path) -> None:
         "  - status: 503\n    match: busy\n    means: retryable\n  - status: 422\n",
     )
     problem = only_problem(tmp_path, text, line_of(text, "status: 503"))
-    assert "errors[2]: retryable rules go by status only; remove `match`" in problem
+    assert "errors[2]: retryable rules go by status or code only; remove `match`" in problem
 
 
 @pytest.mark.parametrize(

@@ -55,3 +55,31 @@ def test_an_attribute_is_a_pointer_or_its_full_form() -> None:
 def test_broken_descriptions_fail_the_schema_too(old: str, new: str) -> None:
     data = yaml.safe_load(changed(old, new))
     assert list(validator().iter_errors(data)) != []
+
+
+ENVELOPE = {"pointer": "/success", "failure": False, "code": "/error/code"}
+
+
+@pytest.mark.parametrize(
+    ("envelope", "rule", "valid"),
+    [
+        (ENVELOPE, {"code": ["DUPLICATE_USER", 1062], "means": "conflict"}, True),
+        (ENVELOPE, {"match": "already", "means": "already-done"}, True),
+        (ENVELOPE, {"means": "rejected"}, False),  # about no answer
+        (
+            {"pointer": "/success", "code": "/error/code"},
+            {"status": 422, "means": "rejected"},
+            False,
+        ),
+        ({**ENVELOPE, "success": True}, {"status": 422, "means": "rejected"}, False),  # both
+        ({**ENVELOPE, "failures": False}, {"status": 422, "means": "rejected"}, False),  # typo
+        ({"pointer": "/returnCode", "success": 0}, {"status": 422, "means": "rejected"}, True),
+    ],
+)
+def test_an_error_envelope_and_code_rules(
+    envelope: dict[str, Any], rule: dict[str, Any], valid: bool
+) -> None:
+    data: Any = yaml.safe_load(SAMPLE_TEXT)
+    data["errorEnvelope"] = envelope
+    data["errors"].append(rule)
+    assert (list(validator().iter_errors(data)) == []) is valid

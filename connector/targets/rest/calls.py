@@ -92,13 +92,34 @@ class Calls:
         await self._closing()
 
     async def send(self, call: Call, *, retry_unknown: bool = True) -> httpx.Response:
-        response = await self.api.send(call, retry_unknown=retry_unknown)
-        if 300 <= response.status_code < 400:
-            # Not a success: nothing was done (a delete or a disable would have reported done)
-            # and the body is no record (a read would have found nobody). Not followed either:
-            # credentials go to the configured application only.
-            raise UnavailableError(self._redirected(call, response), retry_after=300)
-        return response
+        """The call's successful answer; ApiError for an error answer, a success status whose
+        body says it failed (`errorEnvelope`) included. An error the rules call retryable by
+        its code is retried here as the client retries a retryable status: within the budget,
+        and never blindly for a write (`retry_unknown=False`)."""
+        attempt = 0
+        while True:
+            try:
+                response = await self.api.send(call, retry_unknown=retry_unknown)
+            except ApiError as error:
+                failed = error  # a status the client does not retry; its code may be retryable
+            else:
+                if 300 <= response.status_code < 400:
+                    # Not a success: nothing was done (a delete or a disable would have
+                    # reported done) and the body is no record (a read would have found
+                    # nobody). Not followed either: credentials go to the configured
+                    # application only.
+                    raise UnavailableError(self._redirected(call, response), retry_after=300)
+                envelope = self.answers.failed(response)
+                if envelope is None:
+                    return response
+                failed = envelope
+            meaning, message = self.answers.meaning(failed)
+            if meaning != "retryable":
+                raise failed
+            if not retry_unknown and call.method != "GET":
+                raise OutcomeUnknownError(f"{self.name}: {message}") from failed
+            await pause(attempt, f"{self.name}: {message}")
+            attempt += 1
 
     def _redirected(self, call: Call, response: httpx.Response) -> str:
         location = response.headers.get("location")

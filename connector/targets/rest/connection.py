@@ -78,7 +78,9 @@ def connect(description: Description, context: TargetContext, source: Path, mark
     url = base_url(d, context)
     retryable = set(DEFAULT_RETRYABLE)
     for rule in d.errors:
-        if rule.means == "retryable":
+        # A rule that also names a code is the caller's to retry (Calls.send): the client
+        # goes by status alone, and would retry the status's other codes too.
+        if rule.means == "retryable" and rule.code is None:
             retryable |= rule.statuses
     verify: bool | str = d.connection.verify_tls
     if verify and ca_bundle:
@@ -129,4 +131,4 @@ def connect(description: Description, context: TargetContext, source: Path, mark
             await client.aclose()
         token_clients.clear()
 
-    return Calls(api, Answers(d.errors, d.name), d.name, source, marks, close)
+    return Calls(api, Answers(d.errors, d.name, d.error_envelope), d.name, source, marks, close)

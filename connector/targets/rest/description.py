@@ -235,10 +235,62 @@ class RateLimit(_Model):
 # -- errors ---------------------------------------------------------------------------------
 
 Meaning = Literal["not-found", "conflict", "rejected", "retryable", "already-done"]
+Code = str | int
+
+
+class ErrorEnvelope(_Model):
+    """How an answer with a success status (200) says that the call failed, as applications
+    that always answer 200 do (`{"success": false, "error": {"code": …}}`)."""
+
+    pointer: Pointer = Field(
+        description="Where an answer says whether the call failed, e.g. /success or /status."
+    )
+    failure: Scalar | list[Scalar] | None = Field(
+        None, description="The value(s) there that mean the call failed (e.g. false, error)..."
+    )
+    success: Scalar | list[Scalar] | None = Field(
+        None,
+        description="...or the value(s) that mean it succeeded: any other value there is a "
+        "failure. An answer without the pointer is never a failure.",
+    )
+    code: Pointer | None = Field(
+        None,
+        description="Where the application's error code is (what a rule's `code` matches), "
+        "e.g. /error/code.",
+    )
+    message: list[Pointer] = Field(
+        default_factory=list,
+        description="Where the application's message is, tried before the usual places when "
+        "a rule names none.",
+    )
+
+    @property
+    def values(self) -> list[Scalar]:
+        chosen = self.failure if self.failure is not None else self.success
+        return chosen if isinstance(chosen, list) else [] if chosen is None else [chosen]
+
+    @model_validator(mode="after")
+    def _one_side(self) -> ErrorEnvelope:
+        if (self.failure is None) == (self.success is None):
+            raise ValueError(
+                "say which values at the pointer mean failure (`failure: false`) or, when every "
+                "answer carries it, which mean success (`success: ok`); give one of the two"
+            )
+        if not self.values:
+            side = "failure" if self.failure is not None else "success"
+            raise Problem(f"{side} needs at least one value", side)
+        return self
 
 
 class ErrorRule(_Model):
-    status: int | list[int] = Field(description="The status, or statuses, this rule is about.")
+    status: int | list[int] | None = Field(
+        None, description="The HTTP status, or statuses, this rule is about."
+    )
+    code: Code | list[Code] | None = Field(
+        None,
+        description="The application's error code(s) this rule is about, read at "
+        "errorEnvelope.code: in a 200 that says it failed, or in an error status.",
+    )
     match: str | None = Field(
         None, description="A regular expression searched in the answer's body."
     )
@@ -251,19 +303,40 @@ class ErrorRule(_Model):
 
     @property
     def statuses(self) -> set[int]:
+        if self.status is None:
+            return set()
         return set(self.status) if isinstance(self.status, list) else {self.status}
+
+    @property
+    def codes(self) -> set[str] | None:
+        """The codes as text (1062 and "1062" are one code); None: any answer's."""
+        if self.code is None:
+            return None
+        listed = self.code if isinstance(self.code, list) else [self.code]
+        return {c if isinstance(c, str) else str(c) for c in listed}
 
     @model_validator(mode="after")
     def _valid(self) -> ErrorRule:
+        if self.status is None and self.code is None and self.match is None:
+            raise ValueError(
+                "say which answers this rule is about: `status:` (HTTP statuses 400 to 599), "
+                "`code:` (the application's error code, at errorEnvelope.code) or `match:`"
+            )
         if any(s < 400 or s > 599 for s in self.statuses):
-            raise ValueError("error rules are about statuses 400 to 599")
+            raise Problem(
+                "error rules are about statuses 400 to 599; for a 200 that says it failed, "
+                "describe it in errorEnvelope and match its code with `code:`",
+                "status",
+            )
+        if self.codes is not None and not self.codes:
+            raise Problem("code needs at least one code", "code")
         if self.match is not None:
             try:
                 re.compile(self.match)
             except re.error as exc:
                 raise ValueError(f"match is not a regular expression: {exc}") from None
             if self.means == "retryable":
-                raise ValueError("retryable rules go by status only; remove `match`")
+                raise ValueError("retryable rules go by status or code only; remove `match`")
         handled = sorted(self.statuses & {401, 429})
         if handled:
             # The HTTP client answers these before any rule is read: a rule here would load
@@ -629,6 +702,11 @@ class Description(_Model):
     connection: Connection
     auth: Auth
     rate_limit: RateLimit = Field(default_factory=RateLimit)
+    error_envelope: ErrorEnvelope | None = Field(
+        None,
+        description="How an answer with a success status says the call failed, for "
+        "applications that answer errors with 200; unset: a 2xx answer is a success.",
+    )
     errors: list[ErrorRule] = Field(
         default_factory=list, description="Checked in order before the defaults."
     )
@@ -636,6 +714,21 @@ class Description(_Model):
     groups: Groups | None = Field(
         None, description="The application's groups, if the connector is to provision them."
     )
+
+    @model_validator(mode="after")
+    def _codes_have_a_place(self) -> Description:
+        if self.error_envelope is not None and self.error_envelope.code is not None:
+            return self
+        for i, rule in enumerate(self.errors):
+            if rule.code is not None:
+                raise Problem(
+                    f"errors[{i}] matches a code, but nothing says where the application's "
+                    "code is: add `errorEnvelope:` with `code:` (its pointer, e.g. /error/code)",
+                    "errors",
+                    i,
+                    "code",
+                )
+        return self
 
     def secrets(self) -> list[tuple[str, tuple[str, ...]]]:
         """(secret name, where it is in the description) for every secret named."""

@@ -24,6 +24,11 @@ def format_schema() -> dict[str, Any]:
     users["additionalProperties"] = {
         "anyOf": [users["additionalProperties"], {"type": "string", "pattern": "^(/.*)?$"}]
     }
+    # What the models check in code and an editor can check too: a rule says which answers
+    # it is about, and an error envelope says which values mean failure, or success.
+    defs = schema["$defs"]
+    defs["ErrorRule"]["anyOf"] = [{"required": [key]} for key in ("status", "code", "match")]
+    defs["ErrorEnvelope"]["oneOf"] = [{"required": ["failure"]}, {"required": ["success"]}]
     return schema
 
 

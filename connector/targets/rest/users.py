@@ -26,6 +26,7 @@ from ..pause import pause
 from ..protocol import Capabilities, Profile, search
 from ..query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
 from . import pointer
+from .answers import answered
 from .calls import Calls, fill, json_of, render
 from .description import Description, Find
 from .paging import Page, Pager
@@ -496,7 +497,7 @@ class RestUsers:
             raise UnavailableError(
                 str(refused)
                 if refused
-                else f"{self.description.name} answered {error.status} to GET {listing.path}: "
+                else f"{self.description.name} answered {answered(error)} to GET {listing.path}: "
                 f"{self._calls.answers.meaning(error)[1]}; check connection.baseUrl and users.list",
                 retry_after=300,
             ) from error
