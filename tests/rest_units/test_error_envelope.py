@@ -88,7 +88,13 @@ def ok(data: Any) -> Answer:
 
 
 FIELDS = [{"field": "email", "message": "must be an email address"}]
-STATUS_OF = {"conflict": 409, "invalid_state": 409, "validation_failed": 422, "not_found": 404}
+STATUS_OF = {
+    "bad_request": 400,
+    "conflict": 409,
+    "invalid_state": 409,
+    "validation_failed": 422,
+    "not_found": 404,
+}
 
 
 def dialects(code: str, message: str, **extra: Any) -> list[Any]:
@@ -168,6 +174,16 @@ async def test_a_refused_update_is_not_silently_lost(
 async def test_a_get_of_nobody_finds_nobody(tmp_path: Path, edit: Edit, answer: Answer) -> None:
     app = ScriptedApp().on("GET", "/accounts/1001", answer)
     assert await outcome(tmp_path, app, edit, lambda t: t.get("1001")) == ("done", "None")
+
+
+@pytest.mark.parametrize(("edit", "answer"), dialects("bad_request", "the id is reserved"))
+async def test_a_get_refused_for_another_reason_is_not_nobody(
+    tmp_path: Path, edit: Edit, answer: Answer
+) -> None:
+    # Read as "nobody", Entra would create the user again.
+    app = ScriptedApp().on("GET", "/accounts/1001", answer)
+    ended = await outcome(tmp_path, app, edit, lambda t: t.get("1001"))
+    assert ended == ("RejectedError", "Ledgerline HR rejected the request: the id is reserved")
 
 
 @pytest.mark.parametrize(
