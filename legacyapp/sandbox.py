@@ -37,6 +37,10 @@ class SandboxOptions:
     hang_s: float = 300.0  # how long a "timeout" request hangs unless the server stops first
     seed: int | None = None
     accounts: int = 0  # synthetic accounts present at start and after every reset
+    # Ledgerline's legacy answer style: the API's own refusals answered 200 with
+    # {"success": false, "error": …}, and its JSON successes marked "success": true. Off: the
+    # documented statuses.
+    errors_with_200: bool = False
 
     def __post_init__(self) -> None:
         if not self.api_key:
@@ -154,13 +158,25 @@ class Sandbox:
         sent = request.header(API_KEY_HEADER) or ""
         if not hmac.compare_digest(sent.encode(), self.options.api_key.encode()):
             return Response.error(ApiError("unauthorized", "missing or invalid API key"))
-        return self._api.handle(request, self.base_url)
+        response = self._api.handle(request, self.base_url)
+        return _with_200_errors(response) if self.options.errors_with_200 else response
 
     def _logged(self, request: Request, outcome: Outcome) -> Outcome:
         return self.request_log.logged(request.method, request.target, outcome)
 
     def mark_unanswered(self, outcome: Outcome) -> None:
         self.request_log.mark_unanswered(outcome)
+
+
+def _with_200_errors(response: Response) -> Response:
+    """An answer of the API in the legacy style: a refusal (4xx) is a 200 whose body says
+    `"success": false` beside the usual error; a JSON success says `"success": true`. What
+    comes from in front of the API (401 for the key, 429, the faults) keeps its status."""
+    if not isinstance(response.body, dict):
+        return response  # no body (204), or a page that is not JSON
+    if 400 <= response.status < 500:
+        return Response(200, {"success": False, **response.body}, response.headers)
+    return Response(response.status, {"success": True, **response.body}, response.headers)
 
 
 # What an error fault answers: the application's JSON 500, or the proxy's 503 page.
