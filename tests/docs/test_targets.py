@@ -11,16 +11,24 @@ from typing import Any, get_args
 
 import httpx
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from connector.secrets import EnvSecretStore
 from connector.settings import Settings
 from connector.targets.context import TargetContext
 from connector.targets.errors import UnavailableError
-from connector.targets.http import DEFAULT_RETRYABLE
+from connector.targets.http import DEFAULT_RETRYABLE, ApiError
 from connector.targets.rest import RestUsers, build
+from connector.targets.rest.answers import Answers
 from connector.targets.rest.connection import issuer_trust
-from connector.targets.rest.description import ErrorRule, Meaning, Paging
+from connector.targets.rest.description import (
+    Description,
+    ErrorEnvelope,
+    ErrorRule,
+    Meaning,
+    Paging,
+)
 from connector.targets.rest.loading import load_description
 from connector.targets.rest.paging import Page, Pager
 from connector.transport.budget import request_budget
@@ -213,3 +221,49 @@ async def test_the_troubleshooting_rows_quote_the_messages(
         await reading
     await users.aclose()
     assert words in caught.value.reason
+
+
+# -- errorEnvelope ----------------------------------------------------------------------------
+
+
+def _envelope_section() -> str:
+    start = DOC.index("### `errorEnvelope`")
+    return DOC[start : DOC.index("\n### ", start + 1)]
+
+
+def test_the_error_envelope_example_loads() -> None:
+    block = re.search(r"```yaml\n(.*?)```", _envelope_section(), flags=re.DOTALL)
+    assert block is not None
+    example = yaml.safe_load(block.group(1))
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    data["errorEnvelope"], data["errors"] = example["errorEnvelope"], example["errors"]
+    description = Description.model_validate(data)
+    assert description.error_envelope == ErrorEnvelope.model_validate(example["errorEnvelope"])
+    assert [r.means for r in description.errors] == [
+        "conflict",
+        "not-found",
+        "already-done",
+        "retryable",
+        "rejected",
+    ]
+
+
+def test_every_error_envelope_key_has_a_row() -> None:
+    rows = re.findall(r"^\| `(\w+)` \|", _envelope_section(), flags=re.MULTILINE)
+    keys = {f.alias or name for name, f in ErrorEnvelope.model_fields.items()}
+    assert set(rows) == keys
+
+
+def test_a_rule_about_a_200_is_an_error_as_the_page_says() -> None:
+    assert "a rule with `status: 200` is an error at load" in _envelope_section()
+    with pytest.raises(ValidationError, match="describe it in errorEnvelope"):
+        ErrorRule.model_validate({"status": 200, "means": "rejected"})
+
+
+def test_a_match_alone_reads_every_error_answer_as_the_page_says() -> None:
+    assert "A rule may go by `match` alone" in _envelope_section()
+    rule = ErrorRule.model_validate({"match": "already exists", "means": "conflict"})
+    answers = Answers([rule], "App")
+    for status in (400, 422):
+        error = ApiError(status, "", httpx.Headers(), b'{"message": "user already exists"}')
+        assert answers.meaning(error)[0] == "conflict"
