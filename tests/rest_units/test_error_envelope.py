@@ -506,3 +506,26 @@ def test_a_rule_about_no_answer_at_all_is_refused(tmp_path: Path) -> None:
     text = changed("  - status: 422\n    means: rejected\n", "  - means: rejected\n")
     problem = problem_in(tmp_path, text, line_of(text, "  - means: rejected"))
     assert "errors[2]: say which answers this rule is about: `status:`" in problem
+
+
+async def test_a_retryable_rule_with_a_status_and_a_code_retries_only_that_code(
+    tmp_path: Path,
+) -> None:
+    # The HTTP client goes by status alone: given the status, it would retry every 423.
+    def locked(data: dict[str, Any]) -> None:
+        by_envelope(data)
+        data["errors"].insert(0, {"status": 423, "code": "LOCKED", "means": "retryable"})
+
+    app = ScriptedApp().on(
+        "GET",
+        "/accounts/1001",
+        ledgerline_error(423, "LOCKED", "record locked"),
+        ok(account(1001)),
+    )
+    user = await rest_target(tmp_path, app, locked).get("1001")
+    assert user is not None
+    assert len(app.calls) == 2
+    app = ScriptedApp().on("GET", "/accounts/1001", ledgerline_error(423, "FROZEN", "frozen"))
+    with pytest.raises(RejectedError, match="frozen"):
+        await rest_target(tmp_path, app, locked).get("1001")
+    assert len(app.calls) == 1
