@@ -48,6 +48,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="pre-populate N synthetic accounts, ids from 1001 (default: %(default)s)",
     )
+    parser.add_argument(
+        "--errors-with-200",
+        action="store_true",
+        help='answer the API\'s own refusals 200 with "success": false, as its first API did',
+    )
     return parser
 
 
@@ -57,6 +62,7 @@ def options_from(args: argparse.Namespace) -> SandboxOptions:
         rate_limit=args.rate_limit,
         rate_window_s=args.rate_window_seconds,
         accounts=args.accounts,
+        errors_with_200=args.errors_with_200,
         **fault_options(args),
     )
 

@@ -29,6 +29,8 @@ ALICE = {
 def test_off_by_default_the_documented_statuses() -> None:
     assert SandboxOptions().errors_with_200 is False
     assert options_from(_parser().parse_args(["--api-key", "k"])).errors_with_200 is False
+    asked = _parser().parse_args(["--api-key", "k", "--errors-with-200"])
+    assert options_from(asked).errors_with_200 is True
     with serving() as ledger:
         assert ledger.client.post("/api/v2/accounts", json=ALICE).status_code == 201
         taken = ledger.client.post("/api/v2/accounts", json=ALICE)
