@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import yaml
 
 from connector.secrets import EnvSecretStore, SecretStore
@@ -18,7 +19,7 @@ from connector.settings import Settings
 from connector.targets.context import TargetContext
 from connector.targets.rest import RestUsers, build
 from connector.targets.rest.groups import RestGroups
-from connector.targets.rest.loading import load_description
+from connector.targets.rest.loading import DescriptionError, load_description
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "legacyapp" / "description.yaml"
@@ -207,3 +208,19 @@ def rest_groups(tmp_path: Path, app: ScriptedApp, edit: Edit | None = None) -> R
     groups = _built(tmp_path, app, edit, None).groups
     assert isinstance(groups, RestGroups)
     return groups
+
+
+def problems_of(tmp_path: Path, text: str) -> tuple[Path, list[str]]:
+    path = tmp_path / "broken.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DescriptionError) as caught:
+        load_description(path)
+    return path, caught.value.problems
+
+
+def only_problem(tmp_path: Path, text: str, line: int) -> str:
+    """The one problem reported, checked to be at `line` of the file."""
+    path, problems = problems_of(tmp_path, text)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{path}:{line}:"), (line, problems[0])
+    return problems[0]

@@ -24,7 +24,7 @@ from connector.targets.query import Everyone
 from connector.targets.rest import RestUsers
 from connector.targets.rest.answers import Answers, EnvelopeError
 from connector.targets.rest.description import ErrorEnvelope, ErrorRule
-from connector.targets.rest.loading import DescriptionError, load_description
+from connector.targets.rest.loading import load_description
 from connector.transport.budget import request_budget
 
 from .helpers import (
@@ -36,6 +36,7 @@ from .helpers import (
     changed,
     ledgerline_error,
     line_of,
+    only_problem,
     reply,
     rest_target,
 )
@@ -418,18 +419,6 @@ def test_the_envelopes_message_comes_before_the_usual_places() -> None:
 # -- a description that cannot work is refused at load, at its line ------------------------
 
 
-def problem_in(tmp_path: Path, text: str, line: int) -> str:
-    """The one problem loading `text` reports, checked to be at `line`."""
-    path = tmp_path / "broken.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(DescriptionError) as caught:
-        load_description(path)
-    problems = caught.value.problems
-    assert len(problems) == 1, problems
-    assert problems[0].startswith(f"{path}:{line}:"), (line, problems[0])
-    return problems[0]
-
-
 def with_envelope(envelope: str, text: str = SAMPLE_TEXT) -> str:
     return changed("\nerrors:\n", f"\nerrorEnvelope:\n{envelope}\nerrors:\n", text)
 
@@ -480,31 +469,31 @@ def test_a_broken_envelope_is_refused_at_its_line(
     tmp_path: Path, envelope: str, snippet: str, says: str
 ) -> None:
     text = with_envelope(envelope)
-    assert says in problem_in(tmp_path, text, line_of(text, snippet))
+    assert says in only_problem(tmp_path, text, line_of(text, snippet))
 
 
 def test_a_code_rule_without_a_place_for_codes_is_refused_at_its_code(tmp_path: Path) -> None:
     text = changed("  - status: 422\n", "  - code: validation_failed\n")
-    problem = problem_in(tmp_path, text, line_of(text, "code: validation_failed"))
+    problem = only_problem(tmp_path, text, line_of(text, "code: validation_failed"))
     assert problem.endswith(
         "errors[2].code: errors[2] matches a code, but nothing says where the application's "
         "code is: add `errorEnvelope:` with `code:` (its pointer, e.g. /error/code)"
     )
     # An envelope without `code:` is no place either.
     text = with_envelope("  pointer: /success\n  failure: false", text)
-    problem_in(tmp_path, text, line_of(text, "code: validation_failed"))
+    only_problem(tmp_path, text, line_of(text, "code: validation_failed"))
 
 
 def test_a_rule_about_a_success_status_says_to_describe_the_envelope(tmp_path: Path) -> None:
     text = changed("  - status: 422\n", "  - status: 200\n")
-    problem = problem_in(tmp_path, text, line_of(text, "status: 200"))
+    problem = only_problem(tmp_path, text, line_of(text, "status: 200"))
     assert "errors[2].status: error rules are about statuses 400 to 599; for a 200" in problem
     assert "describe it in errorEnvelope and match its code with `code:`" in problem
 
 
 def test_a_rule_about_no_answer_at_all_is_refused(tmp_path: Path) -> None:
     text = changed("  - status: 422\n    means: rejected\n", "  - means: rejected\n")
-    problem = problem_in(tmp_path, text, line_of(text, "  - means: rejected"))
+    problem = only_problem(tmp_path, text, line_of(text, "  - means: rejected"))
     assert "errors[2]: say which answers this rule is about: `status:`" in problem
 
 

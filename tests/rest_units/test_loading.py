@@ -10,23 +10,7 @@ import pytest
 from connector.targets.rest.description import ApiKeyAuth, Description
 from connector.targets.rest.loading import DescriptionError, load_description, where
 
-from .helpers import BASE, SAMPLE, SAMPLE_TEXT, changed, line_of
-
-
-def problems_of(tmp_path: Path, text: str) -> tuple[Path, list[str]]:
-    path = tmp_path / "broken.yaml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(DescriptionError) as caught:
-        load_description(path)
-    return path, caught.value.problems
-
-
-def only_problem(tmp_path: Path, text: str, line: int) -> str:
-    """The one problem reported, checked to be at `line` of the file."""
-    path, problems = problems_of(tmp_path, text)
-    assert len(problems) == 1, problems
-    assert problems[0].startswith(f"{path}:{line}:"), (line, problems[0])
-    return problems[0]
+from .helpers import BASE, SAMPLE, SAMPLE_TEXT, changed, line_of, only_problem, problems_of
 
 
 def test_the_sample_loads_with_where_each_part_is_written() -> None:
