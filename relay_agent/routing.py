@@ -67,6 +67,10 @@ def local_url(base: httpx.URL, hybrid_connection: str, request_target: str) -> h
         raise RejectedError(400, "Dot segments are not accepted in the path")
     try:
         full_path = base.path.rstrip("/") + quote(path, safe=_PATH_SAFE)
+        if unquote(full_path).startswith("//"):
+            # Below a base URL without a path, `//host/x` would be the request-target: a
+            # network-path reference that servers, frameworks and redirects read as another host.
+            raise RejectedError(400, "The path must not begin with //")
         target = (full_path or "/") + (f"?{q}" if (q := _query(query)) else "")
     except UnicodeEncodeError:
         # A lone surrogate: no UTF-8 for it, so no URL.

@@ -39,6 +39,15 @@ def test_local_url_stays_on_the_configured_origin(target: str, expected: str) ->
     assert url.port == 8080
 
 
+@pytest.mark.parametrize("target", ["/hc//evil.example/x", "//evil.example/x", "/hc/%2F/x"])
+def test_local_url_never_starts_with_an_authority(target: str) -> None:
+    # With a base URL without a path, `//evil.example/x` would be sent as the request-target,
+    # which many servers and frameworks read as a network-path reference to another host.
+    with pytest.raises(RejectedError) as raised:
+        local_url(httpx.URL("http://127.0.0.1:8080"), "hc", target)
+    assert raised.value.status == 400
+
+
 @pytest.mark.parametrize(
     "target",
     [
