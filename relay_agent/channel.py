@@ -33,6 +33,9 @@ _CONTROL_MAX_MESSAGE = 512 * 1024
 # Rendezvous sockets carry whole bodies; this bounds memory per request.
 _RENDEZVOUS_MAX_MESSAGE = 64 * 1024 * 1024
 _USER_AGENT = "relay-agent"
+# The relay answers the sender 504 after 60 s without a response (reference section 3.5), so a
+# request still not delivered on its rendezvous by then can only be abandoned.
+_RENDEZVOUS_READ_SECONDS = 60.0
 
 
 def listen_token(config: AgentConfig) -> tuple[str, int]:
@@ -123,7 +126,8 @@ class Channel:
         try:
             if request.body is None:
                 async with self._rendezvous(request.address) as rendezvous:
-                    shown, body = await _read_request(rendezvous)
+                    async with asyncio.timeout(_RENDEZVOUS_READ_SECONDS):
+                        shown, body = await _read_request(rendezvous)
                     response = await self._forwarder.forward(shown, body)
                     await _send_response(rendezvous, shown.id, response)
             else:

@@ -4,6 +4,7 @@ carried from one sender's request to the next (cookies)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -11,12 +12,14 @@ from typing import Any
 import httpx
 import pytest
 from waits import eventually
+from websockets.asyncio.server import ServerConnection, serve
 
+from relay_agent import channel
 from relay_agent.forward import Forwarder
 from relay_agent.logsafe import printable
 from relay_agent.protocol import RelayedRequest
 
-from .conftest import AgentFactory
+from .conftest import AgentFactory, agent_config
 from .double import RelayDouble
 from .localapp import LocalApp
 
@@ -212,3 +215,34 @@ async def test_line_breaks_in_a_target_do_not_forge_log_lines(
     for record in caplog.records:
         assert "\n" not in record.getMessage()
         assert "\r" not in record.getMessage()
+
+
+async def test_a_rendezvous_that_never_delivers_its_request_is_given_up(
+    double: RelayDouble,
+    app: LocalApp,
+    forwarder: Forwarder,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The relay opens the rendezvous but sends nothing on it: the request's task ends (the
+    sender has had the relay's 504 by then) instead of waiting on the socket for ever."""
+    caplog.set_level(logging.INFO, logger="relay_agent")
+    monkeypatch.setattr(channel, "_RENDEZVOUS_READ_SECONDS", 0.2)
+    silent = asyncio.Event()
+
+    async def accept_and_say_nothing(socket: ServerConnection) -> None:
+        await silent.wait()
+
+    async with serve(accept_and_say_nothing, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        address = f"ws://127.0.0.1:{port}/$hc/onprem-rest?sb-hc-action=request&sb-hc-id=r1"
+        config = agent_config(double, app, relay_url=f"ws://127.0.0.1:{port}")
+        request = _request(address=address, body=None)
+        serving = channel.Channel(config, forwarder, set())
+        try:
+            async with asyncio.timeout(10):  # bounds the test if the agent hangs
+                await serving._handle(None, request, b"")  # type: ignore[arg-type]
+        finally:
+            silent.set()
+    assert any("undelivered (TimeoutError)" in r.getMessage() for r in caplog.records)
+    assert app.requests == []
