@@ -20,6 +20,10 @@ _BACKOFF_CAP_SECONDS = 60.0
 # A 404 means the namespace or hybrid connection name is wrong: retrying fast cannot help,
 # but a slow retry picks up a hybrid connection that is created later.
 _NOT_FOUND_RETRY_SECONDS = 300.0
+# A channel counts as a success, and resets the backoff, only once it has stayed open this long:
+# one the relay closes as soon as it opens (a service error, a disabled hybrid connection) would
+# otherwise be redialled every 0.5-1 s for as long as the fault lasts.
+_STABLE_SECONDS = 30.0
 
 
 def backoff_seconds(failures: int) -> float:
@@ -41,14 +45,15 @@ class Agent:
     async def run(self) -> None:
         """Serves until cancelled; closes the channel with 1000 on the way out."""
         failures = 0
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 channel = Channel(self.config, self._forwarder, self._in_flight)
-                opened = False
+                opened_at: float | None = None
 
                 def on_open() -> None:
-                    nonlocal opened
-                    opened = True
+                    nonlocal opened_at
+                    opened_at = loop.time()
                     self.health.set_connected()
                     logger.info("connected to %s", self.config.listen_url)
 
@@ -64,7 +69,8 @@ class Agent:
                 except (WebSocketException, OSError, TimeoutError) as error:
                     reason = f"{type(error).__name__}: {error}"
                 self.health.set_disconnected(reason)
-                failures = 0 if opened else failures + 1
+                stable = opened_at is not None and loop.time() - opened_at >= _STABLE_SECONDS
+                failures = 0 if stable else failures + 1
                 if status == 404:
                     delay = _NOT_FOUND_RETRY_SECONDS
                     logger.error(

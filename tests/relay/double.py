@@ -93,6 +93,8 @@ class RelayDouble:
         self.frames: list[Frame] = []
         self.upgrades: list[HttpRequest] = []
         self.sender_requests: list[HttpRequest] = []
+        # A close code set here closes every new control channel as soon as it is open.
+        self.close_new_listeners: int | None = None
         # Protocol violations by the listener, for tests to assert on (should stay empty).
         self.errors: list[str] = []
         self._pending: dict[str, _Pending] = {}
@@ -345,6 +347,8 @@ class RelayDouble:
             self._listeners_changed.notify_all()
         watchdog = asyncio.create_task(self._expire(listener))
         try:
+            if self.close_new_listeners is not None:
+                await listener.peer.close(self.close_new_listeners, "injected by the test")
             while True:
                 message = await listener.peer.recv()
                 if not isinstance(message, str):

@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from connector.transport.relay import RelayUnavailableError
 from connector.transport.relay.sas import sas_token
+from relay_agent import agent as agent_module
 from relay_agent.health import serve_health
 
 from .conftest import LISTEN_KEY, AgentFactory
@@ -56,6 +57,28 @@ async def test_reconnects_after_the_hybrid_connection_went_away(
     await double.drop_listeners(1001)
     await double.wait_for_listeners(1)
     assert (await sender.get("/x")).status_code == 200
+
+
+async def test_a_channel_that_keeps_dropping_at_once_backs_off(
+    double: RelayDouble, start_agent: AgentFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relay that accepts the listener and closes it straight away (1011 each time) must not
+    be redialled at the first-attempt pace for ever: the backoff grows as for refused dials."""
+    seen: list[int] = []
+    three = asyncio.Event()
+
+    def recorded(failures: int) -> float:
+        seen.append(failures)
+        if len(seen) == 3:
+            three.set()
+        return 0.01
+
+    monkeypatch.setattr(agent_module, "backoff_seconds", recorded)
+    double.close_new_listeners = 1011
+    await start_agent(wait=False)
+    async with asyncio.timeout(5):
+        await three.wait()
+    assert seen[:3] == [1, 2, 3]
 
 
 async def test_health_reflects_the_connection(
