@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from urllib.parse import quote, unquote, unquote_plus
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 import httpx
 
@@ -91,9 +91,14 @@ def _query(query: str) -> str:
     for item in query.split("&"):
         if item:
             name, eq, value = item.partition("=")
-            encoded = quote(unquote_plus(name), safe="")
-            parts.append(encoded + (eq + quote(unquote_plus(value), safe="") if eq else ""))
+            encoded = _form_requote(name)
+            parts.append(encoded + (eq + _form_requote(value) if eq else ""))
     return "&".join(parts)
+
+
+def _form_requote(text: str) -> str:
+    # Bytes, not text: an escape that is not UTF-8 (%FF) must not turn into U+FFFD (%EF%BF%BD).
+    return quote(unquote_to_bytes(text.replace("+", " ")), safe="")
 
 
 def request_headers(headers: Mapping[str, str]) -> dict[str, str]:

@@ -26,6 +26,8 @@ BASE = httpx.URL("http://127.0.0.1:8080/app")
             "http://127.0.0.1:8080/app/Users?filter=userName%20eq%20%22b%27j%22",
         ),
         ("/hc/a%20b/%C3%A9", "http://127.0.0.1:8080/app/a%20b/%C3%A9"),
+        # Escapes that are not UTF-8 (a Latin-1 legacy app) keep their bytes, in the query too.
+        ("/hc/x%FF?a=%FF&n%E9=v+w", "http://127.0.0.1:8080/app/x%FF?a=%FF&n%E9=v%20w"),
         # A path that does not start with the hybrid connection is kept whole.
         ("/other/x", "http://127.0.0.1:8080/app/other/x"),
         ("/hc//evil.example/x", "http://127.0.0.1:8080/app//evil.example/x"),
