@@ -17,10 +17,10 @@ from relay_agent.config import AgentConfig
 from relay_agent.forward import Forwarder
 from relay_agent.logsafe import agent_logger, printable
 from relay_agent.protocol import (
-    CONTROL_BODY_LIMIT,
     LocalResponse,
     ProtocolError,
     RelayedRequest,
+    fits_control_channel,
     renew_frame,
     response_frame,
 )
@@ -132,7 +132,7 @@ class Channel:
                     await _send_response(rendezvous, shown.id, response)
             else:
                 response = await self._forwarder.forward(request, body)
-                if len(response.body) > CONTROL_BODY_LIMIT:
+                if not fits_control_channel(request.id, response):
                     async with self._rendezvous(request.address) as rendezvous:
                         await _send_response(rendezvous, request.id, response)
                 else:

@@ -8,6 +8,8 @@ from typing import Any
 
 # Largest body the relay carries on the control channel; larger ones go over rendezvous.
 CONTROL_BODY_LIMIT = 64 * 1024
+# Largest header metadata (the JSON frame) the relay carries on the control channel.
+CONTROL_HEADER_LIMIT = 32 * 1024
 
 
 class ProtocolError(Exception):
@@ -68,3 +70,9 @@ def response_frame(request_id: str, response: LocalResponse) -> str:
 
 def renew_frame(token: str) -> str:
     return json.dumps({"renewToken": {"token": token}})
+
+
+def fits_control_channel(request_id: str, response: LocalResponse) -> bool:
+    """Whether the response may go on the control channel; otherwise it needs the rendezvous."""
+    frame = response_frame(request_id, response).encode()
+    return len(response.body) <= CONTROL_BODY_LIMIT and len(frame) <= CONTROL_HEADER_LIMIT

@@ -24,6 +24,8 @@ from .httpio import HttpRequest, read_request, write_response
 from .wsio import Message, PeerClosedError, WsPeer
 
 CONTROL_LIMIT = 64 * 1024
+# The header metadata a control channel message may carry (reference section 3.4).
+CONTROL_HEADER_LIMIT = 32 * 1024
 # RFC 7230 connection headers the relay removes from relayed requests (Via is kept).
 _CONNECTION_HEADERS = frozenset(
     {"connection", "content-length", "host", "te", "trailer", "transfer-encoding", "upgrade"}
@@ -362,6 +364,11 @@ class RelayDouble:
                         return
                     listener.expiry = expiry
                 elif "response" in command:
+                    size = len(message.encode())
+                    if size > CONTROL_HEADER_LIMIT:
+                        self.errors.append(f"response frame of {size} bytes on the control channel")
+                        await listener.peer.close(1011, "header metadata too large")
+                        return
                     await self._answer(listener.peer, command["response"], control=True)
         except PeerClosedError:
             pass

@@ -55,6 +55,11 @@ class LocalApp:
             body = bytes(i % 251 for i in range(int(params["n"])))
             await write_response(writer, 200, [("Content-Type", "application/octet-stream")], body)
             return
+        if url.path.endswith("/headers"):
+            # A response whose header metadata alone is n bytes, with a small body.
+            big = [("Content-Type", "text/plain"), ("X-Big", "h" * int(params["n"]))]
+            await write_response(writer, 200, big, b"small")
+            return
         if url.path.endswith("/slow"):
             await asyncio.sleep(float(params["s"]))
         if url.path.endswith("/held"):

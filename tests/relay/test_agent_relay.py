@@ -85,6 +85,22 @@ async def test_one_mebibyte_both_ways(
     assert all(len(f.data) <= 64 * 1024 for f in control_bodies)
 
 
+async def test_response_headers_over_the_control_limit_go_by_rendezvous(
+    double: RelayDouble, start_agent: AgentFactory, sender: httpx.AsyncClient
+) -> None:
+    """The control channel carries at most 32 kB of header metadata, whatever the body's size."""
+    await start_agent()
+    response = await sender.get("/headers?n=40000")
+    assert response.status_code == 200
+    assert response.headers["X-Big"] == "h" * 40000
+    assert response.content == b"small"
+    assert double.errors == []
+    assert any(
+        f.channel == "rendezvous" and f.direction == "from_listener" and f.data == b"small"
+        for f in double.frames
+    )
+
+
 async def test_concurrent_requests_over_several_listeners(
     double: RelayDouble, app: LocalApp, start_agent: AgentFactory, sender: httpx.AsyncClient
 ) -> None:
