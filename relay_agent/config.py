@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 KEY_ENV = "RELAY_LISTEN_KEY"
+# The relay gives the sender its own 504 when no response arrives within 60 s (reference
+# section 3.5); the local deadline leaves a few seconds to send the agent's answer before that.
+MAX_TIMEOUT_SECONDS = 55.0
 
 
 class ConfigError(Exception):
@@ -121,6 +124,11 @@ def load(argv: Sequence[str] | None, env: Mapping[str, str]) -> tuple[AgentConfi
         )
     except ValueError as error:
         raise ConfigError(f"invalid number: {error}") from None
+    if not 0 < config.timeout_seconds <= MAX_TIMEOUT_SECONDS:
+        raise ConfigError(
+            f"--timeout must be more than 0 and at most {MAX_TIMEOUT_SECONDS:.0f} seconds "
+            "(the relay answers 504 itself after 60 s)"
+        )
     if config.token_ttl_seconds < 2:
         raise ConfigError("--token-ttl must be at least 2 seconds")
     return config, values["log_level"].upper()

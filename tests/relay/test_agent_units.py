@@ -143,6 +143,9 @@ def test_flags_override_the_environment() -> None:
         ({"RELAY_AGENT_LOCAL_URL": "ftp://x"}, "--local-base-url"),
         ({"RELAY_AGENT_RELAY_URL": "http://x"}, "--relay-url"),
         ({"RELAY_AGENT_TIMEOUT_SECONDS": "soon"}, "number"),
+        # The relay answers 504 itself after 60 s: a longer local deadline could never be ours.
+        ({"RELAY_AGENT_TIMEOUT_SECONDS": "75"}, "--timeout"),
+        ({"RELAY_AGENT_TIMEOUT_SECONDS": "0"}, "--timeout"),
     ],
 )
 def test_config_errors_are_clear(change: dict[str, str], message: str) -> None:
