@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import WebSocketException
+from websockets.exceptions import ConnectionClosed, WebSocketException
 
 from relay_agent.config import AgentConfig
 from relay_agent.forward import Forwarder
@@ -114,8 +114,14 @@ class Channel:
             # At 75% of the remaining lifetime: early enough to survive a slow send.
             await asyncio.sleep(max(0.5, (expiry - time.time()) * 0.75))
             token, expiry = listen_token(self._config)
-            async with self._send_lock:
-                await control.send(renew_frame(token))
+            try:
+                async with self._send_lock:
+                    await control.send(renew_frame(token))
+            except ConnectionClosed:
+                # The channel closed meanwhile; the receive loop reports it and the agent
+                # reconnects with a fresh token. An exception left in this task would only be
+                # logged by asyncio as "never retrieved", with a traceback.
+                return
             logger.debug("renewed the listen token")
 
     async def _handle(

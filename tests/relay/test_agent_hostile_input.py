@@ -13,6 +13,7 @@ import httpx
 import pytest
 from waits import eventually
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
 
 from relay_agent import channel
 from relay_agent.forward import Forwarder
@@ -246,3 +247,20 @@ async def test_a_rendezvous_that_never_delivers_its_request_is_given_up(
             silent.set()
     assert any("undelivered (TimeoutError)" in r.getMessage() for r in caplog.records)
     assert app.requests == []
+
+
+async def test_a_renewal_on_a_channel_that_just_closed_ends_quietly(
+    double: RelayDouble, app: LocalApp, forwarder: Forwarder
+) -> None:
+    """The channel may close between the renewal's wait and its send: the renewer then ends
+    without an exception nobody would retrieve (asyncio logs those as errors with a traceback);
+    the receive loop reports the close."""
+
+    class _Closed:
+        async def send(self, message: str) -> None:
+            raise ConnectionClosed(None, None)
+
+    serving = channel.Channel(agent_config(double, app), forwarder, set())
+    async with asyncio.timeout(5):
+        # An expiry already reached: the renewal is due at once (after the 0.5 s floor).
+        await serving._renew(_Closed(), 0)  # type: ignore[arg-type]
