@@ -14,8 +14,7 @@ import azure.functions as func
 from scim2_models import InvalidFilterException, NotFoundException, SCIMException
 
 from ..group_service import GroupService
-from ..mapping.groups import GROUP_SCHEMA
-from ..scim.listing import Joined
+from ..scim.listing import Joined, keeps
 from ..scim.patch import parse_patch
 from ..scim.requests import (
     Paging,
@@ -54,21 +53,11 @@ def _service() -> GroupService | None:
 
 
 def wants_members(params: dict[str, str]) -> bool:
-    """Members are listed only when asked for: `excludedAttributes=members` is the cheap path
-    (no member listing at all), and `attributes=` without members leaves them out too. Either
-    may name the attribute by its full name, after the Group schema's URN (RFC 7644 §3.10)."""
-    excluded = _names(query_param(params, "excludedAttributes"))
-    if "members" in excluded:
-        return False
-    wanted = [a for a in _names(query_param(params, "attributes")) if a]
-    return not wanted or any(a == "members" or a.startswith("members.") for a in wanted)
-
-
-def _names(text: str | None) -> list[str]:
-    """Attribute names, lowercased, the core Group schema's URN taken off those that carry it."""
-    prefix = f"{GROUP_SCHEMA.lower()}:"
-    names = [a.strip().lower() for a in (text or "").split(",")]
-    return [a.removeprefix(prefix) for a in names]
+    """Members are listed only when the answer shows them: `excludedAttributes=members` is the
+    cheap path (no member listing at all), and `attributes=` without members leaves them out
+    too, as the projection of the answer does."""
+    attributes = query_param(params, "attributes")
+    return keeps(attributes, query_param(params, "excludedAttributes"), "members")
 
 
 async def groups(req: func.HttpRequest) -> func.HttpResponse:

@@ -150,6 +150,18 @@ def check_projection(attributes: str | None, excluded: str | None) -> None:
     _paths(excluded)
 
 
+def keeps(attributes: str | None, excluded: str | None, name: str) -> bool:
+    """Whether `project` with these parameters keeps the core attribute `name` (lower case), in
+    whole or in part: one it would drop need not be read at all."""
+    wanted = _paths(attributes)
+    if wanted:
+        return any(_split(p)[0] is None and p.attr.lower() == name for p in wanted)
+    return not any(
+        _split(p)[0] is None and p.attr.lower() == name and p.sub_attr is None
+        for p in _paths(excluded)
+    )
+
+
 def project(
     resource: dict[str, Any], attributes: str | None, excluded: str | None
 ) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from scim2_models import InvalidValueException
 
 from connector.mapping.definitions import CORE_USER, ECMA2HOST_USER, ENTERPRISE_USER
 from connector.mapping.groups import GROUP_SCHEMA
-from connector.scim.listing import LIST_SCHEMA, list_response, project
+from connector.scim.listing import LIST_SCHEMA, keeps, list_response, project
 from connector.scim.requests import MAX_PAGE_SIZE, Paging
 
 RESOURCES = [{"id": str(i)} for i in range(1, 8)]
@@ -202,3 +202,24 @@ def test_nothing_asked_returns_everything() -> None:
 def test_invalid_attribute_names(text: str) -> None:
     with pytest.raises(InvalidValueException):
         project(copy.deepcopy(USER), text, None)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "excluded", "kept"),
+    [
+        (None, None, True),
+        (None, "members", False),
+        (None, f"{GROUP_SCHEMA.lower()}:Members", False),
+        (None, "members.display", True),  # a sub-attribute dropped: the rest is shown
+        ("displayName", None, False),
+        ("members.value", None, True),
+        (f"{GROUP_SCHEMA}:members", None, True),
+        ("members", "members", True),  # attributes win, as in `project`
+        (f"{ENTERPRISE_USER}:members", None, False),  # an extension's, not the core one
+    ],
+)
+def test_keeps_says_whether_the_projection_shows_an_attribute(
+    attributes: str | None, excluded: str | None, kept: bool
+) -> None:
+    assert keeps(attributes, excluded, "members") is kept
+    assert ("members" in project(GROUP, attributes, excluded)) is kept
