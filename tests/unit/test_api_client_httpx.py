@@ -304,6 +304,12 @@ async def test_an_answer_and_a_transport_error_name_the_request_they_belong_to()
         Call("POST", "/users", params={"activate": "true"}, json={"profile": {"a": "é"}}),
         Call("POST", "/users/1/lifecycle/deactivate"),
         Call("PUT", "/users/1", content=b"", headers={"USER-AGENT": "mine"}),
+        Call("POST", "/users", json={"a": 1}, headers={"content-type": "application/scim+json"}),
+        Call("POST", "/import", content=b"a,b\n"),
+        Call("POST", "/import", content=b"a", headers={"Content-Length": "1"}),
+        Call("GET", "/users", content=b""),
+        Call("PATCH", "/users/1", json=[]),
+        Call("DELETE", "/users/1"),
     ],
 )
 async def test_a_call_sends_what_httpxs_client_would_send(call: Call) -> None:
