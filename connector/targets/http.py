@@ -234,8 +234,7 @@ class ApiClient:
                 await self._retry_after(attempt, reason, backoff(attempt))
                 attempt += 1
                 continue
-            # One pass over the answer's headers: httpx's Headers scans them all per lookup.
-            self.pacer.observe(bucket, _lower_headers(response.headers))
+            self.pacer.observe(bucket, _read_headers(response.headers, self.pacer.header_names))
             status = response.status_code
             if status < 400:
                 return response
@@ -448,12 +447,17 @@ def _request_of(
     )
 
 
-def _lower_headers(headers: httpx.Headers) -> dict[str, str]:
-    """The headers by lower-case name (repeated ones joined with ", ", as httpx reads them)."""
-    lowered: dict[str, str] = {}
-    for name, value in headers.multi_items():
-        lowered[name] = f"{lowered[name]}, {value}" if name in lowered else value
-    return lowered
+def _read_headers(headers: httpx.Headers, names: frozenset[bytes]) -> dict[str, str]:
+    """Those of the headers named in `names` (lower case), by lower-case name, repeated ones
+    joined with ", " as httpx reads them: one pass over the raw headers (httpx's Headers scans
+    them all per lookup, and decodes them all to list them)."""
+    found: dict[str, str] = {}
+    for raw_name, raw_value in headers.raw:
+        lowered = raw_name.lower()
+        if lowered in names:
+            name, value = lowered.decode("ascii"), raw_value.decode("latin-1")
+            found[name] = f"{found[name]}, {value}" if name in found else value
+    return found
 
 
 def _merged(

@@ -53,6 +53,11 @@ class Pacer:
         # Calls sent and not yet answered, per bucket: the server's count does not include them.
         self._in_flight: dict[str, int] = {}
 
+    @property
+    def header_names(self) -> frozenset[bytes]:
+        """The headers `observe` reads, by lower-case name: the caller passes only those."""
+        return self._headers.read_names
+
     def plan(self, bucket: str) -> tuple[float, bool]:
         """(seconds to wait, whether a slot was taken). Not taken: wait, then plan again."""
         wait, taken = self._plan(bucket)

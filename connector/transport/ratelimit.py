@@ -39,6 +39,13 @@ class RateLimitHeaders:
         for name in ("limit", "remaining", "reset"):
             object.__setattr__(self, name, getattr(self, name).lower())
 
+    @functools.cached_property
+    def read_names(self) -> frozenset[bytes]:
+        """The lower-case names `read` looks at, Date among them, as bytes."""
+        return frozenset(
+            n.encode("ascii") for n in (self.limit, self.remaining, self.reset, "date")
+        )
+
     def read(self, headers: Mapping[str, str]) -> RateReading | None:
         """The window the headers describe; None without them, or for a limit of 0 (Okta's
         concurrency rejection, which says nothing about the window)."""

@@ -293,3 +293,27 @@ def test_an_id_ending_in_a_line_break_stays_out_of_the_record(status: int) -> No
     clean = func.HttpRequest("GET", "http://x", body=b"", route_params={"id": "00uabc"})
     request_record.finish(record, clean, func.HttpResponse(status_code=404), None)
     assert record.resource_id == "00uabc"
+
+
+@pytest.mark.parametrize(
+    ("location", "recorded"),
+    [
+        # The Location the create route writes: the id is read from it, not from the body.
+        ("http://x/api/scim/v2/Users/00ufromLocation", "00ufromLocation"),
+        ("http://x/api/scim/v2/Groups/00gfromLocation", "00gfromLocation"),
+        # An id holding a slash is the whole rest, which the record then refuses.
+        ("http://x/api/scim/v2/Users/a/b", None),
+        # No Location under this Tenant URL, or none at all: the body says.
+        ("https://elsewhere/api/scim/v2/Users/00uother", "00ufromBody"),
+        (None, "00ufromBody"),
+    ],
+)
+def test_a_create_is_recorded_under_the_id_of_its_location(
+    location: str | None, recorded: str | None
+) -> None:
+    req = func.HttpRequest("POST", "http://x/api/scim/v2/Users", body=b"{}")
+    headers = {"Location": location} if location is not None else {}
+    response = func.HttpResponse(b'{"id": "00ufromBody"}', status_code=201, headers=headers)
+    record = RequestRecord("users.create")
+    request_record.finish(record, req, response, None)
+    assert record.resource_id == recorded
