@@ -83,8 +83,9 @@ class UserService:
         # the target's other attributes are not the connector's to erase.
         for attribute in self.catalog.target_attributes():
             changes.profile.setdefault(attribute, None)
-        if changes.active is None:
-            changes.active = True
+        # A body without `active` leaves the state as it is (RFC 7644 §3.5.1 lets a service
+        # read an omitted readWrite attribute as not asserted): re-enabling a disabled account
+        # because a client left the field out would undo a deprovisioning.
         return self.render(await self._apply(user_id, changes, known, replace=True))
 
     @use_case

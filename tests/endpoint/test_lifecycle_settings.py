@@ -124,3 +124,56 @@ def test_a_resent_disable_and_edit_whose_first_try_landed_succeeds() -> None:
         assert refused.status_code == 400
         assert "Edit Deactivated User Profile Updates" in refused.json()["detail"]
     assert running.okta_user("resent@example.com")["profile"]["title"] == "Second"
+
+
+def _put_body(login: str, **extra: object) -> dict[str, object]:
+    """Entra's user body without `active`: a PUT that does not assert the state."""
+    body = new_user(login, **extra)
+    del body["active"]
+    return body
+
+
+def test_a_put_without_active_leaves_the_state_as_it_is() -> None:
+    """RFC 7644 §3.5.1: an omitted readWrite attribute is not asserted. A disabled user stays
+    disabled (re-enabling it would undo a deprovisioning), an enabled one stays enabled, and
+    neither PUT makes a lifecycle call; `active` sent in a PUT still sets the state."""
+    options = okta_options(deprovisioned_updates="allow")
+    with stack(options) as running, running.client() as scim:
+        user_id = scim.post("/Users", json=new_user("put.keep@example.com")).json()["id"]
+        assert scim.patch(f"/Users/{user_id}", json=OFF).json()["active"] is False
+        before = len(running.calls())
+        kept = scim.put(f"/Users/{user_id}", json=_put_body("put.keep@example.com", title="A"))
+        assert kept.status_code == 200, kept.text
+        assert (kept.json()["title"], kept.json()["active"]) == ("A", False)
+        assert running.okta_user("put.keep@example.com")["status"] == "DEPROVISIONED"
+        assert not [p for _, p, _ in running.calls()[before:] if "/lifecycle/" in p]
+
+        on = scim.put(f"/Users/{user_id}", json=new_user("put.keep@example.com", active=True))
+        assert (on.status_code, on.json()["active"]) == (200, True)
+        assert running.okta_user("put.keep@example.com")["status"] != "DEPROVISIONED"
+
+        before = len(running.calls())
+        still = scim.put(f"/Users/{user_id}", json=_put_body("put.keep@example.com", title="B"))
+        assert (still.status_code, still.json()["active"]) == (200, True)
+        assert not [p for _, p, _ in running.calls()[before:] if "/lifecycle/" in p]
+
+        off = scim.put(f"/Users/{user_id}", json=new_user("put.keep@example.com", active=False))
+        assert (off.status_code, off.json()["active"]) == (200, False)
+    assert running.okta_user("put.keep@example.com")["status"] == "DEPROVISIONED"
+
+
+def test_a_put_without_active_of_a_deactivated_user_in_an_org_that_refuses_edits() -> None:
+    """As Okta ships (edits of deactivated users refused): a PUT without `active` that holds
+    what Okta has is a success, one that changes something is the refusal with its fix; neither
+    re-enables the user."""
+    with stack(okta_options()) as running, running.client() as scim:
+        user_id = scim.post("/Users", json=new_user("put.off@example.com")).json()["id"]
+        assert scim.patch(f"/Users/{user_id}", json=OFF).json()["active"] is False
+        same = scim.put(f"/Users/{user_id}", json=_put_body("put.off@example.com"))
+        assert (same.status_code, same.json()["active"]) == (200, False), same.text
+        changed = scim.put(f"/Users/{user_id}", json=_put_body("put.off@example.com", title="X"))
+        assert changed.status_code == 400, changed.text
+        assert "Edit Deactivated User Profile Updates" in changed.json()["detail"]
+        assert not [p for _, p, _ in running.calls() if p.endswith("/lifecycle/activate")]
+    user = running.okta_user("put.off@example.com")
+    assert (user["status"], user["profile"].get("title")) == ("DEPROVISIONED", None)

@@ -217,6 +217,31 @@ async def put_replaces(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
         assert stored.get("title") in (None, "")
 
 
+async def put_without_active_keeps_the_state(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
+    """A PUT that leaves `active` out does not assert it (RFC 7644 §3.5.1): a disabled user
+    stays disabled, an enabled one enabled; a PUT that sends it still sets it."""
+    login = "kay@example.com"
+    created = (await scim.post("/Users", json=new_user(login))).json()
+    user_id = created["id"]
+    assert (await scim.patch(f"/Users/{user_id}", json=patch(_disable(flag)))).status_code == 200
+    unsaid = new_user(login, name={"givenName": "Kay", "familyName": "B"})
+    del unsaid["active"]
+    kept = await scim.put(f"/Users/{user_id}", json=unsaid)
+    assert kept.status_code == 200, kept.text
+    assert (kept.json()["name"]["givenName"], kept.json()["active"]) == ("Kay", False)
+    assert app.user(login).active is False
+    assert app.profile(app.user(login))["firstName"] == "Kay"
+    on = await scim.put(f"/Users/{user_id}", json={**unsaid, "active": True})
+    assert (on.status_code, on.json()["active"]) == (200, True), on.text
+    assert app.user(login).active is True
+    still = await scim.put(f"/Users/{user_id}", json=unsaid)
+    assert (still.status_code, still.json()["active"]) == (200, True), still.text
+    assert app.user(login).active is True
+    off = await scim.put(f"/Users/{user_id}", json={**unsaid, "active": False})
+    assert (off.status_code, off.json()["active"]) == (200, False), off.text
+    assert app.user(login).active is False
+
+
 async def filters_entra_uses(scim: httpx.AsyncClient, app: App, flag: bool) -> None:
     created = (await scim.post("/Users", json=new_user("gil@example.com"))).json()
     await scim.post("/Users", json=new_user("hal@example.com"))
@@ -296,6 +321,7 @@ SEQUENCES: dict[str, Sequence] = {
     "duplicate_user_name": duplicate_user_name,
     "unknown_ids": unknown_ids,
     "put_replaces": put_replaces,
+    "put_without_active_keeps_the_state": put_without_active_keeps_the_state,
     "filters_entra_uses": filters_entra_uses,
     "paging_covers_everyone": paging_covers_everyone,
     "ecma2host_mapping": ecma2host_mapping,
