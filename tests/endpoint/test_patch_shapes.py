@@ -22,7 +22,8 @@ def _patch(scim: httpx.Client, user_id: str, *ops: dict[str, Any]) -> dict[str, 
     assert response.headers["content-type"].startswith("application/scim+json")
     body: dict[str, Any] = response.json()
     # What the PATCH answered is what a later GET reads (round-trip fidelity); only
-    # meta.lastModified may move, as Okta stamps a lifecycle change after the answer.
+    # meta.lastModified may differ: a lifecycle change is answered with the moment the
+    # connector saw it land, a read with Okta's own stamp (connector/targets/stamps.py).
     read = scim.get(f"/Users/{user_id}").json()
     assert {k: v for k, v in read.items() if k != "meta"} == {
         k: v for k, v in body.items() if k != "meta"

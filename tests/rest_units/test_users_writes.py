@@ -5,6 +5,7 @@ actions, and deletes that must stay safe to repeat."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -454,11 +455,19 @@ async def test_already_in_that_state_is_a_success(tmp_path: Path) -> None:
     assert len(app.calls) == 1
 
 
+# The connector's clock when an acknowledgement arrives (stamps.py), later than the record's.
+ACKNOWLEDGED = datetime(2026, 3, 4, 5, 6, 7, 890_000, tzinfo=UTC)
+
+
 async def test_an_action_answered_without_a_record(tmp_path: Path) -> None:
     app = ScriptedApp().on("POST", "/accounts/1001/disable", reply(204))
     target = rest_target(tmp_path, app)
+    target.now = lambda: ACKNOWLEDGED
     user = await target.set_active(ada(target), False)
     assert (user.id, user.active, user.profile["login"]) == ("1001", False, "ada@example.com")
+    # Not the stamp of the change before this one (updated_at as read), and no read back.
+    assert user.last_modified == "2026-03-04T05:06:07.890Z"
+    assert len(app.calls) == 1
 
 
 @pytest.mark.parametrize("active", [True, False])
@@ -466,10 +475,23 @@ async def test_an_action_answered_with_only_the_id(tmp_path: Path, active: bool)
     action = "enable" if active else "disable"
     app = ScriptedApp().on("POST", f"/accounts/1001/{action}", reply(200, {"data": {"id": 1001}}))
     target = rest_target(tmp_path, app)
+    target.now = lambda: ACKNOWLEDGED
     before = ada(target, status="disabled" if active else "enabled")
     user = await target.set_active(before, active)
     assert (user.id, user.active, user.profile["login"]) == ("1001", active, "ada@example.com")
+    assert user.last_modified == "2026-03-04T05:06:07.890Z"
     assert len(app.calls) == 1
+
+
+async def test_an_action_answered_with_the_record_keeps_the_applications_stamp(
+    tmp_path: Path,
+) -> None:
+    done = account(1001, status="disabled", updated_at="2026-01-03T00:00:00Z")
+    app = ScriptedApp().on("POST", "/accounts/1001/disable", reply(200, {"data": done}))
+    target = rest_target(tmp_path, app)
+    target.now = lambda: ACKNOWLEDGED
+    user = await target.set_active(ada(target), False)
+    assert (user.active, user.last_modified) == (False, "2026-01-03T00:00:00Z")
 
 
 async def test_the_same_state_is_no_call(tmp_path: Path) -> None:

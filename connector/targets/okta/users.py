@@ -27,6 +27,7 @@ from ..model import TargetUser
 from ..pause import pause
 from ..protocol import Capabilities, Profile, search
 from ..query import Condition, Query
+from ..stamps import Clock, landed, utc_now
 from .client import OktaApiError, OktaClient
 from .codes import (
     Meaning,
@@ -60,11 +61,13 @@ class OktaUsers:
         activate_on_create: bool = True,
         disable_mode: str = "deactivate",
         external_id_attribute: str = "scimExternalId",
+        now: Clock = utc_now,
     ) -> None:
         self.client = client
         self.activate_on_create = activate_on_create
         self.suspend = disable_mode == "suspend"
         self.external_id_attribute = external_id_attribute
+        self.now = now  # the wall clock, for the stamp of a lifecycle change (stamps.py)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -282,7 +285,11 @@ class OktaUsers:
         return await self.update(user_id, profile, current)
 
     async def set_active(self, user: TargetUser, active: bool) -> TargetUser:
-        """Move the user to the enabled or disabled state; a no-op when already there."""
+        """Move the user to the enabled or disabled state; a no-op when already there.
+
+        Okta's lifecycle calls answer without the user (`{}`, `204`, an activation link), so
+        the user returned is the one given in its new state, stamped with the moment Okta's
+        answer arrived (stamps.py): one call, not a read after it."""
         if user.active == active:
             return user
         if active:
@@ -306,7 +313,8 @@ class OktaUsers:
             if current.active != active:
                 raise _translate(exc) from exc
             return current  # a concurrent or repeated call already got it there
-        return TargetUser(user.id, user.profile, active, state, user.created, user.last_modified)
+        stamp = landed(user.last_modified, self.now())
+        return TargetUser(user.id, user.profile, active, state, user.created, stamp)
 
     async def delete(self, user_id: str) -> None:
         """Really delete. Okta's DELETE of a user that is not deactivated only deactivates it, and

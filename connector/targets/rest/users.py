@@ -25,6 +25,7 @@ from ..model import TargetUser
 from ..pause import pause
 from ..protocol import Capabilities, Profile, search
 from ..query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
+from ..stamps import Clock, landed, utc_now
 from . import pointer
 from .answers import answered
 from .calls import Calls, fill, json_of, render
@@ -36,10 +37,13 @@ log = logging.getLogger(__name__)
 
 
 class RestUsers:
-    def __init__(self, description: Description, calls: Calls, base_url: str) -> None:
+    def __init__(
+        self, description: Description, calls: Calls, base_url: str, now: Clock = utc_now
+    ) -> None:
         self.description = description
         self._calls = calls
         self.base_url = base_url
+        self.now = now  # the wall clock, for the stamp of a state change (stamps.py)
         users = description.users
         self.capabilities = Capabilities(
             name=description.name,
@@ -422,6 +426,9 @@ class RestUsers:
         return self.to_user(record, "users.update")
 
     async def set_active(self, user: TargetUser, active: bool) -> TargetUser:
+        """The state action's answer is the user when it holds the whole record; an
+        acknowledgement (`204`, `{"id": 7}`) gives the user in its new state, stamped with the
+        moment the answer arrived (stamps.py) rather than read back (one call, not two)."""
         if user.active == active:
             return user
         state = self.description.users.state
@@ -439,16 +446,15 @@ class RestUsers:
         except ApiError as error:
             meaning, _ = self._calls.answers.meaning(error)
             if meaning == "already-done":
-                return _with_state(user, active)
+                # Nothing changed now: when the state got there, the application did not say.
+                return _with_state(user, active, user.last_modified)
             if meaning == "not-found":
                 raise UserNotFoundError(user.id) from error
             raise self._calls.failure(error) from error
         record = self._calls.record(response, action)
-        return (
-            self.to_user(record, "users.state")
-            if self._whole(record)
-            else _with_state(user, active)
-        )
+        if self._whole(record):
+            return self.to_user(record, "users.state")
+        return _with_state(user, active, landed(user.last_modified, self.now()))
 
     async def delete(self, user_id: str) -> None:
         users = self.description.users
@@ -515,8 +521,6 @@ class RestUsers:
         await self._calls.aclose()
 
 
-def _with_state(user: TargetUser, active: bool) -> TargetUser:
+def _with_state(user: TargetUser, active: bool, last_modified: str | None) -> TargetUser:
     word = "enabled" if active else "disabled"
-    return TargetUser(
-        user.id, user.profile, active, word, user.created, user.last_modified, user.record
-    )
+    return TargetUser(user.id, user.profile, active, word, user.created, last_modified, user.record)
