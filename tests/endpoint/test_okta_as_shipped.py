@@ -25,6 +25,10 @@ def test_entra_sequence_against_okta_as_shipped() -> None:
         created = scim.post("/Users", json=new_user("shipped@example.com"))
         assert created.status_code == 201, created.text
         user_id = created.json()["id"]
+        # Entra's second matching attribute, at once: Okta's search has not caught up yet, and
+        # the user this instance just wrote is read by id.
+        by_external = scim.get("/Users", params={"filter": 'externalId eq "shipped"'})
+        assert [r["id"] for r in by_external.json()["Resources"]] == [user_id]
         # Okta is still activating the new user (409 E0000112): the update lands once it is done.
         title = {"op": "Replace", "path": "title", "value": "Engineer"}
         updated = scim.patch(f"/Users/{user_id}", json=patch(title))

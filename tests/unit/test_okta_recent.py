@@ -1,11 +1,12 @@
-"""connector/targets/okta/recent.py: what an instance remembers of its own recent group writes."""
+"""connector/targets/okta/recent.py: what an instance remembers of its own recent group and user
+writes."""
 
 from __future__ import annotations
 
 from clocks import Clock
 
-from connector.targets.model import TargetGroup
-from connector.targets.okta.recent import RecentGroups
+from connector.targets.model import TargetGroup, TargetUser
+from connector.targets.okta.recent import RecentGroups, RecentUsers
 
 
 def _group(group_id: str, name: str, external: str | None, stamp: str) -> TargetGroup:
@@ -64,3 +65,45 @@ def test_entries_expire_and_the_memory_is_bounded() -> None:
     assert recent.named("D") == []
     stale = _group("00g4", "D", None, T1)
     assert recent.current(stale) is stale
+
+
+def _user(user_id: str, **profile: object) -> TargetUser:
+    return TargetUser(user_id, profile, True, "ACTIVE", T1, T1)
+
+
+def test_users_are_found_by_a_value_ignoring_case_as_okta_searches() -> None:
+    recent = RecentUsers()
+    recent.wrote(_user("00u1", scimExternalId="Ext-1", login="a@example.com"))
+    recent.wrote(_user("00u2", scimExternalId="ext-1", employeeNumber=7))
+    assert recent.holding("scimExternalId", "EXT-1") == {"00u1", "00u2"}
+    assert recent.holding("login", "A@EXAMPLE.COM") == {"00u1"}
+    assert recent.holding("employeeNumber", "7") == set()  # only text values are compared
+    assert recent.holding("scimExternalId", "ext-2") == set()
+
+
+def test_a_users_later_write_replaces_the_earlier_and_a_delete_is_remembered() -> None:
+    recent = RecentUsers()
+    recent.wrote(_user("00u1", scimExternalId="old"))
+    recent.wrote(_user("00u1", scimExternalId="new"))
+    assert recent.holding("scimExternalId", "old") == set()
+    assert recent.holding("scimExternalId", "new") == {"00u1"}
+    assert recent.written("00u1")
+    assert recent.deleted_ids() == frozenset()
+    recent.deleted("00u1")
+    assert recent.holding("scimExternalId", "new") == set()
+    assert not recent.written("00u1")
+    assert recent.deleted_ids() == {"00u1"}
+    assert not recent.written("00u9")
+
+
+def test_remembered_users_expire_and_are_bounded() -> None:
+    clock = Clock()
+    recent = RecentUsers(seconds=60, size=2, clock=clock)
+    recent.deleted("00u0")
+    recent.wrote(_user("00u1", scimExternalId="a"))
+    recent.wrote(_user("00u2", scimExternalId="b"))
+    assert recent.deleted_ids() == frozenset()  # the oldest went when a third arrived
+    assert recent.holding("scimExternalId", "a") == {"00u1"}
+    clock.advance(61)
+    assert recent.holding("scimExternalId", "b") == set()
+    assert not recent.written("00u2")

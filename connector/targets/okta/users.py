@@ -3,13 +3,18 @@
 Each operation uses the fewest calls Okta allows and is safe to repeat: a create whose answer was
 lost is resolved by reading the login back, lifecycle calls treat "already there" as done, and a
 delete of a user that is already gone succeeds.
+
+Okta's search is eventually consistent. The login is read consistently (`GET /users/{login}`);
+for the other equality matches (Entra's externalId), a user this instance wrote a moment ago is
+read by id (`recent.py`), and a search hit it wrote or deleted a moment ago is not taken as the
+index shows it.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
@@ -26,7 +31,7 @@ from ..http import OutcomeUnknownError
 from ..model import TargetUser
 from ..pause import pause
 from ..protocol import Capabilities, Profile, search
-from ..query import Condition, Query
+from ..query import AllOf, AnyOf, Condition, Query
 from ..stamps import Clock, landed, utc_now
 from .client import OktaApiError, OktaClient
 from .codes import (
@@ -38,6 +43,7 @@ from .codes import (
     undefined_property,
 )
 from .paging import pages
+from .recent import RecentUsers
 from .schemas import USER, undeclared
 from .search import render_search
 
@@ -62,8 +68,10 @@ class OktaUsers:
         disable_mode: str = "deactivate",
         external_id_attribute: str = "scimExternalId",
         now: Clock = utc_now,
+        recent: RecentUsers | None = None,
     ) -> None:
         self.client = client
+        self.recent = recent or RecentUsers()
         self.activate_on_create = activate_on_create
         self.suspend = disable_mode == "suspend"
         self.external_id_attribute = external_id_attribute
@@ -96,9 +104,11 @@ class OktaUsers:
     async def find_by_anchor(self, login: str) -> TargetUser | None:
         """Consistent lookup by login (GET by login, not the eventually consistent search)."""
         if not _addressable(login):
-            # Okta cannot address such logins in a URL path; its search can find them.
+            # Okta cannot address such logins in a URL path; its search can find them (and a
+            # user read by id because it held the login a moment ago may not hold it now).
             found = await search(self, _login_query(login))
-            return found[0] if found else None
+            wanted = login.casefold()
+            return next((u for u in found if _login_of(u).casefold() == wanted), None)
         data = await self._get_raw(login)
         if data is None:
             return None
@@ -119,13 +129,45 @@ class OktaUsers:
         return data if isinstance(data, dict) else None
 
     def pages(self, query: Query) -> AsyncGenerator[list[TargetUser], None]:
-        """Every user matching the query, page by page, deprovisioned users included."""
+        """Every user matching the query, page by page, deprovisioned users included.
+
+        Users this instance deleted a moment ago are left out of every answer. An equality
+        match (`externalId eq`, `emails… eq`, alone or in an `and`/`or`) first reads by id the
+        users this instance wrote a moment ago with that value (`recent.py`), which the search
+        may not show yet, and reads by id the search hits it wrote a moment ago, which the
+        search may show as they were: one call per such user, none when there is none."""
         params = {"search": render_search(query, suspend=self.suspend), "limit": str(PAGE_SIZE)}
-        return self._paged(params)
+        if not _equalities(query):
+            return self._paged(params)
+        return self._matched(query, params)
+
+    async def _matched(
+        self, query: Query, params: dict[str, str]
+    ) -> AsyncGenerator[list[TargetUser], None]:
+        remembered = _candidates(self.recent, query)
+        confirmed = [u for u in [await self.get(i) for i in sorted(remembered)] if u is not None]
+        if confirmed:
+            yield confirmed
+        async with aclosing(self._paged(params)) as searched:
+            async for page in searched:
+                found: list[TargetUser] = []
+                for hit in page:
+                    if hit.id in remembered:
+                        continue  # read by id above: answered, or gone
+                    if self.recent.written(hit.id):
+                        current = await self.get(hit.id)  # the index may show it as it was
+                        if current is None:
+                            continue
+                        hit = current
+                    found.append(hit)
+                del page
+                yield found
 
     async def _paged(self, params: dict[str, str]) -> AsyncGenerator[list[TargetUser], None]:
+        deleted = self.recent.deleted_ids()
+        keep = self.to_user if not deleted else _without(deleted, self.to_user)
         try:
-            async with aclosing(pages(self.client, "/api/v1/users", params, self.to_user)) as each:
+            async with aclosing(pages(self.client, "/api/v1/users", params, keep)) as each:
                 async for users in each:
                     yield users
                     del users  # not held while the next page is read
@@ -172,6 +214,7 @@ class OktaUsers:
                 raise self._refusal(exc) from exc
         if not active:
             user = await self.set_active(user, False)
+        self.recent.wrote(user)
         return user
 
     async def _holder(self, login: str) -> TargetUser | None:
@@ -186,7 +229,7 @@ class OktaUsers:
         async with aclosing(self._paged({"limit": str(PAGE_SIZE)})) as listing:
             async for page in listing:
                 for user in page:
-                    if str(user.profile.get("login") or "").casefold() == login.casefold():
+                    if _login_of(user).casefold() == login.casefold():
                         return user
         return None
 
@@ -239,7 +282,9 @@ class OktaUsers:
         while True:
             try:
                 response = await self.client.send("POST", path, json={"profile": dict(changes)})
-                return self.to_user(response.json())
+                user = self.to_user(response.json())
+                self.recent.wrote(user)
+                return user
             except OktaApiError as exc:
                 refusal = meaning(exc)
                 if refusal is Meaning.BUSY:
@@ -314,7 +359,9 @@ class OktaUsers:
                 raise _translate(exc) from exc
             return current  # a concurrent or repeated call already got it there
         stamp = landed(user.last_modified, self.now())
-        return TargetUser(user.id, user.profile, active, state, user.created, stamp)
+        changed = TargetUser(user.id, user.profile, active, state, user.created, stamp)
+        self.recent.wrote(changed)
+        return changed
 
     async def delete(self, user_id: str) -> None:
         """Really delete. Okta's DELETE of a user that is not deactivated only deactivates it, and
@@ -337,6 +384,7 @@ class OktaUsers:
                 except OktaApiError as exc:
                     if not not_found(exc):
                         raise _translate(exc) from exc
+                    self.recent.deleted(user_id)  # gone for good: Okta never reuses an id
                     if not maybe_applied:
                         raise UserNotFoundError(user_id) from exc
                     return  # gone: deleted by this request's earlier DELETEs
@@ -399,6 +447,49 @@ def _addressable(login: str) -> bool:
 
 def _login_query(login: str) -> Query:
     return Condition("login", "eq", login)
+
+
+def _login_of(user: TargetUser) -> str:
+    return str(user.profile.get("login") or "")
+
+
+def _equalities(query: Query) -> bool:
+    """Whether the query asks for attribute values (a match), not a listing: an equality, an
+    `and` with one, an `or` of them."""
+    if isinstance(query, Condition):
+        return query.op == "eq" and query.value is not None
+    if isinstance(query, AllOf):
+        return any(_equalities(term) for term in query.terms)
+    if isinstance(query, AnyOf):
+        return all(_equalities(term) for term in query.terms)
+    return False
+
+
+def _candidates(recent: RecentUsers, query: Query) -> set[str]:
+    """The users written recently that may match (a query `_equalities` accepts): those
+    holding the values of an `and`'s equalities, of either side of an `or`; the service
+    applies the whole filter to them."""
+    if isinstance(query, Condition):
+        if query.op == "eq" and query.value is not None:
+            return recent.holding(query.attribute, query.value)
+        return set()
+    if isinstance(query, AllOf):
+        narrowing = [_candidates(recent, t) for t in query.terms if _equalities(t)]
+        return set.intersection(*narrowing) if narrowing else set()
+    if isinstance(query, AnyOf):
+        return set().union(*(_candidates(recent, t) for t in query.terms))
+    return set()
+
+
+def _without(
+    deleted: frozenset[str], to_user: Callable[[Mapping[str, Any]], TargetUser]
+) -> Callable[[dict[str, Any]], TargetUser | None]:
+    """A page's users but those deleted (a lagging index still shows them)."""
+
+    def keep(data: dict[str, Any]) -> TargetUser | None:
+        return None if data.get("id") in deleted else to_user(data)
+
+    return keep
 
 
 def _translate(exc: OktaApiError) -> Exception:
