@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from legacyapp.errors import ApiError, FieldError, bad_request, invalid
+from legacyapp.filters import ACCOUNT_FIELDS, TEAM_FIELDS, parse
 from legacyapp.schema import ACCOUNT, TEAM
 from legacyapp.store import Store
 
@@ -119,6 +120,8 @@ class LedgerlineApi:
             if params["status"] not in ("enabled", "disabled"):
                 raise bad_request("status must be 'enabled' or 'disabled'")
             tests.append(_equal("status", params["status"]))
+        if "filter" in params:
+            tests.append(parse(params["filter"], ACCOUNT_FIELDS))
         start = (page - 1) * per_page
         total, window = self.store.select_accounts(
             (lambda item: all(test(item) for test in tests)) if tests else None, start, per_page
@@ -161,6 +164,8 @@ class LedgerlineApi:
             tests.append(_equal_ignoring_case("name", params["name"]))
         if "external_ref" in params:
             tests.append(_equal("external_ref", params["external_ref"]))
+        if "filter" in params:
+            tests.append(parse(params["filter"], TEAM_FIELDS))
         teams = [item for item in self.store.teams() if all(test(item) for test in tests)]
         return _page(teams, page, per_page)
 

@@ -143,7 +143,7 @@ def test_an_empty_filter_value_matches_nothing(staff: Ledger) -> None:
     "params",
     [
         {"first_name": "Nobody"},
-        {"filter": 'username eq "zoe@example.com"'},
+        {"search": 'username eq "zoe@example.com"'},
         {"sort": "-username", "order": "desc"},
         {"q": "zoe", "limit": "1", "offset": "3"},
         {"userName": "zoe@example.com"},
