@@ -26,11 +26,13 @@ from connector.targets.rest.description import (
     Description,
     ErrorEnvelope,
     ErrorRule,
+    Find,
     Meaning,
     Paging,
 )
 from connector.targets.rest.loading import load_description
 from connector.targets.rest.paging import Page, Pager
+from connector.targets.rest.quoting import fill
 from connector.transport.budget import request_budget
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -138,6 +140,29 @@ async def test_without_a_total_a_short_page_ends_the_listing(style: str) -> None
     pages = _Pages((10, None), (4, None))
     assert await _read({"style": style, "sizeParam": "limit", "pageSize": 10}, pages) == 14
     assert pages.calls == 2
+
+
+# -- finds ------------------------------------------------------------------------------------
+
+
+def test_every_escape_rule_has_a_row_and_the_default_is_refuse() -> None:
+    rows = table_rows("`escape`")
+    rules = get_args(Find.model_fields["escape"].annotation)
+    assert {r.split()[0].strip("`") for r in rows} == set(rules)
+    assert Find.model_fields["escape"].default == "refuse"
+    assert "`refuse` (default)" in rows
+
+
+def test_the_escape_examples_load_and_escape_as_their_rows_say() -> None:
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", DOC, re.DOTALL) if "escape:" in b)
+    finds = yaml.safe_load(block)
+    data = yaml.safe_load(SAMPLE.read_text(encoding="utf-8"))
+    data["users"]["find"] = finds + data["users"]["find"][2:]
+    loaded = Description.model_validate(data).users.find
+    assert [f.escape for f in loaded[:2]] == ["backslash", "double"]
+    # backslash: \ becomes \\, the quote becomes \"; double: the quote twice, \ unchanged.
+    assert fill(finds[0]["query"]["filter"], 'a"b\\c', "backslash") == r'username eq "a\"b\\c"'
+    assert fill(finds[1]["query"]["$filter"], "o'b\\", "double") == r"mail eq 'o''b\'"
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -17,12 +17,12 @@ import httpx
 
 from ... import redact
 from ...url_text import shown
-from ..errors import RejectedError, UnavailableError
+from ..errors import QueryNotSupportedError, RejectedError, UnavailableError
 from ..http import ApiClient, ApiError, Call, OutcomeUnknownError
 from ..pause import pause
-from . import pointer
+from . import pointer, quoting
 from .answers import Answers
-from .description import Operation, UpdateOperation, WriteOperation, placeholders
+from .description import Find, Operation, UpdateOperation, WriteOperation, placeholders
 from .loading import Marks, where
 from .paging import relative
 from .values import text
@@ -38,20 +38,30 @@ Change = tuple[tuple[str, ...], Any]
 """A value to write at a pointer (None clears)."""
 
 
+def segment(value: str) -> str:
+    """A value escaped as one path segment: a `/` or `?` in it never changes the URL."""
+    return quote(value, safe="")
+
+
 def render(template: str, values: Mapping[str, str]) -> str:
     """A path template with each placeholder's value escaped as one path segment."""
     rendered = template
     for name in placeholders(template):
-        rendered = rendered.replace("{" + name + "}", quote(values[name], safe=""))
+        rendered = rendered.replace("{" + name + "}", segment(values[name]))
     return rendered
 
 
-def fill(template: str, values: Mapping[str, str]) -> str:
-    """A query parameter template (httpx encodes parameters itself)."""
-    rendered = template
-    for name in placeholders(template):
-        rendered = rendered.replace("{" + name + "}", values[name])
-    return rendered
+def find_query(find: Find, value: str) -> dict[str, str]:
+    """A find's query parameters with the value placed, escaped for the quotes of the
+    application's filter language it is between (httpx percent-encodes parameters itself)."""
+    return {name: quoting.fill(t, value, find.escape) for name, t in find.query.items()}
+
+
+def find_path(find: Find, value: str) -> str:
+    """A find's lookup path with the value placed: escaped for any quotes it is between, then
+    as one path segment."""
+    assert find.path is not None
+    return quoting.fill(find.path, value, find.escape, segment)
 
 
 def named(call: Call) -> str:
@@ -274,6 +284,21 @@ class Calls:
             return UnavailableError(f"{self.name}: {message}", retry_after=60)
         return RejectedError(f"{self.name} rejected the request: {message}")
 
-    def at(self, loc: tuple[str, ...]) -> str:
+    def sendable(self, find: Find, value: str, section: str, index: int) -> None:
+        """QueryNotSupportedError, before any call, when `value` would leave the quotes the
+        find writes it between and the description does not say how the application escapes
+        there (`escape`): sent, it would be refused by the application or match more."""
+        for template in find.templates():
+            held = quoting.refused(template, value, find.escape)
+            if held is not None:
+                loc = (section, "find", index)
+                raise QueryNotSupportedError(
+                    f"{self.name}'s description does not say how its filter language escapes "
+                    f"inside quotes, and the value searched for holds {held}: add `escape: "
+                    f"backslash` or `escape: double` to {section}.find[{index}] "
+                    f"({self.at(loc)}), as the application's reference says"
+                )
+
+    def at(self, loc: tuple[str | int, ...]) -> str:
         """`file:line:col` of a part of the description, for messages."""
         return where(self._marks, loc, self._source)

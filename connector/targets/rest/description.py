@@ -16,6 +16,7 @@ from pydantic.alias_generators import to_camel
 
 from ...url_text import holds_credentials, shown
 from . import pointer as json_pointer
+from .quoting import Escape, quotes
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 # Names and URLs are checked with fullmatch: a `$`-anchored match also takes a final "\n"
@@ -512,6 +513,14 @@ class Find(_Model):
         None, description="A lookup endpoint of its own instead, e.g. /users/by-name/{value}."
     )
     result: Pointer | None = None
+    escape: Escape = Field(
+        "refuse",
+        description="For a {value} written between quotes in the application's own filter "
+        "language (`filter: 'email eq \"{value}\"'`): how the application escapes inside them. "
+        'backslash: \\" and \\\\ (SCIM, Okta, most JSON-minded languages); double: the quote '
+        "written twice (OData, SQL); refuse (default): a value holding the quote or a backslash "
+        "is not sent, and the SCIM filter is answered 400 invalidFilter.",
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> Find:
@@ -524,7 +533,20 @@ class Find(_Model):
             _only(self.path, {"value"}, "the find path")
         for name, template in self.query.items():
             _only(template, {"value"}, f"query parameter {name}")
+        if "escape" in self.model_fields_set and not any(
+            quote is not None for template in self.templates() for quote in quotes(template)
+        ):
+            raise Problem(
+                "escape is for a {value} written between quotes in the application's filter "
+                "language, e.g. `filter: 'email eq \"{value}\"'`; this find has none (a value "
+                "that is the whole parameter or path segment is sent as it is): remove escape",
+                "escape",
+            )
         return self
+
+    def templates(self) -> list[str]:
+        """Where this find writes `{value}`: its lookup path or its query parameters."""
+        return [self.path] if self.path is not None else list(self.query.values())
 
 
 class Users(_Model):

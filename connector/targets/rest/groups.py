@@ -25,7 +25,7 @@ from ..pause import pause
 from ..protocol import GroupCapabilities
 from ..query import Condition, Everyone, IdIs, Query
 from . import pointer
-from .calls import Calls, Change, fill, json_of, render
+from .calls import Calls, Change, find_path, find_query, json_of, render
 from .description import Find, Groups, ListOperation, MemberOperation
 from .paging import Page, Pager
 from .values import text
@@ -111,13 +111,13 @@ class RestGroups:
             return
         params = dict(self.spec.listing.query)
         if isinstance(query, Condition):
-            find = self._find(query)
+            find, value = self._find(query), query.value or ""
             if find.path is not None:
-                async with aclosing(self._lookup(find, query.value or "")) as found:
+                async with aclosing(self._lookup(find, value)) as found:
                     async for page in found:
                         yield page
                 return
-            params |= {k: fill(t, {"value": query.value or ""}) for k, t in find.query.items()}
+            params |= find_query(find, value)
         elif not isinstance(query, Everyone):
             raise QueryNotSupportedError(f"{self._calls.name}'s groups cannot answer this filter")
         async with aclosing(self._pager.pages(self.spec.listing.path, params)) as listing:
@@ -125,8 +125,11 @@ class RestGroups:
                 yield [self.to_group(r) for r in records]
 
     def _find(self, query: Condition) -> Find:
-        for find in self.spec.find:
+        """The find that answers `query`, once its value is known to stay inside any quotes
+        it is written in; QueryNotSupportedError otherwise, before any call."""
+        for index, find in enumerate(self.spec.find):
             if find.attribute == query.attribute and query.op == "eq":
+                self._calls.sendable(find, query.value or "", "groups", index)
                 return find
         raise QueryNotSupportedError(
             f"{self._calls.name}'s groups cannot be searched by {query.attribute} {query.op}"
@@ -134,7 +137,7 @@ class RestGroups:
 
     async def _lookup(self, find: Find, value: str) -> AsyncGenerator[list[TargetGroup], None]:
         assert find.path is not None
-        call = Call("GET", render(find.path, {"value": value}), template=find.path)
+        call = Call("GET", find_path(find, value), template=find.path)
         try:
             response = await self._calls.send(call)
         except ApiError as error:

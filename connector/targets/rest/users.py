@@ -28,7 +28,7 @@ from ..query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
 from ..stamps import Clock, landed, utc_now
 from . import pointer
 from .answers import answered
-from .calls import Calls, fill, json_of, render
+from .calls import Calls, find_path, find_query, json_of, render
 from .description import Description, Find
 from .paging import Page, Pager
 from .values import codecs, same_value, text
@@ -174,7 +174,7 @@ class RestUsers:
         listing = self.description.users.listing
         params = dict(listing.query)
         if find is not None:
-            params |= {k: fill(t, {"value": value}) for k, t in find.query.items()}
+            params |= find_query(find, value)
         turns = Turns()
         try:
             async for records in self._pager.pages(listing.path, params):
@@ -225,7 +225,7 @@ class RestUsers:
                     f"{self.description.name}'s description has no find on active"
                 )
             values = state.enabled_values if query.value else state.disabled_values
-            return find, text(values[0])
+            return self._sendable(find, text(values[0]))
         if isinstance(query, Condition):
             find = next(
                 (f for f in finds if f.attribute == query.attribute and f.op == query.op), None
@@ -239,12 +239,18 @@ class RestUsers:
                 encoded = self._codecs[query.attribute].encode(query.value)
             except RejectedError:
                 return None
-            return find, text(encoded) if encoded is not None else ""
+            return self._sendable(find, text(encoded) if encoded is not None else "")
         raise QueryNotSupportedError(f"{self.description.name} cannot answer this filter")
+
+    def _sendable(self, find: Find, value: str) -> tuple[Find, str]:
+        """(find, value), once the value is known to stay inside any quotes it is written in."""
+        index = next(i for i, f in enumerate(self.description.users.find) if f is find)
+        self._calls.sendable(find, value, "users", index)
+        return find, value
 
     async def _lookup(self, find: Find, value: str) -> AsyncIterator[list[TargetUser]]:
         assert find.path is not None
-        call = Call("GET", render(find.path, {"value": value}), template=find.path)
+        call = Call("GET", find_path(find, value), template=find.path)
         try:
             response = await self._calls.send(call)
         except ApiError as error:
