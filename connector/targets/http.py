@@ -73,6 +73,10 @@ class Call:
 class ApiError(Exception):
     """The target answered with an error that retrying will not fix (a 4xx but 401/429)."""
 
+    # For an error a success status carries in its body: how telemetry names it (the
+    # application's code, say), the status being a success. None for an error status.
+    label: str | None = None
+
     def __init__(self, status: int, reason: str, headers: httpx.Headers, body: bytes) -> None:
         self.status = status
         self.reason = reason
@@ -105,6 +109,10 @@ class _LoopState:
 
 
 BucketOf = Callable[[str, str], str]
+# What the body of an answer with a success status says of a failure (a described application's
+# `errorEnvelope`): the error, raised as an error status would be and recorded as a failed call
+# (its `label` beside the status), or None for a success.
+FailedAnswer = Callable[[httpx.Response], ApiError | None]
 # A call's path as telemetry shows it: values (ids, logins) replaced, no query.
 PathTemplate = Callable[[str], str]
 
@@ -130,6 +138,7 @@ class ApiClient:
         headers: Mapping[str, str] | None = None,
         pacer: Pacer | None = None,
         path_template: PathTemplate = telemetry.template,
+        failed_answer: FailedAnswer | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._prefix = _joinable_prefix(self.base_url)
@@ -137,6 +146,7 @@ class ApiClient:
         self._credentials = credentials
         self._bucket_of = bucket_of
         self._path_template = path_template
+        self._failed_answer = failed_answer
         self._retryable = retryable
         self._transport = transport
         self._max_concurrency = max_concurrency
@@ -204,7 +214,7 @@ class ApiClient:
         while True:
             authorization = await self._credentials.authorization(False)
             try:
-                response = await self._attempt(bucket, call, url, authorization)
+                response, failed = await self._attempt(bucket, call, url, authorization)
             except GatewayError as exc:
                 # A gateway (the relay) refused us: the request never reached the target, and
                 # waiting will not fix a setting.
@@ -235,6 +245,8 @@ class ApiClient:
                 attempt += 1
                 continue
             self.pacer.observe(bucket, _read_headers(response.headers, self.pacer.header_names))
+            if failed is not None:
+                raise failed
             status = response.status_code
             if status < 400:
                 return response
@@ -313,7 +325,7 @@ class ApiClient:
 
     async def _attempt(
         self, bucket: str, call: Call, url: httpx.URL | str, authorization: Authorization
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, ApiError | None]:
         """One paced call. Pacing is decided inside the concurrency gate, so a call that waited
         for the gate is paced by what the responses meanwhile said, not by what was known before;
         the gate is not held while waiting for a paced slot."""
@@ -344,7 +356,8 @@ class ApiClient:
         call: Call,
         url: httpx.URL | str,
         authorization: Authorization,
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, ApiError | None]:
+        """The answer, and the failure its body says it is despite a success status."""
         timeout = max(MIN_ATTEMPT_SECONDS, min(self._attempt_timeout, remaining()))
         params = {**(call.params or {}), **authorization.params}
         headers = {**(call.headers or {}), **authorization.headers}
@@ -362,12 +375,22 @@ class ApiClient:
             self.pacer.abandon(bucket)  # no answer will be observed for this call
             self._report(call, None, started_ns, started, type(exc).__name__)
             raise
-        self._report(call, response.status_code, started_ns, started)
+        failed = None
+        if self._failed_answer is not None and response.status_code < 300:
+            # Read here, so that the call is recorded as the failure it is, not as a 200.
+            failed = self._failed_answer(response)
+        self._report(
+            call,
+            response.status_code,
+            started_ns,
+            started,
+            (failed.label or "failed") if failed is not None else None,
+        )
         # httpx's stream refers back to its response, a cycle that only the garbage collector
         # frees: a listing's pages (~0.6 MB each) would all linger until it runs. The body is
         # read and the stream closed by now, so the stream can go.
         response.stream = httpx.ByteStream(b"")
-        return response
+        return response, failed
 
     def _report(
         self,

@@ -4,8 +4,10 @@ target call, and the metrics an admin watches. Imported only when telemetry is o
 The operation span is INTERNAL (the Functions host already reports the HTTP request itself), so
 it is a dependency of the host's request in Application Insights, not a second request. Target
 calls are CLIENT spans named `METHOD /path/template`, created when each call has finished, with
-its real start and end times. A retry is a call span of its own (`retry=true`) and a `retry`
-event on the operation span; waits are `wait` events.
+its real start and end times; a call that failed (no answer, an error status, or a success status
+whose body says it failed) has the ERROR status, which is what makes it a failed dependency. A
+retry is a call span of its own (`retry=true`) and a `retry` event on the operation span; waits
+are `wait` events.
 """
 
 from __future__ import annotations
@@ -40,7 +42,9 @@ class Bridge:
             "scim.request.duration", unit="ms", description="Time to answer a SCIM request"
         )
         self.calls = meter.create_counter(
-            "scim.target.calls", unit="{call}", description="Target calls by operation and status"
+            "scim.target.calls",
+            unit="{call}",
+            description="Target calls by operation, status and outcome (success or failure)",
         )
         self.throttled = meter.create_counter(
             "scim.target.throttled", unit="{call}", description="Target calls answered 429"
@@ -87,14 +91,17 @@ class Bridge:
             start_time=call.started_ns,
             attributes=attributes,
         )
-        if call.status is None or call.status >= 400:
-            span.set_status(Status(StatusCode.ERROR, call.error or f"HTTP {call.status}"))
+        if call.failed:
+            # Azure Monitor's dependency `success` is the span's status alone: a 200 whose body
+            # says it failed is a failed dependency, its resultCode (the status) still 200.
+            span.set_status(Status(StatusCode.ERROR, _failure(call)))
         span.end(end_time=call.started_ns + int(call.duration_ms * 1_000_000))
         labels = {
             "operation": record.operation,
             "method": call.method,
             "path": call.path,
             "status": str(call.status) if call.status is not None else (call.error or "none"),
+            "outcome": "failure" if call.failed else "success",
         }
         self.calls.add(1, labels)
         if call.status == 429:
@@ -141,3 +148,11 @@ class Bridge:
         end = record.started_ns + int((record.duration_ms or 0.0) * 1_000_000)
         span.end(end_time=end)
         otel_context.detach(token)
+
+
+def _failure(call: TargetCall) -> str:
+    if call.status is None:
+        return call.error or "no answer"
+    if call.error is not None:
+        return f"HTTP {call.status} with an error envelope: {call.error}"
+    return f"HTTP {call.status}"

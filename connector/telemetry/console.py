@@ -60,9 +60,9 @@ class ConsoleTree(SpanExporter):
         lines = [f"{root.name} {status} in {_ms(root):.1f} ms ({', '.join(notes)})"]
         for child in sorted(children, key=lambda s: s.start_time or 0):
             child_attributes = child.attributes or {}
-            answer = child_attributes.get(
-                "http.response.status_code", child_attributes.get("error.type", "no answer")
-            )
+            # A status with an error beside it: a success status whose body says it failed.
+            shown = (child_attributes.get(k) for k in ("http.response.status_code", "error.type"))
+            answer = " ".join(str(a) for a in shown if a is not None) or "no answer"
             retry = " (retry)" if child_attributes.get("retry") else ""
             lines.append(f"  {child.name} {answer} in {_ms(child):.1f} ms{retry}")
         out = self._out or sys.stdout

@@ -27,8 +27,16 @@ class TargetCall:
     status: int | None  # None: no answer came (`error` says why)
     duration_ms: float
     started_ns: int  # wall clock, for spans
-    error: str | None = None  # the failure's type when no answer came
+    # Why the call failed without an error status: the exception's type when no answer came
+    # (`ReadTimeout`), or, beside a success status, the error its body says (a described
+    # application's `errorEnvelope`: its code, e.g. `conflict`).
+    error: str | None = None
     retry: bool = False  # sent again after a failed attempt of the same request
+
+    @property
+    def failed(self) -> bool:
+        """No answer, an error status, or a success status whose body says it failed."""
+        return self.status is None or self.status >= 400 or self.error is not None
 
     def summary(self) -> dict[str, Any]:
         """The call as the per-request record shows it (no values, only their shape)."""

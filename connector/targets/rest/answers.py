@@ -26,14 +26,22 @@ _MAX_MESSAGE = 500
 _MISSING = object()
 
 
+# An application's error code as telemetry may show it: a short identifier. Anything else (a
+# message at the code's pointer, which may name a user) is recorded as ENVELOPE instead.
+_SAFE_CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+ENVELOPE = "errorEnvelope"
+
+
 class EnvelopeError(ApiError):
     """An answer with a success status whose body says the call failed: raised where an error
-    status would have been, so that every caller reads it with the same rules."""
+    status would have been, so that every caller reads it with the same rules. `label` names
+    it in telemetry: the application's code when it is a short identifier, else ENVELOPE."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, code: str | None = None) -> None:
         super().__init__(
             response.status_code, response.reason_phrase, response.headers, response.content
         )
+        self.label = code if code is not None and _SAFE_CODE.fullmatch(code) else ENVELOPE
 
 
 def answered(error: ApiError) -> str:
@@ -97,7 +105,7 @@ class Answers:
             return None
         listed = any(same_value(value, marker) for value in envelope.values)
         failed = listed if envelope.failure is not None else not listed
-        return EnvelopeError(response) if failed else None
+        return EnvelopeError(response, self._code_in(body)) if failed else None
 
     def meaning(self, error: ApiError) -> tuple[Meaning | None, str]:
         """What the error means (None: nothing the description or the defaults know) and the
@@ -114,9 +122,12 @@ class Answers:
 
     def code(self, error: ApiError) -> str | None:
         """The application's error code in the answer (at errorEnvelope.code), as text."""
+        return self._code_in(error.json())
+
+    def _code_in(self, body: Any) -> str | None:
         if self._code is None:
             return None
-        raw = pointer.resolve(error.json(), self._code)
+        raw = pointer.resolve(body, self._code)
         return text(raw) if isinstance(raw, str | int | float) else None
 
     def refused(self, error: ApiError) -> UnavailableError | None:

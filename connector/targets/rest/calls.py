@@ -103,7 +103,8 @@ class Calls:
 
     async def send(self, call: Call, *, retry_unknown: bool = True) -> httpx.Response:
         """The call's successful answer; ApiError for an error answer, a success status whose
-        body says it failed (`errorEnvelope`) included. An error the rules call retryable by
+        body says it failed (`errorEnvelope`, which the client reads as `failed_answer`, so
+        that the call is recorded as failed) included. An error the rules call retryable by
         its code is retried here as the client retries a retryable status: within the budget,
         and never blindly for a write (`retry_unknown=False`)."""
         attempt = 0
@@ -111,7 +112,9 @@ class Calls:
             try:
                 response = await self.api.send(call, retry_unknown=retry_unknown)
             except ApiError as error:
-                failed = error  # a status the client does not retry; its code may be retryable
+                # A status the client does not retry, or an error envelope; its code may be
+                # retryable.
+                failed = error
             else:
                 if 300 <= response.status_code < 400:
                     # Not a success: nothing was done (a delete or a disable would have
@@ -119,10 +122,7 @@ class Calls:
                     # nobody). Not followed either: credentials go to the configured
                     # application only.
                     raise UnavailableError(self._redirected(call, response), retry_after=300)
-                envelope = self.answers.failed(response)
-                if envelope is None:
-                    return response
-                failed = envelope
+                return response
             meaning, message = self.answers.meaning(failed)
             if meaning != "retryable":
                 raise failed

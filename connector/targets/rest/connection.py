@@ -88,6 +88,7 @@ def connect(description: Description, context: TargetContext, source: Path, mark
     elif verify and settings.ssl_cert_file:
         verify = str(settings.ssl_cert_file)
     token_clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+    answers = Answers(d.errors, d.name, d.error_envelope)
 
     def token_client() -> httpx.AsyncClient:
         """The client for OAuth2 token requests: a path on the base URL goes the API's way
@@ -123,6 +124,7 @@ def connect(description: Description, context: TargetContext, source: Path, mark
         attempt_timeout=d.connection.timeout_seconds,
         verify=verify,
         headers=d.connection.headers,
+        failed_answer=answers.failed,
     )
 
     async def close() -> None:
@@ -131,4 +133,4 @@ def connect(description: Description, context: TargetContext, source: Path, mark
             await client.aclose()
         token_clients.clear()
 
-    return Calls(api, Answers(d.errors, d.name, d.error_envelope), d.name, source, marks, close)
+    return Calls(api, answers, d.name, source, marks, close)
