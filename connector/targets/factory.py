@@ -11,6 +11,7 @@ from ..secrets import SecretKey, SecretStore
 from ..settings import Settings
 from .context import TargetContext
 from .errors import UnavailableError
+from .http import ATTEMPT_TIMEOUT_SECONDS
 from .protocol import Targets, UserTarget
 from .secret_source import secret_token
 
@@ -50,6 +51,7 @@ def okta_target(context: TargetContext) -> Targets:
         ),
         transport=context.transport,
         max_concurrency=settings.okta_max_concurrency,
+        attempt_timeout=context.attempt_timeout(ATTEMPT_TIMEOUT_SECONDS),
     )
     users = OktaUsers(
         client,

@@ -35,6 +35,8 @@ from .errors import RateLimitedError, UnavailableError
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRYABLE = frozenset({500, 502, 503, 504})
+# One attempt's timeout at a target reached directly (through the relay: TargetContext).
+ATTEMPT_TIMEOUT_SECONDS = 10.0
 # How much of an error body is kept for matching and messages.
 _ERROR_BODY_LIMIT = 8192
 
@@ -133,7 +135,7 @@ class ApiClient:
         retryable: frozenset[int] = DEFAULT_RETRYABLE,
         transport: httpx.AsyncBaseTransport | None = None,
         max_concurrency: int = 20,
-        attempt_timeout: float = 10.0,
+        attempt_timeout: float = ATTEMPT_TIMEOUT_SECONDS,
         verify: bool | str = True,
         headers: Mapping[str, str] | None = None,
         pacer: Pacer | None = None,

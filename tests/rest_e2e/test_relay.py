@@ -54,7 +54,9 @@ async def relayed_ledgerline(
     options: SandboxOptions | None = None,
     flag: bool = False,
     env: Mapping[str, str] | None = None,
+    agent_path: str = "",
 ) -> AsyncIterator[RelayedRest]:
+    """`agent_path`: the path of the agent's --local-base-url (after the sandbox's origin)."""
     """Everything started and connected; stopped again on the way out, agent first."""
     double = RelayDouble(rules=dict(RULES), response_timeout=3.0)
     await double.start()
@@ -66,7 +68,8 @@ async def relayed_ledgerline(
     try:
         with ledgerline_stack(options, **settings) as rest:
             if with_agent:
-                task = asyncio.create_task(agent_for(double, rest.app_url, hook).run())
+                agent = agent_for(double, rest.app_url + agent_path, hook)
+                task = asyncio.create_task(agent.run())
                 await double.wait_for_listeners(1)
             async with httpx.AsyncClient(
                 base_url=rest.tenant_url,
@@ -92,6 +95,24 @@ async def test_sequence_through_the_relay(name: str, flag: bool) -> None:
     async with relayed_ledgerline(flag=flag) as relayed:
         await SEQUENCES[name](relayed.scim, relayed.rest.app, flag)
         assert relayed.rest.app.calls(), "the sequence reached the application"
+        relayed.all_through_the_relay()
+
+
+async def test_the_base_url_path_and_the_agents_path_both_apply() -> None:
+    # The description's baseUrl (here TARGET_BASE_URL) ends in /v2, the agent's
+    # --local-base-url in /api: Ledgerline's API is at /api/v2, so both paths are needed.
+    env = {"TARGET_BASE_URL": "http://ledgerline.invalid/v2"}
+    async with relayed_ledgerline(env=env, agent_path="/api") as relayed:
+        created = await relayed.scim.post("/Users", json=new_user("paths@example.com"))
+        assert created.status_code == 201, created.text
+        read = await relayed.scim.get(f"/Users/{created.json()['id']}")
+        assert read.status_code == 200, read.text
+        # The sender puts the baseUrl's path after the hybrid connection; the agent puts its
+        # own path before it.
+        sent = [urlsplit(r.target).path for r in relayed.double.sender_requests]
+        assert sent == ["/onprem-rest/v2/accounts", f"/onprem-rest/v2/accounts/{read.json()['id']}"]
+        arrived = [urlsplit(target).path for _, target, _ in relayed.rest.app.calls()]
+        assert arrived == ["/api/v2/accounts", f"/api/v2/accounts/{read.json()['id']}"]
         relayed.all_through_the_relay()
 
 

@@ -14,7 +14,7 @@ import httpx
 
 from ... import telemetry
 from ...transport.pacing import Pacer
-from ..http import ApiClient, ApiError, Authorization, Call, TokenSource
+from ..http import ATTEMPT_TIMEOUT_SECONDS, ApiClient, ApiError, Authorization, Call, TokenSource
 
 _USER_PATH = re.compile(r"^/api/v1/users/[^/]+$")
 _GROUP_PATH = re.compile(r"^/api/v1/groups/(?!rules$)[^/]+$")
@@ -105,7 +105,7 @@ class OktaClient:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         max_concurrency: int = 20,
-        attempt_timeout: float = 10.0,
+        attempt_timeout: float = ATTEMPT_TIMEOUT_SECONDS,
         pacer: Pacer | None = None,
     ) -> None:
         self.api = ApiClient(

@@ -121,7 +121,7 @@ def connect(description: Description, context: TargetContext, source: Path, mark
         retryable=frozenset(retryable),
         transport=context.transport,
         max_concurrency=d.connection.max_concurrency,
-        attempt_timeout=d.connection.timeout_seconds,
+        attempt_timeout=context.attempt_timeout(d.connection.timeout_seconds),
         verify=verify,
         headers=d.connection.headers,
         failed_answer=answers.failed,

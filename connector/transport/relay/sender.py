@@ -36,6 +36,11 @@ _CAUSES = {
     503: "no listener is connected",
     504: "the listener did not answer in time",
 }
+# The longest one call carried by the relay is waited for, where a direct call gets its target's
+# own per-attempt timeout (10 s): the on-premises agent answers 503 once the local application
+# has not answered within its --timeout (50 s by default, at most 55 s), and the relay answers
+# 504 itself after 60 s. Within a SCIM request the attempt also ends with the request's budget.
+ATTEMPT_LIMIT_SECONDS = 55.0
 _TRACKING_ID = re.compile(r"TrackingId:\s*([A-Za-z0-9_.:-]+)")
 # How much of an error body to search for the TrackingId.
 _ERROR_BODY_LIMIT = 4096

@@ -1,0 +1,120 @@
+"""How long one attempt at the application may take: through the relay, what the request's
+budget has left, up to the agent's limit (an on-premises application answering in 15 s is
+waited for, not given up on at 10 s and, for a write, checked after); directly, the target's
+own per-attempt timeout, as before. Read from the timeout each attempt hands its transport."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from typing import Any
+
+import httpx
+import pytest
+
+from connector.secrets import EnvSecretStore
+from connector.settings import Settings
+from connector.targets.context import TargetContext
+from connector.targets.factory import okta_target
+from connector.targets.rest import build
+from connector.targets.rest.loading import load_description
+from connector.transport.budget import request_budget
+from connector.transport.relay import ATTEMPT_LIMIT_SECONDS, RelaySenderTransport
+from relay_agent.config import MAX_TIMEOUT_SECONDS, load
+
+from .conftest import SEND_KEY
+
+RELAY = {
+    "RELAY_NAMESPACE": "contoso.servicebus.windows.net",
+    "RELAY_HYBRID_CONNECTION": "onprem-rest",
+}
+SAMPLE = "samples/legacyapp/description.yaml"
+SECRETS = {"LEDGERLINE_API_KEY": "k", "OKTA_API_TOKEN": "t", "RELAY_SEND_KEY": SEND_KEY}
+
+
+class Timeouts(httpx.AsyncBaseTransport):
+    """The application behind the relay (or reached directly): answers 404 at once, and keeps
+    the read timeout each request was sent with."""
+
+    def __init__(self) -> None:
+        self.read: list[float] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        timeout: Mapping[str, Any] = request.extensions["timeout"]
+        self.read.append(float(timeout["read"]))
+        return httpx.Response(404, headers={"Via": "1.1 contoso"}, json={"error": "none"})
+
+
+async def _send_key() -> str:
+    return SEND_KEY
+
+
+def _context(env: dict[str, str], app: Timeouts) -> TargetContext:
+    settings = Settings.from_env(env)
+    transport: httpx.AsyncBaseTransport = app
+    if settings.relay is not None:
+        transport = RelaySenderTransport(settings.relay, _send_key, inner=app)
+    return TargetContext(settings, EnvSecretStore(SECRETS), transport)
+
+
+async def _rest_read(env: dict[str, str], budget: float | None) -> float:
+    """The read timeout of one REST read (`users.get`), with this budget (None: outside any
+    SCIM request)."""
+    app = Timeouts()
+    env = {"TARGET": "rest", "TARGET_DESCRIPTION": SAMPLE, **env}
+    context = _context(env, app)
+    assert context.settings.target_description is not None
+    description, marks = load_description(context.settings.target_description)
+    users = build(description, context, context.settings.target_description, marks).users
+    with _budget(budget):
+        assert await users.get("1001") is None
+    [read] = app.read
+    return read
+
+
+@contextmanager
+def _budget(seconds: float | None) -> Iterator[None]:
+    with request_budget(seconds) if seconds is not None else nullcontext():
+        yield
+
+
+async def test_through_the_relay_an_attempt_may_take_what_the_budget_leaves() -> None:
+    # The sample description says `timeoutSeconds: 10`: a direct call's attempt timeout.
+    read = await _rest_read(RELAY, 20.0)
+    assert 10.0 < read <= 20.0
+
+
+@pytest.mark.parametrize("budget", [100.0, None])
+async def test_through_the_relay_an_attempt_waits_no_longer_than_the_agent(
+    budget: float | None,
+) -> None:
+    assert await _rest_read(RELAY, budget) == ATTEMPT_LIMIT_SECONDS
+
+
+async def test_directly_an_attempt_keeps_the_descriptions_timeout() -> None:
+    assert await _rest_read({}, 20.0) == 10.0
+    assert 0.5 <= await _rest_read({}, 3.0) <= 3.0  # and never more than the budget leaves
+
+
+async def test_okta_through_the_relay_is_given_the_budget_too() -> None:
+    app = Timeouts()
+    env = {**RELAY, "OKTA_ORG_URL": "http://legacy-app.invalid"}
+    users = okta_target(_context(env, app)).users
+    with request_budget(20.0):
+        assert await users.get("00u1") is None
+    [read] = app.read
+    assert 10.0 < read <= 20.0
+    direct = Timeouts()
+    users = okta_target(_context({"OKTA_ORG_URL": "http://127.0.0.1:9"}, direct)).users
+    with request_budget(20.0):
+        assert await users.get("00u1") is None
+    assert direct.read == [10.0]
+
+
+def test_the_limit_is_the_longest_the_agent_can_be_told_to_wait() -> None:
+    # The agent answers 503 once its --timeout (at most this) passes; the relay 504 at 60 s.
+    assert ATTEMPT_LIMIT_SECONDS == MAX_TIMEOUT_SECONDS
+    args = ["--namespace", "ns.example", "--hybrid-connection", "hc"]
+    config, _ = load([*args, "--local-base-url", "http://127.0.0.1:1"], {"RELAY_LISTEN_KEY": "k"})
+    assert config.timeout_seconds < ATTEMPT_LIMIT_SECONDS  # the agent's default, 50 s
+    assert ATTEMPT_LIMIT_SECONDS < 60
