@@ -124,6 +124,15 @@ def finish(
     )
 
 
+def _status_shown(call: dict[str, Any]) -> str:
+    """A call in `target_statuses`: its status; what failed when no answer came; both, as
+    `200:conflict`, for an answer whose body says it failed (a REST `errorEnvelope`)."""
+    status, error = call["status"], call.get("error")
+    if status is None:
+        return str(error or "-")
+    return f"{status}:{error}" if error else str(status)
+
+
 def emit(record: RequestRecord, req: func.HttpRequest) -> None:
     """Log the record: INFO, or WARNING when the answer is a 5xx."""
     status = record.status or 0
@@ -140,7 +149,7 @@ def emit(record: RequestRecord, req: func.HttpRequest) -> None:
         "scim_type": record.scim_type or "",
         "duration_ms": round(record.duration_ms or 0.0, 1),
         "target_calls": len(calls),
-        "target_statuses": ",".join(str(c["status"] or c.get("error", "-")) for c in calls),
+        "target_statuses": ",".join(_status_shown(c) for c in calls),
         # A JSON string: Application Insights keeps only flat values as custom dimensions.
         "target_call_list": json.dumps(calls, separators=(",", ":")),
         "target_429s": sum(1 for c in record.calls if c.status == 429),

@@ -73,6 +73,7 @@ def test_an_envelope_error_is_a_failed_call_in_the_request_record(
     assert [(c["status"], c.get("error")) for c in calls_of(created)] == [(201, None)]
     # The HTTP status stays visible; the call's error is the application's code.
     assert [(c["status"], c["error"]) for c in calls_of(refused)] == [(200, "conflict")]
+    assert (created["target_statuses"], refused["target_statuses"]) == ("201", "200:conflict")
     assert refused["scim_status"] == 409
 
 
