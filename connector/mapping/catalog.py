@@ -86,6 +86,10 @@ class Catalog:
 
     def find(self, schema: str, attr: str, type_: str | None, sub: str | None) -> Slot | None:
         """The first slot that `matches` these names (in any case), or None."""
+        # Callers mostly name slots as the mapping spells them: no lower-casing then.
+        exact = self._by_spelling.get((schema, attr, type_, sub))
+        if exact is not None:
+            return exact
         return self._by_names.get((schema.lower(), attr.lower(), _lower(type_), _lower(sub)))
 
     def slots_of(self, schema: str, attr: str) -> list[Slot]:
@@ -108,6 +112,16 @@ class Catalog:
         for slot in self.slots:
             key = (slot.schema.lower(), slot.attr.lower(), _lower(slot.type), _lower(slot.sub))
             index.setdefault(key, slot)
+        return index
+
+    @cached_property
+    def _by_spelling(self) -> dict[tuple[str, str, str | None, str | None], Slot]:
+        """`_by_names` keyed by the slots' own spelling: only the slot found in any case."""
+        index: dict[tuple[str, str, str | None, str | None], Slot] = {}
+        for slot in self.slots:
+            lowered = (slot.schema.lower(), slot.attr.lower(), _lower(slot.type), _lower(slot.sub))
+            if self._by_names[lowered] is slot:
+                index.setdefault((slot.schema, slot.attr, slot.type, slot.sub), slot)
         return index
 
     @cached_property

@@ -7,7 +7,7 @@ typo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -27,6 +27,13 @@ class AttributeShape:
     name: str
     shape: Shape
     sub_attributes: tuple[str, ...] = ()
+    # The sub-attributes by their lower-case spelling: every write names one, in any case.
+    by_lower: dict[str, str] = field(init=False, compare=False, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # Reversed: where two spellings fold alike, the first one listed is the one found.
+        subs = reversed(self.sub_attributes)
+        object.__setattr__(self, "by_lower", {s.lower(): s for s in subs})
 
 
 _MULTI_SUBS = ("value", "display", "type", "primary")
@@ -93,7 +100,4 @@ RFC_ATTRIBUTES: dict[str, dict[str, AttributeShape]] = {
 
 def canonical_sub(shape: AttributeShape, sub: str) -> str | None:
     """The RFC spelling of a sub-attribute given in any case, or None if it is not one."""
-    for candidate in shape.sub_attributes:
-        if candidate.lower() == sub.lower():
-            return candidate
-    return None
+    return shape.by_lower.get(sub.lower())

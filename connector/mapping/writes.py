@@ -15,6 +15,7 @@ values there are always refused. Only such a disagreement, or a value filter tha
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,6 +147,8 @@ class WriteCompiler:
 
     def _agreed(self, claims: Mapping[Slot, Any], stored: Any) -> Any:
         """One value for one target attribute from every slot the operation wrote to it."""
+        if len(claims) == 1:
+            return next(iter(claims.values()))
         distinct = list(dict.fromkeys(claims.values()))
         if len(distinct) == 1:
             return distinct[0]
@@ -177,7 +180,7 @@ class WriteCompiler:
                 self._pathless(op, {extension: operation.value})
             return
         try:
-            node = ScimPath(operation.path).ast
+            node = _parsed(operation.path)
         except SCIMException:
             raise
         except Exception as exc:
@@ -207,7 +210,7 @@ class WriteCompiler:
                     self._node(op, _attr_path(sub_key, schema), sub_item)
                 continue
             try:
-                node = ScimPath(key).ast
+                node = _parsed(key)
             except Exception as exc:
                 raise InvalidPathException(detail=f"unknown attribute {key!r}") from exc
             if isinstance(node, AttrPath) and isinstance(item, dict) and not _served(node.uri):
@@ -456,7 +459,25 @@ def _require_target(types: list[str], op: str, value: Any, path: str) -> None:
 
 
 def _extension(path: str) -> str | None:
+    if ":" not in path:
+        return None  # an attribute name (the common case), not a URN
     return _EXTENSIONS.get(path.strip().lower())
+
+
+def _parsed(path: str) -> object:
+    """`path`'s syntax tree (immutable: scim2-models' nodes are frozen). Clients write the same
+    few attribute names and paths in every request, so short ones are parsed once."""
+    return _parsed_short(path) if len(path) <= _CACHED_PATH_LENGTH else ScimPath(path).ast
+
+
+# Longer than any attribute path Entra writes; a long one (a client's mistake, or an attack on
+# the cache) is parsed every time rather than kept.
+_CACHED_PATH_LENGTH = 200
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed_short(path: str) -> object:
+    return ScimPath(path).ast
 
 
 def _attr_path(key: str, schema: str) -> AttrPath:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -280,3 +281,13 @@ def test_without_ecma_section_the_anchor_defaults_to_login() -> None:
     mapping["scim"]["userName"] = "email"
     with pytest.raises(SchemaError, match="anchor"):
         _build(mapping)
+
+
+def test_a_slot_is_found_first_in_any_spelling(catalog: Catalog) -> None:
+    # Two slots whose names fold alike: in its own spelling or any other, the first one listed
+    # is found (the index by spelling must not answer the second one).
+    first = Slot(CORE_USER, "emails", "Work", "value", "email")
+    second = Slot(CORE_USER, "emails", "work", "value", "secondEmail")
+    folded = dataclasses.replace(catalog, slots=(first, second, *catalog.slots))
+    for type_ in ("Work", "work", "WORK"):
+        assert folded.find(CORE_USER, "emails", type_, "value") is first

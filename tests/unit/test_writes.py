@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from scim2_models import (
     InvalidPathException,
+    InvalidSyntaxException,
     InvalidValueException,
     MutabilityException,
     NoTargetException,
@@ -646,3 +647,27 @@ def test_separate_operations_still_apply_in_order(catalog: Catalog) -> None:
         ],
     )
     assert changes.profile["displayName"] == "Second"
+
+
+def test_long_paths_are_parsed_each_time_not_kept(catalog: Catalog) -> None:
+    # Short paths (what clients write) are parsed once; a long one would make the cache a store
+    # of whatever a client sends, so it is parsed and dropped.
+    from connector.mapping.writes import _parsed_short
+
+    assert _profile(catalog, "replace", "name.givenName", "Ada") == {"firstName": "Ada"}
+    kept = _parsed_short.cache_info().currsize
+    long_name = "x" * 5000
+    with pytest.raises(InvalidPathException):
+        _profile(catalog, "replace", long_name, "v")
+    with pytest.raises(InvalidSyntaxException):
+        compile_writes(catalog, resource_writes({long_name: "v"}), lenient=True)
+    assert _parsed_short.cache_info().currsize == kept
+    # The cached tree serves the next request the same way.
+    assert _profile(catalog, "replace", "NAME.givenName", "Grace") == {"firstName": "Grace"}
+
+
+def test_sub_attributes_are_found_in_any_case(catalog: Catalog) -> None:
+    changes = compile_writes(
+        catalog, [Operation("replace", None, {"name": {"GIVENNAME": "Ada", "familyname": "L"}})]
+    )
+    assert changes.profile == {"firstName": "Ada", "lastName": "L"}
