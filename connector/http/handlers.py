@@ -14,7 +14,7 @@ from ..scim.errors import error_body
 from ..scim.listing import LIST_SCHEMA
 from ..scim.patch import parse_patch
 from ..scim.requests import Paging, read_json, read_paging, read_resource, search_params
-from .responses import scim_response
+from .responses import scim_response, user_response
 from .runtime import runtime
 from .shaping import (
     allow,
@@ -34,7 +34,7 @@ async def users(req: func.HttpRequest) -> func.HttpResponse:
     if allow(req, "GET", "POST") == "POST":
         check_shaping(params_of(req))
         created = await service.create(read_resource(req.get_body()))
-        return scim_response(201, shaped(req, created), {"Location": location(req, created)})
+        return user_response(201, shaped(req, created), {"Location": location(req, created)})
     return await _query(req, params_of(req))
 
 
@@ -63,14 +63,14 @@ async def user(req: func.HttpRequest) -> func.HttpResponse:
     if method != "DELETE":
         check_shaping(params_of(req))
     if method == "GET":
-        return scim_response(200, shaped(req, await service.get(user_id)))
+        return user_response(200, shaped(req, await service.get(user_id)))
     if method == "PUT":
-        return scim_response(
+        return user_response(
             200, shaped(req, await service.replace(user_id, read_resource(req.get_body())))
         )
     if method == "PATCH":
         operations = parse_patch(read_json(req.get_body()))
-        return scim_response(200, shaped(req, await service.patch(user_id, operations)))
+        return user_response(200, shaped(req, await service.patch(user_id, operations)))
     await service.delete(user_id)
     return scim_response(204)
 

@@ -90,6 +90,15 @@ def scim_response(
     return _response(status, None if body is None else encoded(body), headers)
 
 
+def user_response(
+    status: int, user: dict[str, Any], headers: dict[str, str] | None = None
+) -> func.HttpResponse:
+    """`scim_response` for one User: its lists are bounded by the mapping's slots (a few emails,
+    phone numbers, addresses), never long, so it is encoded in one call without looking for a
+    long list first (~3 % of a request)."""
+    return _response(status, json.dumps(user, ensure_ascii=False), headers)
+
+
 async def scim_response_sharing(
     status: int, body: Any, headers: dict[str, str] | None = None
 ) -> func.HttpResponse:

@@ -8,6 +8,7 @@ function to `ApiClient`, as Okta does for `/api/v1/users/{id or login}`.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _ROUTE_WORD = re.compile(r"^(?:[a-z][a-z_-]{0,39}|v\d{1,2}(?:\.\d{1,2})?|\.search|\{\})$")
@@ -16,4 +17,18 @@ _ROUTE_WORD = re.compile(r"^(?:[a-z][a-z_-]{0,39}|v\d{1,2}(?:\.\d{1,2})?|\.searc
 def template(path: str) -> str:
     """`path` without its query, every segment that is not a route word replaced by `{}`."""
     bare = path.split("?", 1)[0].split("#", 1)[0]
+    # Most calls go to a few paths (a create, a search, Okta's `/api/v1/users/{}` once its id is
+    # replaced): those are worked out once. A long one is not kept.
+    return _template_of(bare) if len(bare) <= _CACHED_LENGTH else _segments(bare)
+
+
+_CACHED_LENGTH = 200
+
+
+@functools.lru_cache(maxsize=1024)
+def _template_of(bare: str) -> str:
+    return _segments(bare)
+
+
+def _segments(bare: str) -> str:
     return "/".join(s if not s or _ROUTE_WORD.match(s) else "{}" for s in bare.split("/"))

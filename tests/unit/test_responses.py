@@ -12,10 +12,12 @@ from hypothesis import strategies as st
 from connector import turns
 from connector.http.responses import (
     LIST_SLICE,
+    SCIM_MEDIA_TYPE,
     encoded,
     encoded_sharing,
     scim_response,
     scim_response_sharing,
+    user_response,
 )
 
 from .loop_turns import turns_left
@@ -60,3 +62,18 @@ async def test_a_large_answer_is_encoded_letting_other_requests_run(
     assert ran >= 5000 // LIST_SLICE  # a turn at least between slices of the member list
     answer = await scim_response_sharing(200, group)
     assert answer.get_body() == text.encode("utf-8")
+
+
+def test_a_user_response_is_the_scim_response_of_the_same_user() -> None:
+    user = {
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "id": "00u1",
+        "userName": "zoë@example.com",
+        "emails": [{"value": "zoë@example.com", "type": "work"}],
+        "meta": {"resourceType": "User"},
+    }
+    headers = {"Location": "https://x/api/scim/v2/Users/00u1"}
+    mine, general = user_response(201, user, dict(headers)), scim_response(201, user, headers)
+    assert mine.get_body() == general.get_body()
+    assert (mine.status_code, mine.mimetype, mine.charset) == (201, SCIM_MEDIA_TYPE, "utf-8")
+    assert dict(mine.headers) == dict(general.headers)
