@@ -157,6 +157,11 @@ class Catalog:
         return next(s for s in self.slots if s.schema == CORE_USER and s.attr == "userName")
 
     @cached_property
+    def anchor_paths(self) -> tuple[AttrPath, AttrPath]:
+        """The paths a filter names the anchor by: `userName`, and its ECMA2Host name."""
+        return AttrPath(self.anchor_slot.attr), AttrPath(self.xml.anchor.name, None, ECMA2HOST_USER)
+
+    @cached_property
     def reference_targets(self) -> frozenset[str]:
         """Target attributes holding a SCIM reference (a URL), whichever slot writes them: an
         ECMA2Host copy of `profileUrl` is read back as the core reference too."""

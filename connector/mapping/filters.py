@@ -305,6 +305,9 @@ def _equality(term: FilterNode, path: AttrPath) -> str | None:
     return None
 
 
+_ID = AttrPath("id")
+
+
 def plan(catalog: Catalog, ast: FilterNode) -> Plan:
     resolved = _Resolver(catalog).node(ast)
     terms = (
@@ -312,13 +315,11 @@ def plan(catalog: Catalog, ast: FilterNode) -> Plan:
         if isinstance(resolved, LogicalExpr) and resolved.op == LogicalOperator.and_
         else (resolved,)
     )
-    anchor = catalog.anchor_slot
-    ecma_anchor = AttrPath(catalog.xml.anchor.name, None, ECMA2HOST_USER)
     for term in terms:
-        if (value := _equality(term, AttrPath("id"))) is not None:
+        if (value := _equality(term, _ID)) is not None:
             return Plan(resolved, by_id=value)
     for term in terms:
-        for path in (AttrPath(anchor.attr), ecma_anchor):
+        for path in catalog.anchor_paths:
             if (value := _equality(term, path)) is not None:
                 return Plan(resolved, by_login=value)
     translated = _Translator(catalog).node(resolved)
