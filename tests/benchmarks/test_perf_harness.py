@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.compare import gathered, table
+from bench.instructions import self_cost
 from bench.perf_listings import user_probe
 from bench.perf_stack import Connector, PerfError, Target
 from bench.perf_stats import package_of, parse_importtime, percentile, summarise
@@ -136,3 +137,15 @@ def test_compare_takes_medians_of_each_rounds_p50_overhead() -> None:
         "  GET /Users/{id}              overhead p50 1.50 ms (1.00-2.50); "
         "loop CPU 1.20 ms (1.00-2.50)",
     ]
+
+
+def test_a_callgrind_dump_counts_each_instruction_once(tmp_path: Path) -> None:
+    # Two functions: main spends 100 + 20 itself and calls work (inclusive 50, said on the line
+    # after `calls=`, which is work's own 50 again: it must not be counted twice).
+    dump = tmp_path / "callgrind.out.1"
+    dump.write_text(
+        "events: Ir\nsummary: 0\n\n"
+        "fn=(1) main\n10 100\n+1 20\ncalls=1 5\n* 50\n"
+        "fn=(2) work\n5 30\n* 20\n"
+    )
+    assert self_cost(dump) == 170
