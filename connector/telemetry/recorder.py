@@ -10,9 +10,7 @@ with telemetry on or off, so it uses nothing but the standard library.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol
 
@@ -109,21 +107,40 @@ class RequestRecord:
 _current: ContextVar[RequestRecord | None] = ContextVar("scim_request_record", default=None)
 
 
-@contextmanager
-def recording(operation: str, observer: Observer | None = None) -> Iterator[RequestRecord]:
+def recording(operation: str, observer: Observer | None = None) -> _Recording:
     """Collect what the request does while the block runs; the caller calls `finish`."""
-    record = RequestRecord(operation, observer=observer)
-    token = _current.set(record)
-    if observer is not None:
-        observer.started(record)
-    try:
-        yield record
-    finally:
-        _current.reset(token)
+    return _Recording(RequestRecord(operation, observer=observer))
+
+
+class _Recording:
+    """`recording`'s block: a class rather than a generator's context manager, which costs
+    twice as much, on every request."""
+
+    __slots__ = ("_record", "_token")
+
+    def __init__(self, record: RequestRecord) -> None:
+        self._record = record
+        self._token: Token[RequestRecord | None] | None = None
+
+    def __enter__(self) -> RequestRecord:
+        record = self._record
+        self._token = _current.set(record)
+        if record.observer is not None:
+            try:
+                record.observer.started(record)
+            except BaseException:
+                _current.reset(self._token)
+                raise
+        return record
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._token is not None
+        _current.reset(self._token)
+        record = self._record
         if record.duration_ms is None:
             record.duration_ms = (time.perf_counter() - record.started) * 1000
-        if observer is not None:
-            observer.finished(record)
+        if record.observer is not None:
+            record.observer.finished(record)
 
 
 def current() -> RequestRecord | None:

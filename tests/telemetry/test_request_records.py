@@ -10,9 +10,10 @@ import httpx
 import pytest
 from endpoint.harness import BEARER, Stack, new_user, patch, stack
 
+from connector import telemetry
 from connector.http import request_record
 from connector.http.request_record import operation_name
-from connector.telemetry.recorder import RequestRecord
+from connector.telemetry.recorder import RequestRecord, TargetCall
 from oktasim import SimulatorOptions
 
 from .conftest import Records
@@ -317,3 +318,55 @@ def test_a_create_is_recorded_under_the_id_of_its_location(
     record = RequestRecord("users.create")
     request_record.finish(record, req, response, None)
     assert record.resource_id == recorded
+
+
+class _Observer:
+    def __init__(self, fail_at_start: bool = False) -> None:
+        self.fail_at_start = fail_at_start
+        self.seen: list[str] = []
+
+    def started(self, record: RequestRecord) -> None:
+        self.seen.append("started")
+        if self.fail_at_start:
+            raise RuntimeError("the exporter is down")
+
+    def called(self, record: RequestRecord, call: TargetCall) -> None:
+        self.seen.append("called")
+
+    def retried(self, record: RequestRecord, reason: str) -> None:
+        self.seen.append("retried")
+
+    def waited(self, record: RequestRecord, seconds: float, kind: str) -> None:
+        self.seen.append("waited")
+
+    def exhausted(self, record: RequestRecord, status: int) -> None:
+        self.seen.append("exhausted")
+
+    def finished(self, record: RequestRecord) -> None:
+        self.seen.append(f"finished {record.duration_ms is not None}")
+
+
+def _failing_request(observer: _Observer, records: list[RequestRecord]) -> None:
+    with telemetry.recording("users.get", observer) as record:
+        records.append(record)
+        assert telemetry.current() is record
+        telemetry.target_call("Okta", "GET", "/api/v1/users/{}", 200, started_ns=0, duration_s=0)
+        raise ValueError("a handler failed")
+
+
+def test_a_recording_is_current_inside_its_block_only() -> None:
+    observer, records = _Observer(), list[RequestRecord]()
+    with pytest.raises(ValueError, match="handler"):
+        _failing_request(observer, records)
+    (record,) = records
+    assert telemetry.current() is None
+    assert observer.seen == ["started", "called", "finished True"]
+    assert [c.status for c in record.calls] == [200]
+
+
+def test_an_observer_failing_at_the_start_leaves_no_recording_behind() -> None:
+    observer = _Observer(fail_at_start=True)
+    with pytest.raises(RuntimeError), telemetry.recording("users.get", observer):
+        pass
+    assert telemetry.current() is None
+    assert observer.seen == ["started"]
