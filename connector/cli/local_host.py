@@ -340,17 +340,7 @@ class _Connection:
             target = ""
         if not target.startswith("/"):
             raise _Refused(400, "the request target must be an ASCII path (origin form)")
-        headers: dict[str, str] = {}
-        spelled: dict[str, str] = {}  # lower-case name -> the spelling first sent
-        for raw_name, value in request.headers:
-            name = raw_name.decode("ascii")
-            key = name.lower()
-            existing = spelled.get(key)
-            if existing is None:
-                spelled[key] = name
-                headers[name] = value.decode("latin-1")
-            else:
-                headers[existing] += ", " + value.decode("latin-1")
+        headers = request.headers
         declared = request.body_length
         has_body = declared != 0
 

@@ -26,11 +26,15 @@ class ProtocolError(Exception):
         self.detail = detail
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and one of each
+# is made per request (a Head, a Body per piece of body).
+@dataclass(slots=True)
 class Head:
     method: str
     target: bytes
-    headers: list[tuple[bytes, bytes]]
+    # Lower-case name -> the values sent under it, joined by ", " in their order (RFC 9110
+    # section 5.3), as the handlers' func.HttpRequest keeps them.
+    headers: dict[str, str]
     expects_continue: bool
     # The body's length by its Content-Length (0 without one); None when chunked, its length
     # known at its end only. llhttp has refused any other coding, and both framings at once
@@ -38,7 +42,7 @@ class Head:
     body_length: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Body:
     data: bytes
 
@@ -49,6 +53,10 @@ class End:
     (HTTP/1.1 without `Connection: close`; an HTTP/1.0 client gets one answer, as from h11)."""
 
     keep_alive: bool
+
+
+_KEEP_ALIVE: Final = End(True)
+_CLOSE: Final = End(False)
 
 
 class _Marker:
@@ -73,7 +81,8 @@ class RequestEvents:
         self._in_head = True
         self._head_bytes = 0
         self._target = b""
-        self._headers: list[tuple[bytes, bytes]] = []
+        self._headers: dict[str, str] = {}
+        self._expects_continue = False
         # After a chunk's header and before its data: the last chunk's trailer fields, if any.
         self._in_trailers = False
         self._trailer_bytes = 0
@@ -179,7 +188,8 @@ class RequestEvents:
         self._in_head = True
         self._head_bytes = -1  # begun in this read: see `receive`
         self._target = b""
-        self._headers = []
+        self._headers = {}
+        self._expects_continue = False
 
     def on_url(self, url: bytes) -> None:
         self._target += url
@@ -187,20 +197,33 @@ class RequestEvents:
     def on_header(self, name: bytes, value: bytes) -> None:
         # llhttp reports a chunked body's trailer fields here too, after the head: they are not
         # merged into the headers (RFC 9110 section 6.5.1); h11 kept them apart too.
-        if self._in_head:
-            self._headers.append((name, value))
+        if not self._in_head:
+            return
+        key = name.decode("ascii").lower()  # llhttp took only a token as a name
+        text = value.decode("latin-1")
+        headers = self._headers
+        if key in headers:
+            headers[key] += ", " + text
+        else:
+            headers[key] = text
+        if key == "expect" and value.lower() == b"100-continue":
+            self._expects_continue = True
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        expects_continue = self._parser.get_http_version() == "1.1" and any(
-            name.lower() == b"expect" and value.lower() == b"100-continue"
-            for name, value in self._headers
-        )
-        method = self._parser.get_method().decode("ascii")
-        body_length = _body_length(self._headers)
+        parser = self._parser
+        headers = self._headers
+        expects_continue = self._expects_continue and parser.get_http_version() == "1.1"
+        body_length = _body_length(headers)
         self._declares_body = body_length != 0
         self._events.append(
-            Head(method, self._target, self._headers, expects_continue, body_length)
+            Head(
+                parser.get_method().decode("ascii"),
+                self._target,
+                headers,
+                expects_continue,
+                body_length,
+            )
         )
 
     def on_chunk_header(self) -> None:
@@ -221,18 +244,15 @@ class RequestEvents:
             and parser.should_keep_alive()
             and not parser.should_upgrade()
         )
-        self._events.append(End(keep_alive))
+        self._events.append(_KEEP_ALIVE if keep_alive else _CLOSE)
 
 
-def _body_length(headers: list[tuple[bytes, bytes]]) -> int | None:
-    length = 0
-    for name, value in headers:
-        lowered = name.lower()
-        if lowered == b"transfer-encoding":
-            return None
-        if lowered == b"content-length":
-            length = int(value.strip() or 0)  # digits: llhttp checked them
-    return length
+def _body_length(headers: dict[str, str]) -> int | None:
+    if "transfer-encoding" in headers:
+        return None
+    # Digits: llhttp checked them, and refused a second Content-Length.
+    length = headers.get("content-length")
+    return int(length.strip() or 0) if length is not None else 0
 
 
 def _refusal(message: str) -> ProtocolError:

@@ -131,3 +131,36 @@ def test_a_head_says_how_its_body_is_framed(framing: bytes, length: int | None) 
     head = events.next_event()
     assert isinstance(head, Head)
     assert head.body_length == length
+
+
+@pytest.mark.parametrize(
+    ("version", "expect", "expected"),
+    [
+        (b"1.1", b"Expect: 100-continue\r\n", True),
+        (b"1.1", b"EXPECT: 100-Continue\r\n", True),
+        (b"1.1", b"Expect: something\r\nexpect: 100-continue\r\n", True),  # any of them
+        (b"1.1", b"Expect: 100-continue, something\r\n", False),  # as one value: not it
+        (b"1.1", b"", False),
+        (b"1.0", b"Expect: 100-continue\r\n", False),  # an HTTP/1.0 client awaits no 100
+    ],
+)
+def test_a_head_says_whether_its_client_awaits_100_continue(
+    version: bytes, expect: bytes, expected: bool
+) -> None:
+    events = RequestEvents(8192)
+    events.receive(b"POST /u HTTP/" + version + b"\r\nContent-Length: 2\r\n" + expect + b"\r\n")
+    head = events.next_event()
+    assert isinstance(head, Head)
+    assert head.expects_continue is expected
+
+
+def test_a_heads_fields_are_named_in_lower_case_and_joined_in_order() -> None:
+    events = RequestEvents(8192)
+    events.receive(
+        b"POST /u HTTP/1.1\r\nX-Tag: 1\r\nHost: x\r\nx-tag: 2\r\nTransfer-Encoding: chunked\r\n"
+        b"\r\n2\r\nok\r\n0\r\nX-Tag: trailer\r\n\r\n"
+    )
+    head = events.next_event()
+    assert isinstance(head, Head)
+    assert head.headers == {"x-tag": "1, 2", "host": "x", "transfer-encoding": "chunked"}
+    assert head.body_length is None
