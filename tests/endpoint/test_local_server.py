@@ -10,6 +10,7 @@ import email.utils
 import json
 import logging
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,7 +67,23 @@ def _echo_app() -> func.FunctionApp:
         echoed = {name: req.headers.get(name, "-") for name in names}
         return func.HttpResponse(json.dumps(echoed), status_code=200)
 
+    @app.function_name("stall")
+    @app.route("stall", methods=["GET"])
+    async def stall(req: func.HttpRequest) -> func.HttpResponse:
+        _STALLED.set()
+        await asyncio.Event().wait()  # never set: only the handler's time limit ends this
+        return func.HttpResponse("never")
+
+    @app.function_name("fail")
+    @app.route("fail", methods=["GET"])
+    async def fail(req: func.HttpRequest) -> func.HttpResponse:
+        raise RuntimeError("a bug in a handler")
+
     return app
+
+
+# Set by the stall route once its handler runs (on the server's loop thread).
+_STALLED = threading.Event()
 
 
 def _connector_app() -> func.FunctionApp:
@@ -533,6 +550,50 @@ def test_a_client_that_does_not_read_its_answer_is_let_go() -> None:
             assert received < BIG
         finally:
             sock.close()
+
+
+def test_a_handler_over_its_time_is_a_504_and_the_connection_carries_on() -> None:
+    with echo_connection(Limits(handler_seconds=0.3)) as sock:
+        stream = sock.makefile("rb")
+        for path in (b"/api/stall", b"/api/stall", b"/api/echo"):  # the alarm serves each
+            sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = read_answer(stream)
+            assert answer.status == (200 if path == b"/api/echo" else 504)
+            assert "connection" not in answer.headers
+
+
+def test_a_handler_that_raises_is_a_logged_500_and_the_connection_carries_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with echo_connection() as sock:
+        stream = sock.makefile("rb")
+        sock.sendall(b"GET /api/fail?x=1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        failed = read_answer(stream)
+        sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_answer(stream).status == 200
+    assert failed.status == 500
+    assert b"a bug" not in failed.body
+    [record] = [r for r in caplog.records if r.name == "connector.local_host"]
+    assert record.getMessage() == "the handler of GET /api/fail raised"
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], RuntimeError)
+
+
+def test_stopping_the_server_ends_a_running_handler_without_an_answer() -> None:
+    # The server's own cancellation is not the handler's time running out: no 504.
+    _STALLED.clear()
+    running = start(_echo_app(), ROOT / "host.json", "127.0.0.1", 0)
+    stopped = False
+    try:
+        with connection(running) as sock:
+            sock.sendall(b"GET /api/stall HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert _STALLED.wait(WAIT)
+            running.stop()
+            stopped = True
+            assert sock.recv(65536) == b""
+    finally:
+        if not stopped:
+            running.stop()
 
 
 class _RecordingWriter:
