@@ -9,5 +9,13 @@ _TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+\Z")
 _LINE_BREAK = re.compile(rb"[\r\n\0]")
 
 
+def valid_name(name: bytes) -> bool:
+    return _TOKEN.match(name) is not None
+
+
+def valid_value(value: bytes) -> bool:
+    return _LINE_BREAK.search(value) is None
+
+
 def valid_header(name: bytes, value: bytes) -> bool:
-    return _TOKEN.match(name) is not None and _LINE_BREAK.search(value) is None
+    return valid_name(name) and valid_value(value)

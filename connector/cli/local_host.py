@@ -43,7 +43,7 @@ import azure.functions as func
 from azure.functions.warmup import WarmUpContext
 
 from ..http.lazy import PRECHECK_ATTRIBUTE, Precheck
-from ..http_syntax import valid_header
+from ..http_syntax import valid_name, valid_value
 from ..scim.requests import MAX_BODY_BYTES
 from .request_events import CLOSED, NEED_DATA, Body, End, Head, ProtocolError, RequestEvents
 
@@ -269,19 +269,75 @@ def plain_response(status: int, detail: str, *, close: bool = True) -> bytes:
     return head.encode("ascii") + b"Date: " + _http_date() + b"\r\n\r\n" + body
 
 
-def _handler_headers(response: func.HttpResponse) -> list[tuple[bytes, bytes]] | None:
-    """The headers the handler set, as bytes; None when one cannot be sent as HTTP/1.1."""
-    headers: list[tuple[bytes, bytes]] = []
+def _handler_fields(response: func.HttpResponse) -> bytes | None:
+    """The header lines the handler set (its Content-Type last), as sent; None when one cannot
+    be sent as HTTP/1.1."""
+    lines: list[bytes] = []
+    for name, value in response.headers.items():
+        start = _NAMES.get(name, _UNSEEN)
+        if start is _UNSEEN:
+            start = _remembered(_NAMES, name, _name_start(name))
+        if start is None:
+            return None
+        if start:  # b"": a framing header, written by `_respond` alone
+            value_bytes = _header_bytes(value)
+            if not valid_value(value_bytes):
+                return None
+            lines += (start, value_bytes, b"\r\n")
+    if response.mimetype:
+        kind = (response.mimetype, response.charset)
+        line = _CONTENT_TYPES.get(kind, _UNSEEN)
+        if line is _UNSEEN:
+            line = _remembered(_CONTENT_TYPES, kind, _content_type_line(*kind))
+        if line is None:
+            return None
+        lines.append(line)
+    return b"".join(lines)
+
+
+# What a handler sets, checked and encoded once: the names of its headers and its content types
+# recur from one response to the next (bounded all the same, whatever a handler sets).
+_UNSEEN: Any = object()
+_REMEMBERED = 256
+_NAMES: dict[str, bytes | None] = {}
+_CONTENT_TYPES: dict[tuple[str, str | None], bytes | None] = {}
+
+
+def _remembered(cache: dict[Any, bytes | None], key: Any, value: bytes | None) -> bytes | None:
+    if len(cache) < _REMEMBERED:
+        cache[key] = value
+    return value
+
+
+def _name_start(name: str) -> bytes | None:
+    """b"Name: " for a header name, b"" for one the server frames itself, None for no token."""
+    if name.lower() in _FRAMING_HEADERS:
+        return b""
     try:
-        for name, value in response.headers.items():
-            if name.lower() not in _FRAMING_HEADERS:
-                headers.append((name.encode("ascii"), _header_bytes(value)))
-        if response.mimetype:
-            charset = f"; charset={response.charset}" if response.charset else ""
-            headers.append((b"Content-Type", f"{response.mimetype}{charset}".encode("ascii")))
+        encoded = name.encode("ascii")
     except UnicodeEncodeError:
         return None
-    return headers if all(valid_header(name, value) for name, value in headers) else None
+    return encoded + b": " if valid_name(encoded) else None
+
+
+def _content_type_line(mimetype: str, charset: str | None) -> bytes | None:
+    text = f"{mimetype}; charset={charset}" if charset else mimetype
+    try:
+        value = text.encode("ascii")
+    except UnicodeEncodeError:
+        return None
+    return b"Content-Type: " + value + b"\r\n" if valid_value(value) else None
+
+
+def _status_line(status: int) -> bytes:
+    try:
+        phrase = http.HTTPStatus(status).phrase.encode("ascii")
+    except ValueError:
+        phrase = b""
+    return b"HTTP/1.1 %d %s\r\n" % (status, phrase)
+
+
+_STATUS_LINES = {status.value: _status_line(status.value) for status in http.HTTPStatus}
 
 
 def _http_date() -> bytes:
@@ -573,46 +629,48 @@ class _Connection:
         """Send the response in one write; True when the connection carries another request
         (`keep_alive`: the client's request allowed it; never with its body left unread)."""
         keep_alive = keep_alive and not body_unread
-        payload = response.get_body() or b""
         status = response.status_code
-        try:
-            phrase = http.HTTPStatus(status).phrase.encode("ascii")
-        except ValueError:
-            phrase = b""
-        headers = _handler_headers(response)
-        if headers is None:
+        fields = _handler_fields(response)
+        if fields is None:
             log.error("a response cannot be sent as HTTP/1.1 (status %s): a bad header", status)
             await self._send(plain_response(500, "Internal error; the connector's log has details"))
             return False
+        payload = response.get_body() or b""
         if status == 204:
-            payload = b""  # RFC 9110 section 15.3.5: no content, and no Content-Length
+            # RFC 9110 section 15.3.5: no content, and no Content-Length.
+            length, payload = b"", b""
         else:
-            headers.append((b"Content-Length", b"%d" % len(payload)))
-        headers.append((b"Date", _http_date()))
-        if not keep_alive:
-            # The rest of this request was never read, or the client asked to close.
-            headers.append((b"Connection", b"close"))
-        parts = [b"HTTP/1.1 %d %s\r\n" % (status, phrase)]
-        for name, value in headers:
-            parts += (name, b": ", value, b"\r\n")
-        parts.append(b"\r\n")
-        if method != "HEAD":
-            parts.append(payload)
-        await self._send(b"".join(parts))  # one write: head and body leave in the same segment
+            length = b"Content-Length: %d\r\n" % len(payload)
+        # One write: head and body leave in the same segment.
+        await self._send(
+            b"".join(
+                (
+                    _STATUS_LINES.get(status) or _status_line(status),
+                    fields,
+                    length,
+                    b"Date: ",
+                    _http_date(),
+                    # Not kept: the rest of this request was never read, or the client asked.
+                    b"\r\n\r\n" if keep_alive else b"\r\nConnection: close\r\n\r\n",
+                    b"" if method == "HEAD" else payload,
+                )
+            )
+        )
         if body_unread:
             await self._linger()
         return keep_alive
 
     async def _send(self, data: bytes) -> None:
-        self.writer.write(data)
-        if self.writer.transport.get_write_buffer_size() == 0:
+        writer = self.writer
+        writer.write(data)
+        if writer.transport.get_write_buffer_size() == 0:
             return  # all taken by the socket already: nothing to wait for, no timer to set
         try:
             async with asyncio.timeout(self.limits.send_seconds):
-                await self.writer.drain()
+                await writer.drain()
         except TimeoutError:
             # Closing would wait for the client to take what is buffered, which it does not.
-            self.writer.transport.abort()
+            writer.transport.abort()
             raise
 
     async def _linger(self) -> None:

@@ -67,6 +67,15 @@ def _echo_app() -> func.FunctionApp:
         echoed = {name: req.headers.get(name, "-") for name in names}
         return func.HttpResponse(json.dumps(echoed), status_code=200)
 
+    @app.function_name("hello")
+    @app.route("hello", methods=["GET", "HEAD"])
+    async def hello(req: func.HttpRequest) -> func.HttpResponse:
+        status = int(req.params.get("status", "200"))
+        mimetype = req.params.get("type")
+        return func.HttpResponse(
+            "hello", status_code=status, headers={"X-Tag": "a", "x-two": "b"}, mimetype=mimetype
+        )
+
     @app.function_name("stall")
     @app.route("stall", methods=["GET"])
     async def stall(req: func.HttpRequest) -> func.HttpResponse:
@@ -162,6 +171,58 @@ def test_a_header_that_would_split_the_response_is_a_500_and_nothing_of_it_is_se
         assert "set-cookie" not in answer.headers
         assert b"evil" not in answer.body
         assert closed_by_server(sock)
+
+
+@pytest.mark.parametrize(
+    ("method", "status", "line"),
+    [
+        (b"GET", 200, b"HTTP/1.1 200 OK"),
+        (b"GET", 299, b"HTTP/1.1 299 "),  # no phrase for a status HTTP does not name
+        (b"HEAD", 200, b"HTTP/1.1 200 OK"),
+    ],
+)
+def test_a_response_head_is_written_field_by_field_in_order(
+    method: bytes, status: int, line: bytes
+) -> None:
+    with echo_connection() as sock:
+        stream = sock.makefile("rb")
+        sock.sendall(method + b" /api/hello?status=%d HTTP/1.1\r\nHost: x\r\n\r\n" % status)
+        head = []
+        while (field := stream.readline()) != b"\r\n":
+            head.append(field)
+        # The next answer follows at once: after a HEAD's head, no body came between.
+        sock.sendall(b"GET /api/hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        body = stream.read(5) if method == b"GET" else b""
+        after = read_answer(stream)
+    *fields, date = head
+    assert fields == [
+        line + b"\r\n",
+        b"X-Tag: a\r\n",
+        b"x-two: b\r\n",
+        b"Content-Type: text/plain; charset=utf-8\r\n",
+        b"Content-Length: 5\r\n",
+    ]
+    assert date.startswith(b"Date: ")
+    assert email.utils.parsedate_to_datetime(date[6:].decode()).tzinfo is not None
+    assert body == (b"hello" if method == b"GET" else b"")
+    assert (after.status, after.body, after.headers["connection"]) == (200, b"hello", "close")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [b"/api/bad-header", b"/api/hello?type=text/plain%0d%0aSet-Cookie:%20evil=1"],
+    ids=["header-name", "content-type"],
+)
+def test_a_response_that_cannot_be_sent_is_a_500_every_time(path: bytes) -> None:
+    with serving(_echo_app()) as running:
+        for _ in range(2):  # the second time too: what the server keeps of a check
+            with connection(running) as sock:
+                sock.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+                answer = read_answer(sock.makefile("rb"))
+                assert answer.status == 500
+                assert "set-cookie" not in answer.headers
+                assert b"hello" not in answer.body
+                assert closed_by_server(sock)
 
 
 @pytest.mark.parametrize(
