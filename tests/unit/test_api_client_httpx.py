@@ -224,6 +224,51 @@ async def test_behind_a_proxy_a_cookie_a_target_sets_is_never_sent_back(
     assert all(b"cookie:" not in head.lower() for head in seen)
 
 
+async def test_behind_a_proxy_a_body_is_sent_again_on_each_retry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The request is given to httpx's client as a stream (ApiClient builds its headers): its
+    # own transport must send the body, framed, on the first try and on each one after it (a
+    # 503, then a 401 that re-reads the credentials), each try being a request built anew.
+    seen: list[tuple[bytes, bytes]] = []
+    answers = [b"503 Service Unavailable", b"401 Unauthorized", b"201 Created"]
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                lines = head.lower().split(b"\r\n")
+                length = next(
+                    int(n.split(b":")[1]) for n in lines if n.startswith(b"content-length:")
+                )
+                seen.append((head, await reader.readexactly(length)))
+                writer.write(b"HTTP/1.1 " + answers[len(seen) - 1] + b"\r\n")
+                writer.write(b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    client = ApiClient("http://okta.test", _Credentials(), name="T")
+    try:
+        async with asyncio.timeout(10):  # a bound only
+            with request_budget(20):
+                response = await client.send(Call("POST", "/api/v1/users", json={"a": "é"}))
+    finally:
+        await client.aclose()
+        server.close()
+    assert response.status_code == 201
+    body = '{"a":"é"}'.encode()
+    assert [sent for _, sent in seen] == [body] * 3
+    for head, _ in seen:
+        lines = head.split(b"\r\n")
+        assert lines[0] == b"POST http://okta.test/api/v1/users HTTP/1.1"
+        assert b"Content-Length: %d" % len(body) in lines
+        assert b"Content-Type: application/json" in lines
+
+
 async def test_the_pacer_reads_rate_limit_headers_in_any_case() -> None:
     # Header names are case-insensitive (RFC 9110 5.1), in the answer and in a description.
     def answer(request: httpx.Request) -> httpx.Response:
@@ -310,6 +355,9 @@ async def test_an_answer_and_a_transport_error_name_the_request_they_belong_to()
         Call("GET", "/users", content=b""),
         Call("PATCH", "/users/1", json=[]),
         Call("DELETE", "/users/1"),
+        Call("POST", "/users", json={}, headers={"Host": "legacy.test"}),
+        Call("POST", "/import", content=b"a", headers={"Transfer-Encoding": "chunked"}),
+        Call("POST", "/users/1/lifecycle/activate", headers={"Transfer-Encoding": "chunked"}),
     ],
 )
 async def test_a_call_sends_what_httpxs_client_would_send(call: Call) -> None:
