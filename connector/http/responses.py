@@ -93,9 +93,10 @@ def scim_response(
 def user_response(
     status: int, user: dict[str, Any], headers: dict[str, str] | None = None
 ) -> func.HttpResponse:
-    """`scim_response` for one User: its lists are bounded by the mapping's slots (a few emails,
-    phone numbers, addresses), never long, so it is encoded in one call without looking for a
-    long list first (~3 % of a request)."""
+    """`scim_response` for one User, the same bytes: a User is one target record (its
+    multi-valued attributes a few elements each, one per mapped type, and any array a target
+    attribute holds as the target holds it), so it is encoded in one call, without looking for
+    a list long enough to slice first (~3 % of a request)."""
     return _response(status, json.dumps(user, ensure_ascii=False), headers)
 
 
