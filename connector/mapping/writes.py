@@ -39,7 +39,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from .catalog import Catalog, Slot
+from .catalog import ACTIVE, Catalog, Slot
 from .definitions import (
     CORE_USER,
     ECMA2HOST_USER,
@@ -132,7 +132,10 @@ class WriteCompiler:
             raise InvalidSyntaxException(detail=exc.detail) from exc
         anchor = self.catalog.anchor_slot.target
         for target, claims in self._claims.items():
-            value = self._agreed(claims, self._stored_value(target))
+            if len(claims) == 1:
+                (value,) = claims.values()  # one slot wrote it: nothing to agree on
+            else:
+                value = self._agreed(claims, self._stored_value(target))
             if value is None and target == anchor:
                 # userName and its ECMA2Host copy are one attribute: neither name clears it.
                 named = " and ".join(_describe(s) for s, v in claims.items() if v is None)
@@ -147,8 +150,6 @@ class WriteCompiler:
 
     def _agreed(self, claims: Mapping[Slot, Any], stored: Any) -> Any:
         """One value for one target attribute from every slot the operation wrote to it."""
-        if len(claims) == 1:
-            return next(iter(claims.values()))
         distinct = list(dict.fromkeys(claims.values()))
         if len(distinct) == 1:
             return distinct[0]
@@ -402,7 +403,7 @@ class WriteCompiler:
         self._set(slot, None if op == REMOVE else value)
 
     def _set(self, slot: Slot, value: Any) -> None:
-        if slot.is_active:
+        if slot.target == ACTIVE:  # slot.is_active, without a property call per write
             self._active_claims[slot] = self._active(slot, value)
             return
         if value is None or value == "":
