@@ -64,8 +64,14 @@ class _Connection(asyncio.Protocol):
         self._waiter: asyncio.Future[_Answer] | None = None
         self._headers_done = False
         self._head_only = False
-        self._deadline: asyncio.Timeout | None = None
-        self._read_seconds: float | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # The read timeout: the loop time by which the answer's next bytes are due, while an
+        # exchange waits for them, and one timer that fires no earlier, re-armed only when it
+        # finds the deadline moved on (`_read_timer`).
+        self._read_until: float | None = None
+        self._read_seconds = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
         # Set while writing is paused (the socket has not taken all of the request); its result
         # says whether the answer came first (the server answered without reading the rest).
         self._writable: asyncio.Future[bool] | None = None
@@ -87,7 +93,8 @@ class _Connection(asyncio.Protocol):
         read_seconds: float | None,
     ) -> _Answer:
         assert self._transport is not None
-        loop = asyncio.get_running_loop()
+        assert self._loop is not None
+        loop = self._loop
         self._answer = _Answer()
         self._headers_done = False
         self._head_only = head_only
@@ -104,15 +111,21 @@ class _Connection(asyncio.Protocol):
         # the server answers first (a 413 or 401 sent after reading the head only): it may never
         # read the rest, and its answer is what the caller needs, not a WriteTimeout.
         early = self._writable is not None and await self._sent(self._writable, write_seconds)
-        self._read_seconds = read_seconds
+        if read_seconds is not None and not waiter.done():
+            self._read_seconds = read_seconds
+            self._read_until = until = loop.time() + read_seconds
+            timer = self._timer
+            if timer is None or self._timer_at > until:
+                # One timer per connection, not one per exchange (an asyncio.timeout pushes and
+                # cancels one on the loop's heap each time): a timer set for an earlier exchange
+                # fires no later than this deadline, and then re-arms for it.
+                if timer is not None:
+                    timer.cancel()
+                self._arm(until)
         try:
-            async with asyncio.timeout(read_seconds) as deadline:
-                self._deadline = deadline
-                answer = await waiter
-        except TimeoutError:
-            raise httpx.ReadTimeout("the target did not answer in time") from None
+            answer = await waiter
         finally:
-            self._deadline = None
+            self._read_until = None
             self._waiter = None
         if early:
             # The request was never sent whole: what is left of it would go out ahead of the
@@ -131,6 +144,26 @@ class _Connection(asyncio.Protocol):
                 return await writable
         except TimeoutError:
             raise httpx.WriteTimeout("the target did not take the request in time") from None
+
+    def _arm(self, at: float) -> None:
+        assert self._loop is not None
+        self._timer_at = at
+        self._timer = self._loop.call_at(at, self._read_timer)
+
+    def _read_timer(self) -> None:
+        self._timer = None
+        until = self._read_until
+        if until is None:
+            return  # no exchange is waiting (the answer came): nothing to time
+        if until <= self._timer_at:
+            self._fail(httpx.ReadTimeout("the target did not answer in time"))
+        else:
+            self._arm(until)  # bytes came meanwhile, or a later exchange began
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def has_news(self) -> bool:
         """Whether the socket holds something the loop has not read yet: on an idle connection,
@@ -151,6 +184,7 @@ class _Connection(asyncio.Protocol):
         # As good as lost from now: connection_lost only comes a loop iteration later.
         self.lost = True
         self.reusable = False
+        self._disarm()
         transport = self._transport
         if transport is not None:
             if self._unsent or transport.get_write_buffer_size():
@@ -165,6 +199,7 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        self._loop = asyncio.get_running_loop()
         self._tls = transport.get_extra_info("sslcontext") is not None
         if not self._tls:
             # Writing pauses whenever the socket leaves any of a request unsent, not only past
@@ -185,14 +220,16 @@ class _Connection(asyncio.Protocol):
             self._fail(httpx.RemoteProtocolError(f"the target's answer is not HTTP/1.1: {error}"))
             self.close()
             return
-        if not waiter.done() and self._deadline is not None and self._read_seconds is not None:
+        if self._read_until is not None and not waiter.done():
             # httpx's read timeout is the longest silence, not the whole answer's time (most
-            # answers come whole in one read, and need no new timer).
-            self._deadline.reschedule(asyncio.get_running_loop().time() + self._read_seconds)
+            # answers come whole in one read, and move no deadline).
+            assert self._loop is not None
+            self._read_until = self._loop.time() + self._read_seconds
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
         self.reusable = False
+        self._disarm()
         if self._writable is not None and not self._writable.done():
             self._writable.set_result(False)  # the read below reports what happened
         if self._headers_done and not self._answer.framed and exc is None:
@@ -203,7 +240,8 @@ class _Connection(asyncio.Protocol):
             self._fail(httpx.RemoteProtocolError("the target closed the connection unanswered"))
 
     def pause_writing(self) -> None:
-        self._writable = asyncio.get_running_loop().create_future()
+        assert self._loop is not None
+        self._writable = self._loop.create_future()
 
     def resume_writing(self) -> None:
         if self._writable is not None and not self._writable.done():

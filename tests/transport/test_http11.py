@@ -473,13 +473,13 @@ async def test_the_read_timeout_is_the_longest_silence_not_the_whole_answer(
     serve: Serve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Each piece of an unfinished answer moves the deadline to `read` seconds from its arrival;
-    # the whole answer may take longer than `read`. Checked on the timer itself, not the clock.
+    # the whole answer may take longer than `read`. Checked on the deadline itself, not the clock.
     moved: list[tuple[float, float]] = []  # (a piece's arrival, the deadline after it)
     received = _Connection.data_received
 
     def watched(self: _Connection, data: bytes) -> None:
         received(self, data)
-        when = self._deadline.when() if self._deadline is not None else None
+        when = self._read_until
         assert when is not None
         moved.append((asyncio.get_running_loop().time(), when))
 
@@ -510,6 +510,50 @@ async def test_the_read_timeout_is_the_longest_silence_not_the_whole_answer(
     whens = [when for _, when in unfinished]
     assert whens == sorted(set(whens))  # each piece moved the deadline on
     assert last == unfinished[-1][1]  # the piece that completes the answer sets no new timer
+
+
+async def test_an_answer_slower_in_all_than_the_read_timeout_comes_whole(serve: Serve) -> None:
+    # The connection's one timer fires at the first deadline, finds it moved by the bytes that
+    # came meanwhile, and waits on: each silence is shorter than `read`, their sum is not.
+    raw = ok(b'{"slow": "' + b"z" * 50 + b'"}')
+    pieces = [raw[i : i + 30] for i in range(0, len(raw), 30)]
+    assert len(pieces) >= 4
+
+    async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
+        for number, piece in enumerate(pieces):
+            if number:
+                await asyncio.sleep(0.4)
+            writer.write(piece)
+            await writer.drain()
+        return True
+
+    server = await serve(script)
+    async with client() as http:
+        response = await http.get(server.url(), timeout=httpx.Timeout(5.0, read=1.0))
+    assert response.json()["slow"] == "z" * 50
+
+
+async def test_a_shorter_read_timeout_on_a_kept_connection_is_kept_to(serve: Serve) -> None:
+    # The first call leaves the connection's timer set 60 s ahead; the second call's deadline
+    # is earlier, and is what times it out.
+    requests = 0
+
+    async def second_unanswered(request: Request, writer: asyncio.StreamWriter) -> bool:
+        nonlocal requests
+        requests += 1
+        if requests == 2:
+            await asyncio.sleep(30)
+        writer.write(ok())
+        return True
+
+    server = await serve(second_unanswered)
+    async with client() as http:
+        first = await http.get(server.url(), timeout=httpx.Timeout(5.0, read=60.0))
+        assert first.status_code == 200
+        with pytest.raises(httpx.ReadTimeout):
+            async with asyncio.timeout(WAIT_SECONDS):
+                await http.get(server.url(), timeout=httpx.Timeout(5.0, read=0.2))
+    assert server.connections == 1
 
 
 async def test_a_cancelled_call_leaves_no_connection_for_the_next(serve: Serve) -> None:
