@@ -110,6 +110,7 @@ class _LoopState:
     headers: list[tuple[bytes, bytes]]
 
 
+_RawHeaders = list[tuple[bytes, bytes]]
 BucketOf = Callable[[str, str], str]
 # What the body of an answer with a success status says of a failure (a described application's
 # `errorEnvelope`): the error, raised as an error status would be and recorded as a failed call
@@ -158,6 +159,10 @@ class ApiClient:
         self._rate = rate_limit_headers or RateLimitHeaders()
         self.pacer = pacer or Pacer(headers=self._rate)
         self._state: _LoopState | None = None
+        # The headers of the last call without its own headers: the client's with the last
+        # authorization's (a credential's `Authorization` is the same object while its secret
+        # is), so they are merged and encoded once per authorization, not on every call.
+        self._sent_headers: tuple[Authorization, _RawHeaders, _RawHeaders] | None = None
 
     async def prepare(self) -> None:
         """Open the HTTP client on the running loop now (the app's warmup does), rather than
@@ -361,14 +366,13 @@ class ApiClient:
     ) -> tuple[httpx.Response, ApiError | None]:
         """The answer, and the failure its body says it is despite a success status."""
         timeout = max(MIN_ATTEMPT_SECONDS, min(self._attempt_timeout, remaining()))
-        params = {**(call.params or {}), **authorization.params}
-        headers = {**(call.headers or {}), **authorization.headers}
+        params = {**call.params, **authorization.params} if call.params else authorization.params
         started_ns, started = time.time_ns(), time.perf_counter()
         try:
             request = _request_of(
                 call,
                 _with_params(url, params),
-                _merged(state.headers, headers),
+                self._headers_of(state, call, authorization),
                 # httpx.Timeout(timeout).as_dict(), without building the Timeout.
                 {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout},
             )
@@ -393,6 +397,20 @@ class ApiClient:
         # read and the stream closed by now, so the stream can go.
         response.stream = httpx.ByteStream(b"")
         return response, failed
+
+    def _headers_of(
+        self, state: _LoopState, call: Call, authorization: Authorization
+    ) -> _RawHeaders:
+        """The call's headers as sent (`_merged`); not merged again for the same authorization
+        on the same client (httpx's Request copies them: the list is never changed)."""
+        if call.headers:
+            return _merged(state.headers, {**call.headers, **authorization.headers})
+        kept = self._sent_headers
+        if kept is not None and kept[0] is authorization and kept[1] is state.headers:
+            return kept[2]
+        merged = _merged(state.headers, authorization.headers)
+        self._sent_headers = (authorization, state.headers, merged)
+        return merged
 
     def _report(
         self,

@@ -92,9 +92,16 @@ class SswsToken:
 
     def __init__(self, token: TokenSource) -> None:
         self._token = token
+        # The last token's authorization: one per value, not one built on every call (the
+        # client reads it and never changes it).
+        self._last: tuple[str, Authorization] | None = None
 
     async def authorization(self, refresh: bool) -> Authorization:
-        return Authorization(headers={"Authorization": f"SSWS {await self._token(refresh)}"})
+        token = await self._token(refresh)
+        last = self._last
+        if last is None or last[0] != token:
+            last = self._last = (token, Authorization(headers={"Authorization": f"SSWS {token}"}))
+        return last[1]
 
 
 class OktaClient:
