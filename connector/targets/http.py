@@ -17,7 +17,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlencode, urlsplit
 from urllib.request import getproxies
 
@@ -60,8 +60,10 @@ class Credentials(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
+    """One call to make. A NamedTuple, not a frozen dataclass: one is built per target call,
+    and a frozen dataclass sets each field through object.__setattr__."""
+
     method: str
     path: str  # relative to the base URL, or an absolute URL on it (a paging link)
     params: Mapping[str, str] | None = None

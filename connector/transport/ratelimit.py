@@ -14,13 +14,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 ResetUnit = Literal["epoch-seconds", "epoch-milliseconds", "delta-seconds"]
 
 
-@dataclass(frozen=True)
-class RateReading:
+class RateReading(NamedTuple):
+    """One answer's window (a NamedTuple: one is read from nearly every answer)."""
+
     limit: int
     remaining: int
     reset_epoch: int  # the window's name: its reset, in whole epoch seconds on the server's clock
