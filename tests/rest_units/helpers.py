@@ -17,6 +17,8 @@ import yaml
 from connector.secrets import EnvSecretStore, SecretStore
 from connector.settings import Settings
 from connector.targets.context import TargetContext
+from connector.targets.model import TargetUser
+from connector.targets.query import Query
 from connector.targets.rest import RestUsers, build
 from connector.targets.rest.groups import RestGroups
 from connector.targets.rest.loading import DescriptionError, load_description
@@ -80,6 +82,16 @@ def reply(
         return httpx.Response(status, json=json_body, headers=headers)
 
     return answer
+
+
+def listing(*records: dict[str, Any]) -> Answer:
+    """Ledgerline's answer to a listing or a find: these records, the whole of it."""
+    return reply(200, {"data": list(records), "meta": {"total": len(records)}})
+
+
+async def found(target: RestUsers, query: Query) -> list[TargetUser]:
+    """Every user the target's pages give for `query`."""
+    return [user async for page in target.pages(query) for user in page]
 
 
 def lost(request: httpx.Request) -> httpx.Response:

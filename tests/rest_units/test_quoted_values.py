@@ -11,9 +11,7 @@ from typing import Any
 import pytest
 
 from connector.targets.errors import QueryNotSupportedError
-from connector.targets.model import TargetUser
-from connector.targets.query import AllOf, AnyOf, Condition, Query
-from connector.targets.rest import RestUsers
+from connector.targets.query import AllOf, AnyOf, Condition
 from connector.targets.rest.loading import load_description
 from connector.transport.budget import request_budget
 
@@ -22,9 +20,10 @@ from .helpers import (
     ScriptedApp,
     account,
     changed,
+    found,
     line_of,
+    listing,
     only_problem,
-    reply,
     rest_groups,
     rest_target,
 )
@@ -33,18 +32,10 @@ PAGE_ONE = {"per_page": "100", "page": "1"}
 QUOTED_LOGIN = 'o"brien@example.com'
 
 
-def listing(*records: dict[str, Any]) -> Any:
-    return reply(200, {"data": list(records), "meta": {"total": len(records)}})
-
-
 @pytest.fixture(autouse=True)
 def budget() -> Any:
     with request_budget(10.0):
         yield
-
-
-async def found(target: RestUsers, query: Query) -> list[TargetUser]:
-    return [user async for page in target.pages(query) for user in page]
 
 
 def login_find(template: str, escape: str | None = None) -> Any:

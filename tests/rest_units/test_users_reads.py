@@ -9,28 +9,27 @@ from typing import Any
 import pytest
 
 from connector.targets.errors import QueryNotSupportedError, UnavailableError
-from connector.targets.model import TargetUser
 from connector.targets.query import ActiveIs, AllOf, AnyOf, Condition, Everyone, IdIs, Query
-from connector.targets.rest import RestUsers
 from connector.transport.budget import request_budget
 
-from .helpers import ScriptedApp, account, ledgerline_error, line_of, reply, rest_target
+from .helpers import (
+    ScriptedApp,
+    account,
+    found,
+    ledgerline_error,
+    line_of,
+    listing,
+    reply,
+    rest_target,
+)
 
 PAGE_ONE = {"per_page": "100", "page": "1"}
-
-
-def listing(*records: dict[str, Any]) -> Any:
-    return reply(200, {"data": list(records), "meta": {"total": len(records)}})
 
 
 @pytest.fixture(autouse=True)
 def budget() -> Any:
     with request_budget(10.0):
         yield
-
-
-async def found(target: RestUsers, query: Query) -> list[TargetUser]:
-    return [user async for page in target.pages(query) for user in page]
 
 
 # -- records and get --------------------------------------------------------------------------

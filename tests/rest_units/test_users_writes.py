@@ -21,7 +21,15 @@ from connector.targets.model import TargetUser
 from connector.targets.rest import RestUsers
 from connector.transport.budget import request_budget
 
-from .helpers import ScriptedApp, account, ledgerline_error, lost, reply, rest_target
+from .helpers import (
+    ScriptedApp,
+    account,
+    ledgerline_error,
+    listing,
+    lost,
+    reply,
+    rest_target,
+)
 
 PROFILE = {
     "login": "ada@example.com",
@@ -32,10 +40,6 @@ PROFILE = {
     "department": "Maths",
 }
 FIND_ADA = {"username": "ada@example.com", "per_page": "100", "page": "1"}
-
-
-def listing(*records: dict[str, Any]) -> Any:
-    return reply(200, {"data": list(records), "meta": {"total": len(records)}})
 
 
 @pytest.fixture(autouse=True)

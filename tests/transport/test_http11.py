@@ -60,14 +60,15 @@ def answer(raw: bytes) -> Script:
     return script
 
 
-def first_unanswered() -> Script:
-    """Leaves the first request the server gets unanswered (30 s: longer than any test waits)."""
+def unanswered(number: int = 1) -> Script:
+    """Leaves the server's `number`th request (from 1) unanswered (30 s: longer than any test
+    waits)."""
     requests = 0
 
     async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
         nonlocal requests
         requests += 1
-        if requests == 1:
+        if requests == number:
             await asyncio.sleep(30)
         writer.write(ok())
         return True
@@ -461,7 +462,7 @@ async def test_a_switch_of_protocol_is_refused(serve: Serve) -> None:
 
 
 async def test_a_silent_server_is_a_read_timeout_and_its_connection_dropped(serve: Serve) -> None:
-    server = await serve(first_unanswered())
+    server = await serve(unanswered())
     async with httpx.AsyncClient(transport=Http11Transport()) as http:
         with pytest.raises(httpx.ReadTimeout):
             await http.get(server.url(), timeout=0.2)
@@ -536,17 +537,7 @@ async def test_an_answer_slower_in_all_than_the_read_timeout_comes_whole(serve: 
 async def test_a_shorter_read_timeout_on_a_kept_connection_is_kept_to(serve: Serve) -> None:
     # The first call leaves the connection's timer set 60 s ahead; the second call's deadline
     # is earlier, and is what times it out.
-    requests = 0
-
-    async def second_unanswered(request: Request, writer: asyncio.StreamWriter) -> bool:
-        nonlocal requests
-        requests += 1
-        if requests == 2:
-            await asyncio.sleep(30)
-        writer.write(ok())
-        return True
-
-    server = await serve(second_unanswered)
+    server = await serve(unanswered(2))
     async with client() as http:
         first = await http.get(server.url(), timeout=httpx.Timeout(5.0, read=60.0))
         assert first.status_code == 200
@@ -557,7 +548,7 @@ async def test_a_shorter_read_timeout_on_a_kept_connection_is_kept_to(serve: Ser
 
 
 async def test_a_cancelled_call_leaves_no_connection_for_the_next(serve: Serve) -> None:
-    server = await serve(first_unanswered())
+    server = await serve(unanswered())
     async with client() as http:
         call = asyncio.create_task(http.get(server.url()))
         await eventually(lambda: len(server.requests) == 1)

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import gc
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -187,6 +187,22 @@ async def test_behind_a_proxy_httpx_own_transport_carries_the_calls(
     await client.aclose()
 
 
+Proxy = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _behind_a_proxy(
+    monkeypatch: pytest.MonkeyPatch, proxy: Proxy
+) -> tuple[asyncio.Server, ApiClient]:
+    """A loopback server playing the proxy (and the target behind it), named by HTTP_PROXY
+    alone, and a client of http://okta.test that goes through it."""
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
+    return server, ApiClient("http://okta.test", _Credentials(), name="T")
+
+
 async def test_behind_a_proxy_a_cookie_a_target_sets_is_never_sent_back(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -205,12 +221,7 @@ async def test_behind_a_proxy_a_cookie_a_target_sets_is_never_sent_back(
                 await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
-    client = ApiClient("http://okta.test", _Credentials(), name="T")
+    server, client = await _behind_a_proxy(monkeypatch, proxy)
     try:
         async with asyncio.timeout(10):
             for _ in range(2):
@@ -246,12 +257,7 @@ async def test_behind_a_proxy_a_body_is_sent_again_on_each_retry(
                 await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
-    client = ApiClient("http://okta.test", _Credentials(), name="T")
+    server, client = await _behind_a_proxy(monkeypatch, proxy)
     try:
         async with asyncio.timeout(10):  # a bound only
             with request_budget(20):
