@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from rest_units.helpers import write_description
 
 from connector.secrets import EnvSecretStore
 from connector.settings import Settings
@@ -29,7 +31,12 @@ RELAY = {
     "RELAY_HYBRID_CONNECTION": "onprem-rest",
 }
 SAMPLE = "samples/legacyapp/description.yaml"
-SECRETS = {"LEDGERLINE_API_KEY": "k", "OKTA_API_TOKEN": "t", "RELAY_SEND_KEY": SEND_KEY}
+SECRETS = {
+    "LEDGERLINE_API_KEY": "k",
+    "LEDGERLINE_CLIENT_SECRET": "c",
+    "OKTA_API_TOKEN": "t",
+    "RELAY_SEND_KEY": SEND_KEY,
+}
 
 
 class Timeouts(httpx.AsyncBaseTransport):
@@ -118,3 +125,40 @@ def test_the_limit_is_the_longest_the_agent_can_be_told_to_wait() -> None:
     config, _ = load([*args, "--local-base-url", "http://127.0.0.1:1"], {"RELAY_LISTEN_KEY": "k"})
     assert config.timeout_seconds < ATTEMPT_LIMIT_SECONDS  # the agent's default, 50 s
     assert ATTEMPT_LIMIT_SECONDS < 60
+
+
+def _oauth2(data: dict[str, Any]) -> None:
+    data["auth"] = {
+        "type": "oauth2",
+        "tokenUrl": "/oauth/token",
+        "clientId": "connector",
+        "clientSecret": "ledgerline-client-secret",
+    }
+
+
+async def _token_read(tmp_path: Path, env: dict[str, str], budget: float) -> float:
+    """The read timeout of the OAuth2 token request one REST read makes first."""
+    description = write_description(tmp_path, _oauth2)
+    seen: list[float] = []
+
+    class App(Timeouts):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/oauth/token"):
+                seen.append(float(request.extensions["timeout"]["read"]))
+                return httpx.Response(200, headers={"Via": "1.1 c"}, json={"access_token": "t"})
+            return await super().handle_async_request(request)
+
+    context = _context({"TARGET": "rest", "TARGET_DESCRIPTION": str(description), **env}, App())
+    loaded, marks = load_description(description)
+    users = build(loaded, context, description, marks).users
+    with request_budget(budget):
+        assert await users.get("1001") is None
+    [read] = seen
+    return read
+
+
+async def test_a_token_request_through_the_relay_is_given_the_budget_too(tmp_path: Path) -> None:
+    # OAuth2's token URL is a path on the base URL: it goes through the relay, like the API,
+    # and is waited for as long as an API call there (not the description's 10 s).
+    assert 10.0 < await _token_read(tmp_path, RELAY, 20.0) <= 20.0
+    assert await _token_read(tmp_path, {}, 20.0) == 10.0

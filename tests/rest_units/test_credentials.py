@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import socket
 import ssl
 import sys
@@ -714,3 +715,25 @@ def test_a_ca_bundle_that_loads_is_taken(tmp_path: Path) -> None:
         TargetContext(settings, EnvSecretStore({"LEDGERLINE_API_KEY": "k"}), None)
     )
     assert target.users.capabilities.name == "Ledgerline HR"
+
+
+@pytest.mark.parametrize(("budget", "expected"), [(None, 5.0), (30.0, 5.0)])
+async def test_a_token_request_takes_the_clients_timeout(
+    budget: float | None, expected: float
+) -> None:
+    server = TokenServer()
+    credentials = oauth2(server)  # httpx's default timeout: 5 s
+    with request_budget(budget) if budget is not None else contextlib.nullcontext():
+        await bearer(credentials)
+    assert server.requests[0].extensions["timeout"]["read"] == expected
+
+
+async def test_a_token_request_never_outlasts_the_scim_requests_budget() -> None:
+    # A slow token endpoint must not hold a SCIM request after its budget (and Entra) ran out.
+    server = TokenServer()
+    credentials = oauth2(server)
+    with request_budget(2.0):
+        await bearer(credentials)
+    timeout = server.requests[0].extensions["timeout"]
+    assert 0.5 <= timeout["read"] <= 2.0
+    assert len(set(timeout.values())) == 1  # connect, read, write and pool alike

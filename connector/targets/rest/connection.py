@@ -104,7 +104,10 @@ def connect(description: Description, context: TargetContext, source: Path, mark
                 # absolute URL is reached directly.
                 transport=None if direct else context.transport,
                 verify=issuer_trust(ca_bundle, settings.ssl_cert_file) if direct else verify,
-                timeout=d.connection.timeout_seconds,
+                # Through the relay, as long as an API call may take there (the agent's limit).
+                timeout=d.connection.timeout_seconds
+                if direct
+                else context.attempt_timeout(d.connection.timeout_seconds),
             )
         return client
 

@@ -16,6 +16,7 @@ import httpx
 
 from ... import redact
 from ...secrets import NamedSecret, SecretStore
+from ...transport.budget import MIN_ATTEMPT_SECONDS, remaining
 from ..errors import UnavailableError
 from ..http import Authorization, Credentials
 from ..secret_source import secret_token
@@ -188,8 +189,18 @@ class OAuth2ClientCredentials:
             headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
         else:
             form |= {"client_id": client_id, "client_secret": secret}
+        client = self._http()
+        # As an API call's attempt: the client's timeout, and never past the SCIM request's
+        # budget (a slow token endpoint must not hold the request after Entra gave up on it).
+        limit = client.timeout.read
+        seconds = remaining() if limit is None else min(limit, remaining())
         try:
-            return await self._http().post(spec.token_url, data=form, headers=headers)
+            return await client.post(
+                spec.token_url,
+                data=form,
+                headers=headers,
+                timeout=max(MIN_ATTEMPT_SECONDS, seconds),
+            )
         except httpx.HTTPError as exc:
             raise UnavailableError(
                 f"the token endpoint {spec.token_url} is unreachable ({type(exc).__name__})",
