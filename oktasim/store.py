@@ -332,9 +332,10 @@ class Store:
     def unlock(self, user_id: str) -> None:
         with self._lock:
             user = self._edit(user_id)
-            # Spec (unlockUser): a LOCKED_OUT user, or an ACTIVE one blocked from unknown
-            # devices (which the simulator does not track, so unlocking it changes nothing).
-            if user.status not in ("LOCKED_OUT", "ACTIVE"):
+            # Okta's reference: LOCKED_OUT only, anything else 403 E0000032. (The spec also lets
+            # an ACTIVE user blocked from unknown devices be unlocked; the simulator tracks no
+            # device blocks, so an ACTIVE user is never one, and is refused: the hard case.)
+            if user.status != "LOCKED_OUT":
                 raise OktaError("E0000032", causes=["The user is not locked out."])
             user.set_status("ACTIVE", utc_now())
             self._commit(user)
