@@ -29,8 +29,7 @@ from ..model import TargetGroup, TargetUser
 
 # Longer than Okta's index usually lags (seconds), short enough that little is remembered.
 REMEMBER_SECONDS = 300.0
-REMEMBER_GROUPS = 1000
-REMEMBER_USERS = 1000
+REMEMBER_RECORDS = 1000  # of each kind: users, groups
 
 
 class _Written(Protocol):
@@ -52,9 +51,9 @@ class _Recent(Generic[Record]):
 
     def __init__(
         self,
-        seconds: float,
-        size: int,
-        clock: Callable[[], float],
+        seconds: float = REMEMBER_SECONDS,
+        size: int = REMEMBER_RECORDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._seconds = seconds
         self._size = size
@@ -101,14 +100,6 @@ class _Recent(Generic[Record]):
 
 
 class RecentGroups(_Recent[TargetGroup]):
-    def __init__(
-        self,
-        seconds: float = REMEMBER_SECONDS,
-        size: int = REMEMBER_GROUPS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(seconds, size, clock)
-
     def named(self, name: str) -> list[str]:
         """Ids of groups written recently under this name (ignoring case)."""
         wanted = name.casefold()
@@ -131,14 +122,6 @@ class RecentGroups(_Recent[TargetGroup]):
 
 
 class RecentUsers(_Recent[TargetUser]):
-    def __init__(
-        self,
-        seconds: float = REMEMBER_SECONDS,
-        size: int = REMEMBER_USERS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(seconds, size, clock)
-
     def holding(self, attribute: str, value: str) -> set[str]:
         """Ids of users written recently with this value of the attribute, ignoring case as
         Okta's search does (the service applies SCIM's own comparison to what is answered)."""
