@@ -12,7 +12,7 @@ from azure.core.credentials import AccessToken
 from clocks import Clock
 from kv_stub import TENANT, KeyVaultStub, TlsFiles, self_signed_cert
 
-from connector.auth import AuthenticationError, authenticator_for
+from connector.auth import AuthenticationError, Authenticator, authenticator_for
 from connector.secrets import (
     NamedSecret,
     Secret,
@@ -152,17 +152,25 @@ async def test_concurrent_refreshes_share_one_read(
     assert vault.reads["okta-api-token"] == 2
 
 
+async def _rotate_to_the_second_token(
+    authenticator: Authenticator, vault: KeyVaultStub, clock: Clock
+) -> None:
+    """Rotate BEARER into the previous slot and a second token into the current one; once the
+    cached values expire, both are accepted."""
+    vault.set("scim-bearer-token-previous", BEARER)
+    vault.set("scim-bearer-token", "bearer-token-from-the-vault-2")
+    clock.now += TTL
+    await authenticator.authenticate(f"Bearer {BEARER}")
+    await authenticator.authenticate("Bearer bearer-token-from-the-vault-2")
+
+
 async def test_bearer_rotation_accepts_previous_while_it_is_set(
     store: CachingSecretStore, vault: KeyVaultStub, clock: Clock
 ) -> None:
     authenticator = authenticator_for(store, Settings.from_env({}))
     await authenticator.authenticate(f"Bearer {BEARER}")
     # The admin rotates: the old value becomes "previous", Entra still sends it for a while.
-    vault.set("scim-bearer-token-previous", BEARER)
-    vault.set("scim-bearer-token", "bearer-token-from-the-vault-2")
-    clock.now += TTL
-    await authenticator.authenticate(f"Bearer {BEARER}")
-    await authenticator.authenticate("Bearer bearer-token-from-the-vault-2")
+    await _rotate_to_the_second_token(authenticator, vault, clock)
     # Entra has the new one; the admin removes the previous secret.
     vault.delete("scim-bearer-token-previous")
     clock.now += TTL
@@ -359,11 +367,7 @@ async def test_a_disabled_previous_token_is_refused_once_its_cached_value_expire
         await authenticator.authenticate("Bearer bearer-token-from-the-vault-0")
     await authenticator.authenticate(f"Bearer {BEARER}")
     # The next rotation's first step writes a new, enabled version into the slot.
-    vault.set("scim-bearer-token-previous", BEARER)
-    vault.set("scim-bearer-token", "bearer-token-from-the-vault-2")
-    clock.now += TTL
-    await authenticator.authenticate(f"Bearer {BEARER}")
-    await authenticator.authenticate("Bearer bearer-token-from-the-vault-2")
+    await _rotate_to_the_second_token(authenticator, vault, clock)
 
 
 async def test_a_disabled_current_token_answers_503_naming_its_setting(
