@@ -345,3 +345,26 @@ async def test_a_listing_left_early_closes_its_page_reads(monkeypatch: pytest.Mo
                     assert page
                     break
             assert closed == ["/api/v1/users"]
+
+
+async def test_a_rotated_api_token_is_sent_from_the_next_call_on() -> None:
+    """The SSWS authorization is kept per token value (client.SswsToken) and its headers merged
+    once per authorization (http.ApiClient): a token read anew must still reach the next call."""
+    sent: list[str] = []
+    current = ["t0ken-1"]
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["Authorization"])
+        return httpx.Response(200, json=[OKTA_USER])
+
+    async def token(refresh: bool) -> str:
+        return current[0]
+
+    client = OktaClient("https://org.okta.com", token, transport=httpx.MockTransport(respond))
+    with request_budget(5):
+        await client.send("GET", "/api/v1/users")
+        await client.send("GET", "/api/v1/users")
+        current[0] = "t0ken-2"  # rotated in the vault, read at the next call
+        await client.send("GET", "/api/v1/users")
+    await client.aclose()
+    assert sent == ["SSWS t0ken-1", "SSWS t0ken-1", "SSWS t0ken-2"]
