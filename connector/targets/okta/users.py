@@ -137,14 +137,14 @@ class OktaUsers:
         may not show yet, and reads by id the search hits it wrote a moment ago, which the
         search may show as they were: one call per such user, none when there is none."""
         params = {"search": render_search(query, suspend=self.suspend), "limit": str(PAGE_SIZE)}
-        if not _equalities(query):
+        remembered = _candidates(self.recent, query)
+        if remembered is None:
             return self._paged(params)
-        return self._matched(query, params)
+        return self._matched(remembered, params)
 
     async def _matched(
-        self, query: Query, params: dict[str, str]
+        self, remembered: set[str], params: dict[str, str]
     ) -> AsyncGenerator[list[TargetUser], None]:
-        remembered = _candidates(self.recent, query)
         confirmed = [u for u in [await self.get(i) for i in sorted(remembered)] if u is not None]
         if confirmed:
             yield confirmed
@@ -453,32 +453,21 @@ def _login_of(user: TargetUser) -> str:
     return str(user.profile.get("login") or "")
 
 
-def _equalities(query: Query) -> bool:
-    """Whether the query asks for attribute values (a match), not a listing: an equality, an
-    `and` with one, an `or` of them."""
-    if isinstance(query, Condition):
-        return query.op == "eq" and query.value is not None
-    if isinstance(query, AllOf):
-        return any(_equalities(term) for term in query.terms)
-    if isinstance(query, AnyOf):
-        return all(_equalities(term) for term in query.terms)
-    return False
-
-
-def _candidates(recent: RecentUsers, query: Query) -> set[str]:
-    """The users written recently that may match (a query `_equalities` accepts): those
-    holding the values of an `and`'s equalities, of either side of an `or`; the service
-    applies the whole filter to them."""
+def _candidates(recent: RecentUsers, query: Query) -> set[str] | None:
+    """For a match (an equality, an `and` with one, an `or` of them): the users written
+    recently that may match, those holding the values of an `and`'s equalities, of either side
+    of an `or` (the service applies the whole filter to them). None for a listing."""
     if isinstance(query, Condition):
         if query.op == "eq" and query.value is not None:
             return recent.holding(query.attribute, query.value)
-        return set()
+        return None
     if isinstance(query, AllOf):
-        narrowing = [_candidates(recent, t) for t in query.terms if _equalities(t)]
-        return set.intersection(*narrowing) if narrowing else set()
+        narrowing = [c for t in query.terms if (c := _candidates(recent, t)) is not None]
+        return set.intersection(*narrowing) if narrowing else None
     if isinstance(query, AnyOf):
-        return set().union(*(_candidates(recent, t) for t in query.terms))
-    return set()
+        sides = [_candidates(recent, t) for t in query.terms]
+        return None if any(s is None for s in sides) else set().union(*(s for s in sides if s))
+    return None
 
 
 def _without(
