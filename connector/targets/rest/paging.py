@@ -146,11 +146,10 @@ class Pager:
                 return
             # The link's query replaces the first request's: it is sent as the link has it.
             path, query = relative(url, self._base_url, path), {}
-            link = path
-            if link in links:
+            if path in links:
                 raise UnavailableError(
                     "the application handed out the same next-page link twice; its paging loops",
                     retry_after=300,
                 )
-            links.add(link)
+            links.add(path)
         raise UnavailableError(f"the listing did not end after {MAX_PAGES} pages", retry_after=300)
