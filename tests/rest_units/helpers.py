@@ -18,6 +18,7 @@ from connector.secrets import EnvSecretStore, SecretStore
 from connector.settings import Settings
 from connector.targets.context import TargetContext
 from connector.targets.model import TargetUser
+from connector.targets.protocol import Targets
 from connector.targets.query import Query
 from connector.targets.rest import RestUsers, build
 from connector.targets.rest.groups import RestGroups
@@ -191,11 +192,17 @@ def write_description(tmp_path: Path, edit: Edit | None = None) -> Path:
     return path
 
 
-def _built(tmp_path: Path, app: ScriptedApp, edit: Edit | None, secrets: SecretStore | None) -> Any:
+def _built(
+    tmp_path: Path,
+    app: ScriptedApp,
+    edit: Edit | None,
+    secrets: SecretStore | None,
+    settings: dict[str, str] | None = None,
+) -> Targets:
     path = write_description(tmp_path, edit)
     description, marks = load_description(path)
     context = TargetContext(
-        settings=Settings.from_env({}),
+        settings=Settings.from_env(settings or {}),
         secrets=secrets or EnvSecretStore({"LEDGERLINE_API_KEY": API_KEY}),
         transport=app.transport,
     )
@@ -208,9 +215,10 @@ def rest_target(
     edit: Edit | None = None,
     *,
     secrets: SecretStore | None = None,
+    settings: dict[str, str] | None = None,
 ) -> RestUsers:
-    """The sample's target (changed by `edit`) talking to `app`."""
-    users = _built(tmp_path, app, edit, secrets).users
+    """The sample's target (changed by `edit`, with these settings) talking to `app`."""
+    users = _built(tmp_path, app, edit, secrets, settings).users
     assert isinstance(users, RestUsers)
     return users
 

@@ -26,7 +26,7 @@ from connector.settings import Settings
 from connector.targets.context import TargetContext
 from connector.targets.errors import UnavailableError
 from connector.targets.http import Authorization
-from connector.targets.rest import DescriptionError, build
+from connector.targets.rest import DescriptionError, RestUsers
 from connector.targets.rest import rest_target as build_target
 from connector.targets.rest.credentials import (
     EXPIRY_MARGIN_SECONDS,
@@ -45,7 +45,6 @@ from connector.targets.rest.description import (
     NoAuth,
     OAuth2Auth,
 )
-from connector.targets.rest.loading import load_description
 from connector.transport.budget import request_budget
 
 from .helpers import (
@@ -615,15 +614,12 @@ class TlsTokenServer:
 
 def idp_target(
     tmp_path: Path, app: ScriptedApp, token_url: str, settings: dict[str, str], **connection: Any
-) -> Any:
+) -> RestUsers:
     def edit(data: dict[str, Any]) -> None:
         oauth2_auth(token_url)(data)
         data["connection"].update(connection)
 
-    path = write_description(tmp_path, edit)
-    description, marks = load_description(path)
-    context = TargetContext(Settings.from_env(settings), EnvSecretStore(SECRETS), app.transport)
-    return build(description, context, path, marks).users
+    return rest_target(tmp_path, app, edit, secrets=EnvSecretStore(SECRETS), settings=settings)
 
 
 async def test_an_identity_provider_elsewhere_is_verified_whatever_verify_tls_says(

@@ -9,15 +9,11 @@ from typing import Any
 
 import pytest
 
-from connector.secrets import EnvSecretStore
-from connector.settings import Settings
-from connector.targets.context import TargetContext
 from connector.targets.errors import RateLimitedError, UnavailableError
-from connector.targets.rest import RestUsers, build
-from connector.targets.rest.loading import DescriptionError, load_description
+from connector.targets.rest.loading import DescriptionError
 from connector.transport.budget import request_budget
 
-from .helpers import API_KEY, ScriptedApp, account, lost, reply, rest_target, write_description
+from .helpers import ScriptedApp, account, lost, reply, rest_target
 
 SERVER_NOW = 1_767_225_600  # 2026-01-01T00:00:00Z, sent as the server's Date
 DATE = formatdate(SERVER_NOW, usegmt=True)
@@ -134,14 +130,7 @@ def test_credentials_in_fixed_headers_are_refused(tmp_path: Path) -> None:
 async def test_a_target_base_url_setting_overrides_the_description(tmp_path: Path) -> None:
     app = ScriptedApp()
     app.on("GET", "/accounts/1", reply(200, {"data": account(1)}))
-    path = write_description(tmp_path)
-    description, marks = load_description(path)
-    settings = Settings.from_env({"TARGET_BASE_URL": "http://127.0.0.1:9/api/v2/"})
-    context = TargetContext(
-        settings, EnvSecretStore({"LEDGERLINE_API_KEY": API_KEY}), app.transport
-    )
-    target = build(description, context, path, marks).users
-    assert isinstance(target, RestUsers)
+    target = rest_target(tmp_path, app, settings={"TARGET_BASE_URL": "http://127.0.0.1:9/api/v2/"})
     with request_budget(5.0):
         await target.get("1")
     assert target.base_url == "http://127.0.0.1:9/api/v2"
