@@ -56,8 +56,8 @@ async def relayed_ledgerline(
     env: Mapping[str, str] | None = None,
     agent_path: str = "",
 ) -> AsyncIterator[RelayedRest]:
-    """`agent_path`: the path of the agent's --local-base-url (after the sandbox's origin)."""
-    """Everything started and connected; stopped again on the way out, agent first."""
+    """Everything started and connected; stopped again on the way out, agent first.
+    `agent_path`: the path of the agent's --local-base-url (after the sandbox's origin)."""
     double = RelayDouble(rules=dict(RULES), response_timeout=3.0)
     await double.start()
     hook = HookTransport()
