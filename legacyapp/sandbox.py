@@ -176,6 +176,8 @@ def _with_200_errors(response: Response) -> Response:
         return response  # no body (204), or a page that is not JSON
     if 400 <= response.status < 500:
         return Response(200, {"success": False, **response.body}, response.headers)
+    if response.status >= 300:
+        return response  # no success, and no refusal of the API's: its status says it
     return Response(response.status, {"success": True, **response.body}, response.headers)
 
 

@@ -15,6 +15,8 @@ from legacyapp_harness import NO_FAULTS, serving
 
 from legacyapp import SandboxOptions
 from legacyapp.__main__ import _parser, options_from
+from legacyapp.api import Response
+from legacyapp.sandbox import _with_200_errors
 
 ALICE = {
     "data": {
@@ -108,3 +110,17 @@ def test_the_readme_example_is_what_the_sandbox_answers() -> None:
         ledger.client.post("/api/v2/accounts", json=ALICE)
         taken = ledger.client.post("/api/v2/accounts", json=ALICE)
         assert (taken.status_code, taken.json()) == (200, documented[0])
+
+
+def test_only_a_success_says_success() -> None:
+    # An answer that is neither a success nor the API's refusal (a 5xx) keeps its status and
+    # body as they are: it never says `"success": true`.
+    failed = Response(500, {"error": {"code": "internal"}})
+    assert _with_200_errors(failed) is failed
+    ok = _with_200_errors(Response(201, {"data": {"id": 1}}))
+    assert (ok.status, ok.body) == (201, {"success": True, "data": {"id": 1}})
+    refused = _with_200_errors(Response(409, {"error": {"code": "conflict"}}))
+    assert (refused.status, refused.body) == (
+        200,
+        {"success": False, "error": {"code": "conflict"}},
+    )
