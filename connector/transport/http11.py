@@ -31,6 +31,7 @@ import httpx
 from httptools.parser.errors import HttpParserError, HttpParserUpgrade
 from httptools.parser.parser import HttpResponseParser
 
+from ..deadline import MovableDeadline
 from ..http_syntax import valid_header
 
 # httpcore's default too: servers rarely close an idle connection sooner.
@@ -64,14 +65,13 @@ class _Connection(asyncio.Protocol):
         self._waiter: asyncio.Future[_Answer] | None = None
         self._headers_done = False
         self._head_only = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        # The read timeout: the loop time by which the answer's next bytes are due, while an
-        # exchange waits for them, and one timer that fires no earlier, re-armed only when it
-        # finds the deadline moved on (`_read_timer`).
-        self._read_until: float | None = None
+        # Made by the loop's create_connection, in the loop it serves.
+        self._loop = asyncio.get_running_loop()
+        # The read timeout: set while an exchange waits for the answer's next bytes, one timer
+        # per connection rather than one per exchange (an asyncio.timeout pushes and cancels one
+        # on the loop's heap each time).
+        self._read_deadline = MovableDeadline(self._loop, self._read_expired)
         self._read_seconds = 0.0
-        self._timer: asyncio.TimerHandle | None = None
-        self._timer_at = 0.0
         # Set while writing is paused (the socket has not taken all of the request); its result
         # says whether the answer came first (the server answered without reading the rest).
         self._writable: asyncio.Future[bool] | None = None
@@ -93,7 +93,6 @@ class _Connection(asyncio.Protocol):
         read_seconds: float | None,
     ) -> _Answer:
         assert self._transport is not None
-        assert self._loop is not None
         loop = self._loop
         self._answer = _Answer()
         self._headers_done = False
@@ -113,19 +112,11 @@ class _Connection(asyncio.Protocol):
         early = self._writable is not None and await self._sent(self._writable, write_seconds)
         if read_seconds is not None and not waiter.done():
             self._read_seconds = read_seconds
-            self._read_until = until = loop.time() + read_seconds
-            timer = self._timer
-            if timer is None or self._timer_at > until:
-                # One timer per connection, not one per exchange (an asyncio.timeout pushes and
-                # cancels one on the loop's heap each time): a timer set for an earlier exchange
-                # fires no later than this deadline, and then re-arms for it.
-                if timer is not None:
-                    timer.cancel()
-                self._arm(until)
+            self._read_deadline.start(read_seconds)
         try:
             answer = await waiter
         finally:
-            self._read_until = None
+            self._read_deadline.clear()
             self._waiter = None
         if early:
             # The request was never sent whole: what is left of it would go out ahead of the
@@ -145,25 +136,8 @@ class _Connection(asyncio.Protocol):
         except TimeoutError:
             raise httpx.WriteTimeout("the target did not take the request in time") from None
 
-    def _arm(self, at: float) -> None:
-        assert self._loop is not None
-        self._timer_at = at
-        self._timer = self._loop.call_at(at, self._read_timer)
-
-    def _read_timer(self) -> None:
-        self._timer = None
-        until = self._read_until
-        if until is None:
-            return  # no exchange is waiting (the answer came): nothing to time
-        if until <= self._timer_at:
-            self._fail(httpx.ReadTimeout("the target did not answer in time"))
-        else:
-            self._arm(until)  # bytes came meanwhile, or a later exchange began
-
-    def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+    def _read_expired(self) -> None:
+        self._fail(httpx.ReadTimeout("the target did not answer in time"))
 
     def has_news(self) -> bool:
         """Whether the socket holds something the loop has not read yet: on an idle connection,
@@ -184,7 +158,7 @@ class _Connection(asyncio.Protocol):
         # As good as lost from now: connection_lost only comes a loop iteration later.
         self.lost = True
         self.reusable = False
-        self._disarm()
+        self._read_deadline.close()
         transport = self._transport
         if transport is not None:
             if self._unsent or transport.get_write_buffer_size():
@@ -199,7 +173,6 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
-        self._loop = asyncio.get_running_loop()
         self._tls = transport.get_extra_info("sslcontext") is not None
         if not self._tls:
             # Writing pauses whenever the socket leaves any of a request unsent, not only past
@@ -220,16 +193,15 @@ class _Connection(asyncio.Protocol):
             self._fail(httpx.RemoteProtocolError(f"the target's answer is not HTTP/1.1: {error}"))
             self.close()
             return
-        if self._read_until is not None and not waiter.done():
+        if self._read_deadline.at is not None and not waiter.done():
             # httpx's read timeout is the longest silence, not the whole answer's time (most
             # answers come whole in one read, and move no deadline).
-            assert self._loop is not None
-            self._read_until = self._loop.time() + self._read_seconds
+            self._read_deadline.start(self._read_seconds)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
         self.reusable = False
-        self._disarm()
+        self._read_deadline.close()
         if self._writable is not None and not self._writable.done():
             self._writable.set_result(False)  # the read below reports what happened
         if self._headers_done and not self._answer.framed and exc is None:
@@ -240,7 +212,6 @@ class _Connection(asyncio.Protocol):
             self._fail(httpx.RemoteProtocolError("the target closed the connection unanswered"))
 
     def pause_writing(self) -> None:
-        assert self._loop is not None
         self._writable = self._loop.create_future()
 
     def resume_writing(self) -> None:

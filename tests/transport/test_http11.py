@@ -480,7 +480,7 @@ async def test_the_read_timeout_is_the_longest_silence_not_the_whole_answer(
 
     def watched(self: _Connection, data: bytes) -> None:
         received(self, data)
-        when = self._read_until
+        when = self._read_deadline.at
         assert when is not None
         moved.append((asyncio.get_running_loop().time(), when))
 
