@@ -275,9 +275,7 @@ def _handler_fields(response: func.HttpResponse) -> bytes | None:
     be sent as HTTP/1.1."""
     lines: list[bytes] = []
     for name, value in response.headers.items():
-        start = _NAMES.get(name, _UNSEEN)
-        if start is _UNSEEN:
-            start = _remembered(_NAMES, name, _name_start(name))
+        start = _name_start(name)
         if start is None:
             return None
         if start:  # b"": a framing header, written by `_respond` alone
@@ -286,30 +284,16 @@ def _handler_fields(response: func.HttpResponse) -> bytes | None:
                 return None
             lines += (start, value_bytes, b"\r\n")
     if response.mimetype:
-        kind = (response.mimetype, response.charset)
-        line = _CONTENT_TYPES.get(kind, _UNSEEN)
-        if line is _UNSEEN:
-            line = _remembered(_CONTENT_TYPES, kind, _content_type_line(*kind))
+        line = _content_type_line(response.mimetype, response.charset)
         if line is None:
             return None
         lines.append(line)
     return b"".join(lines)
 
 
-# What a handler sets, checked and encoded once: the names of its headers and its content types
-# recur from one response to the next (bounded all the same, whatever a handler sets).
-_UNSEEN: Any = object()
-_REMEMBERED = 256
-_NAMES: dict[str, bytes | None] = {}
-_CONTENT_TYPES: dict[tuple[str, str | None], bytes | None] = {}
-
-
-def _remembered(cache: dict[Any, bytes | None], key: Any, value: bytes | None) -> bytes | None:
-    if len(cache) < _REMEMBERED:
-        cache[key] = value
-    return value
-
-
+# What a handler sets is checked and encoded once: the names of its headers and its content
+# types recur from one response to the next (bounded all the same, whatever a handler sets).
+@functools.lru_cache(maxsize=256)
 def _name_start(name: str) -> bytes | None:
     """b"Name: " for a header name, b"" for one the server frames itself, None for no token."""
     if name.lower() in _FRAMING_HEADERS:
@@ -321,6 +305,7 @@ def _name_start(name: str) -> bytes | None:
     return encoded + b": " if valid_name(encoded) else None
 
 
+@functools.lru_cache(maxsize=256)
 def _content_type_line(mimetype: str, charset: str | None) -> bytes | None:
     text = f"{mimetype}; charset={charset}" if charset else mimetype
     try:
