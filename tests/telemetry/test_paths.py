@@ -21,7 +21,9 @@ from connector.telemetry.paths import _template_of
 )
 def test_route_words_stay_and_values_go(path: str, expected: str) -> None:
     assert template(path) == expected
+    hits = _template_of.cache_info().hits
     assert template(path) == expected  # the second time from what was worked out
+    assert _template_of.cache_info().hits == hits + 1
 
 
 def test_a_long_path_is_templated_the_same_and_not_kept() -> None:
