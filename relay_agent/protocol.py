@@ -74,5 +74,6 @@ def renew_frame(token: str) -> str:
 
 def fits_control_channel(request_id: str, response: LocalResponse) -> bool:
     """Whether the response may go on the control channel; otherwise it needs the rendezvous."""
-    frame = response_frame(request_id, response).encode()
-    return len(response.body) <= CONTROL_BODY_LIMIT and len(frame) <= CONTROL_HEADER_LIMIT
+    if len(response.body) > CONTROL_BODY_LIMIT:
+        return False  # the frame need not be built to know
+    return len(response_frame(request_id, response).encode()) <= CONTROL_HEADER_LIMIT
