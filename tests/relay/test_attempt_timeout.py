@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from rest_units.helpers import write_description
+from rest_units.helpers import oauth2_auth, write_description
 
 from connector.secrets import EnvSecretStore
 from connector.settings import Settings
@@ -127,18 +127,9 @@ def test_the_limit_is_the_longest_the_agent_can_be_told_to_wait() -> None:
     assert ATTEMPT_LIMIT_SECONDS < 60
 
 
-def _oauth2(data: dict[str, Any]) -> None:
-    data["auth"] = {
-        "type": "oauth2",
-        "tokenUrl": "/oauth/token",
-        "clientId": "connector",
-        "clientSecret": "ledgerline-client-secret",
-    }
-
-
 async def _token_read(tmp_path: Path, env: dict[str, str], budget: float) -> float:
     """The read timeout of the OAuth2 token request one REST read makes first."""
-    description = write_description(tmp_path, _oauth2)
+    description = write_description(tmp_path, oauth2_auth())
     seen: list[float] = []
 
     class App(Timeouts):

@@ -183,6 +183,21 @@ def account(account_id: int = 1001, **fields: Any) -> dict[str, Any]:
     return record
 
 
+def oauth2_auth(token_url: str = "/oauth/token") -> Edit:
+    """An edit of the sample description: OAuth2 client credentials at `token_url`, the client
+    secret in the vault secret `ledgerline-client-secret`."""
+
+    def edit(data: dict[str, Any]) -> None:
+        data["auth"] = {
+            "type": "oauth2",
+            "tokenUrl": token_url,
+            "clientId": "connector",
+            "clientSecret": "ledgerline-client-secret",
+        }
+
+    return edit
+
+
 def write_description(tmp_path: Path, edit: Edit | None = None) -> Path:
     data = sample_data()
     if edit is not None:

@@ -53,6 +53,7 @@ from .helpers import (
     ScriptedApp,
     account,
     line_of,
+    oauth2_auth,
     reply,
     rest_target,
     write_description,
@@ -422,18 +423,6 @@ async def test_an_unreachable_token_endpoint_is_unavailable() -> None:
 # -- through the target: relative token URL, 401 from the API ---------------------------------
 
 SECRETS = {"LEDGERLINE_CLIENT_SECRET": "client-secret-value"}
-
-
-def oauth2_auth(token_url: str = "/oauth/token") -> Any:
-    def edit(data: dict[str, Any]) -> None:
-        data["auth"] = {
-            "type": "oauth2",
-            "tokenUrl": token_url,
-            "clientId": "connector",
-            "clientSecret": "ledgerline-client-secret",
-        }
-
-    return edit
 
 
 def tokens() -> Iterator[str]:
