@@ -38,7 +38,8 @@ WARM_UP = 30
 
 def self_cost(path: Path) -> int:
     """The instructions a callgrind dump counts: every cost line's own cost (a line right after
-    `calls=` is the callee's inclusive cost, already counted where it was spent)."""
+    `calls=` is the callee's inclusive cost, already counted where it was spent). Summed here
+    because a dump taken with `callgrind_control -d` after `-z` says `summary: 0`."""
     total, after_call = 0, False
     with path.open() as dump:
         for line in dump:
