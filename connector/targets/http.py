@@ -31,6 +31,7 @@ from ..transport.http11 import Http11Transport
 from ..transport.pacing import Pacer
 from ..transport.ratelimit import RateLimitHeaders, retry_after
 from .errors import RateLimitedError, UnavailableError
+from .urls import CallUrls
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ class ApiClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._prefix = _joinable_prefix(self.base_url)
+        self._urls = CallUrls(self._prefix or self.base_url)
         self.name = name
         self._credentials = credentials
         self._bucket_of = bucket_of
@@ -373,7 +375,7 @@ class ApiClient:
         try:
             request = _request_of(
                 call,
-                _with_params(url, params),
+                _with_params(self._urls, url, params),
                 self._headers_of(state, call, authorization),
                 # httpx.Timeout(timeout).as_dict(), without building the Timeout.
                 {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout},
@@ -433,14 +435,14 @@ class ApiClient:
         )
 
 
-def _with_params(url: httpx.URL | str, params: Mapping[str, str]) -> httpx.URL:
-    """`url` with `params` (urlencoded, as httpx writes them) after any query it has, which is
-    kept as it is written; a name in both is sent twice, the parameter last. (httpx 0.28's
-    `params=` replaces a URL's query: a call's own query and its credentials' parameters both
-    go.)"""
+def _with_params(urls: CallUrls, url: httpx.URL | str, params: Mapping[str, str]) -> httpx.URL:
+    """`url` (a text is parsed by `urls`) with `params` (urlencoded, as httpx writes them)
+    after any query it has, which is kept as it is written; a name in both is sent twice, the
+    parameter last. (httpx 0.28's `params=` replaces a URL's query: a call's own query and its
+    credentials' parameters both go.)"""
     if isinstance(url, str) and "?" not in url and "#" not in url:
         # Parsed once with the URL, not once more as a query component.
-        return httpx.URL(f"{url}?{urlencode(params)}") if params else httpx.URL(url)
+        return urls.parse(f"{url}?{urlencode(params)}" if params else url)
     url = httpx.URL(url)
     if not params:
         return url
