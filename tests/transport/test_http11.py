@@ -235,6 +235,30 @@ async def test_a_chunked_gzip_answer_is_decoded_and_the_connection_kept(serve: S
     assert server.connections == 1
 
 
+async def test_a_plain_answer_is_its_content_and_an_encoded_one_is_left_to_httpx(
+    serve: Serve,
+) -> None:
+    """A body without Content-Encoding is the content as it came: httpx's `read()` does not
+    pass it through its decoder again (it would iterate the stream). A gzip body still is."""
+
+    class _Unread(httpx.SyncByteStream):
+        def __iter__(self) -> Any:
+            raise AssertionError("httpx read the stream again")
+
+    plain_server = await serve(answer(ok(b'{"plain": true}')))
+    packed = gzip.compress(b'{"packed": true}')
+    packed_server = await serve(answer(ok(packed, b"Content-Encoding: gzip")))
+    transport = Http11Transport()
+    plain = await transport.handle_async_request(httpx.Request("GET", plain_server.url()))
+    plain.stream = _Unread()
+    assert plain.read() == b'{"plain": true}'
+    assert plain.json() == {"plain": True}
+    encoded = await transport.handle_async_request(httpx.Request("GET", packed_server.url()))
+    assert encoded.read() == b'{"packed": true}'
+    assert encoded.headers["content-encoding"] == "gzip"
+    await transport.aclose()
+
+
 async def test_an_answer_without_a_length_ends_when_the_server_closes(serve: Serve) -> None:
     async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
