@@ -9,6 +9,7 @@ from typing import Any
 
 from scim2_models import InvalidSyntaxException, InvalidValueException, SCIMException
 
+from ..json_codec import loads
 from ..names import value_of
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -30,7 +31,7 @@ def read_json(body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidSyntaxException(detail="the request body is not UTF-8") from exc
     try:
-        data = json.loads(text)
+        data = loads(text)
     except RecursionError as exc:
         raise InvalidSyntaxException(detail="the request body nests too deeply") from exc
     except ValueError as exc:

@@ -24,6 +24,7 @@ from urllib.request import getproxies
 import httpx
 
 from .. import telemetry
+from ..json_codec import dumps
 from ..transport.backoff import backoff
 from ..transport.budget import MIN_ATTEMPT_SECONDS, remaining, retries_allowed
 from ..transport.errors import GatewayError
@@ -465,9 +466,7 @@ def _request_of(
     if call.content is not None:
         body = call.content
     elif call.json is not None:
-        body = json.dumps(
-            call.json, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-        ).encode("utf-8")
+        body = dumps(call.json)
     else:
         body = b""
     present = {name.lower() for name, _ in headers}

@@ -23,6 +23,7 @@ from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
 
+from ...json_codec import loads
 from ..errors import (
     GroupNotFoundError,
     NameConflictError,
@@ -111,7 +112,7 @@ class OktaGroups:
             if not_found(exc):
                 return None
             raise self._failure(exc) from exc
-        data = response.json()
+        data = loads(response.content)
         if not isinstance(data, dict) or data.get("id") != group_id:
             return None
         return self.to_group(data)
@@ -251,7 +252,7 @@ class OktaGroups:
                 response = await self.client.send(
                     "POST", "/api/v1/groups", json={"profile": profile}, retry_unknown=False
                 )
-                group = self.to_group(response.json())
+                group = self.to_group(loads(response.content))
                 self.recent.wrote(group)
                 return group
             except OutcomeUnknownError as exc:
@@ -319,7 +320,7 @@ class OktaGroups:
             if taken_attribute(exc) == "name":
                 raise NameConflictError(_conflict(name, await self.find_by_name(name))) from exc
             raise self._failure(exc) from exc
-        updated = self.to_group(response.json())
+        updated = self.to_group(loads(response.content))
         self.recent.wrote(updated)
         return updated
 

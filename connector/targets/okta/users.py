@@ -19,6 +19,7 @@ from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote
 
+from ...json_codec import loads
 from ..errors import (
     LoginConflictError,
     RejectedError,
@@ -125,7 +126,7 @@ class OktaUsers:
             if not_found(exc):
                 return None
             raise _translate(exc) from exc
-        data = response.json()
+        data = loads(response.content)
         return data if isinstance(data, dict) else None
 
     def pages(self, query: Query) -> AsyncGenerator[list[TargetUser], None]:
@@ -193,7 +194,7 @@ class OktaUsers:
                     json={"profile": values},
                     retry_unknown=False,
                 )
-                user = self.to_user(response.json())
+                user = self.to_user(loads(response.content))
                 break
             except OutcomeUnknownError as exc:
                 # The create may have landed: look before sending it again, never create twice.
@@ -282,7 +283,7 @@ class OktaUsers:
         while True:
             try:
                 response = await self.client.send("POST", path, json={"profile": dict(changes)})
-                user = self.to_user(response.json())
+                user = self.to_user(loads(response.content))
                 self.recent.wrote(user)
                 return user
             except OktaApiError as exc:

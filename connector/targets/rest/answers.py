@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from ... import redact
+from ...json_codec import loads
 from ..errors import UnavailableError
 from ..http import ApiError
 from . import pointer
@@ -97,7 +98,7 @@ class Answers:
         if envelope is None or not response.content:
             return None
         try:
-            body = response.json()
+            body = loads(response.content)
         except ValueError:
             return None
         marker = pointer.resolve(body, self._marker, _MISSING)

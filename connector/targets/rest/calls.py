@@ -16,6 +16,7 @@ from urllib.parse import quote, unquote
 import httpx
 
 from ... import redact
+from ...json_codec import loads
 from ...url_text import shown
 from ..errors import QueryNotSupportedError, RejectedError, UnavailableError
 from ..http import ApiClient, ApiError, Call, OutcomeUnknownError
@@ -74,7 +75,7 @@ def json_of(response: httpx.Response) -> Any:
     if not response.content:
         return None
     try:
-        return response.json()
+        return loads(response.content)
     except ValueError:
         return None
 
@@ -221,7 +222,7 @@ class Calls:
         if not response.content.strip():
             return
         try:
-            response.json()
+            loads(response.content)
         except ValueError:
             kind = response.headers.get("content-type", "no Content-Type").split(";")[0]
             raise UnavailableError(

@@ -15,6 +15,7 @@ from urllib.parse import quote_plus
 import httpx
 
 from ... import redact
+from ...json_codec import loads
 from ...secrets import NamedSecret, SecretStore
 from ...transport.budget import MIN_ATTEMPT_SECONDS, remaining
 from ..errors import UnavailableError
@@ -139,7 +140,7 @@ class OAuth2ClientCredentials:
         if response.status_code >= 400:
             raise UnavailableError(self._refusal(response), retry_after=300)
         try:
-            body = response.json()
+            body = loads(response.content)
         except ValueError:
             body = None
         value = pointer.resolve(body, self._token_pointer)
@@ -210,7 +211,7 @@ class OAuth2ClientCredentials:
 
 def _oauth_field(response: httpx.Response, name: str) -> str:
     try:
-        body = response.json()
+        body = loads(response.content)
     except ValueError:
         return ""
     value = body.get(name) if isinstance(body, dict) else None
