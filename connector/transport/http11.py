@@ -21,6 +21,7 @@ request larger than a socket surely takes at once is not kept either.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import select
 import ssl
@@ -403,6 +404,14 @@ def _origin(url: httpx.URL) -> Origin:
     return scheme, url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS[scheme]
 
 
+# The same few headers go with every call (a body's length varies, and is bounded all the same):
+# each is checked and joined once.
+@functools.lru_cache(maxsize=512)
+def _header_line(name: bytes, value: bytes) -> bytes | None:
+    """`name: value` and its line break, or None where they would break the request's framing."""
+    return b"%s: %s\r\n" % (name, value) if valid_header(name, value) else None
+
+
 def _serialised(request: httpx.Request, body: bytes) -> bytes:
     """The request's bytes on the wire; refuses what would break its framing."""
     target = request.url.raw_path
@@ -411,11 +420,12 @@ def _serialised(request: httpx.Request, body: bytes) -> bytes:
     parts = [request.method.encode("ascii"), b" ", target, b" HTTP/1.1\r\n"]
     chunked = False
     for name, value in request.headers.raw:
-        if not valid_header(name, value):
+        line = _header_line(name, value)
+        if line is None:
             raise httpx.LocalProtocolError(f"header {name!r} is not a valid HTTP header")
         if name.lower() == b"transfer-encoding":
             chunked = value.lower() == b"chunked"
-        parts += (name, b": ", value, b"\r\n")
+        parts.append(line)
     parts.append(b"\r\n")
     if chunked:
         # A streamed body, read whole by now: sent as one chunk and the last one.

@@ -21,8 +21,10 @@ from typing import Any
 import httpx
 import pytest
 
+from connector.http_syntax import valid_header
 from connector.targets.errors import UnavailableError
 from connector.targets.http import ApiClient, Authorization, Call
+from connector.transport import http11
 from connector.transport.budget import request_budget
 from connector.transport.http11 import Http11Transport, _Connection, _origin
 
@@ -604,9 +606,31 @@ async def test_a_header_that_would_break_the_request_is_refused_unsent(
 ) -> None:
     server = await serve(answer(ok()))
     request = httpx.Request("GET", server.url(), headers=[(name, value)])
-    with pytest.raises(httpx.LocalProtocolError):
-        await Http11Transport().handle_async_request(request)
+    for _ in range(2):  # refused again when its check is remembered
+        with pytest.raises(httpx.LocalProtocolError):
+            await Http11Transport().handle_async_request(request)
     assert server.connections == 0
+
+
+async def test_each_header_is_checked_once_not_on_every_call(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[bytes] = []
+
+    def counted(name: bytes, value: bytes) -> bool:
+        checked.append(name)
+        return valid_header(name, value)
+
+    monkeypatch.setattr(http11, "valid_header", counted)
+    http11._header_line.cache_clear()
+    server = await serve(answer(ok()))
+    transport = Http11Transport()
+    for _ in range(3):
+        headers = [(b"Host", b"127.0.0.1"), (b"X-Api-Key", b"k1")]
+        await transport.handle_async_request(httpx.Request("GET", server.url(), headers=headers))
+    await transport.aclose()
+    assert sorted(checked) == [b"Host", b"X-Api-Key"]
+    assert len(server.requests) == 3
 
 
 def test_an_international_host_is_reached_by_its_ascii_name() -> None:
