@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 import httpx
+from httpx import _urlparse
 
 # What httpx's parser leaves as it is: unreserved and sub-delimiter characters, ":", "@", "/"
 # and complete %XX escapes in the path; the same and "?" in the query. Nothing non-printable,
@@ -32,7 +33,15 @@ class CallUrls:
 
     def __init__(self, base_url: str) -> None:
         self._base_text = base_url
-        parts = httpx.URL(base_url)._uri_reference
+        self._parts: _urlparse.ParseResult | None = None
+        try:
+            parts = httpx.URL(base_url)._uri_reference
+        except httpx.InvalidURL:
+            # Not an error here: `parse` leaves each call's URL to httpx, which refuses it as
+            # the call is made. Raised here, it would escape the start's configuration checks
+            # (it is no ValueError) and fail every request, the health check and unauthorized
+            # ones included.
+            return
         written = _ORIGIN.match(base_url)
         # Reusable only where the base is read as written: its path kept as it is and nothing
         # after it. The base plus a rest kept as written then parses into the base's parts with

@@ -124,6 +124,17 @@ async def test_a_paths_query_and_the_credentials_parameters_both_go() -> None:
     ]
 
 
+async def test_a_base_url_httpx_refuses_is_refused_at_each_call_not_at_the_start() -> None:
+    """The start's configuration checks catch ValueErrors; httpx's refusal is none, so it is
+    raised where httpx raises it: at each call, which fails, sending nothing."""
+    sent: list[httpx.URL] = []
+    api = _client("https://legacy.test:44x/api", sent)
+    with pytest.raises(httpx.InvalidURL, match="Invalid port: '44x'"):
+        await api.send(Call("GET", "/users"))
+    assert sent == []
+    await api.aclose()
+
+
 @pytest.mark.parametrize("path", ["https://evil.test/api/v1/users", "HTTP://evil.test"])
 async def test_an_absolute_url_is_refused_and_nothing_is_sent(path: str) -> None:
     sent: list[httpx.URL] = []
