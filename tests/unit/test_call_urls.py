@@ -100,6 +100,22 @@ def test_a_text_is_parsed_as_httpx_parses_it(base: str, rest: str) -> None:
     _same(base, rest)
 
 
+@pytest.mark.parametrize(
+    ("base", "text"),
+    [
+        # The same length as the base plus a path, under another origin or another base path:
+        # nothing of the base's parse may be reused.
+        ("https://example.okta.com", "https://example.okta.org/api/v1/users"),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8081/api/v1/users"),
+        ("https://legacy.test/api/v2", "https://legacy.test/api/v3/users"),
+        ("https://legacy.test/api/v2", "HTTPS://LEGACY.TEST/api/v2/users"),
+        ("https://legacy.test/api/v2", "/api/v2/users"),
+    ],
+)
+def test_a_text_not_under_the_base_is_parsed_as_httpx_parses_it(base: str, text: str) -> None:
+    _parsed_alike(CallUrls(base), text)
+
+
 @given(
     base=st.sampled_from(BASES),
     rest=st.text(
