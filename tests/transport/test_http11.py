@@ -261,6 +261,21 @@ async def test_a_plain_answer_is_its_content_and_an_encoded_one_is_left_to_httpx
     await transport.aclose()
 
 
+@pytest.mark.parametrize(
+    "header", [b"Content-Encoding: gzip", b"content-encoding: gzip", b"CONTENT-ENCODING: GZIP"]
+)
+async def test_an_encoded_answer_is_decoded_whatever_the_case_of_its_header(
+    serve: Serve, header: bytes
+) -> None:
+    """Header names are case-insensitive (RFC 9110 section 5.1), and some servers and proxies
+    send them in lower case: an encoded body taken for the content would be handed out raw."""
+    server = await serve(answer(ok(gzip.compress(b'{"packed": true}'), header)))
+    transport = Http11Transport()
+    response = await transport.handle_async_request(httpx.Request("GET", server.url()))
+    assert response.read() == b'{"packed": true}'
+    await transport.aclose()
+
+
 async def test_an_answer_without_a_length_ends_when_the_server_closes(serve: Serve) -> None:
     async def script(request: Request, writer: asyncio.StreamWriter) -> bool:
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n")
