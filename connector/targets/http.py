@@ -28,7 +28,7 @@ from ..json_codec import dumps
 from ..transport.backoff import backoff
 from ..transport.budget import MIN_ATTEMPT_SECONDS, remaining, retries_allowed
 from ..transport.errors import GatewayError
-from ..transport.http11 import Http11Transport
+from ..transport.http11 import PLAIN_BODY, Http11Transport
 from ..transport.pacing import Pacer
 from ..transport.ratelimit import RateLimitHeaders, retry_after
 from .errors import RateLimitedError, UnavailableError
@@ -532,7 +532,13 @@ async def _exchange(state: _LoopState, request: httpx.Request) -> httpx.Response
         raise
     response.request = request
     try:
-        if isinstance(response.stream, httpx.SyncByteStream):
+        plain = response.extensions.get(PLAIN_BODY)
+        if plain is not None:
+            # The body is the content already. httpx 0.28 keeps a read body in `_content`: the
+            # same bytes `read()` would join from its decoder and chunker (~14 us an answer,
+            # 5-7 % of a SCIM request).
+            response._content = plain
+        elif isinstance(response.stream, httpx.SyncByteStream):
             response.read()  # a body already in memory (this package's transport): no awaiting
         else:
             await response.aread()

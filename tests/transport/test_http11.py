@@ -26,7 +26,7 @@ from connector.targets.errors import UnavailableError
 from connector.targets.http import ApiClient, Authorization, Call
 from connector.transport import http11
 from connector.transport.budget import request_budget
-from connector.transport.http11 import Http11Transport, _Connection, _origin
+from connector.transport.http11 import PLAIN_BODY, Http11Transport, _Connection, _origin
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "secrets"))
 from kv_stub import TlsFiles, self_signed_cert
@@ -237,28 +237,40 @@ async def test_a_chunked_gzip_answer_is_decoded_and_the_connection_kept(serve: S
     assert server.connections == 1
 
 
-async def test_a_plain_answer_is_its_content_and_an_encoded_one_is_left_to_httpx(
-    serve: Serve,
+async def test_a_plain_answer_is_taken_as_read_by_the_api_client_and_an_encoded_one_decoded(
+    serve: Serve, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A body without Content-Encoding is the content as it came: httpx's `read()` does not
-    pass it through its decoder again (it would iterate the stream). A gzip body still is."""
-
-    class _Unread(httpx.SyncByteStream):
-        def __iter__(self) -> Any:
-            raise AssertionError("httpx read the stream again")
-
+    """A body without Content-Encoding is the content as it came: the transport says so
+    (PLAIN_BODY) and ApiClient takes it as read, without httpx's decoder. A gzip body is still
+    decoded. For any other client the answer is httpx's own (read, closed, timed as usual)."""
     plain_server = await serve(answer(ok(b'{"plain": true}')))
     packed = gzip.compress(b'{"packed": true}')
     packed_server = await serve(answer(ok(packed, b"Content-Encoding: gzip")))
     transport = Http11Transport()
     plain = await transport.handle_async_request(httpx.Request("GET", plain_server.url()))
-    plain.stream = _Unread()
-    assert plain.read() == b'{"plain": true}'
-    assert plain.json() == {"plain": True}
+    assert plain.extensions[PLAIN_BODY] == b'{"plain": true}'
     encoded = await transport.handle_async_request(httpx.Request("GET", packed_server.url()))
-    assert encoded.read() == b'{"packed": true}'
-    assert encoded.headers["content-encoding"] == "gzip"
+    assert PLAIN_BODY not in encoded.extensions
     await transport.aclose()
+
+    read = httpx.Response.read
+
+    def unread(response: httpx.Response) -> bytes:
+        if response.headers.get("content-encoding") is None:
+            raise AssertionError("a plain answer went through httpx's decoder")
+        return read(response)
+
+    monkeypatch.setattr(httpx.Response, "read", unread)
+    for server, content in ((plain_server, {"plain": True}), (packed_server, {"packed": True})):
+        api = ApiClient(server.url(), _Credentials(), name="T")
+        assert (await api.send(Call("GET", "/api/users"))).json() == content
+        await api.aclose()
+    monkeypatch.undo()
+    async with client() as http:
+        response = await http.get(plain_server.url())
+        assert response.json() == {"plain": True}
+        assert response.is_closed
+        assert response.elapsed.total_seconds() >= 0
 
 
 @pytest.mark.parametrize(
@@ -272,6 +284,7 @@ async def test_an_encoded_answer_is_decoded_whatever_the_case_of_its_header(
     server = await serve(answer(ok(gzip.compress(b'{"packed": true}'), header)))
     transport = Http11Transport()
     response = await transport.handle_async_request(httpx.Request("GET", server.url()))
+    assert PLAIN_BODY not in response.extensions
     assert response.read() == b'{"packed": true}'
     await transport.aclose()
 
