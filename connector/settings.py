@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from .url_text import holds_credentials, shown
+from .url_text import holds_credentials, shown, unsendable
 
 
 class SettingsError(ValueError):
@@ -94,6 +94,11 @@ def _origin(value: Any, example: str, *, https_only: bool = True) -> str:
     if not parts.hostname or not allowed or parts.query or parts.fragment:
         need = "an https:// URL" + (" (http only on loopback)" if https_only else "")
         raise ValueError(f"must be {need} such as {example}, got {shown(text)!r}")
+    refused = unsendable(text)
+    if refused is not None:
+        raise ValueError(
+            f"is not a URL the connector can call ({refused}); give one such as {example}"
+        )
     return text
 
 

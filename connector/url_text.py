@@ -1,4 +1,5 @@
-"""A configured URL as text: whether it carries credentials, and how an error may repeat it.
+"""A configured URL as text: whether it carries credentials, whether the connector's HTTP client
+can send to it, and how an error may repeat it.
 
 Settings and a target's description both take URLs from admins; neither may keep a password in
 one, nor repeat a key in an error (which reaches the log).
@@ -16,3 +17,16 @@ def holds_credentials(url: str) -> bool:
 def shown(url: str) -> str:
     """`url` as an error repeats it: without its query or fragment, where a key could be."""
     return url.split("?", 1)[0].split("#", 1)[0]
+
+
+def unsendable(url: str) -> str | None:
+    """Why httpx refuses `url` (a port that is no number, an IPv4 address out of range, ...), or
+    None. Checked with the settings: found at the first call instead, it would fail every
+    request without naming the setting."""
+    import httpx  # only where settings are checked: the app's import does not load httpx
+
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as refused:
+        return str(refused)
+    return None

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from ...url_text import holds_credentials, shown
+from ...url_text import holds_credentials, shown, unsendable
 from . import pointer as json_pointer
 from .quoting import Escape, quotes
 
@@ -143,6 +143,12 @@ class Connection(_Model):
             raise ValueError(
                 f"baseUrl must be an http(s) URL without query, e.g. https://hr.example.com/api, "
                 f"got {shown(self.base_url)!r}"
+            )
+        refused = unsendable(self.base_url)
+        if refused is not None:
+            raise ValueError(
+                f"baseUrl is not a URL the connector can call ({refused}); give one such as "
+                "https://hr.example.com/api"
             )
         for name in self.headers:
             if name.lower() in {"authorization", "cookie", "proxy-authorization"}:
