@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from typing import Any
 
 import orjson
 
 # orjson reads an integer past 64 bits as a float; json keeps it exact. Any such integer has
 # 19 digits in a row, which with every digit made a 0 is 19 zeros in a row (a C scan; a regular
-# expression took longer than json to decode the text).
-_DIGITS_AS_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+# expression took longer than json to decode the text). The same copy makes each `{` a `[`, to
+# count arrays and objects in one more scan.
+_SHAPE = bytes.maketrans(b"123456789{", b"000000000[")
 _LONG_NUMBER = b"0" * 19
+# json reads each array and object a call deeper, counted against the recursion limit with the
+# frames below it, so from an ordinary stack it refuses ~1,000 levels, which orjson (to 1,024)
+# reads. A text nests no deeper than its count of arrays and objects, and holds at most one for
+# each 2 bytes. With fewer than _FEW, json has room unless the stack is already within
+# _FEW + _JSON_FRAMES frames of the limit (where little else could run): neither the text nor
+# the stack is looked at. With more, both are.
+_FEW = 128
+_JSON_FRAMES = 8  # json.loads, decode, raw_decode and a margin, above this module's frames
 
 
 def loads(data: bytes | str) -> Any:
@@ -27,15 +37,34 @@ def loads(data: bytes | str) -> Any:
     orjson refuses what `json` reads beyond RFC 8259 (NaN, Infinity, numbers past a float's
     range, lone surrogate escapes, UTF-16 and UTF-32, a byte order mark, nesting past 1,024
     levels), and `json` then reads it or raises as before. Where orjson reads a text, it reads
-    the same values, but for integers of 19 digits or more, which go to `json` unread.
+    the same values, but for integers of 19 digits or more, which go to `json` unread, and
+    for a text nested more deeply than `json` reads from this stack (it raises RecursionError).
     """
     raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-    if _LONG_NUMBER not in raw.translate(_DIGITS_AS_ZEROS):
+    shape = raw.translate(_SHAPE)
+    if _LONG_NUMBER not in shape:
         try:
-            return orjson.loads(data)
+            value = orjson.loads(data)
         except orjson.JSONDecodeError:
             pass
+        else:
+            if len(shape) < 2 * _FEW or _json_has_room(shape.count(b"[")):
+                return value
     return json.loads(data)
+
+
+def _json_has_room(containers: int) -> bool:
+    """True when `json`, called from here, reads `containers` levels without a RecursionError."""
+    if containers < _FEW:
+        return True
+    room = sys.getrecursionlimit() - containers - _JSON_FRAMES
+    if room <= 0:
+        return False
+    try:
+        sys._getframe(room)  # ValueError: the stack is at most `room` frames deep
+    except ValueError:
+        return True
+    return False
 
 
 def dumps(value: Any) -> bytes:

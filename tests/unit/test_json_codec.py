@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import sys
 from typing import Any
 
 import pytest
@@ -176,3 +177,44 @@ def test_the_values_where_orjson_differs_are_written_or_refused_as_json_does(val
         assert mine == theirs
     else:
         assert repr(json.loads(mine)) == repr(json.loads(theirs))
+
+
+def _nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+@pytest.mark.parametrize("depth", [990, 1000, 1024])
+def test_a_text_nested_past_what_json_reads_here_is_refused_as_json_does(depth: int) -> None:
+    # json reads each level a call deeper, counted with the frames below it (pytest's some
+    # dozens here), so it refuses these; orjson reads up to 1,024 levels.
+    with pytest.raises(RecursionError):
+        json.loads(_nested(depth))
+    _same_reading(_nested(depth))
+
+
+def _read_from(frames: int, data: bytes) -> str:
+    """What `loads(data)` gives, called `frames` calls deeper than here (no repr: that recurses)."""
+    if frames:
+        return _read_from(frames - 1, data)
+    try:
+        loads(data)
+    except RecursionError:
+        return "RecursionError"
+    return "read"
+
+
+def test_the_nesting_json_reads_depends_on_the_frames_below_it() -> None:
+    below = 0
+    frame = sys._getframe()
+    while frame.f_back is not None:
+        below, frame = below + 1, frame.f_back
+    # 300 levels: json reads them from this stack, and refuses them from one 150 frames short
+    # of the recursion limit.
+    assert _read_from(0, _nested(300)) == "read"
+    assert _read_from(sys.getrecursionlimit() - below - 150, _nested(300)) == "RecursionError"
+
+
+def test_a_shallow_text_of_many_objects_is_read() -> None:
+    # More objects than json has levels, in one: counted objects are only a bound on the depth.
+    body = json.dumps({"members": [{"value": f"u{i}"} for i in range(2000)]})
+    assert loads(body) == json.loads(body)

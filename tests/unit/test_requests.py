@@ -73,6 +73,7 @@ def test_read_json_and_resource() -> None:
         (b"{'a': 1}", "not JSON"),
         (b'{"a": ', "not JSON"),
         (b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
+        (b"[" * 1000 + b"]" * 1000, "nests too deeply"),  # orjson reads it, json does not
     ],
 )
 def test_bad_bodies(body: bytes, message: str) -> None:
