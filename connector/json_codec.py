@@ -29,6 +29,9 @@ _LONG_NUMBER = b"0" * 19
 # the stack is looked at. With more, both are.
 _FEW = 128
 _JSON_FRAMES = 8  # json.loads, decode, raw_decode and a margin, above this module's frames
+# orjson writes dates, times and dataclasses, which json refuses (TypeError): these leave them
+# unwritten, to json. (YAML reads `2024-01-01` as a date: a REST description's `set` may hold one.)
+_AS_JSON_WRITES = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def loads(data: bytes | str) -> Any:
@@ -74,9 +77,10 @@ def dumps(value: Any) -> bytes:
 
     orjson writes NaN and Infinity as `null`, so an encoding with a `null` in it is made again by
     `json`, which refuses them (ValueError) as before. So is whatever orjson cannot encode (keys
-    that are not text, integers past 64 bits, nesting past 254 levels)."""
+    that are not text, integers past 64 bits, nesting past 254 levels) or would write where `json`
+    refuses (dates, times, dataclasses; not enums or UUIDs, which orjson always writes)."""
     try:
-        encoded = orjson.dumps(value)
+        encoded = orjson.dumps(value, option=_AS_JSON_WRITES)
     except orjson.JSONEncodeError:
         encoded = b"null"
     if b"null" in encoded:

@@ -5,6 +5,8 @@ refuses; and a usual body never reaches `json` at all."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime
 import json
 import math
 import sys
@@ -15,6 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connector.json_codec import dumps, loads
+
+
+@dataclasses.dataclass
+class _Point:
+    x: int
+    y: int
+
 
 SCALARS = (
     st.none()
@@ -218,3 +227,18 @@ def test_a_shallow_text_of_many_objects_is_read() -> None:
     # More objects than json has levels, in one: counted objects are only a bound on the depth.
     body = json.dumps({"members": [{"value": f"u{i}"} for i in range(2000)]})
     assert loads(body) == json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [datetime.date(2024, 1, 1)],  # what YAML reads from `set: {/since: 2024-01-01}`
+        {"at": datetime.datetime(2024, 1, 1, 12, tzinfo=datetime.UTC)},
+        [datetime.time(12)],
+        [_Point(1, 2)],
+        {"a": [{"b": datetime.date(2024, 1, 1)}]},
+    ],
+)
+def test_what_json_cannot_write_is_refused_though_orjson_writes_it(value: Any) -> None:
+    assert _json_written(value) == "TypeError"
+    assert _written(value) == "TypeError"
