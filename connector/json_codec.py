@@ -93,15 +93,13 @@ def dumps(value: Any) -> bytes:
 def answer_bytes(value: Any) -> bytes:
     """`value` as JSON in UTF-8 without spaces, for an answer to Entra, by orjson: a NaN or an
     Infinity (a target may hold one) is written `null`, which Entra can read, where `json`
-    would write a token no JSON reader accepts; a key that is not text is written as text, as
-    `json` writes it. What orjson cannot encode (integers past 64 bits, nesting past 254 levels)
-    is written by `json`, the same JSON value, non-finite floats as `null` there too."""
+    would write a token no JSON reader accepts. What orjson cannot encode (keys that are not
+    text, integers past 64 bits, nesting past 254 levels) is written by `json`, the same JSON
+    value, non-finite floats as `null` there too: keys as `json` writes them (`"1e-07"`, `"NaN"`,
+    where orjson's OPT_NON_STR_KEYS writes `"1e-7"`, `"null"`), and refused where it refuses
+    them (a date)."""
     try:
         return orjson.dumps(value)
-    except orjson.JSONEncodeError:
-        pass
-    try:
-        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except orjson.JSONEncodeError:
         pass
     return json.dumps(_finite(value), ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -1,6 +1,7 @@
 """connector/json_codec.py: `loads` is `json.loads`, result or error, for any text; `dumps` writes
 what `json.dumps(..., allow_nan=False)` writes, or the same JSON value, and refuses what it
-refuses; and a usual body never reaches `json` at all."""
+refuses; `answer_bytes` leaves keys that are not text to `json`; and a usual body never reaches
+`json` at all."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connector.json_codec import dumps, loads
+from connector.json_codec import answer_bytes, dumps, loads
 
 
 @dataclasses.dataclass
@@ -242,3 +243,38 @@ def test_a_shallow_text_of_many_objects_is_read() -> None:
 def test_what_json_cannot_write_is_refused_though_orjson_writes_it(value: Any) -> None:
     assert _json_written(value) == "TypeError"
     assert _written(value) == "TypeError"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {2: "a", True: "b", None: "c", 1.5: "d"},
+        {1e-07: "a", 1e16: "b", -0.0: "c"},  # orjson writes 1e-7
+        {math.nan: 1, math.inf: 2, -math.inf: 3},  # orjson writes null for each
+        {2**70: 1},
+    ],
+)
+def test_an_answer_writes_keys_that_are_not_text_as_json_does(value: Any) -> None:
+    assert answer_bytes(value) == json.dumps(value, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {datetime.date(2024, 1, 1): 1},
+        {(1, 2): 1},
+    ],
+)
+def test_an_answer_refuses_keys_json_refuses(value: Any) -> None:
+    with pytest.raises(TypeError):
+        json.dumps(value)
+    with pytest.raises(TypeError):
+        answer_bytes(value)
+
+
+def test_an_answer_json_writes_has_null_for_nan_and_infinity_too() -> None:
+    # 2**70 is past orjson: json writes this answer, and would write NaN and Infinity.
+    value = {"big": 2**70, "a": [math.nan, (math.inf, {"b": -math.inf})], math.nan: 1.5}
+    assert answer_bytes(value) == (
+        b'{"big":1180591620717411303424,"a":[null,[null,{"b":null}]],"NaN":1.5}'
+    )
