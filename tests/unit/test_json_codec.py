@@ -194,12 +194,16 @@ def _nested(depth: int) -> bytes:
 
 
 @pytest.mark.parametrize("depth", [990, 1000, 1024])
-def test_a_text_nested_past_what_json_reads_here_is_refused_as_json_does(depth: int) -> None:
+@pytest.mark.parametrize("in_objects", [False, True])
+def test_a_text_nested_past_what_json_reads_here_is_refused_as_json_does(
+    depth: int, in_objects: bool
+) -> None:
     # json reads each level a call deeper, counted with the frames below it (pytest's some
     # dozens here), so it refuses these; orjson reads up to 1,024 levels.
+    data = b'{"a":' * depth + b"1" + b"}" * depth if in_objects else _nested(depth)
     with pytest.raises(RecursionError):
-        json.loads(_nested(depth))
-    _same_reading(_nested(depth))
+        json.loads(data)
+    _same_reading(data)
 
 
 def _read_from(frames: int, data: bytes) -> str:
@@ -274,7 +278,7 @@ def test_an_answer_refuses_keys_json_refuses(value: Any) -> None:
 
 def test_an_answer_json_writes_has_null_for_nan_and_infinity_too() -> None:
     # 2**70 is past orjson: json writes this answer, and would write NaN and Infinity.
-    value = {"big": 2**70, "a": [math.nan, (math.inf, {"b": -math.inf})], math.nan: 1.5}
+    value = {"big": 2**70, "é": [math.nan, (math.inf, {"b": -math.inf})], math.nan: 1.5}
     assert answer_bytes(value) == (
-        b'{"big":1180591620717411303424,"a":[null,[null,{"b":null}]],"NaN":1.5}'
+        '{"big":1180591620717411303424,"é":[null,[null,{"b":null}]],"NaN":1.5}'.encode()
     )
