@@ -23,11 +23,11 @@ _SHAPE = bytes.maketrans(b"123456789{", b"000000000[")
 _LONG_NUMBER = b"0" * 19
 # json reads each array and object a call deeper, counted against the recursion limit with the
 # frames below it, so from an ordinary stack it refuses ~1,000 levels, which orjson (to 1,024)
-# reads. A text nests no deeper than its count of arrays and objects, and holds at most one for
-# each 2 bytes. With fewer than _FEW, json has room unless the stack is already within
-# _FEW + _JSON_FRAMES frames of the limit (where little else could run): neither the text nor
-# the stack is looked at. With more, both are.
-_FEW = 128
+# reads. A text nests no deeper than its arrays and objects, at most one for each 2 bytes. Up to
+# _STACK frames below (the connector's handlers run ~60 deep), a text with fewer than the limit
+# less _STACK and _JSON_FRAMES leaves json room; one that may have more (a long text) has them
+# counted, in the copy the long-number check makes, and then the stack is looked at.
+_STACK = 200
 _JSON_FRAMES = 8  # json.loads, decode, raw_decode and a margin, above this module's frames
 # orjson writes dates, times and dataclasses, which json refuses (TypeError): these leave them
 # unwritten, to json. (YAML reads `2024-01-01` as a date: a REST description's `set` may hold one.)
@@ -51,14 +51,16 @@ def loads(data: bytes | str) -> Any:
         except orjson.JSONDecodeError:
             pass
         else:
-            if len(shape) < 2 * _FEW or _json_has_room(shape.count(b"[")):
+            few = sys.getrecursionlimit() - _STACK - _JSON_FRAMES
+            if len(shape) < 2 * few or _json_has_room(shape.count(b"["), few):
                 return value
     return json.loads(data)
 
 
-def _json_has_room(containers: int) -> bool:
-    """True when `json`, called from here, reads `containers` levels without a RecursionError."""
-    if containers < _FEW:
+def _json_has_room(containers: int, few: int) -> bool:
+    """True when `json`, called from here, reads `containers` levels without a RecursionError
+    (`few` or fewer: the stack below is taken to be under _STACK frames deep)."""
+    if containers <= few:
         return True
     room = sys.getrecursionlimit() - containers - _JSON_FRAMES
     if room <= 0:

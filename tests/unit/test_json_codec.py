@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from connector import json_codec
 from connector.json_codec import answer_bytes, dumps, loads
 
 
@@ -222,10 +223,12 @@ def test_the_nesting_json_reads_depends_on_the_frames_below_it() -> None:
     frame = sys._getframe()
     while frame.f_back is not None:
         below, frame = below + 1, frame.f_back
-    # 300 levels: json reads them from this stack, and refuses them from one 150 frames short
-    # of the recursion limit.
-    assert _read_from(0, _nested(300)) == "read"
-    assert _read_from(sys.getrecursionlimit() - below - 150, _nested(300)) == "RecursionError"
+    # More levels than loads takes on trust (the limit less _STACK and json's frames): json
+    # reads them from this stack, and refuses them from one 100 frames deeper; so does loads.
+    depth = sys.getrecursionlimit() - below - 60
+    assert depth > sys.getrecursionlimit() - json_codec._STACK - json_codec._JSON_FRAMES
+    assert _read_from(0, _nested(depth)) == "read"
+    assert _read_from(100, _nested(depth)) == "RecursionError"
 
 
 def test_a_shallow_text_of_many_objects_is_read() -> None:
