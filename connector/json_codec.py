@@ -34,8 +34,10 @@ _JSON_FRAMES = 8  # json.loads, decode, raw_decode and a margin, above this modu
 _AS_JSON_WRITES = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def loads(data: bytes | str) -> Any:
-    """What `json.loads(data)` returns, or the error it raises.
+def loads(data: bytes | str, *, finite: bool = False) -> Any:
+    """What `json.loads(data)` returns, or the error it raises; with `finite`, a NaN, an
+    Infinity or a number past a float's range (which RFC 8259 has no value for, and no target
+    could be sent) raises ValueError instead, as any other text that is not JSON does.
 
     orjson refuses what `json` reads beyond RFC 8259 (NaN, Infinity, numbers past a float's
     range, lone surrogate escapes, UTF-16 and UTF-32, a byte order mark, nesting past 1,024
@@ -54,7 +56,20 @@ def loads(data: bytes | str) -> Any:
             few = sys.getrecursionlimit() - _STACK - _JSON_FRAMES
             if len(shape) < 2 * few or _json_has_room(shape.count(b"["), few):
                 return value
+    if finite:
+        return json.loads(data, parse_constant=_not_json, parse_float=_finite_float)
     return json.loads(data)
+
+
+def _not_json(token: str) -> Any:
+    raise ValueError(f"{token} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is past the range of a number")
+    return number
 
 
 def _json_has_room(containers: int, few: int) -> bool:

@@ -31,7 +31,7 @@ def read_json(body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise InvalidSyntaxException(detail="the request body is not UTF-8") from exc
     try:
-        data = loads(text)
+        data = loads(text, finite=True)
     except RecursionError as exc:
         raise InvalidSyntaxException(detail="the request body nests too deeply") from exc
     except ValueError as exc:

@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import json
 import math
+import re
 import sys
 from typing import Any
 
@@ -285,3 +286,37 @@ def test_an_answer_json_writes_has_null_for_nan_and_infinity_too() -> None:
     assert answer_bytes(value) == (
         '{"big":1180591620717411303424,"é":[null,[null,{"b":null}]],"NaN":1.5}'.encode()
     )
+
+
+@pytest.mark.parametrize(
+    ("data", "refused"),
+    [
+        (b"[NaN]", "NaN is not a JSON value"),
+        (b'{"a": Infinity}', "Infinity is not a JSON value"),
+        (b"-1e400", "-1e400 is past the range of a number"),
+        (b"[18446744073709551616, NaN]", "NaN is not a JSON value"),  # json's path, refused there
+    ],
+)
+def test_finite_refuses_what_is_no_number(data: bytes, refused: str) -> None:
+    assert _outcome(loads, data) != f"ValueError {refused}"  # read, without finite
+    with pytest.raises(ValueError, match=re.escape(refused)):
+        loads(data, finite=True)
+
+
+FINITE = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=6)
+    | st.sampled_from(["NaN", "Infinity", "1e400"]),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=FINITE)
+def test_finite_reads_any_finite_json_as_json_reads_it(value: Any) -> None:
+    text = json.dumps(value)  # the words NaN and Infinity only inside strings
+    assert repr(loads(text, finite=True)) == repr(json.loads(text))

@@ -5,7 +5,6 @@ answers turned into the target's failures."""
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -16,7 +15,7 @@ from urllib.parse import quote, unquote
 import httpx
 
 from ... import redact
-from ...json_codec import loads
+from ...json_codec import dumps, loads
 from ...url_text import shown
 from ..errors import QueryNotSupportedError, RejectedError, UnavailableError
 from ..http import ApiClient, ApiError, Call, OutcomeUnknownError
@@ -154,7 +153,7 @@ class Calls:
             op.method,
             path,
             params=op.query or None,
-            content=json.dumps(body, ensure_ascii=False).encode("utf-8"),
+            content=dumps(body),
             headers={"Content-Type": media},
             template=op.path,
         )
