@@ -20,7 +20,7 @@ from relay_agent.protocol import (
     LocalResponse,
     ProtocolError,
     RelayedRequest,
-    fits_control_channel,
+    control_frame,
     renew_frame,
     response_frame,
 )
@@ -135,16 +135,18 @@ class Channel:
                     async with asyncio.timeout(_RENDEZVOUS_READ_SECONDS):
                         shown, body = await _read_request(rendezvous)
                     response = await self._forwarder.forward(shown, body)
-                    await _send_response(rendezvous, shown.id, response)
+                    await _send_response(rendezvous, response_frame(shown.id, response), response)
             else:
                 response = await self._forwarder.forward(request, body)
-                if not fits_control_channel(request.id, response):
+                frame = control_frame(request.id, response)
+                if frame is None:
                     async with self._rendezvous(request.address) as rendezvous:
-                        await _send_response(rendezvous, request.id, response)
+                        frame = response_frame(request.id, response)
+                        await _send_response(rendezvous, frame, response)
                 else:
                     # A response frame and its body must not be split by another frame.
                     async with self._send_lock:
-                        await _send_response(control, request.id, response)
+                        await _send_response(control, frame, response)
             outcome = str(response.status)
         except (WebSocketException, OSError, TimeoutError, ProtocolError) as error:
             outcome = f"undelivered ({type(error).__name__})"
@@ -200,8 +202,8 @@ async def _read_request(rendezvous: ClientConnection) -> tuple[RelayedRequest, b
     return request, body
 
 
-async def _send_response(ws: ClientConnection, request_id: str, response: LocalResponse) -> None:
-    await ws.send(response_frame(request_id, response))
+async def _send_response(ws: ClientConnection, frame: str, response: LocalResponse) -> None:
+    await ws.send(frame)
     if response.body:
         await ws.send(response.body)
 

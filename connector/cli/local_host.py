@@ -181,12 +181,10 @@ class LocalHost:
             allowed = True
         return 405 if allowed else 404
 
-    async def call(
-        self, route: Route, request: func.HttpRequest, seconds: float = HANDLER_TIMEOUT_SECONDS
-    ) -> func.HttpResponse:
-        """The handler's answer, or 504 when it takes longer than `seconds` (on this loop)."""
+    async def _timed_call(self, route: Route, request: func.HttpRequest) -> func.HttpResponse:
+        """The handler's answer, or 504 when it takes longer than a handler may (on this loop)."""
         try:
-            async with asyncio.timeout(seconds):
+            async with asyncio.timeout(HANDLER_TIMEOUT_SECONDS):
                 return await route.function(request)
         except Exception as error:
             return _failed(request, error)
@@ -201,7 +199,7 @@ class LocalHost:
             return func.HttpResponse(status_code=matched)
         route, params = matched
         request = _request(method, url, split.query, headers, params, body)
-        future = asyncio.run_coroutine_threadsafe(self.call(route, request), self.loop)
+        future = asyncio.run_coroutine_threadsafe(self._timed_call(route, request), self.loop)
         try:
             return future.result(timeout=HANDLER_TIMEOUT_SECONDS + 5)
         except FutureTimeout:
@@ -481,7 +479,7 @@ class _Connection:
         return await self._respond(method, response, keep_alive=keep_alive)
 
     async def _call(self, route: Route, request: func.HttpRequest) -> func.HttpResponse:
-        """As `LocalHost.call`, timed by the connection's alarm."""
+        """As `LocalHost._timed_call`, timed by the connection's alarm."""
         alarm = self.alarm
         alarm.start(self.limits.handler_seconds)
         expired = False
