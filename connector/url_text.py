@@ -21,12 +21,17 @@ def shown(url: str) -> str:
 
 def unsendable(url: str) -> str | None:
     """Why httpx refuses `url` (a port that is no number, an IPv4 address out of range, ...), or
-    None. Checked with the settings: found at the first call instead, it would fail every
-    request without naming the setting."""
+    why no connection can be made to it, or None. Checked with the settings: found at the first
+    call instead, it would fail every request without naming the setting."""
     import httpx  # only where settings are checked: the app's import does not load httpx
 
     try:
-        httpx.URL(url)
+        parsed = httpx.URL(url)
     except httpx.InvalidURL as refused:
         return str(refused)
+    # httpx takes any integer as a port. A socket takes none past 65535 (asyncio's connect then
+    # fails with an IndexError, not a connection error), and port 0 is taken as no port at all:
+    # the call would go to the scheme's default port, not the one configured.
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        return f"port {parsed.port} is not 1-65535"
     return None

@@ -120,6 +120,18 @@ BROKEN = {
         "okta",
         "OKTA_ORG_URL: is not a URL the connector can call (Invalid port: '44x')",
     ),
+    # httpx takes these ports, and a call to one fails unexplained (an IndexError in asyncio's
+    # connect) or, port 0, goes to the scheme's default port.
+    "okta port out of range": (
+        {"OKTA_ORG_URL": "https://example.okta.com:99999"},
+        "okta",
+        "OKTA_ORG_URL: is not a URL the connector can call (port 99999 is not 1-65535)",
+    ),
+    "okta port 0": (
+        {"OKTA_ORG_URL": "https://example.okta.com:0"},
+        "okta",
+        "(port 0 is not 1-65535)",
+    ),
     "okta address out of range": (
         {"OKTA_ORG_URL": "https://1.2.3.999"},
         "okta",

@@ -361,6 +361,12 @@ def test_a_number_or_boolean_where_text_is_sent_says_to_quote_it(
             "connection:",
             "baseUrl is not a URL the connector can call (Invalid port: '44x')",
         ),
+        (
+            f"  baseUrl: {BASE}",
+            "  baseUrl: https://ledger.test:-1/api/v2",
+            "connection:",
+            "baseUrl is not a URL the connector can call (port -1 is not 1-65535)",
+        ),
     ],
 )
 def test_a_name_or_url_with_a_line_break_after_it_is_refused(
