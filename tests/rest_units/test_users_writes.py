@@ -293,6 +293,17 @@ async def test_merge_patch_sends_the_changes_with_its_media_type(tmp_path: Path)
     }
 
 
+async def test_a_body_with_its_own_media_type_is_written_as_a_plain_json_body_is(
+    tmp_path: Path,
+) -> None:
+    # By json_codec.dumps, as `json=` bodies are: compact, UTF-8 as itself, not json.dumps'
+    # spaced text.
+    app = ScriptedApp().on("PATCH", "/accounts/1001", reply(200, {"data": account(1001)}))
+    await rest_target(tmp_path, app).update("1001", {"title": "Gräfin", "nickName": None})
+    assert app.calls[0].headers["content-type"] == "application/merge-patch+json"
+    assert app.calls[0].content == '{"title":"Gräfin","nickname":null}'.encode()
+
+
 def style(name: str, **extra: Any) -> Any:
     def edit(data: dict[str, Any]) -> None:
         data["users"]["update"] = {"path": "/accounts/{id}", "style": name, **extra}
