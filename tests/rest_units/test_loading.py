@@ -406,3 +406,17 @@ def test_a_url_part_with_a_line_break_is_refused(
     problem = only_problem(tmp_path, text, line_of(text, at))
     assert words in problem
     assert "write it on one line" in problem
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf", "2024-01-01"])
+def test_a_fixed_value_json_cannot_write_is_refused_at_load(tmp_path: Path, value: str) -> None:
+    # YAML reads these as a float that is no number, or a date: no JSON body can carry one, so
+    # every create would fail at the call.
+    text = changed(
+        "    envelope: /data\n    result: /data\n",
+        f"    envelope: /data\n    result: /data\n    set: {{/source: {value}}}\n",
+    )
+    # Checked with the operation: the message is at `create:`.
+    problem = only_problem(tmp_path, text, line_of(text, "  create:"))
+    assert "set: /source" in problem
+    assert "is not a JSON value" in problem

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from ...json_codec import dumps
 from ...url_text import holds_credentials, shown, unsendable
 from . import pointer as json_pointer
 from .quoting import Escape, quotes
@@ -441,6 +442,20 @@ class WriteOperation(Operation):
         description="Fixed values placed in every body, by pointer.",
     )
     content_type: str | None = Field(None, description="The body's media type.")
+
+    @model_validator(mode="after")
+    def _fixed_json(self) -> WriteOperation:
+        # YAML reads `.nan`, `.inf` and `2024-01-01` as values no JSON body carries: refused
+        # here, not by every write that sends them.
+        for where_to, value in self.fixed.items():
+            try:
+                dumps(value)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"set: {where_to} is not a JSON value ({value!r}): write a number, or quote "
+                    "it to send text"
+                ) from None
+        return self
 
 
 class UpdateOperation(WriteOperation):
