@@ -24,7 +24,7 @@ _LONG_NUMBER = b"0" * 19
 # json reads each array and object a call deeper, counted against the recursion limit with the
 # frames below it, so from an ordinary stack it refuses ~1,000 levels, which orjson (to 1,024)
 # reads. A text nests no deeper than its arrays and objects, at most one for each 2 bytes. Up to
-# _STACK frames below (the connector's handlers run ~60 deep), a text with fewer than the limit
+# _STACK frames below (the connector's handlers run ~25 deep), a text with fewer than the limit
 # less _STACK and _JSON_FRAMES leaves json room; one that may have more (a long text) has them
 # counted, in the copy the long-number check makes, and then the stack is looked at.
 _STACK = 200
