@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import http.cookiejar
-import json
 import logging
 import math
 import os
@@ -24,7 +23,7 @@ from urllib.request import getproxies
 import httpx
 
 from .. import telemetry
-from ..json_codec import dumps
+from ..json_codec import dumps, loads
 from ..transport.backoff import backoff
 from ..transport.budget import MIN_ATTEMPT_SECONDS, remaining, retries_allowed
 from ..transport.errors import GatewayError
@@ -41,6 +40,7 @@ DEFAULT_RETRYABLE = frozenset({500, 502, 503, 504})
 ATTEMPT_TIMEOUT_SECONDS = 10.0
 # How much of an error body is kept for matching and messages.
 _ERROR_BODY_LIMIT = 8192
+_UNREAD = object()  # an error body not decoded yet
 
 
 @dataclass(frozen=True)
@@ -88,13 +88,18 @@ class ApiError(Exception):
         self.reason = reason
         self.headers = headers
         self.text = body[:_ERROR_BODY_LIMIT].decode("utf-8", "replace")
+        self._json: Any = _UNREAD
         super().__init__(f"HTTP {status}")
 
     def json(self) -> Any:
-        try:
-            return json.loads(self.text)
-        except ValueError:
-            return None
+        """The body as JSON, None when it is not; decoded once (a description's answer rules
+        each look at it), so callers read it and leave it as it is."""
+        if self._json is _UNREAD:
+            try:
+                self._json = loads(self.text)
+            except ValueError:
+                self._json = None
+        return self._json
 
 
 class OutcomeUnknownError(Exception):

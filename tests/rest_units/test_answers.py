@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from connector import redact
+from connector.targets import http as http_module
 from connector.targets.errors import UnavailableError
 from connector.targets.http import ApiError
 from connector.targets.rest.answers import Answers
@@ -50,6 +51,27 @@ def test_rules_are_tried_in_order_the_first_match_wins() -> None:
     # A 409 no rule matches falls to the default.
     other = ledgerline(409, "invalid_state", "disable account 1001 before deleting it")
     assert LEDGERLINE.meaning(other) == ("conflict", "disable account 1001 before deleting it")
+
+
+def test_an_error_body_is_decoded_once_however_often_it_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    decoded: list[str] = []
+
+    def counted(data: bytes | str) -> Any:
+        decoded.append(str(data))
+        return json.loads(data)
+
+    monkeypatch.setattr(http_module, "loads", counted)
+    taken = ledgerline(409, "conflict", "username 'ada' is already taken")
+    assert LEDGERLINE.meaning(taken) == ("conflict", "username 'ada' is already taken")
+    assert LEDGERLINE.meaning(taken)[0] == "conflict"
+    assert LEDGERLINE.refused(taken) is None
+    assert len(decoded) == 1
+    not_json = error(502, text="<html>bad gateway</html>")
+    assert not_json.json() is None
+    assert not_json.json() is None
+    assert len(decoded) == 2
 
 
 def test_a_rule_goes_before_the_defaults() -> None:

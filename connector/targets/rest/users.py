@@ -219,18 +219,23 @@ class RestUsers:
         finds = self.description.users.find
         if isinstance(query, ActiveIs):
             state = self.description.users.state
-            find = next((f for f in finds if f.attribute == "active"), None)
-            if find is None or state is None:
+            found = next(((i, f) for i, f in enumerate(finds) if f.attribute == "active"), None)
+            if found is None or state is None:
                 raise QueryNotSupportedError(
                     f"{self.description.name}'s description has no find on active"
                 )
             values = state.enabled_values if query.value else state.disabled_values
-            return self._sendable(find, text(values[0]))
+            return self._sendable(*found, text(values[0]))
         if isinstance(query, Condition):
-            find = next(
-                (f for f in finds if f.attribute == query.attribute and f.op == query.op), None
+            found = next(
+                (
+                    (i, f)
+                    for i, f in enumerate(finds)
+                    if f.attribute == query.attribute and f.op == query.op
+                ),
+                None,
             )
-            if find is None:
+            if found is None:
                 raise QueryNotSupportedError(
                     f"{self.description.name} cannot be searched by {query.attribute} "
                     f"{query.op} (add a find to the description to allow it)"
@@ -239,12 +244,12 @@ class RestUsers:
                 encoded = self._codecs[query.attribute].encode(query.value)
             except RejectedError:
                 return None
-            return self._sendable(find, text(encoded) if encoded is not None else "")
+            return self._sendable(*found, text(encoded) if encoded is not None else "")
         raise QueryNotSupportedError(f"{self.description.name} cannot answer this filter")
 
-    def _sendable(self, find: Find, value: str) -> tuple[Find, str]:
-        """(find, value), once the value is known to stay inside any quotes it is written in."""
-        index = next(i for i, f in enumerate(self.description.users.find) if f is find)
+    def _sendable(self, index: int, find: Find, value: str) -> tuple[Find, str]:
+        """(find, value), once the value is known to stay inside any quotes it is written in
+        (`index`: the find's place in the description, for the error)."""
         self._calls.sendable(find, value, "users", index)
         return find, value
 
