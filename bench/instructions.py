@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
-from bench.perf import _okta_profile, _operations, _timed
+from bench.perf import okta_profile, overhead_operations, timed
 from bench.perf_stack import BEARER, SCIM_JSON, Http, PerfError, Target, child_env
 
 WARM_UP = 30
@@ -73,7 +73,7 @@ def count(checkout: Path, requests: int) -> dict[str, float]:
     with Target("okta") as target, tempfile.TemporaryDirectory() as scratch:
         admin = target.client()
         login = f"instructions.{uuid.uuid4().hex[:8]}@example.com"
-        made = admin.call("POST", "/api/v1/users?activate=true", {"profile": _okta_profile(login)})
+        made = admin.call("POST", "/api/v1/users?activate=true", {"profile": okta_profile(login)})
         user_id = str(made.json()["id"])
         env = child_env(target.settings())
         env["PYTHONPATH"] = str(checkout)
@@ -104,14 +104,14 @@ def count(checkout: Path, requests: int) -> dict[str, float]:
             scim = Http(f"{ready['url']}/api/scim/v2", headers, SCIM_JSON)
             scim.connect()
             pid = str(process.pid)
-            for number, operation in enumerate(_operations(user_id, uuid.uuid4().hex[:8])):
+            for number, operation in enumerate(overhead_operations(user_id, uuid.uuid4().hex[:8])):
                 first = 10_000 * number
                 for i in range(WARM_UP):
-                    _timed(scim, operation.scim(first + i))
+                    timed(scim, operation.scim(first + i))
                 _control("-z", pid)
                 _control("-i", "on", pid)
                 for i in range(requests):
-                    _timed(scim, operation.scim(first + WARM_UP + i))
+                    timed(scim, operation.scim(first + WARM_UP + i))
                 _control("-i", "off", pid)
                 before = set(Path(scratch).iterdir())
                 _control("-d", pid)

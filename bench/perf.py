@@ -300,7 +300,7 @@ class OverheadRow:
         return scim, direct, scim - direct
 
 
-def _okta_profile(login: str) -> dict[str, Any]:
+def okta_profile(login: str) -> dict[str, Any]:
     given = login.partition("@")[0]
     return {
         "login": login,
@@ -311,7 +311,7 @@ def _okta_profile(login: str) -> dict[str, Any]:
     }
 
 
-def _operations(user_id: str, run: str) -> list[Operation]:
+def overhead_operations(user_id: str, run: str) -> list[Operation]:
     def patch(i: int) -> Call:
         operations = [
             {"op": "Replace", "path": "displayName", "value": f"Person {i}"},
@@ -349,7 +349,7 @@ def _operations(user_id: str, run: str) -> list[Operation]:
             lambda i: (
                 "POST",
                 "/api/v1/users?activate=true",
-                {"profile": _okta_profile(f"d{i}.{run}@example.com")},
+                {"profile": okta_profile(f"d{i}.{run}@example.com")},
                 200,
             ),
         ),
@@ -357,7 +357,7 @@ def _operations(user_id: str, run: str) -> list[Operation]:
     ]
 
 
-def _timed(client: Http, call: Call) -> float:
+def timed(client: Http, call: Call) -> float:
     method, path, body, status = call
     answer = client.call(method, path, body)
     if answer.status != status:
@@ -381,7 +381,7 @@ def _shown(calls: list[tuple[str, str, int]], user_id: str) -> list[str]:
 def overhead(plan: Plan, target: Target) -> list[OverheadRow]:
     admin = target.client()
     made = admin.call(
-        "POST", "/api/v1/users?activate=true", {"profile": _okta_profile("overhead@example.com")}
+        "POST", "/api/v1/users?activate=true", {"profile": okta_profile("overhead@example.com")}
     )
     user_id = str(made.json()["id"])
     admin.close()
@@ -391,25 +391,25 @@ def overhead(plan: Plan, target: Target) -> list[OverheadRow]:
         scim, direct = connector.client(), target.counted_client()
         scim.connect()
         direct.connect()
-        for number, operation in enumerate(_operations(user_id, run)):
+        for number, operation in enumerate(overhead_operations(user_id, run)):
             base = (number + 1) * 100_000
             for i in range(20):  # warm-up, not counted
-                _timed(scim, operation.scim(base + i))
-                _timed(direct, operation.direct(base + i))
+                timed(scim, operation.scim(base + i))
+                timed(direct, operation.direct(base + i))
             mark = target.mark()
-            _timed(scim, operation.scim(base + 50))
+            timed(scim, operation.scim(base + 50))
             row = OverheadRow(operation.name, _shown(target.calls_since(mark), user_id))
             cpu = connector.command("cpu")
             for i in range(plan.iterations):
-                row.scim_s.append(_timed(scim, operation.scim(base + 1000 + i)))
-                row.direct_s.append(_timed(direct, operation.direct(base + 1000 + i)))
+                row.scim_s.append(timed(scim, operation.scim(base + 1000 + i)))
+                row.direct_s.append(timed(direct, operation.direct(base + 1000 + i)))
             used = connector.command("cpu")
             row.loop_cpu_s = (used["loop"] - cpu["loop"]) / plan.iterations
             row.process_cpu_s = (used["process"] - cpu["process"]) / plan.iterations
             if plan.profile:
                 connector.command("profile", "on")
                 for i in range(100):
-                    _timed(scim, operation.scim(base + 90_000 + i))
+                    timed(scim, operation.scim(base + 90_000 + i))
                 path = plan.profile_path(f"op-{number}")
                 connector.command("profile", "off", path)
                 row.profile = summarise(path)

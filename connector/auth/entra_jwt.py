@@ -87,9 +87,8 @@ class JwksCache:
         self._fetch_timeout_seconds = fetch_timeout_seconds
         self._keys: dict[str, jwt.PyJWK] = {}
         # When the last fetch ended, failed or not (the unknown-kid rate limit counts from it),
-        # and when the keys held are next refreshed however known the kid.
-        self._attempted_at: float | None = None
-        self._refresh_at: float | None = None
+        # and when the keys held are next refreshed however known the kid; None before any.
+        self._schedule: tuple[float, float] | None = None
         self._quiet_until: float | None = None
         self._in_flight: asyncio.Task[None] | None = None
 
@@ -97,11 +96,11 @@ class JwksCache:
         now = self._clock()
         if self._quiet_until is not None and now < self._quiet_until:
             return False
-        if self._attempted_at is None or self._refresh_at is None:
+        if self._schedule is None:
             return True
+        attempted_at, refresh_at = self._schedule
         unknown = kid not in self._keys
-        since_attempt = now - self._attempted_at
-        return now >= self._refresh_at or (unknown and since_attempt >= UNKNOWN_KID_REFETCH_SECONDS)
+        return now >= refresh_at or (unknown and now - attempted_at >= UNKNOWN_KID_REFETCH_SECONDS)
 
     async def key(self, kid: str) -> jwt.PyJWK:
         if self._should_refetch(kid):
@@ -164,13 +163,11 @@ class JwksCache:
             if self._keys:
                 # Keep the keys we have; the failure counts as a fetch for the unknown-kid limit,
                 # and the refresh is tried again soon, not after another JWKS_MAX_AGE_SECONDS.
-                self._attempted_at = now
-                self._refresh_at = now + FAILED_REFRESH_RETRY_SECONDS
+                self._schedule = (now, now + FAILED_REFRESH_RETRY_SECONDS)
             return
         now = self._clock()
         self._keys = keys
-        self._attempted_at = now
-        self._refresh_at = now + JWKS_MAX_AGE_SECONDS
+        self._schedule = (now, now + JWKS_MAX_AGE_SECONDS)
         self._quiet_until = None
 
     def _retry_after(self) -> int:
