@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from clocks import Clock
 
 from connector import telemetry
 from connector.service import UserService
@@ -89,13 +90,18 @@ def test_backoff_is_capped_exponential_with_jitter() -> None:
 
 
 def test_budget_is_scoped_to_one_request() -> None:
+    clock = Clock()
     assert remaining() == float("inf")
-    with request_budget(2.0):
-        assert 1.9 < remaining() <= 2.0
-        with request_budget(0.5):
-            assert remaining() <= 0.5
-        assert remaining() > 1.9
+    with request_budget(2.0, clock=clock):
+        assert remaining() == 2.0
+        clock.advance(0.25)
+        assert remaining() == 1.75
+        with request_budget(0.5, clock=clock):
+            assert remaining() == 0.5
+        assert remaining() == 1.75
     assert remaining() == float("inf")
+    with request_budget(2.0):  # the real clock, by default
+        assert 1.0 < remaining() <= 2.0
 
 
 async def test_rate_limit_past_the_budget_is_a_429_with_retry_after() -> None:

@@ -423,12 +423,14 @@ async def test_each_try_gets_the_attempt_timeout_or_what_is_left_of_the_budget()
         attempt_timeout=3.0,
     )
     await api.send(Call("GET", "/users"))
-    with request_budget(1.5):
+    with request_budget(1.5, clock=Clock()):
+        await api.send(Call("GET", "/users"))
+    with request_budget(0.2, clock=Clock()):  # less than any try is given
         await api.send(Call("GET", "/users"))
     await api.aclose()
     assert timeouts[0] == dict.fromkeys(("connect", "read", "write", "pool"), 3.0)
-    assert set(timeouts[1]) == {"connect", "read", "write", "pool"}
-    assert all(MIN_ATTEMPT_SECONDS <= seconds <= 1.5 for seconds in timeouts[1].values())
+    assert timeouts[1] == dict.fromkeys(("connect", "read", "write", "pool"), 1.5)
+    assert timeouts[2] == dict.fromkeys(("connect", "read", "write", "pool"), MIN_ATTEMPT_SECONDS)
 
 
 async def test_a_target_that_never_answers_is_timed_out_and_tried_again() -> None:
