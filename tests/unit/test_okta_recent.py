@@ -3,7 +3,11 @@ writes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from clocks import Clock
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connector.targets.model import TargetGroup, TargetUser
 from connector.targets.okta.recent import RecentGroups, RecentUsers
@@ -107,3 +111,77 @@ def test_remembered_users_expire_and_are_bounded() -> None:
     clock.advance(61)
     assert recent.holding("scimExternalId", "b") == set()
     assert not recent.written("00u2")
+
+
+# Any sequence of writes, deletions and time passing: each lookup answers what a scan of every
+# record remembered would (the index is kept with the memory), in the order of the writes.
+_IDS = st.sampled_from(["00u1", "00u2", "00u3", "00u4"])
+_VALUES = st.sampled_from(["a", "A", "b", "c"])
+_STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("wrote"), _IDS, _VALUES, _VALUES, st.booleans()),
+        st.tuples(st.just("deleted"), _IDS),
+        st.tuples(st.just("wait"), st.sampled_from([1.0, 100.0, 250.0])),
+    ),
+    max_size=40,
+)
+
+
+_Written = tuple[TargetUser, TargetGroup] | None  # the user and the group, or deleted
+
+
+def _scan(written: dict[str, tuple[float, _Written]], now: float, size: int) -> list[str]:
+    """Ids remembered now, oldest write first, as the memory keeps them (by time and size)."""
+    alive = [i for i, (at, _) in written.items() if at > now - 300.0]
+    return alive[-size:]
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=_STEPS, size=st.integers(1, 4))
+def test_lookups_answer_what_a_scan_of_the_memory_would(steps: list[Any], size: int) -> None:
+    clock = Clock()
+    users, groups = RecentUsers(size=size, clock=clock), RecentGroups(size=size, clock=clock)
+    written: dict[str, tuple[float, _Written]] = {}  # id -> (when, records or None), write order
+    for step in steps:
+        if step[0] == "wait":
+            clock.advance(step[1])
+        elif step[0] == "deleted":
+            users.deleted(step[1])
+            groups.deleted(step[1])
+            written.pop(step[1], None)
+            written[step[1]] = (clock(), None)
+        else:
+            _, record_id, first, second, numeric = step
+            profile = {
+                "login": first,
+                "scimExternalId": second,
+                "employeeNumber": 7 if numeric else first,
+            }
+            user = TargetUser(record_id, profile, True, "ACTIVE", None, None)
+            group = _group(record_id, first, second if numeric else None, T1)
+            users.wrote(user)
+            groups.wrote(group)
+            written.pop(record_id, None)
+            written[record_id] = (clock(), (user, group))
+        remembered = _scan(written, clock(), size)
+        records = [written[i][1] for i in remembered]
+        assert users.deleted_ids() == {
+            i for i, r in zip(remembered, records, strict=True) if r is None
+        }
+        for value in ["a", "A", "b", "c", "d"]:
+            for attribute in ["login", "scimExternalId", "employeeNumber"]:
+                assert users.holding(attribute, value) == {
+                    r[0].id
+                    for r in records
+                    if r is not None
+                    and isinstance(held := r[0].profile.get(attribute), str)
+                    and held.casefold() == value.casefold()
+                }
+            assert groups.named(value) == [
+                r[1].id
+                for r in records
+                if r is not None and r[1].name.casefold() == value.casefold()
+            ]
+            assert groups.with_external_id(value) == [
+                r[1].id for r in records if r is not None and r[1].external_id == value
+            ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -44,10 +44,14 @@ Record = TypeVar("Record", bound=_Written)
 class _Entry(Generic[Record]):
     at: float
     record: Record | None  # None: deleted
+    keys: tuple[Hashable, ...]  # what the record is found by (see `_keys`), as it was written
 
 
 class _Recent(Generic[Record]):
-    """The latest own write of each record, by id, for `seconds`; at most `size` of them."""
+    """The latest own write of each record, by id, for `seconds`; at most `size` of them.
+
+    Each record is also indexed by what it is looked for by (`_keys`): a lookup reads one entry
+    of the index, where scanning a full memory took ~130 us, on every search of a bulk run."""
 
     def __init__(
         self,
@@ -59,7 +63,14 @@ class _Recent(Generic[Record]):
         self._size = size
         self._clock = clock
         self._entries: OrderedDict[str, _Entry[Record]] = OrderedDict()
+        # By key, the ids of the records holding it, oldest write first (a dict keeps order).
+        self._index: dict[Hashable, dict[str, None]] = {}
+        self._deleted: set[str] = set()
         self._lock = threading.Lock()
+
+    def _keys(self, record: Record) -> tuple[Hashable, ...]:
+        """What a record is looked for by; nothing, unless a kind says."""
+        return ()
 
     def wrote(self, record: Record) -> None:
         self._put(record.id, record)
@@ -71,24 +82,32 @@ class _Recent(Generic[Record]):
         """The ids this instance deleted recently (Okta never gives an id to another record)."""
         with self._lock:
             self._expire()
-            return frozenset(i for i, e in self._entries.items() if e.record is None)
+            return frozenset(self._deleted)
 
     def _entry(self, record_id: str) -> _Entry[Record] | None:
         with self._lock:
             self._expire()
             return self._entries.get(record_id)
 
-    def _records(self) -> list[Record]:
+    def _holding(self, key: Hashable) -> list[str]:
+        """Ids of the records written recently with `key`, oldest write first."""
         with self._lock:
             self._expire()
-            return [e.record for e in self._entries.values() if e.record is not None]
+            return list(self._index.get(key, ()))
 
     def _put(self, record_id: str, record: Record | None) -> None:
+        keys = self._keys(record) if record is not None else ()
         with self._lock:
-            self._entries.pop(record_id, None)
-            self._entries[record_id] = _Entry(self._clock(), record)
+            previous = self._entries.pop(record_id, None)
+            if previous is not None:
+                self._unindex(record_id, previous)
+            self._entries[record_id] = _Entry(self._clock(), record, keys)
+            if record is None:
+                self._deleted.add(record_id)
+            for key in keys:
+                self._index.setdefault(key, {})[record_id] = None
             while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+                self._unindex(*self._entries.popitem(last=False))
 
     def _expire(self) -> None:
         horizon = self._clock() - self._seconds
@@ -96,17 +115,29 @@ class _Recent(Generic[Record]):
             oldest = next(iter(self._entries.values()))
             if oldest.at > horizon:
                 return
-            self._entries.popitem(last=False)
+            self._unindex(*self._entries.popitem(last=False))
+
+    def _unindex(self, record_id: str, entry: _Entry[Record]) -> None:
+        if entry.record is None:
+            self._deleted.discard(record_id)
+        for key in entry.keys:
+            holders = self._index[key]
+            del holders[record_id]
+            if not holders:
+                del self._index[key]
 
 
 class RecentGroups(_Recent[TargetGroup]):
+    def _keys(self, record: TargetGroup) -> tuple[Hashable, ...]:
+        named = ("name", record.name.casefold())
+        return (named, ("externalId", record.external_id)) if record.external_id else (named,)
+
     def named(self, name: str) -> list[str]:
         """Ids of groups written recently under this name (ignoring case)."""
-        wanted = name.casefold()
-        return [g.id for g in self._records() if g.name.casefold() == wanted]
+        return self._holding(("name", name.casefold()))
 
     def with_external_id(self, value: str) -> list[str]:
-        return [g.id for g in self._records() if g.external_id == value]
+        return self._holding(("externalId", value))
 
     def current(self, hit: TargetGroup) -> TargetGroup | None:
         """A search hit as it is now, as far as this instance knows: the group as its own later
@@ -122,15 +153,17 @@ class RecentGroups(_Recent[TargetGroup]):
 
 
 class RecentUsers(_Recent[TargetUser]):
+    def _keys(self, record: TargetUser) -> tuple[Hashable, ...]:
+        return tuple(
+            (attribute, held.casefold())
+            for attribute, held in record.profile.items()
+            if isinstance(held, str)
+        )
+
     def holding(self, attribute: str, value: str) -> set[str]:
         """Ids of users written recently with this value of the attribute, ignoring case as
         Okta's search does (the service applies SCIM's own comparison to what is answered)."""
-        wanted = value.casefold()
-        return {
-            u.id
-            for u in self._records()
-            if isinstance(held := u.profile.get(attribute), str) and held.casefold() == wanted
-        }
+        return set(self._holding((attribute, value.casefold())))
 
     def written(self, user_id: str) -> bool:
         """Whether this instance wrote the user recently (a search hit may show it as it was)."""
