@@ -97,7 +97,7 @@ class ApiError(Exception):
         if self._json is _UNREAD:
             try:
                 self._json = loads(self.text)
-            except ValueError:
+            except (ValueError, RecursionError):  # nested deeper than json reads: not read
                 self._json = None
         return self._json
 

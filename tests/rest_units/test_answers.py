@@ -74,6 +74,17 @@ def test_an_error_body_is_decoded_once_however_often_it_is_read(
     assert len(decoded) == 2
 
 
+def test_an_error_body_nested_past_json_s_reach_is_no_json() -> None:
+    # json raises RecursionError on it (orjson stops at 1,024 levels): no envelope, no code.
+    nested = error(409, text="[" * 4000 + "]" * 4000)
+    assert nested.json() is None
+    assert nested.json() is None
+    assert LEDGERLINE.code(nested) is None
+    # Read by its status alone, as a body that is not JSON at all is.
+    assert LEDGERLINE.meaning(nested)[0] == LEDGERLINE.meaning(error(409, text="<html>"))[0]
+    assert LEDGERLINE.refused(error(403, text="[" * 4000 + "]" * 4000)) is not None
+
+
 def test_a_rule_goes_before_the_defaults() -> None:
     rules = answers({"status": 404, "match": "no such route", "means": "rejected"})
     assert rules.meaning(error(404, text="no such route"))[0] == "rejected"

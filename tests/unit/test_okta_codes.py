@@ -205,6 +205,16 @@ async def test_reads_and_deletes_tell_not_found_by_code() -> None:
     await misrouted.aclose()
 
 
+async def test_an_error_body_nested_past_json_s_reach_is_read_as_no_body() -> None:
+    # 4,000 arrays in one another (what an 8 KiB error body can hold): neither orjson nor json
+    # reads it (json raises RecursionError); it is an answer without Okta's error fields.
+    nested = ("[" * 4000 + "]" * 4000).encode()
+    users = _users(lambda request: httpx.Response(403, content=nested))
+    with request_budget(5), pytest.raises(UnavailableError, match="Okta refused the connector"):
+        await users.get(USER)
+    await users.aclose()
+
+
 async def test_group_refusals_are_translated_by_code() -> None:
     async def token(refresh: bool) -> str:
         return "t0ken"
