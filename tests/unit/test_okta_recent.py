@@ -116,7 +116,7 @@ def test_remembered_users_expire_and_are_bounded() -> None:
 # Any sequence of writes, deletions and time passing: each lookup answers what a scan of every
 # record remembered would (the index is kept with the memory), in the order of the writes.
 _IDS = st.sampled_from(["00u1", "00u2", "00u3", "00u4"])
-_VALUES = st.sampled_from(["a", "A", "b", "c"])
+_VALUES = st.sampled_from(["a", "A", "b", "", "c"])
 _STEPS = st.lists(
     st.one_of(
         st.tuples(st.just("wrote"), _IDS, _VALUES, _VALUES, st.booleans()),
@@ -168,7 +168,7 @@ def test_lookups_answer_what_a_scan_of_the_memory_would(steps: list[Any], size: 
         assert users.deleted_ids() == {
             i for i, r in zip(remembered, records, strict=True) if r is None
         }
-        for value in ["a", "A", "b", "c", "d"]:
+        for value in ["a", "A", "b", "", "c", "d"]:
             for attribute in ["login", "scimExternalId", "employeeNumber"]:
                 assert users.holding(attribute, value) == {
                     r[0].id
@@ -185,3 +185,11 @@ def test_lookups_answer_what_a_scan_of_the_memory_would(steps: list[Any], size: 
             assert groups.with_external_id(value) == [
                 r[1].id for r in records if r is not None and r[1].external_id == value
             ]
+        # The index holds the keys of the records remembered, and nothing of those gone.
+        alive = [r for r in records if r is not None]
+        held = {(a, v) for r in alive for a, v in r[0].profile.items() if isinstance(v, str)}
+        assert len(users._index) == len({(a, v.casefold()) for a, v in held})
+        assert len(groups._index) == len(
+            {("name", r[1].name.casefold()) for r in alive}
+            | {("externalId", r[1].external_id) for r in alive if r[1].external_id is not None}
+        )

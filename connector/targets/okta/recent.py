@@ -130,7 +130,8 @@ class _Recent(Generic[Record]):
 class RecentGroups(_Recent[TargetGroup]):
     def _keys(self, record: TargetGroup) -> tuple[Hashable, ...]:
         named = ("name", record.name.casefold())
-        return (named, ("externalId", record.external_id)) if record.external_id else (named,)
+        external = record.external_id
+        return (named, ("externalId", external)) if external is not None else (named,)
 
     def named(self, name: str) -> list[str]:
         """Ids of groups written recently under this name (ignoring case)."""
