@@ -137,12 +137,16 @@ def _scan(written: dict[str, tuple[float, _Written]], now: float, size: int) -> 
 
 
 @settings(max_examples=300, deadline=None)
-@given(steps=_STEPS, size=st.integers(1, 4))
-def test_lookups_answer_what_a_scan_of_the_memory_would(steps: list[Any], size: int) -> None:
+@given(steps=_STEPS, size=st.integers(1, 4), first_look=st.integers(0, 20))
+def test_lookups_answer_what_a_scan_of_the_memory_would(
+    steps: list[Any], size: int, first_look: int
+) -> None:
+    # Users are indexed by an attribute from its first lookup on: the lookups start after
+    # `first_look` steps, when records are remembered already.
     clock = Clock()
     users, groups = RecentUsers(size=size, clock=clock), RecentGroups(size=size, clock=clock)
     written: dict[str, tuple[float, _Written]] = {}  # id -> (when, records or None), write order
-    for step in steps:
+    for number, step in enumerate(steps):
         if step[0] == "wait":
             clock.advance(step[1])
         elif step[0] == "deleted":
@@ -165,6 +169,9 @@ def test_lookups_answer_what_a_scan_of_the_memory_would(steps: list[Any], size: 
             written[record_id] = (clock(), (user, group))
         remembered = _scan(written, clock(), size)
         records = [written[i][1] for i in remembered]
+        if number < first_look:
+            assert users._index == {}  # no attribute looked for yet: nothing indexed for one
+            continue
         assert users.deleted_ids() == {
             i for i, r in zip(remembered, records, strict=True) if r is None
         }

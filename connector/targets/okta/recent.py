@@ -96,8 +96,8 @@ class _Recent(Generic[Record]):
             return list(self._index.get(key, ()))
 
     def _put(self, record_id: str, record: Record | None) -> None:
-        keys = self._keys(record) if record is not None else ()
-        with self._lock:
+        with self._lock:  # the keys too: a kind may look for more of them meanwhile (_rekey)
+            keys = self._keys(record) if record is not None else ()
             previous = self._entries.pop(record_id, None)
             if previous is not None:
                 self._unindex(record_id, previous)
@@ -116,6 +116,17 @@ class _Recent(Generic[Record]):
             if oldest.at > horizon:
                 return
             self._unindex(*self._entries.popitem(last=False))
+
+    def _rekey(self) -> None:
+        """Index every record remembered again, by the keys `_keys` gives now (the lock held)."""
+        for record_id, entry in list(self._entries.items()):
+            if entry.record is None:
+                continue
+            self._unindex(record_id, entry)
+            keys = self._keys(entry.record)
+            self._entries[record_id] = _Entry(entry.at, entry.record, keys)  # in its place
+            for key in keys:
+                self._index.setdefault(key, {})[record_id] = None
 
     def _unindex(self, record_id: str, entry: _Entry[Record]) -> None:
         if entry.record is None:
@@ -154,16 +165,33 @@ class RecentGroups(_Recent[TargetGroup]):
 
 
 class RecentUsers(_Recent[TargetUser]):
+    """Users are indexed by the attributes looked for so far (Entra filters on one or two,
+    `externalId` mostly), not by all twenty of a profile: each write indexes a few values."""
+
+    def __init__(
+        self,
+        seconds: float = REMEMBER_SECONDS,
+        size: int = REMEMBER_RECORDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(seconds, size, clock)
+        self._asked: set[str] = set()
+
     def _keys(self, record: TargetUser) -> tuple[Hashable, ...]:
+        profile = record.profile
         return tuple(
             (attribute, held.casefold())
-            for attribute, held in record.profile.items()
-            if isinstance(held, str)
+            for attribute in self._asked
+            if isinstance(held := profile.get(attribute), str)
         )
 
     def holding(self, attribute: str, value: str) -> set[str]:
         """Ids of users written recently with this value of the attribute, ignoring case as
         Okta's search does (the service applies SCIM's own comparison to what is answered)."""
+        with self._lock:
+            if attribute not in self._asked:
+                self._asked.add(attribute)
+                self._rekey()  # once per attribute: the users remembered so far, indexed by it
         return set(self._holding((attribute, value.casefold())))
 
     def written(self, user_id: str) -> bool:
