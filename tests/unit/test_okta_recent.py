@@ -200,3 +200,14 @@ def test_lookups_answer_what_a_scan_of_the_memory_would(
             {("name", r[1].name.casefold()) for r in alive}
             | {("externalId", r[1].external_id) for r in alive if r[1].external_id is not None}
         )
+
+
+def test_what_one_memory_looks_for_is_its_own() -> None:
+    first, second = RecentUsers(), RecentUsers()
+    user = TargetUser("00u1", {"login": "a", "scimExternalId": "e-1"}, True, "ACTIVE", None, None)
+    first.wrote(user)
+    second.wrote(user)
+    assert first.holding("scimExternalId", "E-1") == {"00u1"}
+    assert second._index == {}  # nothing looked for in this one: nothing indexed
+    assert second.holding("login", "A") == {"00u1"}
+    assert set(second._index) == {("login", "a")}

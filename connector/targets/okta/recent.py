@@ -168,14 +168,8 @@ class RecentUsers(_Recent[TargetUser]):
     """Users are indexed by the attributes looked for so far (Entra filters on one or two,
     `externalId` mostly), not by all twenty of a profile: each write indexes a few values."""
 
-    def __init__(
-        self,
-        seconds: float = REMEMBER_SECONDS,
-        size: int = REMEMBER_RECORDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        super().__init__(seconds, size, clock)
-        self._asked: set[str] = set()
+    # The attributes looked for so far; an instance's own set from its first lookup on.
+    _asked: frozenset[str] = frozenset()
 
     def _keys(self, record: TargetUser) -> tuple[Hashable, ...]:
         profile = record.profile
@@ -190,7 +184,7 @@ class RecentUsers(_Recent[TargetUser]):
         Okta's search does (the service applies SCIM's own comparison to what is answered)."""
         with self._lock:
             if attribute not in self._asked:
-                self._asked.add(attribute)
+                self._asked = self._asked | {attribute}
                 self._rekey()  # once per attribute: the users remembered so far, indexed by it
         return set(self._holding((attribute, value.casefold())))
 
