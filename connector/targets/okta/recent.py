@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ class _Entry(Generic[Record]):
     keys: tuple[Hashable, ...]  # what the record is found by (see `_keys`), as it was written
 
 
-class _Recent(Generic[Record]):
+class _Recent(ABC, Generic[Record]):
     """The latest own write of each record, by id, for `seconds`; at most `size` of them.
 
     Each record is also indexed by what it is looked for by (`_keys`): a lookup reads one entry
@@ -68,9 +69,9 @@ class _Recent(Generic[Record]):
         self._deleted: set[str] = set()
         self._lock = threading.Lock()
 
+    @abstractmethod
     def _keys(self, record: Record) -> tuple[Hashable, ...]:
-        """What a record is looked for by; nothing, unless a kind says."""
-        return ()
+        """What a record is looked for by (each kind says)."""
 
     def wrote(self, record: Record) -> None:
         self._put(record.id, record)
