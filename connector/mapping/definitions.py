@@ -7,8 +7,9 @@ typo.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 CORE_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE_USER = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -27,13 +28,12 @@ class AttributeShape:
     name: str
     shape: Shape
     sub_attributes: tuple[str, ...] = ()
-    # The sub-attributes by their lower-case spelling: every write names one, in any case.
-    by_lower: dict[str, str] = field(init=False, compare=False, repr=False, hash=False)
 
-    def __post_init__(self) -> None:
+    @cached_property
+    def by_lower(self) -> dict[str, str]:
+        """The sub-attributes by their lower-case spelling: every write names one, in any case."""
         # Reversed: where two spellings fold alike, the first one listed is the one found.
-        subs = reversed(self.sub_attributes)
-        object.__setattr__(self, "by_lower", {s.lower(): s for s in subs})
+        return {s.lower(): s for s in reversed(self.sub_attributes)}
 
 
 _MULTI_SUBS = ("value", "display", "type", "primary")
