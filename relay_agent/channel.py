@@ -20,7 +20,7 @@ from relay_agent.protocol import (
     LocalResponse,
     ProtocolError,
     RelayedRequest,
-    control_frame,
+    fits_control_channel,
     renew_frame,
     response_frame,
 )
@@ -138,10 +138,10 @@ class Channel:
                     await _send_response(rendezvous, response_frame(shown.id, response), response)
             else:
                 response = await self._forwarder.forward(request, body)
-                frame = control_frame(request.id, response)
-                if frame is None:
+                # Built once: sent on whichever channel it fits.
+                frame = response_frame(request.id, response)
+                if not fits_control_channel(frame, response):
                     async with self._rendezvous(request.address) as rendezvous:
-                        frame = response_frame(request.id, response)
                         await _send_response(rendezvous, frame, response)
                 else:
                     # A response frame and its body must not be split by another frame.

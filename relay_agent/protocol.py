@@ -72,10 +72,7 @@ def renew_frame(token: str) -> str:
     return json.dumps({"renewToken": {"token": token}})
 
 
-def control_frame(request_id: str, response: LocalResponse) -> str | None:
-    """The response's frame when the response may go on the control channel; None when it
-    needs the rendezvous."""
-    if len(response.body) > CONTROL_BODY_LIMIT:
-        return None  # the frame need not be built to know
-    frame = response_frame(request_id, response)
-    return frame if len(frame.encode()) <= CONTROL_HEADER_LIMIT else None
+def fits_control_channel(frame: str, response: LocalResponse) -> bool:
+    """Whether the response (`frame`, its `response_frame`) may go on the control channel;
+    otherwise it needs the rendezvous."""
+    return len(response.body) <= CONTROL_BODY_LIMIT and len(frame.encode()) <= CONTROL_HEADER_LIMIT
