@@ -154,7 +154,7 @@ class ApiClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._prefix = _joinable_prefix(self.base_url)
-        self._urls = CallUrls(self._prefix or self.base_url)
+        self._urls = CallUrls(self.base_url)
         self.name = name
         self._credentials = credentials
         self._bucket_of = bucket_of
