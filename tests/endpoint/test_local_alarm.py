@@ -10,26 +10,14 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
-from clocks import Clock
+from clocks import Clock, ClockLoop
 
 from connector.cli.local_host import _Alarm
 
 
-class _ClockLoop(asyncio.SelectorEventLoop):
-    """A loop whose timers follow `clock`; the test keeps a callback ready (a task turning),
-    so the loop never sleeps in select waiting for a timer."""
-
-    def __init__(self, clock: Clock) -> None:
-        super().__init__()
-        self.clock = clock
-
-    def time(self) -> float:
-        return self.clock.now
-
-
 @pytest.fixture
-def loop() -> Iterator[_ClockLoop]:
-    running = _ClockLoop(Clock(0.0))
+def loop() -> Iterator[ClockLoop]:
+    running = ClockLoop(Clock(0.0))
     try:
         yield running
     finally:
@@ -76,11 +64,11 @@ class _Waits:
             self.ends.append("done")
 
 
-def _run(loop: _ClockLoop, scenario: Callable[[], Awaitable[Any]]) -> None:
+def _run(loop: ClockLoop, scenario: Callable[[], Awaitable[Any]]) -> None:
     loop.run_until_complete(scenario())
 
 
-def test_a_deadline_moved_on_rings_at_the_new_one_only(loop: _ClockLoop) -> None:
+def test_a_deadline_moved_on_rings_at_the_new_one_only(loop: ClockLoop) -> None:
     clock = loop.clock
 
     async def scenario() -> None:
@@ -107,7 +95,7 @@ def test_a_deadline_moved_on_rings_at_the_new_one_only(loop: _ClockLoop) -> None
     _run(loop, scenario)
 
 
-def test_a_wait_ended_in_time_is_never_cancelled_later(loop: _ClockLoop) -> None:
+def test_a_wait_ended_in_time_is_never_cancelled_later(loop: ClockLoop) -> None:
     clock = loop.clock
 
     async def scenario() -> None:
@@ -129,7 +117,7 @@ def test_a_wait_ended_in_time_is_never_cancelled_later(loop: _ClockLoop) -> None
 
 @pytest.mark.parametrize("alarm_rings_too", [False, True])
 def test_a_cancellation_not_the_alarms_is_never_taken_for_a_timeout(
-    loop: _ClockLoop, alarm_rings_too: bool
+    loop: ClockLoop, alarm_rings_too: bool
 ) -> None:
     clock = loop.clock
 

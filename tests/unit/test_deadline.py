@@ -6,42 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from contextvars import Context
-from typing import Any, TypeVarTuple
+from typing import Any
 
-from clocks import Clock
+from clocks import Clock, ClockLoop
 
 from connector.deadline import MovableDeadline
 
-_Ts = TypeVarTuple("_Ts")
-
-
-class _ClockLoop(asyncio.SelectorEventLoop):
-    """A loop whose timers follow `clock`, counting the timers set on it."""
-
-    def __init__(self, clock: Clock) -> None:
-        super().__init__()
-        self.clock = clock
-        self.timers_set = 0
-
-    def time(self) -> float:
-        return self.clock.now
-
-    def call_at(
-        self,
-        when: float,
-        callback: Callable[[*_Ts], object],
-        *args: *_Ts,
-        context: Context | None = None,
-    ) -> asyncio.TimerHandle:
-        self.timers_set += 1
-        return super().call_at(when, callback, *args, context=context)
-
 
 def _run(
-    test: Callable[[_ClockLoop, MovableDeadline, list[float]], Coroutine[Any, Any, None]],
+    test: Callable[[ClockLoop, MovableDeadline, list[float]], Coroutine[Any, Any, None]],
 ) -> None:
-    loop = _ClockLoop(Clock(0.0))
+    loop = ClockLoop(Clock(0.0))
     expired: list[float] = []
     deadline = MovableDeadline(loop, lambda: expired.append(loop.time()))
     try:
@@ -51,7 +26,7 @@ def _run(
         loop.close()
 
 
-async def _at(loop: _ClockLoop, now: float) -> None:
+async def _at(loop: ClockLoop, now: float) -> None:
     """Move the clock to `now` and let the loop run what is due (a few turns, never sleeping)."""
     loop.clock.now = now
     for _ in range(5):
@@ -59,7 +34,7 @@ async def _at(loop: _ClockLoop, now: float) -> None:
 
 
 def test_a_deadline_moved_on_sets_no_timer_until_the_first_fires_then_expires_at_the_last() -> None:
-    async def test(loop: _ClockLoop, deadline: MovableDeadline, expired: list[float]) -> None:
+    async def test(loop: ClockLoop, deadline: MovableDeadline, expired: list[float]) -> None:
         deadline.start(10.0)
         await _at(loop, 4.0)
         deadline.start(10.0)  # due at 14
@@ -78,7 +53,7 @@ def test_a_deadline_moved_on_sets_no_timer_until_the_first_fires_then_expires_at
 
 
 def test_a_deadline_brought_forward_replaces_the_timer() -> None:
-    async def test(loop: _ClockLoop, deadline: MovableDeadline, expired: list[float]) -> None:
+    async def test(loop: ClockLoop, deadline: MovableDeadline, expired: list[float]) -> None:
         deadline.start(60.0)
         deadline.start(1.0)
         assert loop.timers_set == 2
@@ -91,7 +66,7 @@ def test_a_deadline_brought_forward_replaces_the_timer() -> None:
 
 
 def test_a_cleared_deadline_never_expires_and_its_timer_serves_the_next() -> None:
-    async def test(loop: _ClockLoop, deadline: MovableDeadline, expired: list[float]) -> None:
+    async def test(loop: ClockLoop, deadline: MovableDeadline, expired: list[float]) -> None:
         deadline.start(10.0)
         deadline.clear()
         assert deadline.at is None
@@ -105,7 +80,7 @@ def test_a_cleared_deadline_never_expires_and_its_timer_serves_the_next() -> Non
 
 
 def test_a_closed_deadline_never_expires() -> None:
-    async def test(loop: _ClockLoop, deadline: MovableDeadline, expired: list[float]) -> None:
+    async def test(loop: ClockLoop, deadline: MovableDeadline, expired: list[float]) -> None:
         deadline.start(5.0)
         deadline.close()
         await _at(loop, 10.0)
