@@ -25,7 +25,7 @@ import httpx
 from .. import telemetry
 from ..json_codec import dumps, loads
 from ..transport.backoff import backoff
-from ..transport.budget import MIN_ATTEMPT_SECONDS, remaining, retries_allowed
+from ..transport.budget import MIN_ATTEMPT_SECONDS, attempt_seconds, remaining, retries_allowed
 from ..transport.errors import GatewayError
 from ..transport.http11 import PLAIN_BODY, Http11Transport
 from ..transport.pacing import Pacer
@@ -375,7 +375,7 @@ class ApiClient:
         authorization: Authorization,
     ) -> tuple[httpx.Response, ApiError | None]:
         """The answer, and the failure its body says it is despite a success status."""
-        timeout = max(MIN_ATTEMPT_SECONDS, min(self._attempt_timeout, remaining()))
+        timeout = attempt_seconds(self._attempt_timeout)
         params = {**call.params, **authorization.params} if call.params else authorization.params
         started_ns, started = time.time_ns(), time.perf_counter()
         try:

@@ -40,6 +40,13 @@ def retries_allowed() -> bool:
     return _retries.get()
 
 
+def attempt_seconds(limit: float | None) -> float:
+    """How long one try may take: `limit` (None: no limit of its own), never past what the
+    request's budget leaves, and never less than MIN_ATTEMPT_SECONDS."""
+    left = remaining()
+    return max(MIN_ATTEMPT_SECONDS, left if limit is None else min(limit, left))
+
+
 def remaining() -> float:
     """Seconds left in the current request's budget (infinite outside any request)."""
     deadline = _deadline.get()

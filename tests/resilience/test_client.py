@@ -23,7 +23,12 @@ from connector.targets.okta.client import OktaClient
 from connector.targets.okta.users import OktaUsers
 from connector.transport import backoff as backoff_module
 from connector.transport.backoff import backoff
-from connector.transport.budget import remaining, request_budget
+from connector.transport.budget import (
+    MIN_ATTEMPT_SECONDS,
+    attempt_seconds,
+    remaining,
+    request_budget,
+)
 from connector.use_case import ServiceBusyError
 
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -87,6 +92,18 @@ def test_backoff_is_capped_exponential_with_jitter() -> None:
         assert all(ceiling / 2 <= w <= ceiling for w in waits)
         assert len(waits) > 1  # jitter: retries of many requests do not line up
     assert max(backoff(30, rng) for _ in range(50)) <= backoff_module.CAP_SECONDS
+
+
+def test_a_try_gets_its_limit_what_the_budget_leaves_or_the_least_a_try_is_given() -> None:
+    clock = Clock()
+    with request_budget(2.0, clock=clock):
+        assert attempt_seconds(10.0) == 2.0
+        assert attempt_seconds(1.5) == 1.5
+        assert attempt_seconds(None) == 2.0  # no limit of its own: the budget's
+        clock.advance(1.9)
+        assert attempt_seconds(10.0) == MIN_ATTEMPT_SECONDS
+    assert attempt_seconds(3.0) == 3.0  # outside any request
+    assert attempt_seconds(None) == float("inf")
 
 
 def test_budget_is_scoped_to_one_request() -> None:

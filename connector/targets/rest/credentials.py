@@ -17,7 +17,7 @@ import httpx
 from ... import redact
 from ...json_codec import loads
 from ...secrets import NamedSecret, SecretStore
-from ...transport.budget import MIN_ATTEMPT_SECONDS, remaining
+from ...transport.budget import attempt_seconds
 from ..errors import UnavailableError
 from ..http import Authorization, Credentials
 from ..secret_source import secret_token
@@ -193,14 +193,12 @@ class OAuth2ClientCredentials:
         client = self._http()
         # As an API call's attempt: the client's timeout, and never past the SCIM request's
         # budget (a slow token endpoint must not hold the request after Entra gave up on it).
-        limit = client.timeout.read
-        seconds = remaining() if limit is None else min(limit, remaining())
         try:
             return await client.post(
                 spec.token_url,
                 data=form,
                 headers=headers,
-                timeout=max(MIN_ATTEMPT_SECONDS, seconds),
+                timeout=attempt_seconds(client.timeout.read),
             )
         except httpx.HTTPError as exc:
             raise UnavailableError(
